@@ -1,0 +1,244 @@
+// Seconds of one transformer layer (and of the embedding and the logits) for one micro-batch on one
+// rank, forward and backward, split into compute and the communication it cannot hide.
+import type { ModelSpec, Precision } from "../catalog/schema.js";
+import { allGatherSeconds, allReduceSeconds, expertDispatchSeconds, reduceScatterSeconds } from "../network/collectives.js";
+import { cpGroup, dataParallelGroup, expertDataParallelGroup, expertGroup, tpGroup, type Layout } from "../plan/layout.js";
+import type { Hardware } from "../system/hardware.js";
+import { attentionDims, isMoeLayer, layerParams, meanAttendedKeys, mlpMatrices } from "../workload/transformer.js";
+import { attentionSeconds, bytesPerElement, gemmSeconds, memorySeconds } from "./roofline.js";
+
+/** Seconds by what they are spent on. */
+export interface TimeParts {
+  compute: number;
+  tp: number;
+  cp: number;
+  ep: number;
+  pp: number;
+  dp: number;
+}
+
+export const zeroParts = (): TimeParts => ({ compute: 0, tp: 0, cp: 0, ep: 0, pp: 0, dp: 0 });
+
+export function addParts(a: TimeParts, b: TimeParts, scale = 1): TimeParts {
+  return {
+    compute: a.compute + b.compute * scale,
+    tp: a.tp + b.tp * scale,
+    cp: a.cp + b.cp * scale,
+    ep: a.ep + b.ep * scale,
+    pp: a.pp + b.pp * scale,
+    dp: a.dp + b.dp * scale,
+  };
+}
+
+export function totalSeconds(t: TimeParts): number {
+  return t.compute + t.tp + t.cp + t.ep + t.pp + t.dp;
+}
+
+export interface StepContext {
+  model: ModelSpec;
+  hw: Hardware;
+  layout: Layout;
+  seqLen: number;
+  precision: Precision;
+}
+
+export interface LayerCost {
+  forward: TimeParts;
+  backward: TimeParts;
+  /** FLOPs this rank executes for the layer, forward + backward, recompute included. */
+  hardwareFlops: number;
+}
+
+const ACTIVATION_BYTES = 2; // bf16 activations between kernels
+
+/** FLOPs and seconds of the GEMMs of one layer's forward pass on one rank. */
+function layerGemms(ctx: StepContext, layer: number, tokens: number): { seconds: number; flops: number } {
+  const { model, hw, layout, precision } = ctx;
+  const h = model.hidden;
+  const t = layout.tp;
+  let seconds = 0;
+  let flops = 0;
+  const gemm = (m: number, k: number, n: number, p: Precision = precision) => {
+    seconds += gemmSeconds(hw, p, m, k, n);
+    flops += 2 * m * k * n;
+  };
+  // Attention projections.
+  if (model.mla) {
+    const m = model.mla;
+    const qk = m.qkNopeHeadDim + m.qkRopeHeadDim;
+    if (m.qLoraRank) {
+      gemm(tokens, h, m.qLoraRank);
+      gemm(tokens, m.qLoraRank, (model.heads * qk) / t);
+    } else gemm(tokens, h, (model.heads * qk) / t);
+    gemm(tokens, h, m.kvLoraRank + m.qkRopeHeadDim);
+    gemm(tokens, m.kvLoraRank, (model.heads * (m.qkNopeHeadDim + m.vHeadDim)) / t);
+    gemm(tokens, (model.heads * m.vHeadDim) / t, h);
+  } else {
+    const a = attentionDims(model);
+    gemm(tokens, h, (a.qDim + 2 * a.kvDim) / t);
+    gemm(tokens, a.qDim / t, h);
+  }
+  // MLP: dense, or shared experts plus routed experts.
+  const k = mlpMatrices(model);
+  if (!isMoeLayer(model, layer)) {
+    gemm(tokens, h, ((k - 1) * model.ffnHidden) / t);
+    gemm(tokens, model.ffnHidden / t, h);
+  } else {
+    const moe = model.moe!;
+    gemm(tokens, h, moe.experts, "bf16"); // router
+    if (moe.sharedExperts > 0) {
+      const f = moe.sharedExperts * (moe.sharedExpertFfnHidden ?? moe.expertFfnHidden);
+      gemm(tokens, h, ((k - 1) * f) / t);
+      gemm(tokens, f / t, h);
+    }
+    // Each rank holds experts/ep experts, each split etp ways, and receives tokens*topK/tp routed
+    // token copies in all (balanced routing): the FLOPs are tokens*topK/tp full expert passes.
+    const localExperts = moe.experts / layout.ep;
+    const routed = (tokens * moe.topK) / t;
+    const perExpert = Math.max(1, (routed * layout.etp) / localExperts);
+    const f = moe.expertFfnHidden / layout.etp;
+    seconds += (gemmSeconds(hw, precision, perExpert, h, (k - 1) * f, localExperts) + gemmSeconds(hw, precision, perExpert, f, h, localExperts)) / hw.efficiency.groupedGemm;
+    flops += 2 * routed * h * k * moe.expertFfnHidden;
+  }
+  return { seconds, flops };
+}
+
+export function layerCost(ctx: StepContext, layer: number): LayerCost {
+  const { model, hw, layout, seqLen } = ctx;
+  const h = model.hidden;
+  const t = layout.tp;
+  const tokens = (layout.microBatch * seqLen) / layout.cp;
+  const a = attentionDims(model);
+  const moeLayer = isMoeLayer(model, layer);
+
+  const gemms = layerGemms(ctx, layer, tokens);
+  // Core attention: QK^T and AV over the keys each query attends; with context parallelism each rank
+  // holds seqLen/cp queries (load-balanced causal chunks) and attends over the whole sequence.
+  const keys = meanAttendedKeys(model, seqLen);
+  const attentionFlops = 2 * tokens * keys * (model.heads / t) * (a.qkHeadDim + a.vHeadDim);
+  const attentionKeysPerBlock = meanAttendedKeys(model, seqLen / layout.cp);
+  const attentionForward = attentionSeconds(hw, attentionFlops, attentionKeysPerBlock, a.qkHeadDim);
+  // Flash attention's backward recomputes the scores: 2.5x the forward FLOPs (Dao 2023, FlashAttention-2).
+  const attentionBackward = 2.5 * attentionForward;
+
+  // Memory-bound kernels per token: two norms (read+write h), two residual adds (2 reads + 1 write of
+  // h), rotary embedding of q and k, the activation function (SwiGLU reads 2f writes f; GeLU f and f).
+  const normTokens = layout.sequenceParallel ? tokens / t : tokens;
+  const ffnLocal = moeLayer
+    ? ((model.moe!.topK * model.moe!.expertFfnHidden + model.moe!.sharedExperts * (model.moe!.sharedExpertFfnHidden ?? 0)) / t)
+    : model.ffnHidden / t;
+  const activationReads = mlpMatrices(model) === 3 ? 3 : 2;
+  // MoE layers also permute routed token copies into expert order and back (read and write each way).
+  const permutedTokens = moeLayer ? (tokens / t) * model.moe!.topK : 0;
+  const elementwiseBytes =
+    ACTIVATION_BYTES *
+    (normTokens * 10 * h + (tokens * (2 * (a.qDim + a.kvDim))) / t + tokens * activationReads * ffnLocal + 4 * permutedTokens * h);
+  const elementwiseForward = memorySeconds(hw, elementwiseBytes);
+
+  const overhead = (hw.efficiency.layerOverheadUs * 1e-6) / 3;
+  const computeForward = gemms.seconds + attentionForward + elementwiseForward + overhead;
+  // Backward: data and weight gradients double the GEMMs; elementwise kernels run twice.
+  let computeBackward = 2 * gemms.seconds + attentionBackward + 2 * elementwiseForward + 2 * overhead;
+  let hardwareFlops = 3 * gemms.flops + 3.5 * attentionFlops;
+  if (layout.recompute === "full") {
+    computeBackward += computeForward;
+    hardwareFlops += gemms.flops + attentionFlops;
+  } else if (layout.recompute === "selective") {
+    // Selective recompute re-runs the core attention forward (Korthikanti et al. 2022, sec. 5).
+    computeBackward += attentionForward;
+    hardwareFlops += attentionFlops;
+  }
+
+  // Tensor parallelism: with sequence parallelism an all-gather before and a reduce-scatter after each
+  // of attention and MLP; without it an all-reduce after each. The same again in the backward pass.
+  const activationBytes = tokens * h * ACTIVATION_BYTES;
+  const tpGroupPlacement = tpGroup(layout);
+  const tpOnce = layout.sequenceParallel
+    ? 2 * (allGatherSeconds(hw, tpGroupPlacement, activationBytes) + reduceScatterSeconds(hw, tpGroupPlacement, activationBytes))
+    : 2 * allReduceSeconds(hw, tpGroupPlacement, activationBytes);
+  const tpExposed = tpOnce * (1 - hw.efficiency.tpOverlap);
+
+  // Context parallelism (ring attention): cp-1 exchanges of each rank's K and V blocks, overlapped with
+  // the attention of the block in hand; the backward also returns dK and dV.
+  let cpForward = 0;
+  let cpBackward = 0;
+  if (layout.cp > 1) {
+    const kvWidth = model.mla ? model.heads * (a.qkHeadDim + a.vHeadDim) : model.kvHeads * (a.qkHeadDim + a.vHeadDim);
+    const blockBytes = (tokens * kvWidth * ACTIVATION_BYTES) / Math.min(t, model.mla ? t : model.kvHeads);
+    const ring = (layout.cp - 1) * allGatherStep(ctx, blockBytes);
+    cpForward = Math.max(0, ring - attentionForward * ((layout.cp - 1) / layout.cp));
+    cpBackward = Math.max(0, 2 * ring - attentionBackward * ((layout.cp - 1) / layout.cp));
+  }
+
+  // Expert parallelism: dispatch and combine of each token to its experts, twice as many in the backward.
+  let epOnce = 0;
+  if (moeLayer && layout.ep > 1) {
+    // fp8 recipes dispatch in fp8 (DeepEP, Transformer Engine); the combine returns 16-bit outputs.
+    const dispatchBytes = h * Math.min(ACTIVATION_BYTES, Math.max(1, bytesPerElement(ctx.precision)));
+    const group = expertGroup(layout);
+    epOnce =
+      (expertDispatchSeconds(hw, group, tokens / t, model.moe!.topK, dispatchBytes) +
+        expertDispatchSeconds(hw, group, tokens / t, model.moe!.topK, h * ACTIVATION_BYTES)) *
+      (1 - hw.efficiency.epOverlap);
+  }
+
+  // ZeRO-3 / FSDP: every micro-batch gathers the layer's weights before its forward and again before
+  // its backward, and reduce-scatters its gradients, prefetched behind the neighbouring layer's compute.
+  let dpForward = 0;
+  let dpBackward = 0;
+  if (layout.zero === 3) {
+    const p = layerParams(model, layer);
+    const denseBytes = ((p.attention + p.denseMlp + p.norms) / t) * ACTIVATION_BYTES;
+    const expertBytes = (p.experts / (layout.ep * layout.etp)) * ACTIVATION_BYTES;
+    const gather =
+      allGatherSeconds(hw, dataParallelGroup(layout), denseBytes) + allGatherSeconds(hw, expertDataParallelGroup(layout), expertBytes);
+    const reduce =
+      reduceScatterSeconds(hw, dataParallelGroup(layout), 2 * denseBytes) +
+      reduceScatterSeconds(hw, expertDataParallelGroup(layout), 2 * expertBytes);
+    dpForward = Math.max(0, gather - computeForward);
+    dpBackward = Math.max(0, gather + reduce - computeBackward);
+  }
+
+  return {
+    forward: { compute: computeForward, tp: tpExposed, cp: cpForward, ep: epOnce, pp: 0, dp: dpForward },
+    backward: { compute: computeBackward, tp: tpExposed * (layout.recompute === "full" ? 1.5 : 1), cp: cpBackward, ep: 2 * epOnce, pp: 0, dp: dpBackward },
+    hardwareFlops,
+  };
+}
+
+/** One step of a ring over the context-parallel group: a send of `bytes` to the neighbour. */
+function allGatherStep(ctx: StepContext, bytes: number): number {
+  const { hw, layout } = ctx;
+  // A ring step moves one block per rank; an all-gather over 2 ranks is exactly one such step.
+  return allGatherSeconds(hw, { size: 2, stride: cpGroup(layout).stride }, 2 * bytes);
+}
+
+/** Embedding lookup (first stage) and output logits with the cross-entropy loss (last stage). */
+export function embeddingCost(ctx: StepContext): { forward: TimeParts; backward: TimeParts } {
+  const { model, hw, layout, seqLen } = ctx;
+  const tokens = (layout.microBatch * seqLen) / layout.cp;
+  const bytes = tokens * model.hidden * ACTIVATION_BYTES;
+  const lookup = memorySeconds(hw, 2 * bytes);
+  // A vocabulary-parallel embedding sums the partial lookups over tensor parallelism.
+  const reduce = layout.tp > 1 ? allReduceSeconds(hw, tpGroup(layout), bytes) * (1 - hw.efficiency.tpOverlap) : 0;
+  return {
+    forward: { ...zeroParts(), compute: lookup, tp: reduce },
+    backward: { ...zeroParts(), compute: 2 * lookup },
+  };
+}
+
+export function logitsCost(ctx: StepContext): { forward: TimeParts; backward: TimeParts; hardwareFlops: number } {
+  const { model, hw, layout, seqLen } = ctx;
+  const tokens = (layout.microBatch * seqLen) / layout.cp;
+  const vocabLocal = model.vocab / layout.tp;
+  // The output layer stays in 16-bit in fp8 recipes (Transformer Engine covers the transformer layers only).
+  const gemm = gemmSeconds(hw, "bf16", tokens, model.hidden, vocabLocal);
+  // Cross-entropy in fp32 over the local vocabulary slice: a few passes forward, two backward.
+  const lossBytes = tokens * vocabLocal * 4;
+  const flops = 2 * tokens * model.hidden * vocabLocal;
+  return {
+    forward: { ...zeroParts(), compute: gemm + memorySeconds(hw, 3 * lossBytes) },
+    backward: { ...zeroParts(), compute: 2 * gemm + memorySeconds(hw, 2 * lossBytes) },
+    hardwareFlops: 3 * flops,
+  };
+}

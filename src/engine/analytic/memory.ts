@@ -1,0 +1,113 @@
+// Memory per chip: weights, gradients, optimizer states (mixed-precision Adam, with ZeRO sharding,
+// Rajbhandari et al. 2020), activations (Korthikanti et al. 2022), communication buffers, and what the
+// runtime keeps for itself.
+import type { ModelSpec } from "../catalog/schema.js";
+import type { Layout } from "../plan/layout.js";
+import { attentionDims, isMoeLayer, layerParams } from "../workload/transformer.js";
+
+export interface ActivationOptions {
+  /** Flash attention keeps no s x s score matrix (Dao et al. 2022). */
+  flashAttention: boolean;
+  /** Dropout masks (one byte per element) after attention and MLP, as GPT-3-era Megatron models used. */
+  dropout: boolean;
+  /** Bytes per element of the saved inputs of the linear layers: 2, or 1 where fp8 recipes keep fp8 copies (Transformer Engine). */
+  gemmInputBytes: number;
+}
+
+export const MODERN_ACTIVATIONS: ActivationOptions = { flashAttention: true, dropout: false, gemmInputBytes: 2 };
+/** GPT-3-era Megatron as Korthikanti et al. 2022 measured it. */
+export const KORTHIKANTI_ACTIVATIONS: ActivationOptions = { flashAttention: false, dropout: true, gemmInputBytes: 2 };
+
+/**
+ * Activation bytes one layer keeps for its backward pass, for one micro-batch of `microBatch`
+ * sequences of `seqLen` tokens on one rank. With MHA, GeLU, dropout and no flash attention this is
+ * Korthikanti et al. 2022 Table 2: s*b*h*(34 + 5*a*s/h) with no parallelism, s*b*h*(10 + 24/t + 5as/(ht))
+ * with tensor parallelism t, and s*b*h/t*(34 + 5as/h) with sequence parallelism too.
+ */
+export function layerActivationBytes(
+  model: ModelSpec,
+  layout: Pick<Layout, "tp" | "cp" | "sequenceParallel" | "recompute" | "microBatch" | "ep" | "etp">,
+  seqLen: number,
+  layer: number,
+  options: ActivationOptions = MODERN_ACTIVATIONS,
+): number {
+  const t = layout.tp;
+  const s = seqLen / layout.cp;
+  const tokens = layout.microBatch * s;
+  const h = model.hidden;
+  const shard = (bytes: number) => (layout.sequenceParallel ? bytes / t : bytes);
+  if (layout.recompute === "full") return shard(2 * tokens * h); // only the layer's input is kept
+  const g = options.gemmInputBytes;
+  const a = attentionDims(model);
+  const kvLocal = model.mla ? (model.heads * (a.qkHeadDim + a.vHeadDim)) / t : (Math.max(1, model.kvHeads / t) * (a.qkHeadDim + a.vHeadDim));
+  const qLocal = (model.heads * a.qkHeadDim) / t;
+  const outLocal = (model.heads * a.vHeadDim) / t;
+  // Attention: LayerNorm output feeding QKV (2), Q and K for the scores, V, the output projection's input.
+  let attention = shard(g * tokens * h) + 2 * tokens * (qLocal + kvLocal) + g * tokens * outLocal;
+  if (options.dropout) attention += shard(tokens * h);
+  const keepsScores = !options.flashAttention && layout.recompute !== "selective";
+  if (keepsScores) attention += (5 * model.heads * s * tokens) / t; // softmax out (2), dropout mask (1), dropout out (2)
+  else if (options.flashAttention) attention += (4 * model.heads * tokens) / t; // fp32 log-sum-exp per query and head
+  // MLP: its input (2), the activation function's input and output.
+  let mlp: number;
+  const swiglu = model.ffnKind === "swiglu";
+  const perHidden = (f: number) => (swiglu ? 2 * 2 * f + g * f : 2 * f + g * f);
+  if (isMoeLayer(model, layer)) {
+    const moe = model.moe!;
+    // Each rank receives tokens*topK/tp routed copies (gathered over etp, each with 1/etp of the hidden width).
+    const routed = (tokens / t) * moe.topK;
+    const shared = moe.sharedExperts * (moe.sharedExpertFfnHidden ?? moe.expertFfnHidden);
+    mlp = shard(g * tokens * h) + g * routed * h + routed * perHidden(moe.expertFfnHidden) + tokens * perHidden(shared / t);
+  } else {
+    mlp = shard(g * tokens * h) + tokens * perHidden(model.ffnHidden / t);
+  }
+  if (options.dropout) mlp += shard(tokens * h);
+  const norms = shard(2 * 2 * tokens * h);
+  return attention + mlp + norms;
+}
+
+export interface StageParams {
+  /** Replicated over data parallelism: attention, dense MLPs, shared experts, norms, embeddings. */
+  dense: number;
+  /** Routed experts: one shard per expert-parallel rank. */
+  expert: number;
+}
+
+/** Parameters one rank of a pipeline stage holds, given the layers of its chunks. */
+export function stageParams(model: ModelSpec, layout: Layout, layers: number[], first: boolean, last: boolean): StageParams {
+  let dense = 0;
+  let expert = 0;
+  for (const l of layers) {
+    const p = layerParams(model, l);
+    dense += (p.attention + p.denseMlp + p.norms) / layout.tp;
+    expert += p.experts / (layout.ep * layout.etp);
+  }
+  const embedding = (model.vocab * model.hidden) / layout.tp;
+  if (first) dense += embedding;
+  // The output layer lives on the last stage; tied embeddings need a copy there when pp > 1.
+  if (last && (!model.tiedEmbeddings || layout.pp > 1)) dense += embedding;
+  return { dense, expert };
+}
+
+export interface StateBytes {
+  weights: number;
+  gradients: number;
+  optimizerStates: number;
+}
+
+/**
+ * Mixed-precision Adam: 2-byte weights, 4-byte (fp32) gradient accumulation buffers, and 12 bytes of
+ * fp32 master weights, momentum and variance per parameter (Megatron's distributed optimizer: 6 + 12/d
+ * bytes per parameter with ZeRO-1). ZeRO-2 also shards gradients, ZeRO-3 also weights.
+ */
+export function stateBytes(params: StageParams, layout: Layout): StateBytes {
+  const d = layout.dp * layout.cp;
+  const e = layout.edp;
+  const shard = (stage: number, dense: number, expert: number) => (layout.zero >= stage ? dense / d + expert / e : dense + expert);
+  const { dense, expert } = params;
+  return {
+    weights: 2 * shard(3, dense, expert),
+    gradients: 4 * shard(2, dense, expert),
+    optimizerStates: 12 * shard(1, dense, expert),
+  };
+}

@@ -1,0 +1,55 @@
+// Time of one operation on one chip: the roofline (Williams, Waterman & Patterson 2009), with the
+// compute side scaled by an efficiency that depends on the operation's shape.
+import type { Precision } from "../catalog/schema.js";
+import { peakFlopsPerSecond, widthClass, type Hardware } from "../system/hardware.js";
+
+export function bytesPerElement(precision: Precision): number {
+  const width = widthClass(precision);
+  return width === "b8" ? 1 : width === "b4" ? 0.5 : precision === "fp32" ? 4 : 2;
+}
+
+/** Achievable fraction of peak for a GEMM whose smallest dimension is `d`: eff * d / (d + d_half). */
+export function gemmEfficiency(hw: Hardware, precision: Precision, smallestDim: number): number {
+  const e = hw.efficiency;
+  return (e.gemm[widthClass(precision)] * smallestDim) / (smallestDim + e.gemmHalfDim);
+}
+
+/** Seconds for an (m x k) by (k x n) matrix product, `count` times. */
+export function gemmSeconds(hw: Hardware, precision: Precision, m: number, k: number, n: number, count = 1): number {
+  if (m <= 0 || k <= 0 || n <= 0 || count <= 0) return 0;
+  const flops = 2 * m * k * n;
+  const compute = flops / (peakFlopsPerSecond(hw.chip, precision) * gemmEfficiency(hw, precision, Math.min(m, k, n)));
+  const bytes = (m * k + k * n) * bytesPerElement(precision) + m * n * 2;
+  const memory = bytes / (hw.hbmBytesPerSecond * hw.efficiency.memory);
+  return count * Math.max(compute, memory);
+}
+
+/** Piecewise-linear interpolation over [x, y] points sorted by x, flat beyond the ends. */
+export function interpolate(points: [number, number][], x: number): number {
+  const sorted = [...points].sort((a, b) => a[0] - b[0]);
+  if (x <= sorted[0]![0]) return sorted[0]![1];
+  for (let i = 1; i < sorted.length; i++) {
+    const [x1, y1] = sorted[i]!;
+    if (x <= x1) {
+      const [x0, y0] = sorted[i - 1]!;
+      return y0 + ((y1 - y0) * (x - x0)) / (x1 - x0);
+    }
+  }
+  return sorted[sorted.length - 1]![1];
+}
+
+/**
+ * Seconds for flash attention of `flops`, at the 16-bit rate, where each query attends `keys` keys on
+ * average with heads of `headDim` (the query-key width).
+ */
+export function attentionSeconds(hw: Hardware, flops: number, keys: number, headDim = 128): number {
+  if (flops <= 0) return 0;
+  const e = hw.efficiency;
+  const efficiency = ((e.attention * keys) / (keys + e.attentionHalfKeys)) * interpolate(e.attentionHeadDim, headDim);
+  return flops / (peakFlopsPerSecond(hw.chip, "bf16") * efficiency);
+}
+
+/** Seconds for a memory-bound kernel moving `bytes` through HBM. */
+export function memorySeconds(hw: Hardware, bytes: number): number {
+  return bytes <= 0 ? 0 : bytes / (hw.hbmBytesPerSecond * hw.efficiency.memory);
+}

@@ -1,0 +1,129 @@
+// The catalog: chips, systems, models and fitted efficiencies, looked up by id. The built-in entries
+// come from data/*.json; users add their own (same schemas) with `withEntries`.
+import { Value } from "@sinclair/typebox/value";
+import type { TSchema } from "@sinclair/typebox";
+import { UltrasimError } from "../errors.js";
+import { EfficiencyEntry, PRIOR_EFFICIENCY, type Efficiency } from "../system/efficiency.js";
+import { buildHardware, type Hardware } from "../system/hardware.js";
+import { ChipSpec, ModelSpec, SystemSpec } from "./schema.js";
+
+export interface CatalogEntries {
+  chips: ChipSpec[];
+  systems: SystemSpec[];
+  models: ModelSpec[];
+  efficiencies: EfficiencyEntry[];
+}
+
+/** Closest ids by edit distance, for "did you mean" hints. */
+function suggestions(id: string, known: string[]): string {
+  const distance = (a: string, b: string) => {
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+    for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+    for (let i = 1; i <= a.length; i++)
+      for (let j = 1; j <= b.length; j++)
+        d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    return d[a.length]![b.length]!;
+  };
+  const close = known
+    .map((k) => ({ k, d: distance(id, k) }))
+    .sort((x, y) => x.d - y.d)
+    .slice(0, 3)
+    .map((x) => x.k);
+  return close.length ? ` Did you mean ${close.join(", ")}?` : "";
+}
+
+export function checkEntry<T>(schema: TSchema, value: unknown, what: string): T {
+  const error = Value.Errors(schema, value).First();
+  if (error) {
+    const field = error.path.replace(/^\//, "").replaceAll("/", ".");
+    throw new UltrasimError("INVALID_INPUT", `${what}: ${error.message}`, { field: field || undefined });
+  }
+  return value as T;
+}
+
+export class Catalog {
+  private readonly chips = new Map<string, ChipSpec>();
+  private readonly systems = new Map<string, SystemSpec>();
+  private readonly models = new Map<string, ModelSpec>();
+  private readonly efficiencies = new Map<string, EfficiencyEntry>();
+
+  constructor(entries: CatalogEntries) {
+    for (const c of entries.chips) this.chips.set(c.id, c);
+    for (const s of entries.systems) this.systems.set(s.id, s);
+    for (const m of entries.models) if (m.id) this.models.set(m.id, m);
+    for (const e of entries.efficiencies) this.efficiencies.set(e.chip, e);
+  }
+
+  /** A new catalog with these entries added (replacing built-ins with the same id), each validated. */
+  withEntries(extra: Partial<CatalogEntries>): Catalog {
+    const entries = this.entries();
+    for (const c of extra.chips ?? []) entries.chips.push(checkEntry<ChipSpec>(ChipSpec, c, "chip"));
+    for (const s of extra.systems ?? []) entries.systems.push(checkEntry<SystemSpec>(SystemSpec, s, "system"));
+    for (const m of extra.models ?? []) entries.models.push(checkEntry<ModelSpec>(ModelSpec, m, "model"));
+    for (const e of extra.efficiencies ?? []) entries.efficiencies.push(checkEntry<EfficiencyEntry>(EfficiencyEntry, e, "efficiency"));
+    const next = new Catalog(entries);
+    for (const s of next.systems.values()) next.chip(s.chip, `system ${s.id}: chip`);
+    return next;
+  }
+
+  entries(): CatalogEntries {
+    return {
+      chips: [...this.chips.values()],
+      systems: [...this.systems.values()],
+      models: [...this.models.values()],
+      efficiencies: [...this.efficiencies.values()],
+    };
+  }
+
+  chip(id: string, field = "chip"): ChipSpec {
+    const c = this.chips.get(id);
+    if (!c) throw new UltrasimError("UNKNOWN_ID", `unknown chip '${id}'.${suggestions(id, [...this.chips.keys()])}`, { field });
+    return c;
+  }
+
+  system(id: string, field = "system.id"): SystemSpec {
+    const s = this.systems.get(id);
+    if (!s) throw new UltrasimError("UNKNOWN_ID", `unknown system '${id}'.${suggestions(id, [...this.systems.keys()])} (list them: ultrasim catalog systems)`, { field });
+    return s;
+  }
+
+  model(id: string, field = "model"): ModelSpec {
+    const m = this.models.get(id);
+    if (!m) throw new UltrasimError("UNKNOWN_ID", `unknown model '${id}'.${suggestions(id, [...this.models.keys()])} (list them: ultrasim catalog models)`, { field });
+    return m;
+  }
+
+  /** The efficiencies a chip runs at: its own fit, else the chip it borrows from, else the prior. */
+  efficiency(chipId: string): { efficiency: Efficiency; provenance: string } {
+    const own = this.efficiencies.get(chipId);
+    if (own) return { efficiency: own.efficiency, provenance: `${own.provenance} (${chipId})` };
+    const from = this.chips.get(chipId)?.efficiencyFrom;
+    const borrowed = from ? this.efficiencies.get(from) : undefined;
+    if (borrowed) return { efficiency: borrowed.efficiency, provenance: `borrowed from ${from} (${borrowed.provenance}): no validation cases for ${chipId}` };
+    return { efficiency: PRIOR_EFFICIENCY, provenance: `prior: no fitted efficiency for ${chipId}` };
+  }
+
+  hardware(systemId: string, override: Partial<Efficiency> = {}, scaleOutGbpsPerChip?: number): Hardware {
+    const system = this.system(systemId);
+    const chip = this.chip(system.chip, `system ${systemId}: chip`);
+    const { efficiency, provenance } = this.efficiency(chip.id);
+    const overridden = Object.keys(override).length > 0;
+    return buildHardware(
+      chip,
+      system,
+      { ...efficiency, ...override, gemm: { ...efficiency.gemm, ...(override.gemm ?? {}) } },
+      overridden ? `${provenance}, with scenario overrides` : provenance,
+      scaleOutGbpsPerChip,
+    );
+  }
+
+  listChips(): ChipSpec[] {
+    return [...this.chips.values()];
+  }
+  listSystems(): SystemSpec[] {
+    return [...this.systems.values()];
+  }
+  listModels(): ModelSpec[] {
+    return [...this.models.values()];
+  }
+}

@@ -1,0 +1,181 @@
+// The schemas of everything ultrasim reads: chips, systems, models, and training scenarios.
+// Each schema is JSON Schema (TypeBox builds it) and its static type; `ultrasim schema` publishes
+// them so editors can complete and check scenario and catalog files.
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
+
+/** A figure from the outside world, with where it came from. */
+export const Sourced = Type.Object(
+  {
+    value: Type.Number(),
+    source: Type.String({ minLength: 1, description: "URL or citation the value comes from" }),
+    estimate: Type.Optional(Type.Boolean({ description: "true where the value is an estimate, not a published figure" })),
+    projected: Type.Optional(Type.Boolean({ description: "true where derived from an announcement for an unreleased part" })),
+    note: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type Sourced = Static<typeof Sourced>;
+
+export const PRECISIONS = ["fp32", "tf32", "bf16", "fp16", "fp8", "mxfp8", "nvfp4", "mxfp4"] as const;
+export const Precision = Type.Union(PRECISIONS.map((p) => Type.Literal(p)));
+export type Precision = Static<typeof Precision>;
+
+const Id = Type.String({ pattern: "^[a-z0-9][a-z0-9._-]*$", description: "lower-case id: letters, digits, '.', '_' and '-'" });
+
+export const ChipSpec = Type.Object(
+  {
+    id: Id,
+    name: Type.String(),
+    vendor: Type.String(),
+    status: Type.Union([Type.Literal("shipping"), Type.Literal("announced"), Type.Literal("projected")]),
+    /** Dense (non-sparse) peak per precision, in TFLOP/s. */
+    peakTflops: Type.Object(
+      {
+        bf16: Sourced,
+        fp32: Type.Optional(Sourced),
+        tf32: Type.Optional(Sourced),
+        fp16: Type.Optional(Sourced),
+        fp8: Type.Optional(Sourced),
+        mxfp8: Type.Optional(Sourced),
+        nvfp4: Type.Optional(Sourced),
+        mxfp4: Type.Optional(Sourced),
+      },
+      { additionalProperties: false },
+    ),
+    hbmCapacityGB: Sourced,
+    hbmBandwidthTBps: Sourced,
+    sramMiB: Type.Optional(Sourced),
+    /** Scale-up (NVLink / NeuronLink) bandwidth per chip, both directions together, in GB/s. */
+    scaleUpGBps: Sourced,
+    tdpW: Sourced,
+    /** Memory the runtime keeps for itself (context, workspace, allocator slack), in GB. */
+    runtimeReservedGB: Sourced,
+    /** The chip whose fitted efficiencies this one borrows where it has no validation cases of its own. */
+    efficiencyFrom: Type.Optional(Type.String()),
+    notes: Type.Optional(Type.Array(Type.String())),
+  },
+  { additionalProperties: false },
+);
+export type ChipSpec = Static<typeof ChipSpec>;
+
+export const ScaleUpLevel = Type.Object(
+  {
+    name: Type.String(),
+    /** Chips in one domain of this level (cumulative: a level's domain holds whole domains of the level below). */
+    chips: Type.Integer({ minimum: 1 }),
+    topology: Type.Union([Type.Literal("switch"), Type.Literal("torus"), Type.Literal("ring")]),
+    /** Bandwidth one chip has to the other chips of this level, one direction, in GB/s. */
+    bandwidthGBps: Sourced,
+    latencyUs: Sourced,
+  },
+  { additionalProperties: false },
+);
+export type ScaleUpLevel = Static<typeof ScaleUpLevel>;
+
+export const SystemSpec = Type.Object(
+  {
+    id: Id,
+    name: Type.String(),
+    vendor: Type.String(),
+    chip: Type.String(),
+    chipsPerSystem: Type.Integer({ minimum: 1 }),
+    /** Innermost first. The last level's `chips` equals chipsPerSystem. */
+    scaleUp: Type.Array(ScaleUpLevel, { minItems: 1 }),
+    scaleOut: Type.Object(
+      {
+        name: Type.String(),
+        /** Scale-out network bandwidth per chip, one direction, in Gb/s. */
+        gbpsPerChip: Sourced,
+        latencyUs: Sourced,
+      },
+      { additionalProperties: false },
+    ),
+    notes: Type.Optional(Type.Array(Type.String())),
+  },
+  { additionalProperties: false },
+);
+export type SystemSpec = Static<typeof SystemSpec>;
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+export const MoeSpec = Type.Object(
+  {
+    experts: Type.Integer({ minimum: 1 }),
+    topK: Type.Integer({ minimum: 1 }),
+    expertFfnHidden: Type.Integer({ minimum: 1 }),
+    sharedExperts: Type.Integer({ minimum: 0 }),
+    sharedExpertFfnHidden: Nullable(Type.Integer({ minimum: 1 })),
+    denseLayers: Type.Integer({ minimum: 0, description: "leading dense (non-MoE) layers" }),
+  },
+  { additionalProperties: false },
+);
+export type MoeSpec = Static<typeof MoeSpec>;
+
+export const MlaSpec = Type.Object(
+  {
+    qLoraRank: Nullable(Type.Integer({ minimum: 1 })),
+    kvLoraRank: Type.Integer({ minimum: 1 }),
+    qkNopeHeadDim: Type.Integer({ minimum: 1 }),
+    qkRopeHeadDim: Type.Integer({ minimum: 1 }),
+    vHeadDim: Type.Integer({ minimum: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type MlaSpec = Static<typeof MlaSpec>;
+
+/** A transformer architecture, in the fields of ../shared/validation/README.md. */
+export const ModelSpec = Type.Object(
+  {
+    id: Type.Optional(Id),
+    name: Type.String(),
+    layers: Type.Integer({ minimum: 1 }),
+    hidden: Type.Integer({ minimum: 1 }),
+    heads: Type.Integer({ minimum: 1 }),
+    kvHeads: Type.Integer({ minimum: 1 }),
+    headDim: Nullable(Type.Integer({ minimum: 1 })),
+    ffnHidden: Type.Integer({ minimum: 1 }),
+    ffnKind: Type.Union([Type.Literal("gelu"), Type.Literal("swiglu")]),
+    vocab: Type.Integer({ minimum: 1 }),
+    tiedEmbeddings: Type.Boolean(),
+    moe: Nullable(MoeSpec),
+    mla: Nullable(MlaSpec),
+    slidingWindow: Nullable(Type.Integer({ minimum: 1 })),
+    /** Fraction of layers that use the sliding window (others attend to the full context); default 0.5 where a window is set. */
+    slidingWindowLayerFraction: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    maxContext: Type.Optional(Type.Integer({ minimum: 1 })),
+    source: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type ModelSpec = Static<typeof ModelSpec>;
+
+export const RECOMPUTE = ["none", "selective", "full"] as const;
+export type Recompute = (typeof RECOMPUTE)[number];
+
+export const ParallelismSpec = Type.Object(
+  {
+    tp: Type.Integer({ minimum: 1 }),
+    pp: Type.Integer({ minimum: 1 }),
+    dp: Type.Integer({ minimum: 1 }),
+    cp: Type.Integer({ minimum: 1 }),
+    ep: Type.Integer({ minimum: 1, description: "expert-parallel degree, carved out of dp * cp" }),
+    etp: Nullable(Type.Integer({ minimum: 1, description: "expert tensor-parallel degree; null = tp" })),
+    vpp: Nullable(Type.Integer({ minimum: 1, description: "virtual pipeline stages per rank; 1 = none" })),
+    sequenceParallel: Type.Boolean(),
+    zero: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2), Type.Literal(3)]),
+    recompute: Nullable(Type.Union(RECOMPUTE.map((r) => Type.Literal(r)))),
+  },
+  { additionalProperties: false },
+);
+export type ParallelismSpec = Static<typeof ParallelismSpec>;
+
+export const RunSpec = Type.Object(
+  {
+    seqLen: Type.Integer({ minimum: 1 }),
+    globalBatch: Type.Integer({ minimum: 1, description: "sequences per optimizer step" }),
+    microBatch: Nullable(Type.Integer({ minimum: 1 })),
+    precision: Type.Union([Type.Literal("fp16"), Type.Literal("bf16"), Type.Literal("fp8"), Type.Literal("mxfp8"), Type.Literal("nvfp4")]),
+  },
+  { additionalProperties: false },
+);
+export type RunSpec = Static<typeof RunSpec>;

@@ -1,0 +1,137 @@
+// Pipeline-parallel schedules simulated micro-batch by micro-batch: 1F1B (Narayanan et al., PipeDream-
+// Flush, 2021) and Megatron's interleaved 1F1B with virtual stages (Narayanan et al., SC'21, sec. 2.2).
+// Each stage runs its operations in the schedule's order; an operation starts when its stage is free
+// and its input has arrived, so warm-up, cool-down and bubbles come out exact, uneven stages included.
+
+export interface PipelineOp {
+  stage: number;
+  chunk: number;
+  microBatch: number;
+  kind: "forward" | "backward";
+  start: number;
+  end: number;
+}
+
+export interface PipelineInput {
+  stages: number;
+  /** Virtual stages (model chunks) per stage; 1 = plain 1F1B. */
+  chunks: number;
+  microBatches: number;
+  /** Seconds of one forward of chunk c on stage s (compute, exposed communication and the send to the next stage). */
+  forwardSeconds: (stage: number, chunk: number) => number;
+  backwardSeconds: (stage: number, chunk: number) => number;
+}
+
+export interface PipelineResult {
+  ops: PipelineOp[];
+  /** When each stage finishes its last operation. */
+  stageEnd: number[];
+  /** Busy seconds per stage. */
+  stageBusy: number[];
+  /** Most chunk-micro-batches whose activations a stage holds at once (forward done, backward not). */
+  peakInFlight: number[];
+  /** End of the last backward of each chunk on each stage: when its gradients are complete. */
+  lastBackwardEnd: number[][];
+}
+
+interface Slot {
+  kind: "forward" | "backward";
+  chunk: number;
+  microBatch: number;
+}
+
+/** The order one stage runs its forwards and backwards in (Megatron's schedules.py). */
+export function stageOrder(stage: number, stages: number, chunks: number, microBatches: number): Slot[] {
+  const forwards: Slot[] = [];
+  const backwards: Slot[] = [];
+  // Virtual micro-batches go in groups of `stages` micro-batches through chunk 0, then chunk 1, ...
+  for (let first = 0; first < microBatches; first += stages) {
+    const last = Math.min(microBatches, first + stages);
+    for (let c = 0; c < chunks; c++) {
+      for (let mb = first; mb < last; mb++) {
+        forwards.push({ kind: "forward", chunk: c, microBatch: mb });
+        backwards.push({ kind: "backward", chunk: chunks - 1 - c, microBatch: mb });
+      }
+    }
+  }
+  const total = forwards.length;
+  let warmup: number;
+  if (chunks === 1) warmup = Math.min(stages - stage - 1, microBatches);
+  else if (microBatches === stages) warmup = total;
+  else warmup = Math.min((stages - stage - 1) * 2 + (chunks - 1) * stages, total);
+  const order: Slot[] = forwards.slice(0, warmup);
+  for (let i = 0; i < total - warmup; i++) {
+    order.push(forwards[warmup + i]!, backwards[i]!);
+  }
+  order.push(...backwards.slice(total - warmup));
+  return order;
+}
+
+export function simulatePipeline(input: PipelineInput): PipelineResult {
+  const { stages: p, chunks: v, microBatches: m } = input;
+  const key = (stage: number, chunk: number, mb: number) => (chunk * p + stage) * m + mb;
+  const forwardEnd = new Float64Array(p * v * m).fill(-1);
+  const backwardEnd = new Float64Array(p * v * m).fill(-1);
+  const orders = Array.from({ length: p }, (_, s) => stageOrder(s, p, v, m));
+  const next = new Array<number>(p).fill(0);
+  const free = new Array<number>(p).fill(0);
+  const busy = new Array<number>(p).fill(0);
+  const inFlight = new Array<number>(p).fill(0);
+  const peakInFlight = new Array<number>(p).fill(0);
+  const lastBackwardEnd = Array.from({ length: p }, () => new Array<number>(v).fill(0));
+  const fwd = Array.from({ length: p }, (_, s) => Array.from({ length: v }, (_, c) => input.forwardSeconds(s, c)));
+  const bwd = Array.from({ length: p }, (_, s) => Array.from({ length: v }, (_, c) => input.backwardSeconds(s, c)));
+  const ops: PipelineOp[] = [];
+
+  // When the input of an operation is ready, or -1 if its producer has not run yet.
+  const ready = (s: number, slot: Slot): number => {
+    const { chunk: c, microBatch: mb } = slot;
+    if (slot.kind === "forward") {
+      if (s > 0) return forwardEnd[key(s - 1, c, mb)]!;
+      return c > 0 ? forwardEnd[key(p - 1, c - 1, mb)]! : 0;
+    }
+    if (s < p - 1) return backwardEnd[key(s + 1, c, mb)]!;
+    return c < v - 1 ? backwardEnd[key(0, c + 1, mb)]! : forwardEnd[key(p - 1, c, mb)]!;
+  };
+
+  let remaining = orders.reduce((n, o) => n + o.length, 0);
+  while (remaining > 0) {
+    let progressed = false;
+    for (let s = 0; s < p; s++) {
+      const order = orders[s]!;
+      while (next[s]! < order.length) {
+        const slot = order[next[s]!]!;
+        const inputReady = ready(s, slot);
+        if (inputReady < 0) break;
+        const start = Math.max(free[s]!, inputReady);
+        const duration = slot.kind === "forward" ? fwd[s]![slot.chunk]! : bwd[s]![slot.chunk]!;
+        const end = start + duration;
+        const k = key(s, slot.chunk, slot.microBatch);
+        if (slot.kind === "forward") {
+          forwardEnd[k] = end;
+          inFlight[s]!++;
+          peakInFlight[s] = Math.max(peakInFlight[s]!, inFlight[s]!);
+        } else {
+          backwardEnd[k] = end;
+          inFlight[s]!--;
+          lastBackwardEnd[s]![slot.chunk] = Math.max(lastBackwardEnd[s]![slot.chunk]!, end);
+        }
+        ops.push({ stage: s, chunk: slot.chunk, microBatch: slot.microBatch, kind: slot.kind, start, end });
+        free[s] = end;
+        busy[s]! += duration;
+        next[s]!++;
+        remaining--;
+        progressed = true;
+      }
+    }
+    if (!progressed) throw new Error("internal: pipeline schedule deadlocked");
+  }
+  return { ops, stageEnd: free, stageBusy: busy, peakInFlight, lastBackwardEnd };
+}
+
+/** Closed form for uniform stages (every chunk the same): (m*v + p - 1) slots of (f+b)/v... see test. */
+export function uniformPipelineSeconds(stages: number, chunks: number, microBatches: number, forward: number, backward: number): number {
+  // 1F1B: (m + p - 1)(f + b). Interleaved: the bubble shrinks by v: (m + (p - 1)/v)(f + b), where f, b are
+  // the times of a whole stage (all its chunks) per micro-batch (Narayanan et al. SC'21, eq. 2).
+  return (microBatches + (stages - 1) / chunks) * (forward + backward) * chunks;
+}

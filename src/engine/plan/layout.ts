@@ -1,0 +1,147 @@
+// A training layout: how a run is split over chips. Resolving it fills the fields a scenario may leave
+// null (recording each as an assumption) and checks the arithmetic every framework requires.
+import type { ModelSpec, ParallelismSpec, Recompute, RunSpec } from "../catalog/schema.js";
+import { UltrasimError } from "../errors.js";
+import type { GroupPlacement } from "../network/collectives.js";
+
+export interface Layout {
+  tp: number;
+  pp: number;
+  dp: number;
+  cp: number;
+  ep: number;
+  etp: number;
+  vpp: number;
+  sequenceParallel: boolean;
+  zero: 0 | 1 | 2 | 3;
+  recompute: Recompute;
+  microBatch: number;
+  /** Micro-batches per data-parallel rank per step (gradient accumulation steps). */
+  microBatches: number;
+  /** Expert data-parallel degree: replicas of each expert shard. */
+  edp: number;
+}
+
+export interface ResolvedLayout {
+  layout: Layout;
+  /** Each field that was not given, and the value assumed for it. */
+  assumptions: string[];
+}
+
+function degree(value: number, field: string): number {
+  if (!Number.isInteger(value) || value < 1) {
+    throw new UltrasimError("INVALID_DEGREE", `must be a positive integer, got ${value}`, { field });
+  }
+  return value;
+}
+
+export function resolveLayout(model: ModelSpec, run: RunSpec, par: ParallelismSpec, chips: number): ResolvedLayout {
+  const assumptions: string[] = [];
+  const tp = degree(par.tp, "parallelism.tp");
+  const pp = degree(par.pp, "parallelism.pp");
+  const dp = degree(par.dp, "parallelism.dp");
+  const cp = degree(par.cp, "parallelism.cp");
+  const ep = degree(par.ep, "parallelism.ep");
+  const etp = par.etp === null ? tp : degree(par.etp, "parallelism.etp");
+  const vpp = par.vpp === null ? 1 : degree(par.vpp, "parallelism.vpp");
+  if (par.vpp === null) assumptions.push("vpp not given: 1 (no interleaving)");
+  const microBatch = run.microBatch === null ? 1 : degree(run.microBatch, "run.microBatch");
+  if (run.microBatch === null) assumptions.push("microBatch not given: 1");
+  const recompute: Recompute = par.recompute ?? "none";
+  if (par.recompute === null) assumptions.push("recompute not given: none");
+  degree(chips, "system.chips");
+  degree(run.globalBatch, "run.globalBatch");
+  degree(run.seqLen, "run.seqLen");
+
+  if (tp * pp * dp * cp !== chips) {
+    throw new UltrasimError("DEGREES_MISMATCH", `tp*pp*dp*cp = ${tp}*${pp}*${dp}*${cp} = ${tp * pp * dp * cp}, but the run has ${chips} chips`, {
+      field: "parallelism",
+    });
+  }
+  if (run.globalBatch % (dp * microBatch) !== 0) {
+    throw new UltrasimError(
+      "BATCH_NOT_DIVISIBLE",
+      `globalBatch ${run.globalBatch} is not a multiple of dp*microBatch = ${dp}*${microBatch} = ${dp * microBatch}`,
+      { field: "run.globalBatch" },
+    );
+  }
+  if (model.heads % tp !== 0) {
+    throw new UltrasimError("INVALID_DEGREE", `tp ${tp} does not divide the model's ${model.heads} attention heads`, { field: "parallelism.tp" });
+  }
+  if (run.seqLen % cp !== 0) {
+    throw new UltrasimError("INVALID_DEGREE", `cp ${cp} does not divide seqLen ${run.seqLen}`, { field: "parallelism.cp" });
+  }
+  // The embedding and the loss may each take a virtual stage of their own (Megatron's
+  // --account-for-embedding/loss-in-pipeline-split), so pp*vpp may reach layers + 2.
+  if (pp * vpp > model.layers + 2) {
+    throw new UltrasimError("INVALID_DEGREE", `pp*vpp = ${pp * vpp} exceeds the model's ${model.layers} layers + 2`, { field: "parallelism.vpp" });
+  }
+  if (model.moe) {
+    if (model.moe.experts % ep !== 0) {
+      throw new UltrasimError("INVALID_DEGREE", `ep ${ep} does not divide the model's ${model.moe.experts} experts`, { field: "parallelism.ep" });
+    }
+    if ((tp * cp * dp) % (ep * etp) !== 0) {
+      throw new UltrasimError("INVALID_DEGREE", `ep*etp = ${ep * etp} does not divide tp*cp*dp = ${tp * cp * dp}`, { field: "parallelism.ep" });
+    }
+  } else if (ep !== 1) {
+    throw new UltrasimError("INVALID_DEGREE", `ep is ${ep} but the model has no experts`, { field: "parallelism.ep" });
+  }
+  const microBatches = run.globalBatch / (dp * microBatch);
+  return {
+    layout: {
+      tp, pp, dp, cp, ep, etp, vpp,
+      sequenceParallel: par.sequenceParallel && tp > 1,
+      zero: par.zero,
+      recompute,
+      microBatch,
+      microBatches,
+      edp: (tp * cp * dp) / (ep * etp),
+    },
+    assumptions,
+  };
+}
+
+// Rank order, innermost first: tp, cp, dp, pp (Megatron's default "tp-cp-ep-dp-pp"); expert
+// parallelism takes consecutive ranks of the tp*cp*dp block after etp.
+export function tpGroup(l: Layout): GroupPlacement {
+  return { size: l.tp, stride: 1 };
+}
+export function cpGroup(l: Layout): GroupPlacement {
+  return { size: l.cp, stride: l.tp };
+}
+/** Dense parameters are replicated, and their gradients reduced, over dp*cp (Megatron's distributed optimizer shards over both). */
+export function dataParallelGroup(l: Layout): GroupPlacement {
+  return { size: l.dp * l.cp, stride: l.tp };
+}
+export function expertGroup(l: Layout): GroupPlacement {
+  return { size: l.ep, stride: l.etp };
+}
+export function expertDataParallelGroup(l: Layout): GroupPlacement {
+  return { size: l.edp, stride: l.etp * l.ep };
+}
+export function pipelineStride(l: Layout): number {
+  return l.tp * l.cp * l.dp;
+}
+
+/**
+ * Layers of each virtual stage; virtual stage j*pp + s lives on stage s as its chunk j. Extra layers go
+ * to the middle stages, which carry neither embedding nor logits; with more virtual stages than layers
+ * the first and last hold only the embedding and the loss.
+ */
+export function layersPerVirtualStage(layers: number, pp: number, vpp: number): number[] {
+  const n = pp * vpp;
+  if (n > layers) {
+    const inner = layersPerVirtualStage(layers, n - (n - layers >= 2 ? 2 : 1), 1);
+    return n - layers >= 2 ? [0, ...inner, 0] : [...inner, 0];
+  }
+  const base = Math.floor(layers / n);
+  let extra = layers - base * n;
+  const counts = new Array<number>(n).fill(base);
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => Math.abs(a - (n - 1) / 2) - Math.abs(b - (n - 1) / 2));
+  for (const i of order) {
+    if (extra === 0) break;
+    counts[i]!++;
+    extra--;
+  }
+  return counts;
+}

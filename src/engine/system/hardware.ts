@@ -1,0 +1,90 @@
+// A chip in its system, in SI units, with the efficiencies that apply to it: what every time and
+// memory formula reads. Built from catalog entries (which carry units in their field names).
+import type { ChipSpec, Precision, SystemSpec } from "../catalog/schema.js";
+import { GB, GBIT_TO_BYTES, GBPS_TO_BYTES_PER_SECOND, TB, TFLOPS, US } from "../units.js";
+import type { Efficiency } from "./efficiency.js";
+
+/** One level of the network hierarchy; the last is the scale-out network, whose domain is unbounded. */
+export interface NetworkLevel {
+  name: string;
+  /** Chips in one domain of this level; Infinity for the scale-out network. */
+  domainChips: number;
+  topology: "switch" | "torus" | "ring";
+  /** Achievable bandwidth per chip, one direction, bytes/s (line rate times efficiency). */
+  bytesPerSecond: number;
+  latencySeconds: number;
+}
+
+export interface Hardware {
+  chip: ChipSpec;
+  system: SystemSpec;
+  efficiency: Efficiency;
+  efficiencyProvenance: string;
+  hbmBytes: number;
+  hbmBytesPerSecond: number;
+  runtimeReservedBytes: number;
+  /** Scale-up levels innermost first, then the scale-out network. */
+  levels: NetworkLevel[];
+}
+
+export function buildHardware(
+  chip: ChipSpec,
+  system: SystemSpec,
+  efficiency: Efficiency,
+  efficiencyProvenance: string,
+  scaleOutGbpsPerChip?: number,
+): Hardware {
+  const levels: NetworkLevel[] = system.scaleUp.map((level) => ({
+    name: level.name,
+    domainChips: level.chips,
+    topology: level.topology,
+    bytesPerSecond: level.bandwidthGBps.value * GBPS_TO_BYTES_PER_SECOND * efficiency.scaleUp,
+    latencySeconds: level.latencyUs.value * US,
+  }));
+  levels.push({
+    name: system.scaleOut.name,
+    domainChips: Infinity,
+    topology: "switch",
+    bytesPerSecond: (scaleOutGbpsPerChip ?? system.scaleOut.gbpsPerChip.value) * GBIT_TO_BYTES * efficiency.scaleOut,
+    latencySeconds: system.scaleOut.latencyUs.value * US,
+  });
+  return {
+    chip,
+    system,
+    efficiency,
+    efficiencyProvenance,
+    hbmBytes: chip.hbmCapacityGB.value * GB,
+    hbmBytesPerSecond: chip.hbmBandwidthTBps.value * TB,
+    runtimeReservedBytes: chip.runtimeReservedGB.value * GB,
+    levels,
+  };
+}
+
+/** Operand width class of a precision, which selects the GEMM efficiency. */
+export function widthClass(precision: Precision): "b16" | "b8" | "b4" {
+  if (precision === "fp8" || precision === "mxfp8") return "b8";
+  if (precision === "nvfp4" || precision === "mxfp4") return "b4";
+  return "b16";
+}
+
+/**
+ * Dense peak FLOP/s at a precision. A chip without a rate for the precision runs it at the nearest
+ * wider one it has (fp8 on Trainium1 runs at the bf16 rate), which is what its compiler does.
+ */
+export function peakFlopsPerSecond(chip: ChipSpec, precision: Precision): number {
+  const fallbacks: Record<Precision, Precision[]> = {
+    fp32: ["fp32", "tf32", "bf16"],
+    tf32: ["tf32", "bf16"],
+    bf16: ["bf16"],
+    fp16: ["fp16", "bf16"],
+    fp8: ["fp8", "mxfp8", "bf16"],
+    mxfp8: ["mxfp8", "fp8", "bf16"],
+    nvfp4: ["nvfp4", "mxfp4", "fp8", "mxfp8", "bf16"],
+    mxfp4: ["mxfp4", "nvfp4", "fp8", "mxfp8", "bf16"],
+  };
+  for (const p of fallbacks[precision]) {
+    const figure = chip.peakTflops[p];
+    if (figure) return figure.value * TFLOPS;
+  }
+  return chip.peakTflops.bf16.value * TFLOPS;
+}

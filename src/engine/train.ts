@@ -1,0 +1,20 @@
+// The training entry point: a scenario, resolved against a catalog, predicted.
+import type { Catalog } from "./catalog/catalog.js";
+import type { TrainingScenario } from "./catalog/scenario.js";
+import type { ModelSpec } from "./catalog/schema.js";
+import { predictTraining, type TrainingPrediction } from "./analytic/trainingStep.js";
+
+export interface TrainingResult {
+  scenario: TrainingScenario;
+  model: ModelSpec;
+  systemId: string;
+  chipId: string;
+  prediction: TrainingPrediction;
+}
+
+export function predictScenario(scenario: TrainingScenario, catalog: Catalog): TrainingResult {
+  const model = typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model;
+  const hw = catalog.hardware(scenario.system.id, scenario.efficiency ?? {}, scenario.system.scaleOutGbpsPerChip);
+  const prediction = predictTraining({ model, hw, chips: scenario.system.chips, run: scenario.run, parallelism: scenario.parallelism });
+  return { scenario, model, systemId: hw.system.id, chipId: hw.chip.id, prediction };
+}

@@ -1,0 +1,83 @@
+// Prediction against published measurements: each case predicted, its signed error, and the median
+// and 90th-percentile absolute error per group and overall. A case that cannot be predicted is listed
+// with its reason and counted as failed.
+import type { Catalog } from "../catalog/catalog.js";
+import type { TrainingCase } from "../catalog/scenario.js";
+import { UltrasimError } from "../errors.js";
+import { predictTraining } from "../analytic/trainingStep.js";
+
+export interface CaseResult {
+  id: string;
+  group: string;
+  systemId: string;
+  chips: number;
+  predicted: { stepSeconds: number } | null;
+  measured: { stepSeconds: number };
+  /** (predicted - measured) / measured, in percent; null when the case failed. */
+  errorPct: number | null;
+  /** Why the case could not be predicted. */
+  failure?: string;
+  /** Out-of-memory predictions are still compared, and flagged. */
+  fits?: boolean;
+  mfu?: number;
+}
+
+export interface ErrorSummary {
+  count: number;
+  failed: number;
+  medianAbsErrorPct: number | null;
+  p90AbsErrorPct: number | null;
+  meanSignedErrorPct: number | null;
+}
+
+export interface ValidationReport {
+  cases: CaseResult[];
+  groups: Record<string, ErrorSummary>;
+  summary: ErrorSummary;
+}
+
+/** Percentile with linear interpolation between closest ranks (numpy's default). */
+export function percentile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const position = (sorted.length - 1) * q;
+  const lower = Math.floor(position);
+  const upper = Math.ceil(position);
+  return sorted[lower]! + (sorted[upper]! - sorted[lower]!) * (position - lower);
+}
+
+export function summarize(results: CaseResult[]): ErrorSummary {
+  const errors = results.filter((r) => r.errorPct !== null).map((r) => r.errorPct!);
+  const abs = errors.map(Math.abs);
+  return {
+    count: results.length,
+    failed: results.length - errors.length,
+    medianAbsErrorPct: abs.length ? percentile(abs, 0.5) : null,
+    p90AbsErrorPct: abs.length ? percentile(abs, 0.9) : null,
+    meanSignedErrorPct: errors.length ? errors.reduce((a, b) => a + b, 0) / errors.length : null,
+  };
+}
+
+export function predictCase(c: TrainingCase, catalog: Catalog): CaseResult {
+  const base = { id: c.id, group: c.group, systemId: c.system.id, chips: c.system.chips, measured: { stepSeconds: c.measured.stepSeconds } };
+  try {
+    const hw = catalog.hardware(c.system.id, {}, c.system.scaleOutGbpsPerChip);
+    const p = predictTraining({ model: c.model, hw, chips: c.system.chips, run: c.run, parallelism: c.parallelism });
+    return {
+      ...base,
+      predicted: { stepSeconds: p.stepSeconds },
+      errorPct: (100 * (p.stepSeconds - c.measured.stepSeconds)) / c.measured.stepSeconds,
+      fits: p.memory.fits,
+      mfu: p.mfu,
+    };
+  } catch (e) {
+    if (!(e instanceof UltrasimError)) throw e;
+    return { ...base, predicted: null, errorPct: null, failure: e.describe() };
+  }
+}
+
+export function validateCases(cases: TrainingCase[], catalog: Catalog): ValidationReport {
+  const results = cases.map((c) => predictCase(c, catalog));
+  const groups: Record<string, ErrorSummary> = {};
+  for (const g of [...new Set(results.map((r) => r.group))]) groups[g] = summarize(results.filter((r) => r.group === g));
+  return { cases: results, groups, summary: summarize(results) };
+}

@@ -1,0 +1,34 @@
+// A user's own chips, systems, models and efficiencies, from a YAML or JSON file of the form
+// { chips: [...], systems: [...], models: [...], efficiencies: [...] }, checked against the same
+// schemas as the built-in entries.
+import { Type } from "@sinclair/typebox";
+import type { Catalog } from "../engine/catalog/catalog.js";
+import { ChipSpec, ModelSpec, SystemSpec } from "../engine/catalog/schema.js";
+import { UltrasimError } from "../engine/errors.js";
+import { EfficiencyEntry } from "../engine/system/efficiency.js";
+import { checkSchema, locate, readInputFile } from "./loadInput.js";
+
+export const CatalogFile = Type.Object(
+  {
+    chips: Type.Optional(Type.Array(ChipSpec)),
+    systems: Type.Optional(Type.Array(SystemSpec)),
+    models: Type.Optional(Type.Array(ModelSpec)),
+    efficiencies: Type.Optional(Type.Array(EfficiencyEntry)),
+  },
+  { additionalProperties: false, $id: "https://ultrasim.dev/schema/catalog.json", title: "ultrasim catalog entries" },
+);
+
+export function extendCatalog(catalog: Catalog, files: string[]): Catalog {
+  let result = catalog;
+  for (const file of files) {
+    const loaded = readInputFile(file);
+    const entries = checkSchema<Parameters<Catalog["withEntries"]>[0]>(CatalogFile, loaded);
+    try {
+      result = result.withEntries(entries);
+    } catch (e) {
+      if (e instanceof UltrasimError) throw locate(e, loaded);
+      throw e;
+    }
+  }
+  return result;
+}

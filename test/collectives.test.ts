@@ -1,0 +1,165 @@
+// Collective costs of src/engine/network/collectives.ts on small hand-made systems.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { ChipSpec, SystemSpec } from "../src/engine/catalog/schema.js";
+import {
+  allGatherSeconds,
+  allReduceSeconds,
+  allToAllSeconds,
+  expertDispatchSeconds,
+  levelFactors,
+  reduceScatterSeconds,
+  ringAllGatherBytesPerRank,
+  ringAllReduceBytesPerRank,
+  sendSeconds,
+  type GroupPlacement,
+} from "../src/engine/network/collectives.js";
+import { PRIOR_EFFICIENCY } from "../src/engine/system/efficiency.js";
+import { buildHardware, type Hardware } from "../src/engine/system/hardware.js";
+
+const src = (value: number) => ({ value, source: "test" });
+
+const chip: ChipSpec = {
+  id: "test-chip",
+  name: "Test chip",
+  vendor: "test",
+  status: "shipping",
+  peakTflops: { bf16: src(1000) },
+  hbmCapacityGB: src(80),
+  hbmBandwidthTBps: src(3),
+  scaleUpGBps: src(200),
+  tdpW: src(700),
+  runtimeReservedGB: src(2),
+};
+
+/** 8 chips per node on a switch at `upGBps` one way, `outGbps` per chip between nodes. */
+function system(upGBps = 100, outGbps = 400, upLatencyUs = 2, outLatencyUs = 5): SystemSpec {
+  return {
+    id: "test-system",
+    name: "Test system",
+    vendor: "test",
+    chip: "test-chip",
+    chipsPerSystem: 8,
+    scaleUp: [{ name: "switch", chips: 8, topology: "switch", bandwidthGBps: src(upGBps), latencyUs: src(upLatencyUs) }],
+    scaleOut: { name: "nic", gbpsPerChip: src(outGbps), latencyUs: src(outLatencyUs) },
+  };
+}
+
+/** Line-rate hardware: link efficiencies of 1. */
+function hardware(upGBps = 100, outGbps = 400, upLatencyUs = 2, outLatencyUs = 5): Hardware {
+  return buildHardware(chip, system(upGBps, outGbps, upLatencyUs, outLatencyUs), { ...PRIOR_EFFICIENCY, scaleUp: 1, scaleOut: 1 }, "test");
+}
+
+describe("ring traffic", () => {
+  it("all-reduce sends 2(n-1)/n of the buffer per rank", () => {
+    expect(ringAllReduceBytesPerRank(800, 8)).toBe((2 * 7 * 800) / 8); // 1400
+    expect(ringAllReduceBytesPerRank(800, 1)).toBe(0);
+  });
+  it("all-gather sends (n-1)/n", () => {
+    expect(ringAllGatherBytesPerRank(800, 4)).toBe(600);
+  });
+});
+
+describe("buildHardware", () => {
+  it("converts GB/s and Gb/s to bytes/s at line rate when efficiencies are 1", () => {
+    const hw = hardware(100, 400);
+    expect(hw.levels).toHaveLength(2);
+    expect(hw.levels[0]!.bytesPerSecond).toBe(100e9);
+    expect(hw.levels[1]!.bytesPerSecond).toBe(400e9 / 8); // 50 GB/s
+    expect(hw.levels[1]!.domainChips).toBe(Infinity);
+    expect(hw.levels[0]!.latencySeconds).toBeCloseTo(2e-6, 15);
+  });
+});
+
+describe("within one node", () => {
+  const hw = hardware(100, 400, 2, 5);
+  const S = 1e9;
+  it.each([2, 4, 8])("all-reduce over %i ranks is 2(n-1)/n * S / bw plus 2*ceil(log2 n) latency steps", (n) => {
+    const bw = 100e9;
+    const expected = (2 * (n - 1) * S) / n / bw + 2 * Math.ceil(Math.log2(n)) * 2e-6;
+    expect(allReduceSeconds(hw, { size: n, stride: 1 }, S)).toBeCloseTo(expected, 12);
+  });
+  it("all-reduce is twice a reduce-scatter, all-gather equals reduce-scatter", () => {
+    for (const g of [{ size: 4, stride: 1 }, { size: 16, stride: 1 }, { size: 8, stride: 4 }]) {
+      expect(allReduceSeconds(hw, g, S)).toBe(2 * reduceScatterSeconds(hw, g, S));
+      expect(allGatherSeconds(hw, g, S)).toBe(reduceScatterSeconds(hw, g, S));
+    }
+  });
+  it("a group of one costs nothing", () => {
+    expect(allReduceSeconds(hw, { size: 1, stride: 1 }, S)).toBe(0);
+    expect(allToAllSeconds(hw, { size: 1, stride: 1 }, S)).toBe(0);
+  });
+});
+
+describe("hierarchical groups", () => {
+  const hw = hardware(100, 400, 2, 5);
+  const S = 1e9;
+  it("8 ranks spread over 2 nodes (stride 2) are slower than 8 ranks in one node", () => {
+    expect(allReduceSeconds(hw, { size: 8, stride: 2 }, S)).toBeGreaterThan(allReduceSeconds(hw, { size: 8, stride: 1 }, S));
+  });
+  it("8 ranks at stride 2: a 4-rank ring in the node, then a 2-rank ring across nodes on a quarter of the data", () => {
+    expect(levelFactors(hw.levels, { size: 8, stride: 2 })).toEqual([4, 2]);
+    const inNode = ((4 - 1) / 4) * S / 100e9 + Math.ceil(Math.log2(4)) * 2e-6;
+    const across = ((2 - 1) / 2) * (S / 4) / 50e9 + 1 * 5e-6;
+    expect(reduceScatterSeconds(hw, { size: 8, stride: 2 }, S)).toBeCloseTo(inNode + across, 12);
+  });
+  it("levelFactors multiply to the group size", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 256 }), fc.integer({ min: 1, max: 64 }), (size, stride) => {
+        const product = levelFactors(hw.levels, { size, stride }).reduce((a, b) => a * b, 1);
+        expect(product).toBeCloseTo(size, 9);
+      }),
+    );
+  });
+  it("a stride of a whole node puts every rank in its own node", () => {
+    expect(levelFactors(hw.levels, { size: 4, stride: 8 })).toEqual([1, 4]);
+  });
+});
+
+describe("expert dispatch and point-to-point", () => {
+  const hw = hardware();
+  it("expert dispatch is free with ep 1", () => {
+    expect(expertDispatchSeconds(hw, { size: 1, stride: 1 }, 4096, 8, 7168)).toBe(0);
+  });
+  it("send within a node uses the scale-up link, across nodes the scale-out link", () => {
+    expect(sendSeconds(hw, 1, 1e9)).toBeCloseTo(1e9 / 100e9 + 2e-6, 12);
+    expect(sendSeconds(hw, 8, 1e9)).toBeCloseTo(1e9 / 50e9 + 5e-6, 12);
+  });
+});
+
+// Properties over every collective.
+type Collective = (hw: Hardware, group: GroupPlacement, bytes: number) => number;
+const collectives: [string, Collective][] = [
+  ["allReduce", allReduceSeconds],
+  ["reduceScatter", reduceScatterSeconds],
+  ["allGather", allGatherSeconds],
+  ["allToAll", allToAllSeconds],
+  ["expertDispatch", (hw, g, bytes) => expertDispatchSeconds(hw, g, bytes / 1024, 4, 1024)],
+  ["send", (hw, g, bytes) => sendSeconds(hw, g.stride * g.size, bytes)],
+];
+const group = fc.record({ size: fc.integer({ min: 1, max: 128 }), stride: fc.integer({ min: 1, max: 16 }) });
+const bandwidth = fc.double({ min: 1, max: 2000, noNaN: true });
+const bytes = fc.double({ min: 0, max: 1e11, noNaN: true });
+
+describe.each(collectives)("%s properties", (_name, op) => {
+  it("more bandwidth is never slower", () => {
+    fc.assert(
+      fc.property(group, bandwidth, bandwidth, fc.double({ min: 1, max: 10, noNaN: true }), bytes, (g, up, out, k, b) => {
+        const slow = op(hardware(up, out), g, b);
+        expect(op(hardware(up * k, out), g, b)).toBeLessThanOrEqual(slow * (1 + 1e-12));
+        expect(op(hardware(up, out * k), g, b)).toBeLessThanOrEqual(slow * (1 + 1e-12));
+      }),
+    );
+  });
+  it("time is never negative and grows with bytes", () => {
+    fc.assert(
+      fc.property(group, bandwidth, bandwidth, bytes, bytes, (g, up, out, b1, b2) => {
+        const hw = hardware(up, out);
+        const [small, large] = b1 <= b2 ? [b1, b2] : [b2, b1];
+        const tSmall = op(hw, g, small);
+        expect(tSmall).toBeGreaterThanOrEqual(0);
+        expect(op(hw, g, large)).toBeGreaterThanOrEqual(tSmall * (1 - 1e-12));
+      }),
+    );
+  });
+});

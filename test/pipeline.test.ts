@@ -80,6 +80,7 @@ describe("schedule invariants", () => {
           microBatches: m,
           forwardSeconds: (s, c) => f[s * 3 + c]!,
           backwardSeconds: (s, c) => b[s * 3 + c]!,
+          recordOps: true,
         });
         for (let s = 0; s < p; s++) {
           const ops = r.ops.filter((o) => o.stage === s).sort((x, y) => x.start - y.start);

@@ -2,7 +2,7 @@
 // The ultrasim command line: argument wiring only. Work happens in the engine (pure) and src/node (files).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Command, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { builtinCatalog } from "../engine/catalog/builtin.js";
 import type { Catalog } from "../engine/catalog/catalog.js";
 import { TrainingCase, TrainingScenario } from "../engine/catalog/scenario.js";
@@ -29,8 +29,8 @@ function catalogFrom(files: string[] | undefined): Catalog {
 const program = new Command()
   .name("ultrasim")
   .description("Simulate and plan AI training on accelerator clusters: Trainium3 UltraServers and the systems weighed against them.")
-  .showHelpAfterError()
-  .configureOutput({ outputError: (text, write) => write(text) });
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => write(text.startsWith("error:") ? `ultrasim: ${text.slice(7)}` : text) });
 
 const train = program
   .command("train")
@@ -52,7 +52,7 @@ train.action((file: string | undefined, opts: Record<string, unknown>) => {
   const catalog = catalogFrom(opts.catalog as string[] | undefined);
   let result;
   try {
-    result = predictScenario(scenario, catalog);
+    result = predictScenario(scenario, catalog, { timeline: Boolean(opts.trace) });
   } catch (e) {
     if (e instanceof UltrasimError) {
       const flag = e.where.field ? flagFields.get(e.where.field) : undefined;
@@ -152,5 +152,7 @@ try {
     process.stderr.write(`ultrasim: ${e.describe()}\n`);
     process.exit(2);
   }
+  // Commander has already printed its one-line message (unknown option, missing argument); help exits 0.
+  if (e instanceof CommanderError) process.exit(e.exitCode === 0 ? 0 : 2);
   throw e;
 }

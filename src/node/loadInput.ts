@@ -3,7 +3,8 @@
 import { readFileSync } from "node:fs";
 import type { TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
-import { isNode, LineCounter, parseDocument, type Document } from "yaml";
+import { ValueErrorType, type ValueError } from "@sinclair/typebox/value";
+import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from "yaml";
 import { UltrasimError } from "../engine/errors.js";
 
 export interface LoadedDocument {
@@ -31,14 +32,34 @@ export function readInputFile(file: string): LoadedDocument {
   return { file, value: doc.toJS(), doc, lines };
 }
 
-/** The line of the field at `path` (dot-separated), or of its nearest ancestor present in the file. */
+/**
+ * The line of the field at `path` (dot-separated): the line of its key where it is a mapping entry,
+ * else of its value; or of its nearest ancestor present in the file.
+ */
 export function lineOf(loaded: LoadedDocument, path: string | undefined): number | undefined {
   const parts = path ? path.split(".").filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p)) : [];
   for (let n = parts.length; n >= 0; n--) {
-    const node = loaded.doc.getIn(parts.slice(0, n), true);
+    if (n > 0) {
+      const parent = loaded.doc.getIn(parts.slice(0, n - 1), true);
+      if (isMap(parent)) {
+        const pair = parent.items.find((item) => isScalar(item.key) && String(item.key.value) === String(parts[n - 1]));
+        if (pair && isNode(pair.key) && pair.key.range) return loaded.lines.linePos(pair.key.range[0]).line;
+      }
+    }
+    const node = n === 0 ? loaded.doc.contents : loaded.doc.getIn(parts.slice(0, n), true);
     if (isNode(node) && node.range) return loaded.lines.linePos(node.range[0]).line;
   }
   return undefined;
+}
+
+/** An unknown field is the likelier mistake than the missing one it causes (a typo): report it first. */
+function firstError(schema: TSchema, value: unknown): ValueError | undefined {
+  let first: ValueError | undefined;
+  for (const error of Value.Errors(schema, value)) {
+    if (error.type === ValueErrorType.ObjectAdditionalProperties) return error;
+    first ??= error;
+  }
+  return first;
 }
 
 /** Fill in the file and line of an error raised while using `loaded`'s content. */
@@ -52,10 +73,14 @@ export function locate(error: UltrasimError, loaded: LoadedDocument, prefix = ""
 
 /** Check `value` against `schema`; the first error becomes an UltrasimError naming the file, line and field. */
 export function checkSchema<T>(schema: TSchema, loaded: LoadedDocument, value: unknown = loaded.value, prefix = ""): T {
-  const error = Value.Errors(schema, value).First();
+  const error = firstError(schema, value);
   if (!error) return value as T;
   const field = prefix + error.path.replace(/^\//, "").replaceAll("/", ".");
-  const shown = error.value === undefined ? "missing" : JSON.stringify(error.value);
-  const message = error.value === undefined ? `${error.message} (missing)` : `${error.message}, got ${shown}`;
+  const message =
+    error.type === ValueErrorType.ObjectAdditionalProperties
+      ? "unknown field (a typo? see the schema for the fields allowed here)"
+      : error.value === undefined
+        ? `${error.message} (missing)`
+        : `${error.message}, got ${JSON.stringify(error.value)}`;
   throw locate(new UltrasimError("INVALID_INPUT", message, { field: field || undefined }), loaded);
 }

@@ -25,6 +25,8 @@ export interface TrainingInput {
   chips: number;
   run: RunSpec;
   parallelism: ParallelismSpec;
+  /** Record the step's timeline (every forward and backward) for a trace; costs time on big pipelines. */
+  timeline?: boolean;
 }
 
 export interface StepBreakdown {
@@ -169,6 +171,7 @@ function predictLayout(input: TrainingInput, resolved: ResolvedLayout): Training
     microBatches: m,
     forwardSeconds: (s, c) => totalSeconds(chunkParts[s]![c]!.forward),
     backwardSeconds: (s, c) => totalSeconds(chunkParts[s]![c]!.backward),
+    recordOps: input.timeline ?? false,
   });
 
   // Data parallelism and the optimizer, stage by stage.
@@ -300,7 +303,7 @@ function predictLayout(input: TrainingInput, resolved: ResolvedLayout): Training
     microBatch: op.microBatch,
     parts: op.kind === "forward" ? chunkParts[op.stage]![op.chunk]!.forward : chunkParts[op.stage]![op.chunk]!.backward,
   }));
-  for (const t of stageTails) timeline.push(...t.slices);
+  if (input.timeline) for (const t of stageTails) timeline.push(...t.slices);
 
   return {
     layout,

@@ -20,6 +20,8 @@ export interface PipelineInput {
   /** Seconds of one forward of chunk c on stage s (compute, exposed communication and the send to the next stage). */
   forwardSeconds: (stage: number, chunk: number) => number;
   backwardSeconds: (stage: number, chunk: number) => number;
+  /** Keep every operation's start and end (for traces); off, only the summaries are kept. */
+  recordOps?: boolean;
 }
 
 export interface PipelineResult {
@@ -116,7 +118,7 @@ export function simulatePipeline(input: PipelineInput): PipelineResult {
           inFlight[s]!--;
           lastBackwardEnd[s]![slot.chunk] = Math.max(lastBackwardEnd[s]![slot.chunk]!, end);
         }
-        ops.push({ stage: s, chunk: slot.chunk, microBatch: slot.microBatch, kind: slot.kind, start, end });
+        if (input.recordOps) ops.push({ stage: s, chunk: slot.chunk, microBatch: slot.microBatch, kind: slot.kind, start, end });
         free[s] = end;
         busy[s]! += duration;
         next[s]!++;

@@ -16,14 +16,26 @@ export default tseslint.config(
   {
     files: ["src/engine/**/*.ts", "src/index.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ group: ["node:*", "fs", "path", "os", "child_process", "worker_threads"], message: "The engine is pure: no Node APIs." }] }],
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["node:*", "fs", "path", "os", "child_process", "worker_threads"], message: "The engine is pure: no Node APIs." },
+          ],
+        },
+      ],
       "no-restricted-properties": [
         "error",
         { object: "Math", property: "random", message: "Use a seeded generator." },
         { object: "Date", property: "now", message: "The engine has no clock." },
         { object: "performance", property: "now", message: "The engine has no clock." },
       ],
-      "no-restricted-globals": ["error", { name: "process", message: "The engine is pure: no process." }, { name: "window", message: "The engine has no DOM." }, { name: "document", message: "The engine has no DOM." }],
+      "no-restricted-globals": [
+        "error",
+        { name: "process", message: "The engine is pure: no process." },
+        { name: "window", message: "The engine has no DOM." },
+        { name: "document", message: "The engine has no DOM." },
+      ],
     },
   },
 );

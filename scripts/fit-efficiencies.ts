@@ -89,9 +89,17 @@ function fitChip(chip: string, cases: TrainingCase[], base: Catalog): Efficiency
       let f2 = at(x2);
       for (let i = 0; i < 18; i++) {
         if (f1 < f2) {
-          b = x2; x2 = x1; f2 = f1; x1 = b - golden * (b - a); f1 = at(x1);
+          b = x2;
+          x2 = x1;
+          f2 = f1;
+          x1 = b - golden * (b - a);
+          f1 = at(x1);
         } else {
-          a = x1; x1 = x2; f1 = f2; x2 = a + golden * (b - a); f2 = at(x2);
+          a = x1;
+          x1 = x2;
+          f1 = f2;
+          x2 = a + golden * (b - a);
+          f2 = at(x2);
         }
       }
       const v = (a + b) / 2;
@@ -146,7 +154,10 @@ if (process.argv.includes("--cross-validate")) {
     const train = cases.filter((c) => c.group !== group);
     const heldOut = cases.filter((c) => c.group === group);
     const fitted = stripped.withEntries({ efficiencies: fitAll(train, stripped) });
-    const groupErrors = heldOut.map((c) => predictCase(c, fitted).errorPct).filter((e): e is number => e !== null).map(Math.abs);
+    const groupErrors = heldOut
+      .map((c) => predictCase(c, fitted).errorPct)
+      .filter((e): e is number => e !== null)
+      .map(Math.abs);
     errors.push(...groupErrors);
     console.log(`held out ${group.padEnd(36)} median |error| ${percentile(groupErrors, 0.5).toFixed(1)}%`);
   }

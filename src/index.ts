@@ -3,17 +3,69 @@
 export { builtinCatalog } from "./engine/catalog/builtin.js";
 export { Catalog, type CatalogEntries } from "./engine/catalog/catalog.js";
 export { DEFAULT_TRAINING_SCENARIO, TrainingCase, TrainingScenario, SystemRef } from "./engine/catalog/scenario.js";
-export { ChipSpec, ModelSpec, MoeSpec, MlaSpec, ParallelismSpec, RunSpec, SystemSpec, Sourced, PRECISIONS, RECOMPUTE, type Precision, type Recompute } from "./engine/catalog/schema.js";
+export {
+  ChipSpec,
+  ModelSpec,
+  MoeSpec,
+  MlaSpec,
+  ParallelismSpec,
+  RunSpec,
+  SystemSpec,
+  Sourced,
+  PRECISIONS,
+  RECOMPUTE,
+  type Precision,
+  type Recompute,
+} from "./engine/catalog/schema.js";
 export { UltrasimError, type ErrorCode, type InputLocation } from "./engine/errors.js";
 export { predictScenario, type TrainingResult } from "./engine/train.js";
-export { predictTraining, type TrainingInput, type TrainingPrediction, type StepBreakdown, type MemoryBreakdown, type TimelineSlice } from "./engine/analytic/trainingStep.js";
+export {
+  predictTraining,
+  type TrainingInput,
+  type TrainingPrediction,
+  type StepBreakdown,
+  type MemoryBreakdown,
+  type TimelineSlice,
+} from "./engine/analytic/trainingStep.js";
 export { trainingReport, type TrainingReport } from "./engine/report/trainingReport.js";
 export { chromeTrace, type TraceEvent } from "./engine/report/chromeTrace.js";
-export { validateCases, predictCase, summarize, percentile, type CaseResult, type ErrorSummary, type ValidationReport } from "./engine/validate/validation.js";
+export {
+  validateCases,
+  predictCase,
+  summarize,
+  percentile,
+  type CaseResult,
+  type ErrorSummary,
+  type ValidationReport,
+} from "./engine/validate/validation.js";
 export { buildHardware, peakFlopsPerSecond, type Hardware, type NetworkLevel } from "./engine/system/hardware.js";
 export { EfficiencySpec, EfficiencyEntry, PRIOR_EFFICIENCY, type Efficiency } from "./engine/system/efficiency.js";
-export { allReduceSeconds, allGatherSeconds, reduceScatterSeconds, allToAllSeconds, expertDispatchSeconds, sendSeconds, ringAllReduceBytesPerRank, ringAllGatherBytesPerRank, levelFactors, type GroupPlacement } from "./engine/network/collectives.js";
+export {
+  allReduceSeconds,
+  allGatherSeconds,
+  reduceScatterSeconds,
+  allToAllSeconds,
+  expertDispatchSeconds,
+  sendSeconds,
+  ringAllReduceBytesPerRank,
+  ringAllGatherBytesPerRank,
+  levelFactors,
+  type GroupPlacement,
+} from "./engine/network/collectives.js";
 export { paramCounts, forwardFlopsPerSequence, attentionDims, layerParams, meanAttendedKeys } from "./engine/workload/transformer.js";
-export { layerActivationBytes, stateBytes, stageParams, MODERN_ACTIVATIONS, KORTHIKANTI_ACTIVATIONS, type ActivationOptions } from "./engine/analytic/memory.js";
-export { simulatePipeline, stageOrder, uniformPipelineSeconds, type PipelineInput, type PipelineResult } from "./engine/des/pipelineSchedule.js";
+export {
+  layerActivationBytes,
+  stateBytes,
+  stageParams,
+  MODERN_ACTIVATIONS,
+  KORTHIKANTI_ACTIVATIONS,
+  type ActivationOptions,
+} from "./engine/analytic/memory.js";
+export {
+  simulatePipeline,
+  stageOrder,
+  uniformPipelineSeconds,
+  type PipelineInput,
+  type PipelineResult,
+} from "./engine/des/pipelineSchedule.js";
 export { resolveLayout, layersPerVirtualStage, type Layout } from "./engine/plan/layout.js";

@@ -85,8 +85,10 @@ describe("ultrasim train", () => {
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.stepSeconds).toBeGreaterThan(0);
-    for (const k of ["weights", "gradients", "optimizerStates", "activations", "total", "capacity", "fits", "freeBytes"]) expect(report.memoryBytes).toHaveProperty(k);
-    for (const k of ["compute", "tensorParallel", "pipelineBubble", "dataParallel", "optimizer"]) expect(typeof report.breakdownSeconds[k]).toBe("number");
+    for (const k of ["weights", "gradients", "optimizerStates", "activations", "total", "capacity", "fits", "freeBytes"])
+      expect(report.memoryBytes).toHaveProperty(k);
+    for (const k of ["compute", "tensorParallel", "pipelineBubble", "dataParallel", "optimizer"])
+      expect(typeof report.breakdownSeconds[k]).toBe("number");
     const sum = Object.values(report.breakdownSeconds as Record<string, number>).reduce((a, b) => a + b, 0);
     expect(Math.abs(sum - report.stepSeconds) / report.stepSeconds).toBeLessThan(1e-9);
     expect(report.tokensPerSecond).toBeCloseTo((report.run.globalBatch * report.run.seqLen) / report.stepSeconds, 3);
@@ -119,7 +121,9 @@ describe("ultrasim train", () => {
     const r = ultrasim("train", "--json", "--trace", trace);
     expect(r.code, r.stderr).toBe(0);
     const pp: number = JSON.parse(r.stdout).layout.pp;
-    const { traceEvents } = JSON.parse(readFileSync(trace, "utf8")) as { traceEvents: { ph: string; name: string; ts?: number; dur?: number; tid: number }[] };
+    const { traceEvents } = JSON.parse(readFileSync(trace, "utf8")) as {
+      traceEvents: { ph: string; name: string; ts?: number; dur?: number; tid: number }[];
+    };
     const slices = traceEvents.filter((e) => e.ph === "X");
     expect(slices.length).toBeGreaterThan(0);
     for (const e of slices) {
@@ -139,7 +143,9 @@ describe("ultrasim validate", () => {
     const r = ultrasim("validate", casesPath, "--json");
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
-    const file = (JSON.parse(readFileSync(casesPath, "utf8")) as { id: string; kind: string; measured: { stepSeconds: number } }[]).filter((c) => c.kind === "training");
+    const file = (JSON.parse(readFileSync(casesPath, "utf8")) as { id: string; kind: string; measured: { stepSeconds: number } }[]).filter(
+      (c) => c.kind === "training",
+    );
     expect(report.cases).toHaveLength(file.length);
     const measured = new Map(file.map((c) => [c.id, c.measured.stepSeconds]));
     for (const c of report.cases) {

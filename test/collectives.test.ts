@@ -80,7 +80,11 @@ describe("within one node", () => {
     expect(allReduceSeconds(hw, { size: n, stride: 1 }, S)).toBeCloseTo(expected, 12);
   });
   it("all-reduce is twice a reduce-scatter, all-gather equals reduce-scatter", () => {
-    for (const g of [{ size: 4, stride: 1 }, { size: 16, stride: 1 }, { size: 8, stride: 4 }]) {
+    for (const g of [
+      { size: 4, stride: 1 },
+      { size: 16, stride: 1 },
+      { size: 8, stride: 4 },
+    ]) {
       expect(allReduceSeconds(hw, g, S)).toBe(2 * reduceScatterSeconds(hw, g, S));
       expect(allGatherSeconds(hw, g, S)).toBe(reduceScatterSeconds(hw, g, S));
     }
@@ -99,8 +103,8 @@ describe("hierarchical groups", () => {
   });
   it("8 ranks at stride 2: a 4-rank ring in the node, then a 2-rank ring across nodes on a quarter of the data", () => {
     expect(levelFactors(hw.levels, { size: 8, stride: 2 })).toEqual([4, 2]);
-    const inNode = ((4 - 1) / 4) * S / 100e9 + Math.ceil(Math.log2(4)) * 2e-6;
-    const across = ((2 - 1) / 2) * (S / 4) / 50e9 + 1 * 5e-6;
+    const inNode = (((4 - 1) / 4) * S) / 100e9 + Math.ceil(Math.log2(4)) * 2e-6;
+    const across = (((2 - 1) / 2) * (S / 4)) / 50e9 + 1 * 5e-6;
     expect(reduceScatterSeconds(hw, { size: 8, stride: 2 }, S)).toBeCloseTo(inNode + across, 12);
   });
   it("levelFactors multiply to the group size", () => {

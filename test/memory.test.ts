@@ -26,7 +26,22 @@ const gpt: ModelSpec = {
 };
 
 function layout(overrides: Partial<Layout> = {}): Layout {
-  return { tp: 1, pp: 1, dp: 1, cp: 1, ep: 1, etp: 1, vpp: 1, sequenceParallel: false, zero: 1, recompute: "none", microBatch: 1, microBatches: 1, edp: 1, ...overrides };
+  return {
+    tp: 1,
+    pp: 1,
+    dp: 1,
+    cp: 1,
+    ep: 1,
+    etp: 1,
+    vpp: 1,
+    sequenceParallel: false,
+    zero: 1,
+    recompute: "none",
+    microBatch: 1,
+    microBatches: 1,
+    edp: 1,
+    ...overrides,
+  };
 }
 
 const s = 2048;
@@ -48,20 +63,35 @@ describe("layerActivationBytes reproduces Korthikanti et al. 2022, Table 2", () 
   it.each([2, 4, 8])("tensor + sequence parallel t=%i: sbh/t (34 + 5as/h)", (t) => {
     const b = 2;
     const expected = ((s * b * h) / t) * (34 + (5 * a * s) / h);
-    expect(layerActivationBytes(gpt, layout({ tp: t, sequenceParallel: true, microBatch: b }), s, 0, KORTHIKANTI_ACTIVATIONS)).toBeCloseTo(expected, 0);
+    expect(layerActivationBytes(gpt, layout({ tp: t, sequenceParallel: true, microBatch: b }), s, 0, KORTHIKANTI_ACTIVATIONS)).toBeCloseTo(
+      expected,
+      0,
+    );
   });
 
   it.each([2, 8])("selective recompute + sequence parallel t=%i: 34 sbh/t", (t) => {
     const b = 1;
     const expected = (34 * s * b * h) / t;
-    const got = layerActivationBytes(gpt, layout({ tp: t, sequenceParallel: true, recompute: "selective", microBatch: b }), s, 0, KORTHIKANTI_ACTIVATIONS);
+    const got = layerActivationBytes(
+      gpt,
+      layout({ tp: t, sequenceParallel: true, recompute: "selective", microBatch: b }),
+      s,
+      0,
+      KORTHIKANTI_ACTIVATIONS,
+    );
     expect(got).toBeCloseTo(expected, 0);
   });
 
   it.each([1, 2, 8])("full recompute + sequence parallel t=%i keeps only the layer input: 2sbh/t", (t) => {
     const b = 4;
     const expected = (2 * s * b * h) / t;
-    const got = layerActivationBytes(gpt, layout({ tp: t, sequenceParallel: t > 1, recompute: "full", microBatch: b }), s, 0, KORTHIKANTI_ACTIVATIONS);
+    const got = layerActivationBytes(
+      gpt,
+      layout({ tp: t, sequenceParallel: t > 1, recompute: "full", microBatch: b }),
+      s,
+      0,
+      KORTHIKANTI_ACTIVATIONS,
+    );
     expect(got).toBeCloseTo(expected, 0);
   });
 });
@@ -117,10 +147,21 @@ describe("memory from predictTraining", () => {
         const a = predict(small);
         const b = predict(large);
         for (const m of [a, b]) {
-          for (const key of ["weights", "gradients", "optimizerStates", "activations", "communicationBuffers", "runtimeReserved", "total"] as const) {
+          for (const key of [
+            "weights",
+            "gradients",
+            "optimizerStates",
+            "activations",
+            "communicationBuffers",
+            "runtimeReserved",
+            "total",
+          ] as const) {
             expect(m[key]).toBeGreaterThanOrEqual(0);
           }
-          expect(m.total).toBeCloseTo(m.weights + m.gradients + m.optimizerStates + m.activations + m.communicationBuffers + m.runtimeReserved, 0);
+          expect(m.total).toBeCloseTo(
+            m.weights + m.gradients + m.optimizerStates + m.activations + m.communicationBuffers + m.runtimeReserved,
+            0,
+          );
         }
         expect(b.activations).toBeGreaterThan(a.activations);
       }),

@@ -99,7 +99,8 @@ describe("schedule invariants", () => {
         }
         // a forward on stage s > 0 starts after the same chunk's forward on stage s - 1
         for (const o of r.ops) {
-          if (o.kind === "forward" && o.stage > 0) expect(o.start).toBeGreaterThanOrEqual(forwardEnd.get(`${o.stage - 1}/${o.chunk}/${o.microBatch}`)!);
+          if (o.kind === "forward" && o.stage > 0)
+            expect(o.start).toBeGreaterThanOrEqual(forwardEnd.get(`${o.stage - 1}/${o.chunk}/${o.microBatch}`)!);
         }
       }),
       { numRuns: 100 },

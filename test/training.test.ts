@@ -12,7 +12,17 @@ import { forwardFlopsPerSequence } from "../src/engine/workload/transformer.js";
 
 const catalog = builtinCatalog();
 const par = (p: Partial<ParallelismSpec>): ParallelismSpec => ({
-  tp: 1, pp: 1, dp: 1, cp: 1, ep: 1, etp: null, vpp: 1, sequenceParallel: false, zero: 1, recompute: "selective", ...p,
+  tp: 1,
+  pp: 1,
+  dp: 1,
+  cp: 1,
+  ep: 1,
+  etp: null,
+  vpp: 1,
+  sequenceParallel: false,
+  zero: 1,
+  recompute: "selective",
+  ...p,
 });
 
 interface Scenario {

@@ -65,7 +65,13 @@ describe("paramCounts", () => {
     const h = 4096;
     const f = 14336;
     const mixtral = model({
-      layers: 32, hidden: h, heads: 32, kvHeads: 8, ffnHidden: f, ffnKind: "swiglu", vocab: 32000,
+      layers: 32,
+      hidden: h,
+      heads: 32,
+      kvHeads: 8,
+      ffnHidden: f,
+      ffnKind: "swiglu",
+      vocab: 32000,
       moe: { experts: 8, topK: 2, expertFfnHidden: f, sharedExperts: 0, sharedExpertFfnHidden: null, denseLayers: 0 },
     });
     const attention = 2 * h * h + 2 * h * 1024;
@@ -87,7 +93,13 @@ describe("paramCounts", () => {
   it("MoE with shared experts and leading dense layers", () => {
     const h = 64;
     const m = model({
-      layers: 3, hidden: h, heads: 4, kvHeads: 4, ffnHidden: 256, ffnKind: "swiglu", vocab: 100,
+      layers: 3,
+      hidden: h,
+      heads: 4,
+      kvHeads: 4,
+      ffnHidden: 256,
+      ffnKind: "swiglu",
+      vocab: 100,
       moe: { experts: 16, topK: 4, expertFfnHidden: 32, sharedExperts: 2, sharedExpertFfnHidden: 48, denseLayers: 1 },
     });
     const attention = 4 * h * h;
@@ -105,7 +117,13 @@ describe("attentionDims for MLA", () => {
   it("matches DeepSeek-V3's projections", () => {
     const h = 7168;
     const dims = attentionDims(
-      model({ hidden: h, heads: 128, kvHeads: 128, headDim: 128, mla: { qLoraRank: 1536, kvLoraRank: 512, qkNopeHeadDim: 128, qkRopeHeadDim: 64, vHeadDim: 128 } }),
+      model({
+        hidden: h,
+        heads: 128,
+        kvHeads: 128,
+        headDim: 128,
+        mla: { qLoraRank: 1536, kvLoraRank: 512, qkNopeHeadDim: 128, qkRopeHeadDim: 64, vHeadDim: 128 },
+      }),
     );
     expect(dims.qkHeadDim).toBe(128 + 64);
     expect(dims.vHeadDim).toBe(128);
@@ -118,14 +136,20 @@ describe("attentionDims for MLA", () => {
   });
 
   it("without a q LoRA the query is one h x heads*qkHeadDim matrix", () => {
-    const dims = attentionDims(model({ hidden: 64, heads: 2, mla: { qLoraRank: null, kvLoraRank: 16, qkNopeHeadDim: 8, qkRopeHeadDim: 4, vHeadDim: 8 } }));
+    const dims = attentionDims(
+      model({ hidden: 64, heads: 2, mla: { qLoraRank: null, kvLoraRank: 16, qkNopeHeadDim: 8, qkRopeHeadDim: 4, vHeadDim: 8 } }),
+    );
     expect(dims.params).toBe(64 * 2 * 12 + 64 * 20 + 16 * 2 * 16 + 2 * 8 * 64);
   });
 });
 
 describe("forwardFlopsPerSequence", () => {
   it("training FLOPs of a dense GPT are 6ND plus the causal attention term", () => {
-    const L = 4, h = 256, V = 1000, s = 512, batch = 8;
+    const L = 4,
+      h = 256,
+      V = 1000,
+      s = 512,
+      batch = 8;
     const m = model({ layers: L, hidden: h, vocab: V });
     // Matmul parameters a token passes through: per layer q,k,v,o (4h^2) and the GeLU MLP (2 * h * 4h), plus the output projection.
     const N = L * (4 * h * h + 2 * h * 4 * h) + V * h;

@@ -21,7 +21,15 @@ describe("percentile", () => {
     expect(percentile([7], 0.9)).toBe(7);
   });
   it("summarize takes absolute errors and counts failures", () => {
-    const r = (errorPct: number | null): CaseResult => ({ id: "x", group: "g", systemId: "s", chips: 1, predicted: null, measured: { stepSeconds: 1 }, errorPct });
+    const r = (errorPct: number | null): CaseResult => ({
+      id: "x",
+      group: "g",
+      systemId: "s",
+      chips: 1,
+      predicted: null,
+      measured: { stepSeconds: 1 },
+      errorPct,
+    });
     const s = summarize([r(-10), r(2), r(4), r(null)]);
     expect(s.count).toBe(4);
     expect(s.failed).toBe(1);

@@ -8,16 +8,32 @@ const mark = (s: Sourced | undefined, digits = 0): string =>
   s === undefined ? "-" : `${s.value.toFixed(digits)}${s.estimate ? " (est.)" : s.projected ? " (proj.)" : ""}`;
 
 export function renderChips(chips: ChipSpec[]): string {
-  const t = new Table({ head: ["id", "status", "bf16", "fp8", "fp4", "HBM GB", "HBM TB/s", "scale-up GB/s", "TDP W"], style: { head: [], border: [] } });
+  const t = new Table({
+    head: ["id", "status", "bf16", "fp8", "fp4", "HBM GB", "HBM TB/s", "scale-up GB/s", "TDP W"],
+    style: { head: [], border: [] },
+  });
   for (const c of chips) {
     const p = c.peakTflops;
-    t.push([c.id, c.status, mark(p.bf16), mark(p.fp8 ?? p.mxfp8), mark(p.nvfp4 ?? p.mxfp4), mark(c.hbmCapacityGB, 1), mark(c.hbmBandwidthTBps, 2), mark(c.scaleUpGBps), mark(c.tdpW)]);
+    t.push([
+      c.id,
+      c.status,
+      mark(p.bf16),
+      mark(p.fp8 ?? p.mxfp8),
+      mark(p.nvfp4 ?? p.mxfp4),
+      mark(c.hbmCapacityGB, 1),
+      mark(c.hbmBandwidthTBps, 2),
+      mark(c.scaleUpGBps),
+      mark(c.tdpW),
+    ]);
   }
   return `${t.toString()}\nDense TFLOP/s. (est.) = estimate, (proj.) = projected from an announcement. Sources: ultrasim catalog chips --json`;
 }
 
 export function renderSystems(systems: SystemSpec[]): string {
-  const t = new Table({ head: ["id", "chip", "chips", "scale-up levels (chips @ GB/s per chip, one way)", "scale-out Gb/s per chip"], style: { head: [], border: [] } });
+  const t = new Table({
+    head: ["id", "chip", "chips", "scale-up levels (chips @ GB/s per chip, one way)", "scale-out Gb/s per chip"],
+    style: { head: [], border: [] },
+  });
   for (const s of systems) {
     const levels = s.scaleUp.map((l) => `${l.name}: ${l.chips} @ ${mark(l.bandwidthGBps)}`).join("; ");
     t.push([s.id, s.chip, String(s.chipsPerSystem), levels, `${mark(s.scaleOut.gbpsPerChip)} ${s.scaleOut.name}`]);
@@ -26,7 +42,10 @@ export function renderSystems(systems: SystemSpec[]): string {
 }
 
 export function renderModels(models: ModelSpec[]): string {
-  const t = new Table({ head: ["id", "name", "params", "active", "layers", "hidden", "heads/kv", "ffn", "MoE", "source"], style: { head: [], border: [] } });
+  const t = new Table({
+    head: ["id", "name", "params", "active", "layers", "hidden", "heads/kv", "ffn", "MoE", "source"],
+    style: { head: [], border: [] },
+  });
   for (const m of models) {
     const p = paramCounts(m);
     t.push([

@@ -33,7 +33,10 @@ export function renderTraining(r: TrainingReport): string {
   head.push(
     ["step time", formatSeconds(r.stepSeconds)],
     ["tokens/s", `${formatCount(r.tokensPerSecond)} total · ${formatCount(r.tokensPerSecondPerChip)} per chip`],
-    ["MFU / HFU", `${formatPercent(r.mfu)} / ${formatPercent(r.hfu)} of ${formatCount(r.peakFlopsPerChip / 1e12)} TFLOP/s ${r.run.precision} peak`],
+    [
+      "MFU / HFU",
+      `${formatPercent(r.mfu)} / ${formatPercent(r.hfu)} of ${formatCount(r.peakFlopsPerChip / 1e12)} TFLOP/s ${r.run.precision} peak`,
+    ],
   );
   lines.push(head.toString());
   lines.push("");

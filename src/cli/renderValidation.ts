@@ -6,7 +6,14 @@ import { formatSeconds, formatSignedPercent } from "./format.js";
 const pct = (x: number | null) => (x === null ? "-" : `${x.toFixed(1)}%`);
 
 function summaryRow(name: string, s: ErrorSummary): string[] {
-  return [name, String(s.count), String(s.failed), pct(s.medianAbsErrorPct), pct(s.p90AbsErrorPct), s.meanSignedErrorPct === null ? "-" : formatSignedPercent(s.meanSignedErrorPct)];
+  return [
+    name,
+    String(s.count),
+    String(s.failed),
+    pct(s.medianAbsErrorPct),
+    pct(s.p90AbsErrorPct),
+    s.meanSignedErrorPct === null ? "-" : formatSignedPercent(s.meanSignedErrorPct),
+  ];
 }
 
 export function renderValidation(r: ValidationReport): string {
@@ -22,7 +29,10 @@ export function renderValidation(r: ValidationReport): string {
       c.fits === false ? "predicted not to fit in memory" : "",
     ]);
   }
-  const groups = new Table({ head: ["group", "cases", "failed", "median |error|", "p90 |error|", "mean error"], style: { head: [], border: [] } });
+  const groups = new Table({
+    head: ["group", "cases", "failed", "median |error|", "p90 |error|", "mean error"],
+    style: { head: [], border: [] },
+  });
   for (const [name, s] of Object.entries(r.groups)) groups.push(summaryRow(name, s));
   groups.push(summaryRow("all", r.summary));
   return `${cases.toString()}\n\nstep-time error per group\n${groups.toString()}`;

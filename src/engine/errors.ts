@@ -2,13 +2,7 @@
 // names the file, line and field when the input came from a file (the node layer fills it in).
 
 export type ErrorCode =
-  | "UNKNOWN_ID"
-  | "INVALID_INPUT"
-  | "INVALID_DEGREE"
-  | "DEGREES_MISMATCH"
-  | "BATCH_NOT_DIVISIBLE"
-  | "PARSE_ERROR"
-  | "FILE_ERROR";
+  "UNKNOWN_ID" | "INVALID_INPUT" | "INVALID_DEGREE" | "DEGREES_MISMATCH" | "BATCH_NOT_DIVISIBLE" | "PARSE_ERROR" | "FILE_ERROR";
 
 export interface InputLocation {
   file?: string;

@@ -15,6 +15,13 @@ export interface TrainingResult {
 export function predictScenario(scenario: TrainingScenario, catalog: Catalog, options: { timeline?: boolean } = {}): TrainingResult {
   const model = typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model;
   const hw = catalog.hardware(scenario.system.id, scenario.efficiency ?? {}, scenario.system.scaleOutGbpsPerChip);
-  const prediction = predictTraining({ model, hw, chips: scenario.system.chips, run: scenario.run, parallelism: scenario.parallelism, timeline: options.timeline });
+  const prediction = predictTraining({
+    model,
+    hw,
+    chips: scenario.system.chips,
+    run: scenario.run,
+    parallelism: scenario.parallelism,
+    timeline: options.timeline,
+  });
   return { scenario, model, systemId: hw.system.id, chipId: hw.chip.id, prediction };
 }

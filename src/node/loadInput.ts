@@ -27,7 +27,10 @@ export function readInputFile(file: string): LoadedDocument {
   const first = doc.errors[0];
   if (first) {
     const line = first.linePos?.[0]?.line ?? lines.linePos(first.pos[0]).line;
-    throw new UltrasimError("PARSE_ERROR", `malformed ${file.endsWith(".json") ? "JSON" : "YAML"}: ${first.message.split("\n")[0]}`, { file, line });
+    throw new UltrasimError("PARSE_ERROR", `malformed ${file.endsWith(".json") ? "JSON" : "YAML"}: ${first.message.split("\n")[0]}`, {
+      file,
+      line,
+    });
   }
   return { file, value: doc.toJS(), doc, lines };
 }
@@ -37,7 +40,12 @@ export function readInputFile(file: string): LoadedDocument {
  * else of its value; or of its nearest ancestor present in the file.
  */
 export function lineOf(loaded: LoadedDocument, path: string | undefined): number | undefined {
-  const parts = path ? path.split(".").filter(Boolean).map((p) => (/^\d+$/.test(p) ? Number(p) : p)) : [];
+  const parts = path
+    ? path
+        .split(".")
+        .filter(Boolean)
+        .map((p) => (/^\d+$/.test(p) ? Number(p) : p))
+    : [];
   for (let n = parts.length; n >= 0; n--) {
     if (n > 0) {
       const parent = loaded.doc.getIn(parts.slice(0, n - 1), true);

@@ -42,11 +42,19 @@ export interface LoadedScenario {
   flagFields: Map<string, string>;
 }
 
-export function loadTrainingScenario(file: string | undefined, flags: Partial<Record<TrainingFlag, string>>, sequenceParallel?: boolean): LoadedScenario {
+export function loadTrainingScenario(
+  file: string | undefined,
+  flags: Partial<Record<TrainingFlag, string>>,
+  sequenceParallel?: boolean,
+): LoadedScenario {
   const loaded = file ? readInputFile(file) : undefined;
   const base = loaded ? loaded.value : Value.Clone(DEFAULT_TRAINING_SCENARIO);
   if (loaded && (typeof base !== "object" || base === null || Array.isArray(base))) {
-    throw new UltrasimError("INVALID_INPUT", "a scenario file holds one mapping of fields (schemaVersion, model, system, run, parallelism)", { file });
+    throw new UltrasimError(
+      "INVALID_INPUT",
+      "a scenario file holds one mapping of fields (schemaVersion, model, system, run, parallelism)",
+      { file },
+    );
   }
   // A validation case is a scenario too: accept one, ignoring what was measured.
   const raw = structuredClone(base) as Record<string, unknown>;
@@ -60,7 +68,8 @@ export function loadTrainingScenario(file: string | undefined, flags: Partial<Re
     let value: unknown = text;
     if (spec.kind === "number") {
       value = Number(text);
-      if (text.trim() === "" || !Number.isFinite(value)) throw new UltrasimError("INVALID_INPUT", `must be a number, got '${text}'`, { field: `--${kebab(name)}` });
+      if (text.trim() === "" || !Number.isFinite(value))
+        throw new UltrasimError("INVALID_INPUT", `must be a number, got '${text}'`, { field: `--${kebab(name)}` });
     }
     setPath(raw, spec.path, value);
     flagFields.set(spec.path, `--${kebab(name)}`);
@@ -88,4 +97,3 @@ export function readCasesFile(file: string): { loaded: LoadedDocument; cases: un
   if (!Array.isArray(loaded.value)) throw new UltrasimError("INVALID_INPUT", "a cases file holds a JSON array of cases", { file, line: 1 });
   return { loaded, cases: loaded.value };
 }
-

@@ -30,6 +30,10 @@ export function addParts(a: TimeParts, b: TimeParts, scale = 1): TimeParts {
   };
 }
 
+export function scaleParts(a: TimeParts, scale: number): TimeParts {
+  return addParts(zeroParts(), a, scale);
+}
+
 export function totalSeconds(t: TimeParts): number {
   return t.compute + t.tp + t.cp + t.ep + t.pp + t.dp;
 }
@@ -97,7 +101,9 @@ function layerGemms(ctx: StepContext, layer: number, tokens: number): { seconds:
     const routed = (tokens * moe.topK) / t;
     const perExpert = Math.max(1, (routed * layout.etp) / localExperts);
     const f = moe.expertFfnHidden / layout.etp;
-    seconds += (gemmSeconds(hw, precision, perExpert, h, (k - 1) * f, localExperts) + gemmSeconds(hw, precision, perExpert, f, h, localExperts)) / hw.efficiency.groupedGemm;
+    seconds +=
+      (gemmSeconds(hw, precision, perExpert, h, (k - 1) * f, localExperts) + gemmSeconds(hw, precision, perExpert, f, h, localExperts)) /
+      hw.efficiency.groupedGemm;
     flops += 2 * routed * h * k * moe.expertFfnHidden;
   }
   return { seconds, flops };
@@ -125,7 +131,7 @@ export function layerCost(ctx: StepContext, layer: number): LayerCost {
   // h), rotary embedding of q and k, the activation function (SwiGLU reads 2f writes f; GeLU f and f).
   const normTokens = layout.sequenceParallel ? tokens / t : tokens;
   const ffnLocal = moeLayer
-    ? ((model.moe!.topK * model.moe!.expertFfnHidden + model.moe!.sharedExperts * (model.moe!.sharedExpertFfnHidden ?? 0)) / t)
+    ? (model.moe!.topK * model.moe!.expertFfnHidden + model.moe!.sharedExperts * (model.moe!.sharedExpertFfnHidden ?? 0)) / t
     : model.ffnHidden / t;
   const activationReads = mlpMatrices(model) === 3 ? 3 : 2;
   // MoE layers also permute routed token copies into expert order and back (read and write each way).
@@ -201,7 +207,14 @@ export function layerCost(ctx: StepContext, layer: number): LayerCost {
 
   return {
     forward: { compute: computeForward, tp: tpExposed, cp: cpForward, ep: epOnce, pp: 0, dp: dpForward },
-    backward: { compute: computeBackward, tp: tpExposed * (layout.recompute === "full" ? 1.5 : 1), cp: cpBackward, ep: 2 * epOnce, pp: 0, dp: dpBackward },
+    backward: {
+      compute: computeBackward,
+      tp: tpExposed * (layout.recompute === "full" ? 1.5 : 1),
+      cp: cpBackward,
+      ep: 2 * epOnce,
+      pp: 0,
+      dp: dpBackward,
+    },
     hardwareFlops,
   };
 }

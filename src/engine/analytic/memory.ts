@@ -39,14 +39,15 @@ export function layerActivationBytes(
   if (layout.recompute === "full") return shard(2 * tokens * h); // only the layer's input is kept
   const g = options.gemmInputBytes;
   const a = attentionDims(model);
-  const kvLocal = model.mla ? (model.heads * (a.qkHeadDim + a.vHeadDim)) / t : (Math.max(1, model.kvHeads / t) * (a.qkHeadDim + a.vHeadDim));
+  const kvLocal = model.mla ? (model.heads * (a.qkHeadDim + a.vHeadDim)) / t : Math.max(1, model.kvHeads / t) * (a.qkHeadDim + a.vHeadDim);
   const qLocal = (model.heads * a.qkHeadDim) / t;
   const outLocal = (model.heads * a.vHeadDim) / t;
   // Attention: LayerNorm output feeding QKV (2), Q and K for the scores, V, the output projection's input.
   let attention = shard(g * tokens * h) + 2 * tokens * (qLocal + kvLocal) + g * tokens * outLocal;
   if (options.dropout) attention += shard(tokens * h);
   const keepsScores = !options.flashAttention && layout.recompute !== "selective";
-  if (keepsScores) attention += (5 * model.heads * s * tokens) / t; // softmax out (2), dropout mask (1), dropout out (2)
+  if (keepsScores)
+    attention += (5 * model.heads * s * tokens) / t; // softmax out (2), dropout mask (1), dropout out (2)
   else if (options.flashAttention) attention += (4 * model.heads * tokens) / t; // fp32 log-sum-exp per query and head
   // MLP: its input (2), the activation function's input and output.
   let mlp: number;
@@ -73,19 +74,30 @@ export interface StageParams {
   expert: number;
 }
 
-/** Parameters one rank of a pipeline stage holds, given the layers of its chunks. */
-export function stageParams(model: ModelSpec, layout: Layout, layers: number[], first: boolean, last: boolean): StageParams {
+/** Layers of a stage or chunk by kind, and whether it holds the embedding or the output layer. */
+export interface LayerCounts {
+  dense: number;
+  moe: number;
+  embedding: boolean;
+  output: boolean;
+}
+
+/** Parameters one rank holds for the layers counted (divided by tp, and experts by ep*etp). */
+export function stageParams(model: ModelSpec, layout: Layout, counts: LayerCounts): StageParams {
   let dense = 0;
   let expert = 0;
-  for (const l of layers) {
-    const p = layerParams(model, l);
-    dense += (p.attention + p.denseMlp + p.norms) / layout.tp;
-    expert += p.experts / (layout.ep * layout.etp);
-  }
+  const add = (layer: number, n: number) => {
+    if (n === 0) return;
+    const p = layerParams(model, layer);
+    dense += (n * (p.attention + p.denseMlp + p.norms)) / layout.tp;
+    expert += (n * p.experts) / (layout.ep * layout.etp);
+  };
+  add(0, counts.dense);
+  add(model.moe?.denseLayers ?? 0, counts.moe);
   const embedding = (model.vocab * model.hidden) / layout.tp;
-  if (first) dense += embedding;
+  if (counts.embedding) dense += embedding;
   // The output layer lives on the last stage; tied embeddings need a copy there when pp > 1.
-  if (last && (!model.tiedEmbeddings || layout.pp > 1)) dense += embedding;
+  if (counts.output && (!model.tiedEmbeddings || layout.pp > 1)) dense += embedding;
   return { dense, expert };
 }
 

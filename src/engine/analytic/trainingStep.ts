@@ -2,7 +2,7 @@
 // data-parallel gradient reduction overlapped with the last backward pass as Megatron and FSDP do it,
 // the optimizer, and memory per chip. This is what `ultrasim train` reports.
 import { RECOMPUTE, type ModelSpec, type ParallelismSpec, type RunSpec } from "../catalog/schema.js";
-import { simulatePipeline, type PipelineResult } from "../des/pipelineSchedule.js";
+import { closedFormPipeline, simulatePipeline, type PipelineResult } from "../des/pipelineSchedule.js";
 import { allGatherSeconds, allReduceSeconds, reduceScatterSeconds, sendSeconds } from "../network/collectives.js";
 import {
   dataParallelGroup,
@@ -14,9 +14,19 @@ import {
   type ResolvedLayout,
 } from "../plan/layout.js";
 import { peakFlopsPerSecond, type Hardware } from "../system/hardware.js";
-import { forwardFlopsPerSequence, isMoeLayer } from "../workload/transformer.js";
-import { addParts, embeddingCost, layerCost, logitsCost, totalSeconds, zeroParts, type LayerCost, type StepContext, type TimeParts } from "./layerCost.js";
-import { layerActivationBytes, MODERN_ACTIVATIONS, stageParams, stateBytes } from "./memory.js";
+import { forwardFlopsPerSequence } from "../workload/transformer.js";
+import {
+  addParts,
+  embeddingCost,
+  layerCost,
+  logitsCost,
+  scaleParts,
+  totalSeconds,
+  zeroParts,
+  type StepContext,
+  type TimeParts,
+} from "./layerCost.js";
+import { layerActivationBytes, MODERN_ACTIVATIONS, stageParams, stateBytes, type LayerCounts, type StageParams } from "./memory.js";
 import { bytesPerElement, memorySeconds } from "./roofline.js";
 
 export interface TrainingInput {
@@ -27,6 +37,16 @@ export interface TrainingInput {
   parallelism: ParallelismSpec;
   /** Record the step's timeline (every forward and backward) for a trace; costs time on big pipelines. */
   timeline?: boolean;
+  /**
+   * "simulated" (default) runs the schedule micro-batch by micro-batch; "closed-form" uses the
+   * formulas that are exact for uniform stages, for the planner's fast screening.
+   */
+  schedule?: "simulated" | "closed-form";
+  /**
+   * A cache shared by predictions of one model, system, sequence length and precision (the planner's):
+   * per-layer costs keyed by the layout fields they depend on. Never share it across those.
+   */
+  memo?: Map<string, unknown>;
 }
 
 export interface StepBreakdown {
@@ -97,7 +117,8 @@ const OPTIMIZER_BYTES_PER_PARAM = 34; // Adam: read fp32 grad, param, m, v, and 
  * fits in memory (none, then selective, then full), as a practitioner would choose it.
  */
 export function predictTraining(input: TrainingInput): TrainingPrediction {
-  if (input.parallelism.recompute !== null) return predictLayout(input, resolveLayout(input.model, input.run, input.parallelism, input.chips));
+  if (input.parallelism.recompute !== null)
+    return predictLayout(input, resolveLayout(input.model, input.run, input.parallelism, input.chips));
   let last: TrainingPrediction | undefined;
   for (const recompute of RECOMPUTE) {
     const resolved = resolveLayout(input.model, input.run, { ...input.parallelism, recompute }, input.chips);
@@ -108,139 +129,234 @@ export function predictTraining(input: TrainingInput): TrainingPrediction {
   return last!;
 }
 
+/**
+ * Layer counts of each virtual stage (chunk c of stage s is virtual stage c*pp + s), as a few distinct
+ * kinds of chunk and the kind of each: chunks of one kind cost the same, so each kind is costed once.
+ */
+interface ChunkLayout {
+  kinds: LayerCounts[];
+  kindOf: number[][];
+  /** Stages grouped by the kinds of their chunks: stages of one group do the same work. */
+  groups: number[][];
+}
+
+const chunkLayoutCache = new Map<string, ChunkLayout>();
+
+function chunkLayout(model: ModelSpec, pp: number, vpp: number): ChunkLayout {
+  const denseLayers = model.moe ? model.moe.denseLayers : model.layers;
+  const key = `${model.layers}/${denseLayers}/${pp}/${vpp}`;
+  const cached = chunkLayoutCache.get(key);
+  if (cached) return cached;
+  const counts = layersPerVirtualStage(model.layers, pp, vpp);
+  const starts: number[] = [];
+  counts.reduce((acc, n, j) => ((starts[j] = acc), acc + n), 0);
+  const last = pp * vpp - 1;
+  const kinds: LayerCounts[] = [];
+  const index = new Map<string, number>();
+  const kindOf = Array.from({ length: pp }, (_, s) =>
+    Array.from({ length: vpp }, (_, c) => {
+      const j = c * pp + s;
+      const first = starts[j]!;
+      const n = counts[j]!;
+      const dense = Math.max(0, Math.min(first + n, denseLayers) - first);
+      const k: LayerCounts = { dense, moe: n - dense, embedding: j === 0, output: j === last };
+      const id = `${k.dense}/${k.moe}/${k.embedding}/${k.output}`;
+      let i = index.get(id);
+      if (i === undefined) {
+        i = kinds.push(k) - 1;
+        index.set(id, i);
+      }
+      return i;
+    }),
+  );
+  const groupIndex = new Map<string, number[]>();
+  kindOf.forEach((row, stage) => {
+    const id = row.join(",");
+    const group = groupIndex.get(id);
+    if (group) group.push(stage);
+    else groupIndex.set(id, [stage]);
+  });
+  const result = { kinds, kindOf, groups: [...groupIndex.values()] };
+  if (chunkLayoutCache.size > 4096) chunkLayoutCache.clear();
+  chunkLayoutCache.set(key, result);
+  return result;
+}
+
 function predictLayout(input: TrainingInput, resolved: ResolvedLayout): TrainingPrediction {
   const { model, hw, chips, run } = input;
   const { layout } = resolved;
   const assumptions = [...resolved.assumptions];
   const ctx: StepContext = { model, hw, layout, seqLen: run.seqLen, precision: run.precision };
   const { pp, vpp } = layout;
+  const m = layout.microBatches;
 
-  // Costs of a dense and of an MoE layer (every layer of a kind costs the same).
-  const costCache = new Map<boolean, LayerCost>();
-  const costOf = (l: number): LayerCost => {
-    const moe = isMoeLayer(model, l);
-    let c = costCache.get(moe);
-    if (!c) costCache.set(moe, (c = layerCost(ctx, l)));
-    return c;
+  // Every dense layer costs the same, and every MoE layer.
+  // A planner predicting many layouts of one model on one system passes a memo: layer costs depend on
+  // fewer layout fields than the step does, so layouts differing only in pp, vpp or ZeRO share them.
+  const memo = input.memo;
+  const layerKey = `${layout.tp}/${layout.cp}/${layout.sequenceParallel}/${layout.microBatch}/${layout.ep}/${layout.etp}/${layout.recompute}/${layout.zero === 3 ? layout.dp : -1}`;
+  const cached = <T>(key: string, compute: () => T): T => {
+    if (!memo) return compute();
+    let value = memo.get(key) as T | undefined;
+    if (value === undefined) memo.set(key, (value = compute()));
+    return value;
   };
-  const embedding = embeddingCost(ctx);
-  const logits = logitsCost(ctx);
-
-  const counts = layersPerVirtualStage(model.layers, pp, vpp);
-  const firstLayer: number[] = [];
-  counts.reduce((acc, n, i) => ((firstLayer[i] = acc), acc + n), 0);
-  const chunkLayers = (s: number, c: number): number[] => {
-    const j = c * pp + s;
-    return Array.from({ length: counts[j]! }, (_, i) => firstLayer[j]! + i);
-  };
+  // fp8 recipes keep GEMM inputs for the backward in fp8.
+  const activationOptions = { ...MODERN_ACTIVATIONS, gemmInputBytes: bytesPerElement(run.precision) >= 2 ? 2 : 1 };
+  const perLayer = cached(layerKey, () => {
+    const dense = layerCost(ctx, 0);
+    const denseActivations = layerActivationBytes(model, layout, run.seqLen, 0, activationOptions);
+    const moeLayer = model.moe?.denseLayers ?? 0;
+    return {
+      denseCost: dense,
+      moeCost: model.moe ? layerCost(ctx, moeLayer) : dense,
+      embedding: embeddingCost(ctx),
+      logits: logitsCost(ctx),
+      denseActivations,
+      moeActivations: model.moe ? layerActivationBytes(model, layout, run.seqLen, moeLayer, activationOptions) : denseActivations,
+      modelFlopsPerSequence: forwardFlopsPerSequence(model, run.seqLen),
+    };
+  });
+  const { denseCost, moeCost, embedding, logits, denseActivations, moeActivations } = perLayer;
+  const { kinds, kindOf, groups } = chunkLayout(model, pp, vpp);
 
   const tokensPerRank = (layout.microBatch * run.seqLen) / layout.cp;
   const sendBytes = (tokensPerRank * model.hidden * 2) / (layout.sequenceParallel ? layout.tp : 1);
   const send = pp > 1 ? sendSeconds(hw, pipelineStride(layout), sendBytes) : 0;
-  const lastVirtual = pp * vpp - 1;
-  const chunkParts = Array.from({ length: pp }, (_, s) =>
-    Array.from({ length: vpp }, (_, c) => {
-      let forward = zeroParts();
-      let backward = zeroParts();
-      let flops = 0;
-      for (const l of chunkLayers(s, c)) {
-        const lc = costOf(l);
-        forward = addParts(forward, lc.forward);
-        backward = addParts(backward, lc.backward);
-        flops += lc.hardwareFlops;
-      }
-      const j = c * pp + s;
-      if (j === 0) {
-        forward = addParts(forward, embedding.forward);
-        backward = addParts(backward, embedding.backward);
-      }
-      if (j === lastVirtual) {
-        forward = addParts(forward, logits.forward);
-        backward = addParts(backward, logits.backward);
-        flops += logits.hardwareFlops;
-      } else forward.pp += send;
-      if (j > 0) backward.pp += send;
-      return { forward, backward, flops };
-    }),
-  );
+  const dpGroup = dataParallelGroup(layout);
+  const edpGroup = expertDataParallelGroup(layout);
+  const gradientSync = (params: StageParams, bytesPerParam: number, op: typeof reduceScatterSeconds) =>
+    op(hw, dpGroup, params.dense * bytesPerParam) + op(hw, edpGroup, params.expert * bytesPerParam);
+  const reduce = layout.zero === 0 ? allReduceSeconds : reduceScatterSeconds;
+  const kindParts = kinds.map((k) => {
+    let forward = addParts(scaleParts(denseCost.forward, k.dense), moeCost.forward, k.moe);
+    let backward = addParts(scaleParts(denseCost.backward, k.dense), moeCost.backward, k.moe);
+    let flops = k.dense * denseCost.hardwareFlops + k.moe * moeCost.hardwareFlops;
+    if (k.embedding) {
+      forward = addParts(forward, embedding.forward);
+      backward = addParts(backward, embedding.backward);
+    } else backward.pp += send;
+    if (k.output) {
+      forward = addParts(forward, logits.forward);
+      backward = addParts(backward, logits.backward);
+      flops += logits.hardwareFlops;
+    } else forward.pp += send;
+    const params = stageParams(model, layout, k);
+    return {
+      forward,
+      backward,
+      flops,
+      forwardSeconds: totalSeconds(forward),
+      backwardSeconds: totalSeconds(backward),
+      params,
+      layers: k.dense + k.moe,
+      gradientReduceSeconds: layout.zero < 3 ? gradientSync(params, 4, reduce) : 0,
+    };
+  });
+  const chunk = (s: number, c: number) => kindParts[kindOf[s]![c]!]!;
+  const stageChunks = (s: number) => kindOf[s]!.map((k) => kindParts[k]!);
 
-  const m = layout.microBatches;
-  const pipeline: PipelineResult = simulatePipeline({
+  const scheduleInput = {
     stages: pp,
     chunks: vpp,
     microBatches: m,
-    forwardSeconds: (s, c) => totalSeconds(chunkParts[s]![c]!.forward),
-    backwardSeconds: (s, c) => totalSeconds(chunkParts[s]![c]!.backward),
+    forwardSeconds: (s: number, c: number) => chunk(s, c).forwardSeconds,
+    backwardSeconds: (s: number, c: number) => chunk(s, c).backwardSeconds,
     recordOps: input.timeline ?? false,
-  });
+  };
+  const closedForm = input.schedule === "closed-form";
+  const pipeline: PipelineResult = closedForm ? closedFormPipeline(scheduleInput) : simulatePipeline(scheduleInput);
+  // The closed form ends every stage together, so one stage of each group stands for the group (the
+  // first, which holds the most micro-batches in flight); the simulation needs every stage.
+  const stages = closedForm ? groups.map((g) => g[0]!) : Array.from({ length: pp }, (_, s) => s);
 
   // Data parallelism and the optimizer, stage by stage.
   const stageEnds: number[] = [];
   const stageTails: { dataParallel: number; optimizer: number; end: number; slices: TimelineSlice[] }[] = [];
-  for (let s = 0; s < pp; s++) {
-    const layers = Array.from({ length: vpp }, (_, c) => chunkLayers(s, c));
-    const params = stageParams(model, layout, layers.flat(), s === 0, s === pp - 1);
-    const gradientSync = (dense: number, expert: number, bytesPerParam: number, op: typeof reduceScatterSeconds) =>
-      op(hw, dataParallelGroup(layout), dense * bytesPerParam) + op(hw, expertDataParallelGroup(layout), expert * bytesPerParam);
+  const stageParamsOf: StageParams[] = [];
+  for (const s of stages) {
+    const row = stageChunks(s);
+    const params: StageParams = { dense: 0, expert: 0 };
+    let layersOnStage = 0;
+    let firstForward = 0;
+    for (const c of row) {
+      params.dense += c.params.dense;
+      params.expert += c.params.expert;
+      layersOnStage += c.layers;
+      firstForward += c.forwardSeconds;
+    }
+    layersOnStage = Math.max(1, layersOnStage);
+    stageParamsOf[s] = params;
     const pipelineEnd = pipeline.stageEnd[s]!;
     let commEnd = pipelineEnd;
     let gatherAfter = 0;
     if (layout.zero < 3) {
       // Gradients are reduced bucket by bucket as the last micro-batch's backward produces them: each
       // chunk's reduction starts during its last backward and queues on one communication stream.
-      const reduce = layout.zero === 0 ? allReduceSeconds : reduceScatterSeconds;
       let channelFree = 0;
-      const order = layers.map((ls, c) => ({ c, ls })).sort((a, b) => pipeline.lastBackwardEnd[s]![a.c]! - pipeline.lastBackwardEnd[s]![b.c]!);
-      for (const { c, ls } of order) {
-        const chunkParams = stageParams(model, layout, ls, s === 0 && c === 0, s === pp - 1 && c === vpp - 1);
-        const duration = gradientSync(chunkParams.dense, chunkParams.expert, 4, reduce);
-        const backward = totalSeconds(chunkParts[s]![c]!.backward);
-        const lastBucketReady = pipeline.lastBackwardEnd[s]![c]!;
-        const firstBucketReady = lastBucketReady - backward * (1 - 1 / Math.max(1, ls.length));
+      const ends = pipeline.lastBackwardEnd[s]!;
+      const order = row.map((_, c) => c).sort((a, b) => ends[a]! - ends[b]!);
+      for (const c of order) {
+        const chunk = row[c]!;
+        const layers = Math.max(1, chunk.layers);
+        const lastBucketReady = ends[c]!;
+        const firstBucketReady = lastBucketReady - chunk.backwardSeconds * (1 - 1 / layers);
         const start = Math.max(channelFree, firstBucketReady);
-        channelFree = Math.max(start + duration, lastBucketReady + duration / Math.max(1, ls.length));
+        channelFree = Math.max(start + chunk.gradientReduceSeconds, lastBucketReady + chunk.gradientReduceSeconds / layers);
       }
       commEnd = Math.max(pipelineEnd, channelFree);
-      if (layout.zero >= 1) gatherAfter = gradientSync(params.dense, params.expert, 2, allGatherSeconds);
+      if (layout.zero >= 1) gatherAfter = gradientSync(params, 2, allGatherSeconds);
     }
     const d = layout.dp * layout.cp;
     const shardParams = layout.zero >= 1 ? params.dense / d + params.expert / layout.edp : params.dense + params.expert;
     const optimizer = memorySeconds(hw, OPTIMIZER_BYTES_PER_PARAM * shardParams);
     // The updated weights are all-gathered behind the next step's first forward passes (overlap-param-gather);
     // only what outlasts them, and at least the first layer's share, is exposed.
-    const firstForward = Array.from({ length: vpp }, (_, c) => totalSeconds(chunkParts[s]![c]!.forward)).reduce((x, y) => x + y, 0);
-    const layersOnStage = Math.max(1, layers.flat().length);
     const gatherExposed = gatherAfter > 0 ? Math.max(gatherAfter / layersOnStage, gatherAfter - firstForward) : 0;
     const dataParallel = commEnd - pipelineEnd + gatherExposed;
     const end = pipelineEnd + dataParallel + optimizer;
     stageEnds.push(end);
-    stageTails.push({
+    stageTails[s] = {
       dataParallel,
       optimizer,
       end,
-      slices: [
-        ...(commEnd > pipelineEnd ? [{ stage: s, name: "gradient reduce (exposed)", category: "data-parallel" as const, start: pipelineEnd, end: commEnd }] : []),
-        { stage: s, name: "optimizer step", category: "optimizer" as const, start: commEnd, end: commEnd + optimizer },
-        ...(gatherExposed > 0
-          ? [{ stage: s, name: "parameter all-gather (exposed)", category: "data-parallel" as const, start: commEnd + optimizer, end: end }]
-          : []),
-      ],
-    });
+      slices: !input.timeline
+        ? []
+        : [
+            ...(commEnd > pipelineEnd
+              ? [{ stage: s, name: "gradient reduce (exposed)", category: "data-parallel" as const, start: pipelineEnd, end: commEnd }]
+              : []),
+            { stage: s, name: "optimizer step", category: "optimizer" as const, start: commEnd, end: commEnd + optimizer },
+            ...(gatherExposed > 0
+              ? [
+                  {
+                    stage: s,
+                    name: "parameter all-gather (exposed)",
+                    category: "data-parallel" as const,
+                    start: commEnd + optimizer,
+                    end: end,
+                  },
+                ]
+              : []),
+          ],
+    };
   }
   const stepSeconds = Math.max(...stageEnds);
   // The breakdown is that of the bottleneck: the stage busiest with work of its own. Its idle time,
   // waiting on its neighbours or in warm-up and cool-down, is the pipeline bubble.
-  const stageBusy = Array.from({ length: pp }, (_, s) => {
-    let busy = zeroParts();
-    for (let c = 0; c < vpp; c++) {
-      busy = addParts(busy, chunkParts[s]![c]!.forward, m);
-      busy = addParts(busy, chunkParts[s]![c]!.backward, m);
+  let critical = stages[0]!;
+  let criticalLoad = -Infinity;
+  for (const s of stages) {
+    let work = 0;
+    for (const c of stageChunks(s)) work += c.forwardSeconds + c.backwardSeconds;
+    const load = m * work + stageTails[s]!.dataParallel + stageTails[s]!.optimizer;
+    if (load > criticalLoad) {
+      criticalLoad = load;
+      critical = s;
     }
-    return busy;
-  });
-  const loads = stageBusy.map((b, s) => totalSeconds(b) + stageTails[s]!.dataParallel + stageTails[s]!.optimizer);
-  const critical = loads.indexOf(Math.max(...loads));
-  const busy = stageBusy[critical]!;
+  }
+  let busy = zeroParts();
+  for (const c of stageChunks(critical)) busy = addParts(addParts(busy, c.forward, m), c.backward, m);
   const tail = stageTails[critical]!;
   const breakdown: StepBreakdown = {
     compute: busy.compute,
@@ -248,50 +364,52 @@ function predictLayout(input: TrainingInput, resolved: ResolvedLayout): Training
     contextParallel: busy.cp,
     expertParallel: busy.ep,
     pipelineParallel: busy.pp,
-    pipelineBubble: stepSeconds - loads[critical]!,
+    pipelineBubble: stepSeconds - criticalLoad,
     dataParallel: tail.dataParallel + busy.dp,
     optimizer: tail.optimizer,
   };
 
-  // Memory: the stage that needs the most. fp8 recipes keep GEMM inputs for the backward in fp8.
-  const activationOptions = { ...MODERN_ACTIVATIONS, gemmInputBytes: bytesPerElement(run.precision) >= 2 ? 2 : 1 };
-  let memory: MemoryBreakdown | undefined;
-  for (let s = 0; s < pp; s++) {
-    const layers = Array.from({ length: vpp }, (_, c) => chunkLayers(s, c));
-    const params = stageParams(model, layout, layers.flat(), s === 0, s === pp - 1);
-    const states = stateBytes(params, layout);
-    const perChunk = layers.map((ls) => ls.reduce((sum, l) => sum + layerActivationBytes(model, layout, run.seqLen, l, activationOptions), 0));
-    const largestChunk = Math.max(...perChunk);
-    let activations = pipeline.peakInFlight[s]! * largestChunk;
-    if (layout.recompute === "full") {
-      // The layer being recomputed holds its full activations for a moment.
-      activations += layerActivationBytes(model, { ...layout, recompute: "none" }, run.seqLen, layers.flat()[0] ?? 0, activationOptions);
-    }
+  // Memory: the stage that needs the most.
+  // The layer being recomputed under full recompute holds its full activations for a moment.
+  const recomputeBuffer =
+    layout.recompute === "full"
+      ? layerActivationBytes(model, { ...layout, recompute: "none" }, run.seqLen, model.moe?.denseLayers ?? 0, activationOptions)
+      : 0;
+  const moeBuffers = model.moe ? 2 * (tokensPerRank / layout.tp) * model.moe.topK * model.hidden * 2 : 0;
+  const communicationBuffers = 2 * tokensPerRank * model.hidden * 2 + 2 * sendBytes + moeBuffers;
+  const kindActivations = kinds.map((k) => k.dense * denseActivations + k.moe * moeActivations);
+  let worst = { stage: stages[0]!, total: -Infinity, activations: 0 };
+  for (const s of stages) {
+    const states = stateBytes(stageParamsOf[s]!, layout);
+    let largestChunk = 0;
+    for (const k of kindOf[s]!) largestChunk = Math.max(largestChunk, kindActivations[k]!);
+    let activations = pipeline.peakInFlight[s]! * largestChunk + recomputeBuffer;
     if (s === pp - 1) activations += (tokensPerRank * model.vocab * 4) / layout.tp; // fp32 logits for the loss
-    const moeBuffers = model.moe ? 2 * (tokensPerRank / layout.tp) * model.moe.topK * model.hidden * 2 : 0;
-    const communicationBuffers = 2 * tokensPerRank * model.hidden * 2 + 2 * sendBytes + moeBuffers;
     const total = states.weights + states.gradients + states.optimizerStates + activations + communicationBuffers + hw.runtimeReservedBytes;
-    if (!memory || total > memory.total) {
-      memory = {
-        ...states,
-        activations,
-        communicationBuffers,
-        runtimeReserved: hw.runtimeReservedBytes,
-        total,
-        capacity: hw.hbmBytes,
-        fits: total <= hw.hbmBytes,
-        freeBytes: hw.hbmBytes - total,
-        stage: s,
-      };
-    }
+    if (total > worst.total) worst = { stage: s, total, activations };
   }
+  const states = stateBytes(stageParamsOf[worst.stage]!, layout);
+  const memory: MemoryBreakdown = {
+    weights: states.weights,
+    gradients: states.gradients,
+    optimizerStates: states.optimizerStates,
+    activations: worst.activations,
+    communicationBuffers,
+    runtimeReserved: hw.runtimeReservedBytes,
+    total: worst.total,
+    capacity: hw.hbmBytes,
+    fits: worst.total <= hw.hbmBytes,
+    freeBytes: hw.hbmBytes - worst.total,
+    stage: worst.stage,
+  };
 
   const tokensPerStep = run.globalBatch * run.seqLen;
-  const modelFlopsPerStep = 3 * run.globalBatch * forwardFlopsPerSequence(model, run.seqLen);
+  const modelFlopsPerStep = 3 * run.globalBatch * perLayer.modelFlopsPerSequence;
   const peak = peakFlopsPerSecond(hw.chip, run.precision);
   // Every rank of a stage executes its chunks' FLOPs (already divided by tp) for each micro-batch.
   let hardwareFlopsPerStep = 0;
-  for (let s = 0; s < pp; s++) for (let c = 0; c < vpp; c++) hardwareFlopsPerStep += chunkParts[s]![c]!.flops * m * (chips / pp);
+  for (const group of groups)
+    for (const k of kindOf[group[0]!]!) hardwareFlopsPerStep += group.length * kindParts[k]!.flops * m * (chips / pp);
 
   const timeline: TimelineSlice[] = pipeline.ops.map((op) => ({
     stage: op.stage,
@@ -301,9 +419,9 @@ function predictLayout(input: TrainingInput, resolved: ResolvedLayout): Training
     end: op.end,
     chunk: op.chunk,
     microBatch: op.microBatch,
-    parts: op.kind === "forward" ? chunkParts[op.stage]![op.chunk]!.forward : chunkParts[op.stage]![op.chunk]!.backward,
+    parts: op.kind === "forward" ? chunk(op.stage, op.chunk).forward : chunk(op.stage, op.chunk).backward,
   }));
-  if (input.timeline) for (const t of stageTails) timeline.push(...t.slices);
+  if (input.timeline) for (const s of stages) timeline.push(...stageTails[s]!.slices);
 
   return {
     layout,
@@ -318,7 +436,7 @@ function predictLayout(input: TrainingInput, resolved: ResolvedLayout): Training
     hfu: hardwareFlopsPerStep / (stepSeconds * chips * peak),
     peakFlopsPerChip: peak,
     breakdown,
-    memory: memory!,
+    memory,
     criticalStage: critical,
     efficiencyProvenance: hw.efficiencyProvenance,
     timeline,

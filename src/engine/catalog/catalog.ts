@@ -83,13 +83,23 @@ export class Catalog {
 
   system(id: string, field = "system.id"): SystemSpec {
     const s = this.systems.get(id);
-    if (!s) throw new UltrasimError("UNKNOWN_ID", `unknown system '${id}'.${suggestions(id, [...this.systems.keys()])} (list them: ultrasim catalog systems)`, { field });
+    if (!s)
+      throw new UltrasimError(
+        "UNKNOWN_ID",
+        `unknown system '${id}'.${suggestions(id, [...this.systems.keys()])} (list them: ultrasim catalog systems)`,
+        { field },
+      );
     return s;
   }
 
   model(id: string, field = "model"): ModelSpec {
     const m = this.models.get(id);
-    if (!m) throw new UltrasimError("UNKNOWN_ID", `unknown model '${id}'.${suggestions(id, [...this.models.keys()])} (list them: ultrasim catalog models)`, { field });
+    if (!m)
+      throw new UltrasimError(
+        "UNKNOWN_ID",
+        `unknown model '${id}'.${suggestions(id, [...this.models.keys()])} (list them: ultrasim catalog models)`,
+        { field },
+      );
     return m;
   }
 
@@ -99,7 +109,11 @@ export class Catalog {
     if (own) return { efficiency: own.efficiency, provenance: `${own.provenance} (${chipId})` };
     const from = this.chips.get(chipId)?.efficiencyFrom;
     const borrowed = from ? this.efficiencies.get(from) : undefined;
-    if (borrowed) return { efficiency: borrowed.efficiency, provenance: `borrowed from ${from} (${borrowed.provenance}): no validation cases for ${chipId}` };
+    if (borrowed)
+      return {
+        efficiency: borrowed.efficiency,
+        provenance: `borrowed from ${from} (${borrowed.provenance}): no validation cases for ${chipId}`,
+      };
     return { efficiency: PRIOR_EFFICIENCY, provenance: `prior: no fitted efficiency for ${chipId}` };
   }
 

@@ -8,7 +8,9 @@ export const SystemRef = Type.Object(
   {
     id: Type.String({ description: "a system id from `ultrasim catalog systems`" }),
     chips: Type.Integer({ minimum: 1, description: "accelerators used in total" }),
-    scaleOutGbpsPerChip: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: "override the system's scale-out bandwidth per chip" })),
+    scaleOutGbpsPerChip: Type.Optional(
+      Type.Number({ exclusiveMinimum: 0, description: "override the system's scale-out bandwidth per chip" }),
+    ),
   },
   { additionalProperties: false },
 );

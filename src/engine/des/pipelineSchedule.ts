@@ -131,9 +131,45 @@ export function simulatePipeline(input: PipelineInput): PipelineResult {
   return { ops, stageEnd: free, stageBusy: busy, peakInFlight, lastBackwardEnd };
 }
 
-/** Closed form for uniform stages (every chunk the same): (m*v + p - 1) slots of (f+b)/v... see test. */
+/**
+ * The same summaries from closed forms, exact when every stage's chunks cost the same (Narayanan et
+ * al. SC'21, sec. 2.2): the step is m·v + p − 1 chunk slots of (f + b), i.e. m times a stage's work per
+ * micro-batch plus p − 1 chunk slots of warm-up and cool-down. With uneven stages the slowest stage's
+ * work sets the steady state. In-flight micro-batches follow Megatron's warm-up counts.
+ */
+export function closedFormPipeline(input: PipelineInput): PipelineResult {
+  const { stages: p, chunks: v, microBatches: m } = input;
+  let slowest = 0;
+  let slotSum = 0;
+  const backward: number[][] = [];
+  for (let s = 0; s < p; s++) {
+    let work = 0;
+    backward.push([]);
+    for (let c = 0; c < v; c++) {
+      const f = input.forwardSeconds(s, c);
+      const b = input.backwardSeconds(s, c);
+      work += f + b;
+      slotSum += f + b;
+      backward[s]!.push(b);
+    }
+    slowest = Math.max(slowest, work);
+  }
+  const end = m * slowest + ((p - 1) * slotSum) / (p * v);
+  const stageEnd = new Array<number>(p).fill(end);
+  // Cool-down runs the last backwards from chunk v-1 down to chunk 0, which ends the step.
+  const lastBackwardEnd = backward.map((row) => row.map((_, c) => end - row.slice(0, c).reduce((x, y) => x + y, 0)));
+  const peakInFlight = Array.from({ length: p }, (_, s) =>
+    v === 1 ? Math.min(p - s, m) : m === p ? m * v : Math.min(m * v, (p - s - 1) * 2 + (v - 1) * p + 1),
+  );
+  const stageBusy = Array.from({ length: p }, (_, s) => {
+    let work = 0;
+    for (let c = 0; c < v; c++) work += input.forwardSeconds(s, c) + input.backwardSeconds(s, c);
+    return m * work;
+  });
+  return { ops: [], stageEnd, stageBusy, peakInFlight, lastBackwardEnd };
+}
+
+/** Closed form for uniform stages, per-chunk forward f and backward b: (m·v + p − 1)(f + b). */
 export function uniformPipelineSeconds(stages: number, chunks: number, microBatches: number, forward: number, backward: number): number {
-  // 1F1B: (m + p - 1)(f + b). Interleaved: the bubble shrinks by v: (m + (p - 1)/v)(f + b), where f, b are
-  // the times of a whole stage (all its chunks) per micro-batch (Narayanan et al. SC'21, eq. 2).
-  return (microBatches + (stages - 1) / chunks) * (forward + backward) * chunks;
+  return (microBatches * chunks + stages - 1) * (forward + backward);
 }

@@ -54,9 +54,13 @@ export function resolveLayout(model: ModelSpec, run: RunSpec, par: ParallelismSp
   degree(run.seqLen, "run.seqLen");
 
   if (tp * pp * dp * cp !== chips) {
-    throw new UltrasimError("DEGREES_MISMATCH", `tp*pp*dp*cp = ${tp}*${pp}*${dp}*${cp} = ${tp * pp * dp * cp}, but the run has ${chips} chips`, {
-      field: "parallelism",
-    });
+    throw new UltrasimError(
+      "DEGREES_MISMATCH",
+      `tp*pp*dp*cp = ${tp}*${pp}*${dp}*${cp} = ${tp * pp * dp * cp}, but the run has ${chips} chips`,
+      {
+        field: "parallelism",
+      },
+    );
   }
   if (run.globalBatch % (dp * microBatch) !== 0) {
     throw new UltrasimError(
@@ -66,7 +70,9 @@ export function resolveLayout(model: ModelSpec, run: RunSpec, par: ParallelismSp
     );
   }
   if (model.heads % tp !== 0) {
-    throw new UltrasimError("INVALID_DEGREE", `tp ${tp} does not divide the model's ${model.heads} attention heads`, { field: "parallelism.tp" });
+    throw new UltrasimError("INVALID_DEGREE", `tp ${tp} does not divide the model's ${model.heads} attention heads`, {
+      field: "parallelism.tp",
+    });
   }
   if (run.seqLen % cp !== 0) {
     throw new UltrasimError("INVALID_DEGREE", `cp ${cp} does not divide seqLen ${run.seqLen}`, { field: "parallelism.cp" });
@@ -74,22 +80,42 @@ export function resolveLayout(model: ModelSpec, run: RunSpec, par: ParallelismSp
   // The embedding and the loss may each take a virtual stage of their own (Megatron's
   // --account-for-embedding/loss-in-pipeline-split), so pp*vpp may reach layers + 2.
   if (pp * vpp > model.layers + 2) {
-    throw new UltrasimError("INVALID_DEGREE", `pp*vpp = ${pp * vpp} exceeds the model's ${model.layers} layers + 2`, { field: "parallelism.vpp" });
+    throw new UltrasimError("INVALID_DEGREE", `pp*vpp = ${pp * vpp} exceeds the model's ${model.layers} layers + 2`, {
+      field: "parallelism.vpp",
+    });
   }
   if (model.moe) {
     if (model.moe.experts % ep !== 0) {
-      throw new UltrasimError("INVALID_DEGREE", `ep ${ep} does not divide the model's ${model.moe.experts} experts`, { field: "parallelism.ep" });
+      throw new UltrasimError("INVALID_DEGREE", `ep ${ep} does not divide the model's ${model.moe.experts} experts`, {
+        field: "parallelism.ep",
+      });
     }
     if ((tp * cp * dp) % (ep * etp) !== 0) {
-      throw new UltrasimError("INVALID_DEGREE", `ep*etp = ${ep * etp} does not divide tp*cp*dp = ${tp * cp * dp}`, { field: "parallelism.ep" });
+      throw new UltrasimError("INVALID_DEGREE", `ep*etp = ${ep * etp} does not divide tp*cp*dp = ${tp * cp * dp}`, {
+        field: "parallelism.ep",
+      });
     }
   } else if (ep !== 1) {
     throw new UltrasimError("INVALID_DEGREE", `ep is ${ep} but the model has no experts`, { field: "parallelism.ep" });
   }
   const microBatches = run.globalBatch / (dp * microBatch);
+  // Megatron's interleaved schedule runs micro-batches in groups of pp.
+  if (vpp > 1 && microBatches % pp !== 0) {
+    throw new UltrasimError(
+      "INVALID_DEGREE",
+      `interleaving (vpp ${vpp}) needs the micro-batches per step, globalBatch/(dp*microBatch) = ${microBatches}, to be a multiple of pp ${pp}`,
+      { field: "parallelism.vpp" },
+    );
+  }
   return {
     layout: {
-      tp, pp, dp, cp, ep, etp, vpp,
+      tp,
+      pp,
+      dp,
+      cp,
+      ep,
+      etp,
+      vpp,
       sequenceParallel: par.sequenceParallel && tp > 1,
       zero: par.zero,
       recompute,

@@ -7,7 +7,11 @@ import h100 from "../../../data/measurements/h100-sxm.json" with { type: "json" 
 export const EfficiencySpec = Type.Object(
   {
     /** Peak fraction a large GEMM reaches, per operand width: 16-bit (bf16/fp16), 8-bit (fp8/mxfp8), 4-bit (nvfp4/mxfp4). */
-    gemm: Type.Object({ b16: Type.Number({ exclusiveMinimum: 0, maximum: 1 }), b8: Type.Number({ exclusiveMinimum: 0, maximum: 1 }), b4: Type.Number({ exclusiveMinimum: 0, maximum: 1 }) }),
+    gemm: Type.Object({
+      b16: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
+      b8: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
+      b4: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
+    }),
     /** GEMM efficiency falls as eff * d / (d + gemmHalfDim), d the GEMM's smallest dimension. */
     gemmHalfDim: Type.Number({ minimum: 0 }),
     /** Flash-attention peak fraction (of the 16-bit peak) at long sequences ... */

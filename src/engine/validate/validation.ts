@@ -58,7 +58,13 @@ export function summarize(results: CaseResult[]): ErrorSummary {
 }
 
 export function predictCase(c: TrainingCase, catalog: Catalog): CaseResult {
-  const base = { id: c.id, group: c.group, systemId: c.system.id, chips: c.system.chips, measured: { stepSeconds: c.measured.stepSeconds } };
+  const base = {
+    id: c.id,
+    group: c.group,
+    systemId: c.system.id,
+    chips: c.system.chips,
+    measured: { stepSeconds: c.measured.stepSeconds },
+  };
   try {
     const hw = catalog.hardware(c.system.id, {}, c.system.scaleOutGbpsPerChip);
     const p = predictTraining({ model: c.model, hw, chips: c.system.chips, run: c.run, parallelism: c.parallelism });

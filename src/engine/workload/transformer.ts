@@ -26,7 +26,13 @@ export function attentionDims(model: ModelSpec): AttentionDims {
     const qParams = m.qLoraRank ? h * m.qLoraRank + m.qLoraRank * model.heads * qkHeadDim : h * model.heads * qkHeadDim;
     const kvParams = h * (m.kvLoraRank + m.qkRopeHeadDim) + m.kvLoraRank * model.heads * (m.qkNopeHeadDim + m.vHeadDim);
     const outParams = model.heads * m.vHeadDim * h;
-    return { qDim: model.heads * qkHeadDim, kvDim: m.kvLoraRank + m.qkRopeHeadDim, qkHeadDim, vHeadDim: m.vHeadDim, params: qParams + kvParams + outParams };
+    return {
+      qDim: model.heads * qkHeadDim,
+      kvDim: m.kvLoraRank + m.qkRopeHeadDim,
+      qkHeadDim,
+      vHeadDim: m.vHeadDim,
+      params: qParams + kvParams + outParams,
+    };
   }
   const d = headDim(model);
   const qDim = model.heads * d;

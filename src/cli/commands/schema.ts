@@ -1,0 +1,32 @@
+// `ultrasim schema`: write the JSON Schemas of the input files.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { TrainingScenario } from "../../engine/catalog/scenario.js";
+import { ChipSpec, ModelSpec, SystemSpec } from "../../engine/catalog/schema.js";
+import { CatalogFile } from "../../node/userCatalog.js";
+import { print } from "../output.js";
+
+export function registerSchema(program: Command): void {
+  program
+    .command("schema")
+    .description("write the JSON Schemas of scenario and catalog files, for editors to complete and check them")
+    .option("--out <dir>", "directory to write to", "schema")
+    .action((opts: { out: string }) => {
+      mkdirSync(opts.out, { recursive: true });
+      const schemas = {
+        "training-scenario.json": TrainingScenario,
+        "catalog.json": CatalogFile,
+        "chip.json": ChipSpec,
+        "system.json": SystemSpec,
+        "model.json": ModelSpec,
+      };
+      for (const [name, schema] of Object.entries(schemas)) {
+        writeFileSync(
+          join(opts.out, name),
+          JSON.stringify({ $schema: "http://json-schema.org/draft-07/schema#", ...schema }, null, 2) + "\n",
+        );
+      }
+      print(`wrote ${Object.keys(schemas).length} schemas to ${opts.out}/`);
+    });
+}

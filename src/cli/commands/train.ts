@@ -1,0 +1,55 @@
+// `ultrasim train`: predict one training configuration.
+import { writeFileSync } from "node:fs";
+import { Option, type Command } from "commander";
+import { UltrasimError } from "../../engine/errors.js";
+import { chromeTrace } from "../../engine/report/chromeTrace.js";
+import { trainingReport } from "../../engine/report/trainingReport.js";
+import { predictScenario } from "../../engine/train.js";
+import { locate } from "../../node/loadInput.js";
+import { loadTrainingScenario, TRAINING_FLAGS, type TrainingFlag } from "../../node/trainingScenario.js";
+import { catalogFrom, print, printJson } from "../output.js";
+import { renderTraining } from "../renderTraining.js";
+
+export function registerTrain(program: Command): void {
+  const train = program
+    .command("train")
+    .description("predict one training configuration (no scenario: the built-in default, Llama 3.1 405B on Trn3 UltraServers)")
+    .argument("[scenario]", "scenario file, YAML or JSON (schema: schema/training-scenario.json)")
+    .option("--json", "print the result as JSON")
+    .option("--trace <file>", "write one step's timeline as a Chrome trace (open in Perfetto)")
+    .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")
+    .option("--sp", "sequence parallelism on")
+    .option("--no-sp", "sequence parallelism off");
+  for (const [name, spec] of Object.entries(TRAINING_FLAGS)) {
+    train.addOption(new Option(`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} <value>`, spec.help));
+  }
+  train.action((file: string | undefined, opts: Record<string, unknown>) => {
+    const flags: Partial<Record<TrainingFlag, string>> = {};
+    for (const name of Object.keys(TRAINING_FLAGS) as TrainingFlag[])
+      if (typeof opts[name] === "string") flags[name] = opts[name] as string;
+    const spExplicit = process.argv.includes("--sp") || process.argv.includes("--no-sp");
+    const { scenario, loaded, flagFields } = loadTrainingScenario(file, flags, spExplicit ? (opts.sp as boolean) : undefined);
+    const catalog = catalogFrom(opts.catalog as string[] | undefined);
+    let result;
+    try {
+      result = predictScenario(scenario, catalog, { timeline: Boolean(opts.trace) });
+    } catch (e) {
+      if (e instanceof UltrasimError) {
+        const flag = e.where.field ? flagFields.get(e.where.field) : undefined;
+        if (flag) e.where.field = flag;
+        else if (loaded) locate(e, loaded);
+      }
+      throw e;
+    }
+    if (opts.trace) {
+      writeFileSync(
+        opts.trace as string,
+        JSON.stringify(chromeTrace(result.prediction, `${result.model.name} on ${scenario.system.chips} × ${result.chipId}`)),
+      );
+    }
+    const report = trainingReport(result);
+    if (opts.json) printJson(report);
+    else
+      print(renderTraining(report) + (opts.trace ? `\ntrace written to ${opts.trace as string} (open it at https://ui.perfetto.dev)` : ""));
+  });
+}

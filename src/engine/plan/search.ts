@@ -1,0 +1,272 @@
+// The planner: every layout of a model on a cluster that the chip count and batch allow, screened with
+// the closed-form schedule, the best re-predicted exactly (the same prediction `ultrasim train` makes),
+// and ranked by an objective. Infeasible layouts are counted by reason, never silently dropped.
+import { predictTraining, type TrainingPrediction } from "../analytic/trainingStep.js";
+import { RECOMPUTE, type ModelSpec, type ParallelismSpec, type Precision, type Recompute, type RunSpec } from "../catalog/schema.js";
+import { UltrasimError } from "../errors.js";
+import type { Hardware } from "../system/hardware.js";
+
+export type PlanObjective = "step-time" | "time-to-train";
+
+export interface SearchSpace {
+  tp?: number[];
+  pp?: number[];
+  cp?: number[];
+  ep?: number[];
+  etp?: ("1" | "tp")[];
+  vpp?: number[];
+  microBatch?: number[];
+  zero?: (0 | 1 | 2 | 3)[];
+  recompute?: Recompute[];
+  sequenceParallel?: boolean[];
+}
+
+export interface PlanRequest {
+  model: ModelSpec;
+  hw: Hardware;
+  /** Chip counts to plan for (one, or a scan). */
+  chips: number[];
+  globalBatch: number;
+  seqLen: number;
+  precision: RunSpec["precision"];
+  objective?: PlanObjective;
+  /** Tokens to train, for the time-to-train objective and report. */
+  tokens?: number;
+  /** Fraction of memory kept free: a plan fits if it needs at most (1 - headroom) of capacity. */
+  memoryHeadroom?: number;
+  topK?: number;
+  /** Screened plans re-predicted exactly before ranking. */
+  exactCandidates?: number;
+  space?: SearchSpace;
+  /** Called now and then with the fraction of the search done. */
+  onProgress?: (done: number) => void;
+}
+
+export interface Plan {
+  chips: number;
+  parallelism: ParallelismSpec;
+  run: RunSpec;
+  prediction: TrainingPrediction;
+  /** Seconds to train `tokens`, when given. */
+  timeToTrainSeconds: number | null;
+  /** The largest part of the step other than compute: what this plan pays most for. */
+  dominantCost: string;
+}
+
+export type InfeasibleReason =
+  | "out-of-memory"
+  | "batch-not-divisible"
+  | "heads-not-divisible"
+  | "too-many-stages"
+  | "experts-not-divisible"
+  | "interleaving-needs-micro-batches";
+
+export interface PlanResult {
+  evaluated: number;
+  feasible: number;
+  infeasible: Record<InfeasibleReason, number>;
+  plans: Plan[];
+  /** Why the runner-up lost to the best, in words. */
+  runnerUpNote: string | null;
+}
+
+const divisors = (n: number): number[] => {
+  const small: number[] = [];
+  const large: number[] = [];
+  for (let d = 1; d * d <= n; d++) {
+    if (n % d !== 0) continue;
+    small.push(d);
+    if (d * d !== n) large.unshift(n / d);
+  }
+  return [...small, ...large];
+};
+
+const BREAKDOWN_NAMES: Record<string, string> = {
+  tensorParallel: "tensor-parallel communication",
+  contextParallel: "context-parallel communication",
+  expertParallel: "expert-parallel communication",
+  pipelineParallel: "pipeline sends",
+  pipelineBubble: "the pipeline bubble",
+  dataParallel: "data-parallel communication",
+  optimizer: "the optimizer step",
+};
+
+function dominantCost(p: TrainingPrediction): string {
+  const parts = Object.entries(p.breakdown).filter(([k]) => k !== "compute") as [string, number][];
+  const [name, seconds] = parts.reduce((a, b) => (b[1] > a[1] ? b : a));
+  const share = seconds / p.stepSeconds;
+  if (share < 0.05) return `compute (${((p.breakdown.compute / p.stepSeconds) * 100).toFixed(0)}% of the step)`;
+  return `${BREAKDOWN_NAMES[name] ?? name} (${(share * 100).toFixed(0)}% of the step)`;
+}
+
+function describeLayout(par: ParallelismSpec, microBatch: number): string {
+  return `tp ${par.tp} pp ${par.pp}${(par.vpp ?? 1) > 1 ? `×${par.vpp}` : ""} dp ${par.dp} cp ${par.cp}${par.ep > 1 ? ` ep ${par.ep}` : ""} mb ${microBatch} ZeRO-${par.zero} ${par.recompute}${par.sequenceParallel ? " sp" : ""}`;
+}
+
+/** Why `loser` is slower than `winner`: the parts of the step that differ most. */
+export function whyLost(winner: TrainingPrediction, loser: TrainingPrediction): string {
+  const diffs = (Object.keys(winner.breakdown) as (keyof TrainingPrediction["breakdown"])[])
+    .map((k) => ({ k, d: loser.breakdown[k] - winner.breakdown[k] }))
+    .sort((a, b) => b.d - a.d);
+  const top = diffs[0]!;
+  const name = top.k === "compute" ? "compute" : (BREAKDOWN_NAMES[top.k] ?? top.k);
+  return `${(loser.stepSeconds - winner.stepSeconds).toFixed(3)} s slower per step, most of it (${top.d.toFixed(3)} s) in ${name}`;
+}
+
+export function plan(request: PlanRequest): PlanResult {
+  const { model, hw, globalBatch, seqLen, precision } = request;
+  const objective = request.objective ?? "step-time";
+  if (objective === "time-to-train" && !request.tokens) {
+    throw new UltrasimError("INVALID_INPUT", "the time-to-train objective needs a token budget", { field: "tokens" });
+  }
+  const headroom = request.memoryHeadroom ?? 0.1;
+  const topK = request.topK ?? 5;
+  const exactCandidates = Math.max(topK, request.exactCandidates ?? 48);
+  const space = request.space ?? {};
+  const infeasible: Record<InfeasibleReason, number> = {
+    "out-of-memory": 0,
+    "batch-not-divisible": 0,
+    "heads-not-divisible": 0,
+    "too-many-stages": 0,
+    "experts-not-divisible": 0,
+    "interleaving-needs-micro-batches": 0,
+  };
+  let evaluated = 0;
+  let feasible = 0;
+  const capacity = hw.hbmBytes * (1 - headroom);
+  const domain = hw.system.chipsPerSystem;
+  const moe = model.moe;
+
+  // Screened candidates: the best `exactCandidates` by closed-form step time.
+  const screened: { score: number; chips: number; parallelism: ParallelismSpec; run: RunSpec }[] = [];
+  const keep = (entry: (typeof screened)[number]) => {
+    if (screened.length < exactCandidates) {
+      screened.push(entry);
+      screened.sort((a, b) => a.score - b.score);
+    } else if (entry.score < screened[screened.length - 1]!.score) {
+      screened[screened.length - 1] = entry;
+      screened.sort((a, b) => a.score - b.score);
+    }
+  };
+
+  const zeros = space.zero ?? [0, 1, 2, 3];
+  const recomputes = space.recompute ?? [...RECOMPUTE];
+  let outer = 0;
+  const outerTotal = request.chips.length;
+  const memo = new Map<string, unknown>();
+  for (const chips of request.chips) {
+    // Tensor parallelism beyond one scale-up domain is never worth it: it is left out of the space.
+    const tps = (space.tp ?? divisors(chips).filter((t) => t <= domain)).filter((t) => chips % t === 0);
+    for (const tp of tps) {
+      if (model.heads % tp !== 0) {
+        infeasible["heads-not-divisible"]++;
+        evaluated++;
+        continue;
+      }
+      const cps = (space.cp ?? divisors(chips / tp).filter((c) => c <= 32)).filter((c) => (chips / tp) % c === 0 && seqLen % c === 0);
+      for (const cp of cps) {
+        const pps = (space.pp ?? divisors(chips / (tp * cp))).filter((p) => (chips / (tp * cp)) % p === 0);
+        for (const pp of pps) {
+          if (pp > model.layers) {
+            infeasible["too-many-stages"]++;
+            evaluated++;
+            continue;
+          }
+          const dp = chips / (tp * cp * pp);
+          if (globalBatch % dp !== 0) {
+            infeasible["batch-not-divisible"]++;
+            evaluated++;
+            continue;
+          }
+          const mbs = (space.microBatch ?? divisors(globalBatch / dp).filter((b) => b <= 16)).filter((b) => (globalBatch / dp) % b === 0);
+          for (const microBatch of mbs) {
+            const m = globalBatch / (dp * microBatch);
+            // Interleaving: up to 16 virtual stages per rank, the embedding and loss may take one each.
+            const vpps =
+              pp === 1 ? [1] : (space.vpp ?? Array.from({ length: 16 }, (_, i) => i + 1)).filter((v) => pp * v <= model.layers + 2);
+            for (const vpp of vpps) {
+              if (vpp > 1 && m % pp !== 0) {
+                infeasible["interleaving-needs-micro-batches"]++;
+                evaluated++;
+                continue;
+              }
+              const eps = moe ? (space.ep ?? divisors(moe.experts)).filter((e) => moe.experts % e === 0) : [1];
+              for (const ep of eps) {
+                const etps = moe ? [...new Set((space.etp ?? ["1", "tp"]).map((e) => (e === "tp" ? tp : 1)))] : [tp];
+                for (const etp of etps) {
+                  if ((tp * cp * dp) % (ep * etp) !== 0) {
+                    infeasible["experts-not-divisible"]++;
+                    evaluated++;
+                    continue;
+                  }
+                  const sps = tp > 1 ? (space.sequenceParallel ?? [true, false]) : [false];
+                  for (const sequenceParallel of sps)
+                    for (const zero of zeros)
+                      for (const recompute of recomputes) {
+                        evaluated++;
+                        const parallelism: ParallelismSpec = {
+                          tp,
+                          pp,
+                          dp,
+                          cp,
+                          ep,
+                          etp: moe ? etp : null,
+                          vpp,
+                          sequenceParallel,
+                          zero,
+                          recompute,
+                        };
+                        const run: RunSpec = { seqLen, globalBatch, microBatch, precision };
+                        const p = predictTraining({ model, hw, chips, run, parallelism, schedule: "closed-form", memo });
+                        if (p.memory.total > capacity) {
+                          infeasible["out-of-memory"]++;
+                          continue;
+                        }
+                        feasible++;
+                        keep({ score: score(p.stepSeconds, chips, objective, request.tokens), chips, parallelism, run });
+                      }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    outer++;
+    request.onProgress?.(outer / outerTotal);
+  }
+
+  // Re-predict the screened plans exactly and rank them.
+  const plans: Plan[] = screened
+    .map(({ chips, parallelism, run }) => {
+      const prediction = predictTraining({ model, hw, chips, run, parallelism });
+      return {
+        chips,
+        parallelism,
+        run,
+        prediction,
+        timeToTrainSeconds: request.tokens ? (request.tokens / prediction.tokensPerStep) * prediction.stepSeconds : null,
+        dominantCost: dominantCost(prediction),
+      };
+    })
+    .filter((p) => p.prediction.memory.total <= capacity)
+    .sort(
+      (a, b) =>
+        score(a.prediction.stepSeconds, a.chips, objective, request.tokens) -
+        score(b.prediction.stepSeconds, b.chips, objective, request.tokens),
+    )
+    .slice(0, topK);
+  const runnerUpNote =
+    plans.length >= 2
+      ? `runner-up (${describeLayout(plans[1]!.parallelism, plans[1]!.run.microBatch!)}) loses by ${whyLost(plans[0]!.prediction, plans[1]!.prediction)}`
+      : null;
+  return { evaluated, feasible, infeasible, plans, runnerUpNote };
+}
+
+function score(stepSeconds: number, _chips: number, objective: PlanObjective, tokens: number | undefined): number {
+  // Step time and time to train rank plans alike at a fixed batch; they differ across chip counts only through the step.
+  return objective === "time-to-train" && tokens ? stepSeconds * tokens : stepSeconds;
+}
+
+export { describeLayout, divisors };
+export type { Precision };

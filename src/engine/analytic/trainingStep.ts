@@ -23,6 +23,7 @@ import {
   scaleParts,
   totalSeconds,
   zeroParts,
+  type LayerCost,
   type StepContext,
   type TimeParts,
 } from "./layerCost.js";
@@ -129,6 +130,52 @@ export function predictTraining(input: TrainingInput): TrainingPrediction {
   return last!;
 }
 
+/** What a chunk of one kind costs per micro-batch on one rank, and what it holds. */
+interface ChunkKindCost {
+  forward: TimeParts;
+  backward: TimeParts;
+  flops: number;
+  forwardSeconds: number;
+  backwardSeconds: number;
+  params: StageParams;
+  layers: number;
+  gradientReduceSeconds: number;
+}
+
+/** Costs that depend only on the per-layer layout fields, shared by layouts through the memo. */
+interface PerLayerCosts {
+  denseCost: LayerCost;
+  moeCost: LayerCost;
+  embedding: { forward: TimeParts; backward: TimeParts };
+  logits: { forward: TimeParts; backward: TimeParts; hardwareFlops: number };
+  denseActivations: number;
+  moeActivations: number;
+  modelFlopsPerSequence: number;
+  recomputeBuffer: number;
+  kindCosts: Map<number, ChunkKindCost>;
+}
+
+/** Step time and memory only, with the closed-form schedule: the planner's screening of many layouts. */
+export interface StepEstimate {
+  stepSeconds: number;
+  /** Memory the most loaded chip needs, bytes. */
+  memoryBytes: number;
+}
+
+export function estimateStep(input: TrainingInput): StepEstimate {
+  const resolved = resolveLayout(input.model, input.run, input.parallelism, input.chips);
+  return evaluateLayout(input, resolved, "closed-form").estimate;
+}
+
+/** As estimateStep, for a layout already resolved and checked (the planner builds only valid ones). */
+export function estimateLayout(input: TrainingInput, layout: Layout): StepEstimate {
+  return evaluateLayout(input, { layout, assumptions: [] }, "closed-form").estimate;
+}
+
+function predictLayout(input: TrainingInput, resolved: ResolvedLayout): TrainingPrediction {
+  return evaluateLayout(input, resolved).report();
+}
+
 /**
  * Layer counts of each virtual stage (chunk c of stage s is virtual stage c*pp + s), as a few distinct
  * kinds of chunk and the kind of each: chunks of one kind cost the same, so each kind is costed once.
@@ -140,11 +187,12 @@ interface ChunkLayout {
   groups: number[][];
 }
 
-const chunkLayoutCache = new Map<string, ChunkLayout>();
+// Keyed by layer count, leading dense layers, pp and vpp, packed in one number.
+const chunkLayoutCache = new Map<number, ChunkLayout>();
 
 function chunkLayout(model: ModelSpec, pp: number, vpp: number): ChunkLayout {
   const denseLayers = model.moe ? model.moe.denseLayers : model.layers;
-  const key = `${model.layers}/${denseLayers}/${pp}/${vpp}`;
+  const key = ((model.layers * 1024 + denseLayers) * 65536 + pp) * 1024 + vpp;
   const cached = chunkLayoutCache.get(key);
   if (cached) return cached;
   const counts = layersPerVirtualStage(model.layers, pp, vpp);
@@ -182,7 +230,11 @@ function chunkLayout(model: ModelSpec, pp: number, vpp: number): ChunkLayout {
   return result;
 }
 
-function predictLayout(input: TrainingInput, resolved: ResolvedLayout): TrainingPrediction {
+function evaluateLayout(
+  input: TrainingInput,
+  resolved: ResolvedLayout,
+  schedule = input.schedule ?? "simulated",
+): { estimate: StepEstimate; report: () => TrainingPrediction } {
   const { model, hw, chips, run } = input;
   const { layout } = resolved;
   const assumptions = [...resolved.assumptions];
@@ -195,15 +247,9 @@ function predictLayout(input: TrainingInput, resolved: ResolvedLayout): Training
   // fewer layout fields than the step does, so layouts differing only in pp, vpp or ZeRO share them.
   const memo = input.memo;
   const layerKey = `${layout.tp}/${layout.cp}/${layout.sequenceParallel}/${layout.microBatch}/${layout.ep}/${layout.etp}/${layout.recompute}/${layout.zero === 3 ? layout.dp : -1}`;
-  const cached = <T>(key: string, compute: () => T): T => {
-    if (!memo) return compute();
-    let value = memo.get(key) as T | undefined;
-    if (value === undefined) memo.set(key, (value = compute()));
-    return value;
-  };
   // fp8 recipes keep GEMM inputs for the backward in fp8.
   const activationOptions = { ...MODERN_ACTIVATIONS, gemmInputBytes: bytesPerElement(run.precision) >= 2 ? 2 : 1 };
-  const perLayer = cached(layerKey, () => {
+  const computePerLayer = (): PerLayerCosts => {
     const dense = layerCost(ctx, 0);
     const denseActivations = layerActivationBytes(model, layout, run.seqLen, 0, activationOptions);
     const moeLayer = model.moe?.denseLayers ?? 0;
@@ -215,8 +261,20 @@ function predictLayout(input: TrainingInput, resolved: ResolvedLayout): Training
       denseActivations,
       moeActivations: model.moe ? layerActivationBytes(model, layout, run.seqLen, moeLayer, activationOptions) : denseActivations,
       modelFlopsPerSequence: forwardFlopsPerSequence(model, run.seqLen),
+      // The layer being recomputed under full recompute holds its full activations for a moment.
+      recomputeBuffer:
+        layout.recompute === "full"
+          ? layerActivationBytes(model, { ...layout, recompute: "none" }, run.seqLen, moeLayer, activationOptions)
+          : 0,
+      /** Chunk kinds' costs, keyed by the kind and the layout fields they add (see kindKey). */
+      kindCosts: new Map<number, ChunkKindCost>(),
     };
-  });
+  };
+  let perLayer = memo?.get(layerKey) as PerLayerCosts | undefined;
+  if (!perLayer) {
+    perLayer = computePerLayer();
+    memo?.set(layerKey, perLayer);
+  }
   const { denseCost, moeCost, embedding, logits, denseActivations, moeActivations } = perLayer;
   const { kinds, kindOf, groups } = chunkLayout(model, pp, vpp);
 
@@ -228,7 +286,20 @@ function predictLayout(input: TrainingInput, resolved: ResolvedLayout): Training
   const gradientSync = (params: StageParams, bytesPerParam: number, op: typeof reduceScatterSeconds) =>
     op(hw, dpGroup, params.dense * bytesPerParam) + op(hw, edpGroup, params.expert * bytesPerParam);
   const reduce = layout.zero === 0 ? allReduceSeconds : reduceScatterSeconds;
-  const kindParts = kinds.map((k) => {
+  const kindParts = kinds.map((k) =>
+    // A chunk kind's cost depends on the per-layer costs, the kind, and the layout's dp, ZeRO stage
+    // and whether there is a pipeline: layouts differing in pp or vpp share their kinds' costs.
+    {
+      // Packed in one number: dp (< 2^21), ZeRO stage, pipelined or not, the kind's layer counts and ends.
+      const kindKey =
+        (((((layout.dp * 4 + layout.zero) * 2 + (pp > 1 ? 1 : 0)) * 512 + k.dense) * 512 + k.moe) * 2 + (k.embedding ? 1 : 0)) * 2 +
+        (k.output ? 1 : 0);
+      let cost = perLayer.kindCosts.get(kindKey);
+      if (!cost) perLayer.kindCosts.set(kindKey, (cost = kindCost(k)));
+      return cost;
+    },
+  );
+  function kindCost(k: LayerCounts): ChunkKindCost {
     let forward = addParts(scaleParts(denseCost.forward, k.dense), moeCost.forward, k.moe);
     let backward = addParts(scaleParts(denseCost.backward, k.dense), moeCost.backward, k.moe);
     let flops = k.dense * denseCost.hardwareFlops + k.moe * moeCost.hardwareFlops;
@@ -252,7 +323,7 @@ function predictLayout(input: TrainingInput, resolved: ResolvedLayout): Training
       layers: k.dense + k.moe,
       gradientReduceSeconds: layout.zero < 3 ? gradientSync(params, 4, reduce) : 0,
     };
-  });
+  }
   const chunk = (s: number, c: number) => kindParts[kindOf[s]![c]!]!;
   const stageChunks = (s: number) => kindOf[s]!.map((k) => kindParts[k]!);
 
@@ -264,8 +335,8 @@ function predictLayout(input: TrainingInput, resolved: ResolvedLayout): Training
     backwardSeconds: (s: number, c: number) => chunk(s, c).backwardSeconds,
     recordOps: input.timeline ?? false,
   };
-  const closedForm = input.schedule === "closed-form";
-  const pipeline: PipelineResult = closedForm ? closedFormPipeline(scheduleInput) : simulatePipeline(scheduleInput);
+  const closedForm = schedule === "closed-form";
+  const pipeline: PipelineResult = closedForm ? closedFormPipeline(scheduleInput, groups) : simulatePipeline(scheduleInput);
   // The closed form ends every stage together, so one stage of each group stands for the group (the
   // first, which holds the most micro-batches in flight); the simulation needs every stage.
   const stages = closedForm ? groups.map((g) => g[0]!) : Array.from({ length: pp }, (_, s) => s);
@@ -275,11 +346,12 @@ function predictLayout(input: TrainingInput, resolved: ResolvedLayout): Training
   const stageTails: { dataParallel: number; optimizer: number; end: number; slices: TimelineSlice[] }[] = [];
   const stageParamsOf: StageParams[] = [];
   for (const s of stages) {
-    const row = stageChunks(s);
+    const kindsOnStage = kindOf[s]!;
     const params: StageParams = { dense: 0, expert: 0 };
     let layersOnStage = 0;
     let firstForward = 0;
-    for (const c of row) {
+    for (const k of kindsOnStage) {
+      const c = kindParts[k]!;
       params.dense += c.params.dense;
       params.expert += c.params.expert;
       layersOnStage += c.layers;
@@ -295,9 +367,10 @@ function predictLayout(input: TrainingInput, resolved: ResolvedLayout): Training
       // chunk's reduction starts during its last backward and queues on one communication stream.
       let channelFree = 0;
       const ends = pipeline.lastBackwardEnd[s]!;
-      const order = row.map((_, c) => c).sort((a, b) => ends[a]! - ends[b]!);
+      // Chunks in the order their last backward ends (the closed form's cool-down runs chunk v-1 to 0).
+      const order = vpp === 1 ? [0] : kindsOnStage.map((_, c) => c).sort((a, b) => ends[a]! - ends[b]!);
       for (const c of order) {
-        const chunk = row[c]!;
+        const chunk = kindParts[kindsOnStage[c]!]!;
         const layers = Math.max(1, chunk.layers);
         const lastBucketReady = ends[c]!;
         const firstBucketReady = lastBucketReady - chunk.backwardSeconds * (1 - 1 / layers);
@@ -342,39 +415,8 @@ function predictLayout(input: TrainingInput, resolved: ResolvedLayout): Training
     };
   }
   const stepSeconds = Math.max(...stageEnds);
-  // The breakdown is that of the bottleneck: the stage busiest with work of its own. Its idle time,
-  // waiting on its neighbours or in warm-up and cool-down, is the pipeline bubble.
-  let critical = stages[0]!;
-  let criticalLoad = -Infinity;
-  for (const s of stages) {
-    let work = 0;
-    for (const c of stageChunks(s)) work += c.forwardSeconds + c.backwardSeconds;
-    const load = m * work + stageTails[s]!.dataParallel + stageTails[s]!.optimizer;
-    if (load > criticalLoad) {
-      criticalLoad = load;
-      critical = s;
-    }
-  }
-  let busy = zeroParts();
-  for (const c of stageChunks(critical)) busy = addParts(addParts(busy, c.forward, m), c.backward, m);
-  const tail = stageTails[critical]!;
-  const breakdown: StepBreakdown = {
-    compute: busy.compute,
-    tensorParallel: busy.tp,
-    contextParallel: busy.cp,
-    expertParallel: busy.ep,
-    pipelineParallel: busy.pp,
-    pipelineBubble: stepSeconds - criticalLoad,
-    dataParallel: tail.dataParallel + busy.dp,
-    optimizer: tail.optimizer,
-  };
-
   // Memory: the stage that needs the most.
-  // The layer being recomputed under full recompute holds its full activations for a moment.
-  const recomputeBuffer =
-    layout.recompute === "full"
-      ? layerActivationBytes(model, { ...layout, recompute: "none" }, run.seqLen, model.moe?.denseLayers ?? 0, activationOptions)
-      : 0;
+  const recomputeBuffer = perLayer.recomputeBuffer;
   const moeBuffers = model.moe ? 2 * (tokensPerRank / layout.tp) * model.moe.topK * model.hidden * 2 : 0;
   const communicationBuffers = 2 * tokensPerRank * model.hidden * 2 + 2 * sendBytes + moeBuffers;
   const kindActivations = kinds.map((k) => k.dense * denseActivations + k.moe * moeActivations);
@@ -388,57 +430,88 @@ function predictLayout(input: TrainingInput, resolved: ResolvedLayout): Training
     const total = states.weights + states.gradients + states.optimizerStates + activations + communicationBuffers + hw.runtimeReservedBytes;
     if (total > worst.total) worst = { stage: s, total, activations };
   }
-  const states = stateBytes(stageParamsOf[worst.stage]!, layout);
-  const memory: MemoryBreakdown = {
-    weights: states.weights,
-    gradients: states.gradients,
-    optimizerStates: states.optimizerStates,
-    activations: worst.activations,
-    communicationBuffers,
-    runtimeReserved: hw.runtimeReservedBytes,
-    total: worst.total,
-    capacity: hw.hbmBytes,
-    fits: worst.total <= hw.hbmBytes,
-    freeBytes: hw.hbmBytes - worst.total,
-    stage: worst.stage,
+  const estimate: StepEstimate = { stepSeconds, memoryBytes: worst.total };
+  const report = (): TrainingPrediction => {
+    // The breakdown is that of the bottleneck: the stage busiest with work of its own. Its idle time,
+    // waiting on its neighbours or in warm-up and cool-down, is the pipeline bubble.
+    let critical = stages[0]!;
+    let criticalLoad = -Infinity;
+    for (const s of stages) {
+      let work = 0;
+      for (const c of stageChunks(s)) work += c.forwardSeconds + c.backwardSeconds;
+      const load = m * work + stageTails[s]!.dataParallel + stageTails[s]!.optimizer;
+      if (load > criticalLoad) {
+        criticalLoad = load;
+        critical = s;
+      }
+    }
+    let busy = zeroParts();
+    for (const c of stageChunks(critical)) busy = addParts(addParts(busy, c.forward, m), c.backward, m);
+    const tail = stageTails[critical]!;
+    const breakdown: StepBreakdown = {
+      compute: busy.compute,
+      tensorParallel: busy.tp,
+      contextParallel: busy.cp,
+      expertParallel: busy.ep,
+      pipelineParallel: busy.pp,
+      pipelineBubble: stepSeconds - criticalLoad,
+      dataParallel: tail.dataParallel + busy.dp,
+      optimizer: tail.optimizer,
+    };
+
+    const states = stateBytes(stageParamsOf[worst.stage]!, layout);
+    const memory: MemoryBreakdown = {
+      weights: states.weights,
+      gradients: states.gradients,
+      optimizerStates: states.optimizerStates,
+      activations: worst.activations,
+      communicationBuffers,
+      runtimeReserved: hw.runtimeReservedBytes,
+      total: worst.total,
+      capacity: hw.hbmBytes,
+      fits: worst.total <= hw.hbmBytes,
+      freeBytes: hw.hbmBytes - worst.total,
+      stage: worst.stage,
+    };
+
+    const tokensPerStep = run.globalBatch * run.seqLen;
+    const modelFlopsPerStep = 3 * run.globalBatch * perLayer.modelFlopsPerSequence;
+    const peak = peakFlopsPerSecond(hw.chip, run.precision);
+    // Every rank of a stage executes its chunks' FLOPs (already divided by tp) for each micro-batch.
+    let hardwareFlopsPerStep = 0;
+    for (const group of groups)
+      for (const k of kindOf[group[0]!]!) hardwareFlopsPerStep += group.length * kindParts[k]!.flops * m * (chips / pp);
+
+    const timeline: TimelineSlice[] = pipeline.ops.map((op) => ({
+      stage: op.stage,
+      name: `${op.kind === "forward" ? "F" : "B"} mb${op.microBatch}${vpp > 1 ? ` c${op.chunk}` : ""}`,
+      category: op.kind,
+      start: op.start,
+      end: op.end,
+      chunk: op.chunk,
+      microBatch: op.microBatch,
+      parts: op.kind === "forward" ? chunk(op.stage, op.chunk).forward : chunk(op.stage, op.chunk).backward,
+    }));
+    if (input.timeline) for (const s of stages) timeline.push(...stageTails[s]!.slices);
+
+    return {
+      layout,
+      assumptions,
+      stepSeconds,
+      tokensPerStep,
+      tokensPerSecond: tokensPerStep / stepSeconds,
+      tokensPerSecondPerChip: tokensPerStep / stepSeconds / chips,
+      modelFlopsPerStep,
+      hardwareFlopsPerStep,
+      mfu: modelFlopsPerStep / (stepSeconds * chips * peak),
+      hfu: hardwareFlopsPerStep / (stepSeconds * chips * peak),
+      peakFlopsPerChip: peak,
+      breakdown,
+      memory,
+      criticalStage: critical,
+      efficiencyProvenance: hw.efficiencyProvenance,
+      timeline,
+    };
   };
-
-  const tokensPerStep = run.globalBatch * run.seqLen;
-  const modelFlopsPerStep = 3 * run.globalBatch * perLayer.modelFlopsPerSequence;
-  const peak = peakFlopsPerSecond(hw.chip, run.precision);
-  // Every rank of a stage executes its chunks' FLOPs (already divided by tp) for each micro-batch.
-  let hardwareFlopsPerStep = 0;
-  for (const group of groups)
-    for (const k of kindOf[group[0]!]!) hardwareFlopsPerStep += group.length * kindParts[k]!.flops * m * (chips / pp);
-
-  const timeline: TimelineSlice[] = pipeline.ops.map((op) => ({
-    stage: op.stage,
-    name: `${op.kind === "forward" ? "F" : "B"} mb${op.microBatch}${vpp > 1 ? ` c${op.chunk}` : ""}`,
-    category: op.kind,
-    start: op.start,
-    end: op.end,
-    chunk: op.chunk,
-    microBatch: op.microBatch,
-    parts: op.kind === "forward" ? chunk(op.stage, op.chunk).forward : chunk(op.stage, op.chunk).backward,
-  }));
-  if (input.timeline) for (const s of stages) timeline.push(...stageTails[s]!.slices);
-
-  return {
-    layout,
-    assumptions,
-    stepSeconds,
-    tokensPerStep,
-    tokensPerSecond: tokensPerStep / stepSeconds,
-    tokensPerSecondPerChip: tokensPerStep / stepSeconds / chips,
-    modelFlopsPerStep,
-    hardwareFlopsPerStep,
-    mfu: modelFlopsPerStep / (stepSeconds * chips * peak),
-    hfu: hardwareFlopsPerStep / (stepSeconds * chips * peak),
-    peakFlopsPerChip: peak,
-    breakdown,
-    memory,
-    criticalStage: critical,
-    efficiencyProvenance: hw.efficiencyProvenance,
-    timeline,
-  };
+  return { estimate, report };
 }

@@ -137,35 +137,49 @@ export function simulatePipeline(input: PipelineInput): PipelineResult {
  * micro-batch plus p − 1 chunk slots of warm-up and cool-down. With uneven stages the slowest stage's
  * work sets the steady state. In-flight micro-batches follow Megatron's warm-up counts.
  */
-export function closedFormPipeline(input: PipelineInput): PipelineResult {
+export function closedFormPipeline(input: PipelineInput, stageGroups?: number[][]): PipelineResult {
   const { stages: p, chunks: v, microBatches: m } = input;
+  // Stages of one group do the same work: each group is costed once, through its first stage.
+  const groups = stageGroups ?? Array.from({ length: p }, (_, s) => [s]);
   let slowest = 0;
   let slotSum = 0;
+  const work: number[] = [];
   const backward: number[][] = [];
-  for (let s = 0; s < p; s++) {
-    let work = 0;
-    backward.push([]);
+  for (const group of groups) {
+    const s = group[0]!;
+    let stageWork = 0;
+    const row: number[] = [];
     for (let c = 0; c < v; c++) {
       const f = input.forwardSeconds(s, c);
       const b = input.backwardSeconds(s, c);
-      work += f + b;
-      slotSum += f + b;
-      backward[s]!.push(b);
+      stageWork += f + b;
+      row.push(b);
     }
-    slowest = Math.max(slowest, work);
+    slowest = Math.max(slowest, stageWork);
+    slotSum += stageWork * group.length;
+    work.push(stageWork);
+    backward.push(row);
   }
   const end = m * slowest + ((p - 1) * slotSum) / (p * v);
   const stageEnd = new Array<number>(p).fill(end);
-  // Cool-down runs the last backwards from chunk v-1 down to chunk 0, which ends the step.
-  const lastBackwardEnd = backward.map((row) => row.map((_, c) => end - row.slice(0, c).reduce((x, y) => x + y, 0)));
-  const peakInFlight = Array.from({ length: p }, (_, s) =>
-    v === 1 ? Math.min(p - s, m) : m === p ? m * v : Math.min(m * v, (p - s - 1) * 2 + (v - 1) * p + 1),
-  );
-  const stageBusy = Array.from({ length: p }, (_, s) => {
-    let work = 0;
-    for (let c = 0; c < v; c++) work += input.forwardSeconds(s, c) + input.backwardSeconds(s, c);
-    return m * work;
+  const stageBusy = new Array<number>(p);
+  const lastBackwardEnd = new Array<number[]>(p);
+  groups.forEach((group, g) => {
+    // Cool-down runs the last backwards from chunk v-1 down to chunk 0, which ends the step.
+    const ends: number[] = [];
+    let t = end;
+    for (let c = 0; c < v; c++) {
+      ends.push(t);
+      t -= backward[g]![c]!;
+    }
+    for (const s of group) {
+      lastBackwardEnd[s] = ends;
+      stageBusy[s] = m * work[g]!;
+    }
   });
+  const peakInFlight = new Array<number>(p);
+  for (const group of groups)
+    for (const s of group) peakInFlight[s] = v === 1 ? Math.min(p - s, m) : m === p ? m * v : Math.min(m * v, (p - s - 1) * 2 + (v - 1) * p + 1);
   return { ops: [], stageEnd, stageBusy, peakInFlight, lastBackwardEnd };
 }
 

@@ -1,10 +1,11 @@
 // The planner: every layout of a model on a cluster that the chip count and batch allow, screened with
 // the closed-form schedule, the best re-predicted exactly (the same prediction `ultrasim train` makes),
 // and ranked by an objective. Infeasible layouts are counted by reason, never silently dropped.
-import { predictTraining, type TrainingPrediction } from "../analytic/trainingStep.js";
+import { estimateLayout, predictTraining, type TrainingPrediction } from "../analytic/trainingStep.js";
 import { RECOMPUTE, type ModelSpec, type ParallelismSpec, type Precision, type Recompute, type RunSpec } from "../catalog/schema.js";
 import { UltrasimError } from "../errors.js";
 import type { Hardware } from "../system/hardware.js";
+import type { Layout } from "./layout.js";
 
 export type PlanObjective = "step-time" | "time-to-train";
 
@@ -105,6 +106,12 @@ function describeLayout(par: ParallelismSpec, microBatch: number): string {
 
 /** Why `loser` is slower than `winner`: the parts of the step that differ most. */
 export function whyLost(winner: TrainingPrediction, loser: TrainingPrediction): string {
+  if (loser.stepSeconds - winner.stepSeconds <= 1e-9 * winner.stepSeconds) {
+    return `a tie on step time, and it needs ${((loser.memory.total - winner.memory.total) / 1e9).toFixed(1)} GB more memory per chip`;
+  }
+  if (loser.stepSeconds - winner.stepSeconds <= 1e-6 * winner.stepSeconds) {
+    return `a tie on step time, and it needs ${((loser.memory.total - winner.memory.total) / 1e9).toFixed(1)} GB more memory per chip`;
+  }
   const diffs = (Object.keys(winner.breakdown) as (keyof TrainingPrediction["breakdown"])[])
     .map((k) => ({ k, d: loser.breakdown[k] - winner.breakdown[k] }))
     .sort((a, b) => b.d - a.d);
@@ -140,13 +147,17 @@ export function plan(request: PlanRequest): PlanResult {
   // Screened candidates: the best `exactCandidates` by closed-form step time.
   const screened: { score: number; chips: number; parallelism: ParallelismSpec; run: RunSpec }[] = [];
   const keep = (entry: (typeof screened)[number]) => {
-    if (screened.length < exactCandidates) {
-      screened.push(entry);
-      screened.sort((a, b) => a.score - b.score);
-    } else if (entry.score < screened[screened.length - 1]!.score) {
-      screened[screened.length - 1] = entry;
-      screened.sort((a, b) => a.score - b.score);
+    if (screened.length === exactCandidates && entry.score >= screened[screened.length - 1]!.score) return;
+    // Insert in order (binary search); drop the worst when full.
+    let lo = 0;
+    let hi = screened.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (screened[mid]!.score <= entry.score) lo = mid + 1;
+      else hi = mid;
     }
+    screened.splice(lo, 0, entry);
+    if (screened.length > exactCandidates) screened.pop();
   };
 
   const zeros = space.zero ?? [0, 1, 2, 3];
@@ -217,8 +228,23 @@ export function plan(request: PlanRequest): PlanResult {
                           recompute,
                         };
                         const run: RunSpec = { seqLen, globalBatch, microBatch, precision };
-                        const p = predictTraining({ model, hw, chips, run, parallelism, schedule: "closed-form", memo });
-                        if (p.memory.total > capacity) {
+                        const layout: Layout = {
+                          tp,
+                          pp,
+                          dp,
+                          cp,
+                          ep,
+                          etp,
+                          vpp,
+                          sequenceParallel,
+                          zero,
+                          recompute,
+                          microBatch,
+                          microBatches: m,
+                          edp: (tp * cp * dp) / (ep * etp),
+                        };
+                        const p = estimateLayout({ model, hw, chips, run, parallelism, memo }, layout);
+                        if (p.memoryBytes > capacity) {
                           infeasible["out-of-memory"]++;
                           continue;
                         }
@@ -250,15 +276,16 @@ export function plan(request: PlanRequest): PlanResult {
       };
     })
     .filter((p) => p.prediction.memory.total <= capacity)
-    .sort(
-      (a, b) =>
-        score(a.prediction.stepSeconds, a.chips, objective, request.tokens) -
-        score(b.prediction.stepSeconds, b.chips, objective, request.tokens),
-    )
+    // Equal scores (ZeRO-1 and ZeRO-2 often tie) go to the plan that needs less memory.
+    .sort((a, b) => {
+      const sa = score(a.prediction.stepSeconds, a.chips, objective, request.tokens);
+      const sb = score(b.prediction.stepSeconds, b.chips, objective, request.tokens);
+      return Math.abs(sa - sb) <= 1e-9 * Math.max(sa, sb) ? a.prediction.memory.total - b.prediction.memory.total : sa - sb;
+    })
     .slice(0, topK);
   const runnerUpNote =
     plans.length >= 2
-      ? `runner-up (${describeLayout(plans[1]!.parallelism, plans[1]!.run.microBatch!)}) loses by ${whyLost(plans[0]!.prediction, plans[1]!.prediction)}`
+      ? `runner-up (${describeLayout(plans[1]!.parallelism, plans[1]!.run.microBatch!)}) loses: ${whyLost(plans[0]!.prediction, plans[1]!.prediction)}`
       : null;
   return { evaluated, feasible, infeasible, plans, runnerUpNote };
 }

@@ -1,0 +1,69 @@
+// `ultrasim plan` for people: the top plans, what each pays most for, why the runner-up lost, and
+// how many layouts were searched and why the rest were infeasible.
+import Table from "cli-table3";
+import type { PlanResult } from "../engine/plan/search.js";
+import { formatBytes, formatCount, formatPercent, formatSeconds } from "./format.js";
+
+export function renderPlan(
+  request: { model: string; system: string; chips: number[]; run: { seqLen: number; globalBatch: number; precision: string } },
+  r: PlanResult,
+): string {
+  const lines: string[] = [];
+  lines.push(
+    `${request.model} on ${request.system}, ${request.chips.length > 1 ? `${request.chips[0]}..${request.chips[request.chips.length - 1]}` : request.chips[0]} chips · seq ${request.run.seqLen} · global batch ${request.run.globalBatch} · ${request.run.precision}`,
+  );
+  const table = new Table({
+    head: [
+      "#",
+      "chips",
+      "tp",
+      "pp×vpp",
+      "dp",
+      "cp",
+      "ep",
+      "mb",
+      "ZeRO",
+      "recompute",
+      "sp",
+      "step",
+      "MFU",
+      "tokens/s",
+      "memory/chip",
+      "time to train",
+      "dominant cost",
+    ],
+    style: { head: [], border: [] },
+  });
+  r.plans.forEach((p, i) => {
+    const l = p.parallelism;
+    const q = p.prediction;
+    table.push([
+      String(i + 1),
+      String(p.chips),
+      String(l.tp),
+      `${l.pp}×${l.vpp ?? 1}`,
+      String(l.dp),
+      String(l.cp),
+      String(l.ep),
+      String(p.run.microBatch),
+      String(l.zero),
+      String(l.recompute),
+      l.sequenceParallel ? "yes" : "no",
+      formatSeconds(q.stepSeconds),
+      formatPercent(q.mfu),
+      formatCount(q.tokensPerSecond),
+      `${formatBytes(q.memory.total)} / ${formatBytes(q.memory.capacity)}`,
+      p.timeToTrainSeconds === null ? "-" : formatSeconds(p.timeToTrainSeconds),
+      p.dominantCost,
+    ]);
+  });
+  lines.push(table.toString());
+  if (r.runnerUpNote) lines.push(r.runnerUpNote);
+  if (r.plans.length === 0) lines.push("No layout fits: every candidate was infeasible (see the reasons below).");
+  const reasons = Object.entries(r.infeasible)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(", ");
+  lines.push(`searched ${r.evaluated} layouts: ${r.feasible} feasible${reasons ? `; infeasible: ${reasons}` : ""}`);
+  return lines.join("\n");
+}

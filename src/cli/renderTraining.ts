@@ -2,6 +2,7 @@
 import Table from "cli-table3";
 import type { TrainingReport } from "../engine/report/trainingReport.js";
 import { formatBytes, formatCount, formatPercent, formatSeconds } from "./format.js";
+import { renderOperations } from "./renderOperations.js";
 
 const BREAKDOWN_LABELS: Record<keyof TrainingReport["breakdownSeconds"], string> = {
   compute: "compute",
@@ -68,5 +69,7 @@ export function renderTraining(r: TrainingReport): string {
   );
   lines.push(`efficiency: ${r.efficiency}`);
   for (const a of r.assumptions) lines.push(`assumed: ${a}`);
+  const operations = renderOperations(r);
+  if (operations) lines.push("", operations);
   return lines.join("\n");
 }

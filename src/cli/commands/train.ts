@@ -3,9 +3,11 @@ import { writeFileSync } from "node:fs";
 import { Option, type Command } from "commander";
 import { UltrasimError } from "../../engine/errors.js";
 import { chromeTrace } from "../../engine/report/chromeTrace.js";
+import { trainingOperations } from "../../engine/report/operationsReport.js";
 import { trainingReport } from "../../engine/report/trainingReport.js";
 import { predictScenario } from "../../engine/train.js";
 import { locate } from "../../node/loadInput.js";
+import { OPERATIONS_OPTIONS, operationsOptions } from "../../node/operationsFlags.js";
 import { loadTrainingScenario, TRAINING_FLAGS, type TrainingFlag } from "../../node/trainingScenario.js";
 import { catalogFrom, print, printJson } from "../output.js";
 import { renderTraining } from "../renderTraining.js";
@@ -19,7 +21,10 @@ export function registerTrain(program: Command): void {
     .option("--trace <file>", "write one step's timeline as a Chrome trace (open in Perfetto)")
     .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")
     .option("--sp", "sequence parallelism on")
-    .option("--no-sp", "sequence parallelism off");
+    .option("--no-sp", "sequence parallelism off")
+    .option("--reliability", "add goodput and the effective time to train (closed form and Monte Carlo)")
+    .option("--tokens <count>", "training tokens of the whole run (e.g. 15T), for per-run energy, cost and time");
+  for (const [flags, help] of OPERATIONS_OPTIONS) train.option(flags, help);
   for (const [name, spec] of Object.entries(TRAINING_FLAGS)) {
     train.addOption(new Option(`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} <value>`, spec.help));
   }
@@ -30,6 +35,7 @@ export function registerTrain(program: Command): void {
     const spExplicit = process.argv.includes("--sp") || process.argv.includes("--no-sp");
     const { scenario, loaded, flagFields } = loadTrainingScenario(file, flags, spExplicit ? (opts.sp as boolean) : undefined);
     const catalog = catalogFrom(opts.catalog as string[] | undefined);
+    const operationsFlags = operationsOptions(opts);
     let result;
     try {
       result = predictScenario(scenario, catalog, { timeline: Boolean(opts.trace) });
@@ -47,7 +53,7 @@ export function registerTrain(program: Command): void {
         JSON.stringify(chromeTrace(result.prediction, `${result.model.name} on ${scenario.system.chips} × ${result.chipId}`)),
       );
     }
-    const report = trainingReport(result);
+    const report = trainingReport(result, trainingOperations(result, catalog, operationsFlags));
     if (opts.json) printJson(report);
     else
       print(renderTraining(report) + (opts.trace ? `\ntrace written to ${opts.trace as string} (open it at https://ui.perfetto.dev)` : ""));

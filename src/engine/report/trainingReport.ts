@@ -1,8 +1,10 @@
 // The result of `ultrasim train` as plain data: what --json prints and what the table shows.
 import type { TrainingResult } from "../train.js";
 import { paramCounts } from "../workload/transformer.js";
+import type { TrainingOperations } from "./operationsReport.js";
 
-export function trainingReport(result: TrainingResult) {
+/** `operations`: energy, cost and reliability (operationsReport.ts), where the caller computed them. */
+export function trainingReport(result: TrainingResult, operations: TrainingOperations | null = null) {
   const p = result.prediction;
   const params = paramCounts(result.model);
   return {
@@ -26,6 +28,11 @@ export function trainingReport(result: TrainingResult) {
     criticalStage: p.criticalStage,
     efficiency: result.prediction.efficiencyProvenance,
     assumptions: p.assumptions,
+    energy: operations?.energy ?? null,
+    cost: operations?.cost ?? null,
+    reliability: operations?.reliability ?? null,
+    runLength: operations?.run ?? null,
+    operationsNotes: operations?.notes ?? [],
   };
 }
 

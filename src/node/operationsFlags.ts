@@ -1,0 +1,62 @@
+// Flags for energy, cost and reliability (`ultrasim train` and `ultrasim reliability`): parsed and
+// checked here, so a bad value is one line naming the flag and exit code 2.
+import { PRICE_KINDS, PriceTable, type PriceEntry, type PriceKind } from "../engine/analytic/cost.js";
+import { CHECKPOINT_MODES, type CheckpointMode } from "../engine/reliability/checkpoint.js";
+import { UltrasimError } from "../engine/errors.js";
+import type { OperationsOptions } from "../engine/report/operationsReport.js";
+import { checkSchema, readInputFile } from "./loadInput.js";
+
+/** A number flag; `undefined` when the flag is absent. Accepts 1e12 and 15T / 2.5B / 300M / 40k. */
+export function numberFlag(text: unknown, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const m = /^\s*([-+]?[0-9.]+(?:e[-+]?\d+)?)\s*([kMGBT]?)\s*$/i.exec(String(text));
+  const scale: Record<string, number> = { "": 1, k: 1e3, m: 1e6, g: 1e9, b: 1e9, t: 1e12 };
+  const value = m ? Number(m[1]) * scale[m[2]!.toLowerCase()]! : NaN;
+  if (!Number.isFinite(value)) throw new UltrasimError("INVALID_INPUT", `must be a number, got '${String(text)}'`, { field: flag });
+  return value;
+}
+
+export function choiceFlag<T extends string>(text: unknown, flag: string, choices: readonly T[]): T | undefined {
+  if (text === undefined) return undefined;
+  if (!choices.includes(text as T))
+    throw new UltrasimError("INVALID_INPUT", `must be one of ${choices.join(", ")}, got '${String(text)}'`, { field: flag });
+  return text as T;
+}
+
+/** A price table file: a YAML or JSON list of prices in the shape of data/prices.json. */
+export function readPriceFile(file: string): PriceEntry[] {
+  return checkSchema<PriceEntry[]>(PriceTable, readInputFile(file));
+}
+
+export const OPERATIONS_OPTIONS: [string, string][] = [
+  ["--pue <value>", "data-centre PUE (default: AWS's reported 1.15)"],
+  ["--grid-gco2-per-kwh <value>", "grid carbon intensity for carbon figures, gCO2/kWh"],
+  ["--price-per-chip-hour <usd>", "override the price table: dollars per chip-hour"],
+  [`--price-kind <kind>`, `price to take from the table: ${PRICE_KINDS.join(" | ")}`],
+  ["--prices <file>", "extra prices (YAML/JSON list shaped like data/prices.json); same ids replace built-ins"],
+  [`--checkpoint <mode>`, `checkpointing: ${CHECKPOINT_MODES.join(" | ")} (default sync)`],
+  ["--hot-spares <chips>", "spare chips kept running (restarts swap instead of rescheduling)"],
+  ["--checkpoint-interval <seconds>", "fixed checkpoint interval (default: Young–Daly optimum)"],
+  ["--failures-per-chip-year <rate>", "total interruption rate per chip-year (default: Llama 3 fleet, 0.173)"],
+  ["--seed <n>", "Monte Carlo seed (default 1)"],
+];
+
+export function operationsOptions(opts: Record<string, unknown>): OperationsOptions {
+  const seed = numberFlag(opts.seed, "--seed");
+  if (seed !== undefined && !Number.isInteger(seed))
+    throw new UltrasimError("INVALID_INPUT", `must be a whole number, got ${seed}`, { field: "--seed" });
+  return {
+    pue: numberFlag(opts.pue, "--pue"),
+    gridGco2PerKwh: numberFlag(opts.gridGco2PerKwh, "--grid-gco2-per-kwh"),
+    usdPerChipHour: numberFlag(opts.pricePerChipHour, "--price-per-chip-hour"),
+    priceKind: choiceFlag<PriceKind>(opts.priceKind, "--price-kind", PRICE_KINDS),
+    extraPrices: typeof opts.prices === "string" ? readPriceFile(opts.prices) : undefined,
+    tokens: numberFlag(opts.tokens, "--tokens"),
+    reliability: Boolean(opts.reliability),
+    checkpoint: choiceFlag<CheckpointMode>(opts.checkpoint, "--checkpoint", CHECKPOINT_MODES),
+    hotSpares: numberFlag(opts.hotSpares, "--hot-spares"),
+    checkpointIntervalSeconds: numberFlag(opts.checkpointInterval, "--checkpoint-interval"),
+    failuresPerChipYear: numberFlag(opts.failuresPerChipYear, "--failures-per-chip-year"),
+    seed,
+  };
+}

@@ -1,5 +1,6 @@
 // `ultrasim validate` for people: predicted against measured per case, then error per group.
 import Table from "cli-table3";
+import type { InferenceValidationReport } from "../engine/validate/inference.js";
 import type { ErrorSummary, ValidationReport } from "../engine/validate/validation.js";
 import { formatSeconds, formatSignedPercent } from "./format.js";
 
@@ -36,4 +37,33 @@ export function renderValidation(r: ValidationReport): string {
   for (const [name, s] of Object.entries(r.groups)) groups.push(summaryRow(name, s));
   groups.push(summaryRow("all", r.summary));
   return `${cases.toString()}\n\nstep-time error per group\n${groups.toString()}`;
+}
+
+const metricValue = (metric: string, x: number) =>
+  metric === "outputTokensPerSecond" ? `${x.toFixed(x < 100 ? 1 : 0)} tok/s` : formatSeconds(x);
+
+/** Inference cases: predicted against measured per metric, then error per metric and per group. */
+export function renderInferenceValidation(r: InferenceValidationReport): string {
+  const cases = new Table({
+    head: ["inference case", "system", "chips", "metric", "measured", "predicted", "error"],
+    style: { head: [], border: [] },
+  });
+  for (const c of r.results)
+    cases.push([
+      c.id,
+      c.systemId,
+      String(c.chips),
+      `${c.metric} (${c.statistic})`,
+      metricValue(c.metric, c.measured),
+      c.predicted === null ? "FAILED" : metricValue(c.metric, c.predicted),
+      c.errorPct === null ? (c.failure ?? "") : formatSignedPercent(c.errorPct),
+    ]);
+  const summary = new Table({
+    head: ["metric / group", "results", "failed", "median |error|", "p90 |error|", "mean error"],
+    style: { head: [], border: [] },
+  });
+  for (const [name, s] of Object.entries(r.metrics)) summary.push(summaryRow(name, s));
+  for (const [name, s] of Object.entries(r.groups)) summary.push(summaryRow(name, s));
+  summary.push(summaryRow("all", r.summary));
+  return `${cases.toString()}\n\ninference error per metric and per group\n${summary.toString()}`;
 }

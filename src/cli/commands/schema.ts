@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { TrainingScenario } from "../../engine/catalog/scenario.js";
 import { ChipSpec, ModelSpec, SystemSpec } from "../../engine/catalog/schema.js";
+import { ServingScenario } from "../../engine/serve/scenario.js";
 import { CatalogFile } from "../../node/userCatalog.js";
 import { print } from "../output.js";
 
@@ -16,6 +17,7 @@ export function registerSchema(program: Command): void {
       mkdirSync(opts.out, { recursive: true });
       const schemas = {
         "training-scenario.json": TrainingScenario,
+        "serving-scenario.json": ServingScenario,
         "catalog.json": CatalogFile,
         "chip.json": ChipSpec,
         "system.json": SystemSpec,

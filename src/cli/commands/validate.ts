@@ -3,10 +3,11 @@ import type { Command } from "commander";
 import { TrainingCase } from "../../engine/catalog/scenario.js";
 import { UltrasimError } from "../../engine/errors.js";
 import { summarize, validateCases, type CaseResult } from "../../engine/validate/validation.js";
+import { InferenceCase, validateInferenceCases } from "../../engine/validate/inference.js";
 import { checkSchema, lineOf } from "../../node/loadInput.js";
 import { readCasesFile } from "../../node/trainingScenario.js";
 import { catalogFrom, print, printJson } from "../output.js";
-import { renderValidation } from "../renderValidation.js";
+import { renderInferenceValidation, renderValidation } from "../renderValidation.js";
 
 export function registerValidate(program: Command): void {
   program
@@ -20,9 +21,14 @@ export function registerValidate(program: Command): void {
       const { loaded, cases } = readCasesFile(file);
       const training: TrainingCase[] = [];
       const invalid: CaseResult[] = [];
+      const inference: InferenceCase[] = [];
       cases.forEach((raw, i) => {
         const c = raw as Partial<TrainingCase>;
-        if (c.kind !== "training") return; // inference cases are validated by `ultrasim serve` (not yet built)
+        if ((c.kind as string) === "inference") {
+          inference.push(checkSchema<InferenceCase>(InferenceCase, loaded, raw, `${i}.`));
+          return;
+        }
+        if (c.kind !== "training") return;
         try {
           training.push(checkSchema<TrainingCase>(TrainingCase, loaded, raw, `${i}.`));
         } catch (e) {
@@ -51,7 +57,17 @@ export function registerValidate(program: Command): void {
         for (const g of new Set(invalid.map((r) => r.group))) report.groups[g] = summarize(report.cases.filter((r) => r.group === g));
         report.summary = summarize(report.cases);
       }
-      if (opts.json) printJson(report);
-      else print(renderValidation(report));
+      // Inference cases are predicted by the serving simulation, one error per measured metric.
+      const inferenceReport = inference.length ? validateInferenceCases(inference, catalog) : null;
+      if (opts.json) printJson(inferenceReport ? { ...report, inference: inferenceReport } : report);
+      else
+        print(
+          [
+            training.length || invalid.length ? renderValidation(report) : "",
+            inferenceReport ? renderInferenceValidation(inferenceReport) : "",
+          ]
+            .filter(Boolean)
+            .join("\n\n"),
+        );
     });
 }

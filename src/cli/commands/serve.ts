@@ -1,0 +1,81 @@
+// `ultrasim serve`: simulate an inference deployment request by request; `ultrasim serve plan`:
+// search layouts and hardware for the best one that meets an SLO.
+import { writeFileSync } from "node:fs";
+import type { Command } from "commander";
+import { UltrasimError } from "../../engine/errors.js";
+import { planServing } from "../../engine/serve/plan.js";
+import { predictServing } from "../../engine/serve/serve.js";
+import { servingTrace } from "../../engine/serve/servingTrace.js";
+import { locate } from "../../node/loadInput.js";
+import { loadServingScenario } from "../../node/servingScenario.js";
+import { catalogFrom, print, printJson } from "../output.js";
+import { renderPlan, renderServing } from "../renderServing.js";
+
+interface ServeOptions {
+  json?: boolean;
+  trace?: string;
+  slo?: string;
+  seed?: string;
+  requests?: string;
+  rate?: string;
+  requestTrace?: string;
+  catalog?: string[];
+  systems?: string;
+  maxChips?: string;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .description(
+      "simulate an inference deployment: latency (TTFT, TPOT, end to end), throughput and goodput; `serve plan <scenario>` searches layouts",
+    )
+    .argument("<scenario>", "serving scenario file, YAML or JSON (schema: schema/serving-scenario.json), or `plan`")
+    .argument("[planScenario]", "with `plan`: the scenario to plan for")
+    .option("--json", "print the result as JSON")
+    .option("--trace <file>", "write the iterations of every replica as a Chrome trace (open in Perfetto)")
+    .option("--slo <limits>", "latency SLO for goodput, e.g. ttft=2s,tpot=100ms,e2e=30s")
+    .option("--seed <n>", "seed of the traffic generator")
+    .option("--requests <n>", "number of requests to simulate")
+    .option("--rate <perSecond>", "Poisson arrivals at this rate (requests/s)")
+    .option("--request-trace <file>", "replay requests from a CSV/JSONL trace (arrival time, input tokens, output tokens)")
+    .option("--systems <ids>", "plan: systems to consider, comma-separated (default: the scenario's)")
+    .option("--max-chips <n>", "plan: the most chips a deployment may use (default 64)")
+    .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")
+    .action((first: string, second: string | undefined, opts: ServeOptions) => {
+      const planning = first === "plan";
+      const file = planning ? second : first;
+      if (!file)
+        throw new UltrasimError("INVALID_INPUT", "give the scenario to plan for: ultrasim serve plan <scenario.yaml>", {
+          field: "scenario",
+        });
+      const catalog = catalogFrom(opts.catalog);
+      const { scenario, loaded, requests } = loadServingScenario(file, {
+        slo: opts.slo,
+        seed: opts.seed,
+        requests: opts.requests,
+        rate: opts.rate,
+        trace: opts.requestTrace,
+      });
+      try {
+        if (planning) {
+          const maxChips = Number(opts.maxChips ?? 64);
+          if (!Number.isInteger(maxChips) || maxChips < 1)
+            throw new UltrasimError("INVALID_INPUT", `must be a whole number ≥ 1, got '${opts.maxChips}'`, { field: "--max-chips" });
+          const systems = opts.systems ? opts.systems.split(",").map((s) => s.trim()) : [scenario.deployment?.system ?? ""];
+          const candidates = planServing(scenario, catalog, { systems, maxChips, requests });
+          if (opts.json) printJson({ best: candidates.find((c) => c.meetsSlo) ?? null, candidates });
+          else print(renderPlan(candidates));
+          return;
+        }
+        const result = predictServing(scenario, catalog, { requests, recordIterations: Boolean(opts.trace) });
+        if (opts.trace) writeFileSync(opts.trace, JSON.stringify(servingTrace(result.records, result.report.pools, result.model.name)));
+        if (opts.json) printJson(result.report);
+        else
+          print(renderServing(result.report) + (opts.trace ? `\ntrace written to ${opts.trace} (open it at https://ui.perfetto.dev)` : ""));
+      } catch (e) {
+        if (e instanceof UltrasimError && !e.where.field?.startsWith("--")) locate(e, loaded);
+        throw e;
+      }
+    });
+}

@@ -1,0 +1,153 @@
+// A pool of replicas resolved against the catalog: its hardware with the serving efficiencies, the
+// memory each chip gives the weights, activations and KV cache, and the iteration model.
+import type { Catalog } from "../catalog/catalog.js";
+import type { ModelSpec, Precision } from "../catalog/schema.js";
+import { UltrasimError } from "../errors.js";
+import { widthClass, type Hardware } from "../system/hardware.js";
+import type { Efficiency } from "../system/efficiency.js";
+import { createIterationModel } from "./iterationTime.js";
+import { kvBytesPerToken, kvCapacity, kvShape, type KvCapacity } from "./kvCache.js";
+import { DEFAULT_KV_BLOCK_TOKENS, DEFAULT_MAX_TOKENS_PER_ITERATION, DEFAULT_MEMORY_UTILIZATION, type PoolSpec } from "./scenario.js";
+import { servingEfficiency, type ServingEfficiencyEntry } from "./servingEfficiency.js";
+import type { PoolRole, PoolRuntime } from "./simulate.js";
+
+export interface PoolSummary {
+  role: PoolRole;
+  systemId: string;
+  chipId: string;
+  chips: number;
+  tp: number;
+  pp: number;
+  ep: number;
+  replicas: number;
+  precision: Precision;
+  kvCachePrecision: Precision;
+  policy: "continuous" | "static";
+  maxBatch: number;
+  maxTokensPerIteration: number;
+  chunkedPrefill: boolean;
+  memory: KvCapacity & { capacityBytesPerChip: number };
+  kvBytesPerToken: number;
+  efficiencyProvenance: string;
+}
+
+export interface ResolvedPool {
+  runtime: PoolRuntime;
+  summary: PoolSummary;
+  hw: Hardware;
+  /** Why the pool cannot serve at all (the weights do not fit), or null. */
+  infeasible: string | null;
+}
+
+/** The KV cache's default precision: 16-bit with 16-bit weights, fp8 with 8- or 4-bit weights. */
+export function defaultKvPrecision(precision: Precision): Precision {
+  return widthClass(precision) === "b16" ? "bf16" : precision === "mxfp8" ? "mxfp8" : "fp8";
+}
+
+export function resolvePool(
+  spec: PoolSpec,
+  role: PoolRole,
+  model: ModelSpec,
+  catalog: Catalog,
+  field: string,
+  override: Partial<Efficiency> = {},
+  servingEntries?: ServingEfficiencyEntry[],
+): ResolvedPool {
+  const system = catalog.system(spec.system, `${field}.system`);
+  const chip = catalog.chip(system.chip);
+  const pp = spec.pp ?? 1;
+  const ep = spec.ep ?? 1;
+  if (spec.tp % ep !== 0)
+    throw new UltrasimError("INVALID_DEGREE", `ep ${ep} must divide tp ${spec.tp} (experts are spread over the tensor-parallel ranks)`, {
+      field: `${field}.ep`,
+    });
+  if (model.moe && model.moe.experts % ep !== 0)
+    throw new UltrasimError("INVALID_DEGREE", `ep ${ep} must divide the model's ${model.moe.experts} experts`, { field: `${field}.ep` });
+  for (const [name, p] of [
+    ["precision", spec.precision],
+    ["kvCachePrecision", spec.kvCachePrecision],
+  ] as const) {
+    if (
+      p &&
+      widthClass(p) !== "b16" &&
+      !chip.peakTflops[p] &&
+      !(widthClass(p) === "b8" ? chip.peakTflops.fp8 || chip.peakTflops.mxfp8 : chip.peakTflops.nvfp4 || chip.peakTflops.mxfp4)
+    )
+      throw new UltrasimError("INVALID_INPUT", `${chip.id} has no ${p} support (its rates: ${Object.keys(chip.peakTflops).join(", ")})`, {
+        field: `${field}.${name}`,
+      });
+  }
+  const serving = servingEfficiency(catalog, chip.id, servingEntries);
+  const base = catalog.efficiency(chip.id).efficiency;
+  const c = serving.efficiency.compute;
+  const hw = catalog.hardware(spec.system, {
+    memory: serving.efficiency.memory,
+    gemm: { b16: Math.min(1, base.gemm.b16 * c), b8: Math.min(1, base.gemm.b8 * c), b4: Math.min(1, base.gemm.b4 * c) },
+    attention: Math.min(1, base.attention * c),
+    ...override,
+  });
+  const kvPrecision = spec.kvCachePrecision ?? defaultKvPrecision(spec.precision);
+  const maxTokens = spec.batching.maxTokensPerIteration ?? DEFAULT_MAX_TOKENS_PER_ITERATION;
+  const blockTokens = spec.kvBlockTokens ?? DEFAULT_KV_BLOCK_TOKENS;
+  const memory = kvCapacity(model, hw, {
+    precision: spec.precision,
+    kvPrecision,
+    tp: spec.tp,
+    pp,
+    maxTokensPerIteration: maxTokens,
+    maxBatch: spec.batching.maxBatch,
+    memoryUtilization: spec.memoryUtilization ?? DEFAULT_MEMORY_UTILIZATION,
+    blockTokens,
+  });
+  const shape = kvShape(model, kvPrecision, spec.tp, pp);
+  const runtime: PoolRuntime = {
+    role,
+    replicas: spec.replicas,
+    policy: spec.batching.policy,
+    maxBatch: spec.batching.maxBatch,
+    maxTokensPerIteration: maxTokens,
+    chunkedPrefill: spec.batching.chunkedPrefill ?? true,
+    blockTokens,
+    capacityBlocks: memory.blocks,
+    kvShape: shape,
+    iteration: createIterationModel({
+      model,
+      hw,
+      serving: serving.efficiency,
+      precision: spec.precision,
+      kvPrecision,
+      tp: spec.tp,
+      pp,
+      ep,
+    }),
+  };
+  const capacityBytesPerChip = hw.hbmBytes * (spec.memoryUtilization ?? DEFAULT_MEMORY_UTILIZATION) - hw.runtimeReservedBytes;
+  const infeasible =
+    memory.blocks < 1
+      ? `the weights (${(memory.weightBytesPerChip / 1e9).toFixed(1)} GB per chip) and activations (${(memory.activationBytesPerChip / 1e9).toFixed(1)} GB) leave no room for a KV cache in ${(capacityBytesPerChip / 1e9).toFixed(1)} GB usable on ${chip.id}: raise tp or pp, or lower the precision`
+      : null;
+  return {
+    runtime,
+    hw,
+    infeasible,
+    summary: {
+      role,
+      systemId: system.id,
+      chipId: chip.id,
+      chips: spec.tp * pp * spec.replicas,
+      tp: spec.tp,
+      pp,
+      ep,
+      replicas: spec.replicas,
+      precision: spec.precision,
+      kvCachePrecision: kvPrecision,
+      policy: runtime.policy,
+      maxBatch: runtime.maxBatch,
+      maxTokensPerIteration: maxTokens,
+      chunkedPrefill: runtime.chunkedPrefill,
+      memory: { ...memory, capacityBytesPerChip },
+      kvBytesPerToken: kvBytesPerToken(model, kvPrecision),
+      efficiencyProvenance: `${hw.efficiencyProvenance}; ${serving.provenance}`,
+    },
+  };
+}

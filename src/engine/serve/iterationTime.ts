@@ -1,0 +1,153 @@
+// Seconds of one serving iteration on one replica: the same rooflines and collectives as a training
+// step, forward only. Every layer runs its GEMMs over all the iteration's tokens (compute-bound for
+// a long prefill; at small batch, bound by reading the weights), its attention (FLOPs over the keys
+// each prompt token attends for prefill; reading every decoding request's KV cache for decode), and
+// two tensor-parallel all-reduces. Pipeline stages run one after another, joined by sends.
+import type { ModelSpec, Precision } from "../catalog/schema.js";
+import { attentionSeconds, gemmSeconds, memorySeconds } from "../analytic/roofline.js";
+import { allReduceSeconds, expertDispatchSeconds, sendSeconds } from "../network/collectives.js";
+import type { Hardware } from "../system/hardware.js";
+import { attentionDims, mlpMatrices } from "../workload/transformer.js";
+import { kvShape, type KvShape } from "./kvCache.js";
+import type { ServingEfficiency } from "./servingEfficiency.js";
+
+/** What one iteration processes on one replica. */
+export interface IterationWork {
+  /** Prompt tokens processed (all prefill chunks together). */
+  prefillTokens: number;
+  /** Sum over prompt tokens of the keys each attends (causal: earlier context plus its own chunk). */
+  prefillAttendedKeys: number;
+  /** Requests decoding one token each. */
+  decodeTokens: number;
+  /** Sum over decoding requests of their context length (the KV cache each step reads). */
+  decodeContextTokens: number;
+  /** Tokens whose logits are computed: one per decoding request and per prompt that completes. */
+  logitsTokens: number;
+}
+
+export interface IterationSeconds {
+  seconds: number;
+  gemm: number;
+  attention: number;
+  communication: number;
+  overhead: number;
+}
+
+export interface IterationModelOptions {
+  model: ModelSpec;
+  hw: Hardware;
+  serving: ServingEfficiency;
+  precision: Precision;
+  kvPrecision: Precision;
+  tp: number;
+  pp: number;
+  ep: number;
+}
+
+export type IterationModel = (work: IterationWork) => IterationSeconds;
+
+export function createIterationModel(o: IterationModelOptions): IterationModel {
+  const { model, hw, precision, tp, pp, ep } = o;
+  const h = model.hidden;
+  const a = attentionDims(model);
+  const k = mlpMatrices(model);
+  const shape: KvShape = kvShape(model, o.kvPrecision, tp, pp);
+  const layersPerStage = Math.ceil(model.layers / pp);
+  const moeLayers = model.moe ? Math.max(0, Math.min(layersPerStage, model.layers - model.moe.denseLayers)) : 0;
+  const denseLayers = layersPerStage - moeLayers;
+  // Heads that do not divide evenly are padded (as Neuron does), so the busiest rank sets the time.
+  const headsPerRank = Math.ceil(model.heads / tp);
+  const tpGroup = { size: tp, stride: 1 };
+  // Expert-parallel ranks sit inside the tensor-parallel group, each expert split etp = tp/ep ways.
+  const etp = Math.max(1, tp / ep);
+  const epGroup = { size: ep, stride: etp };
+
+  const attentionProjections = (tokens: number): number => {
+    if (model.mla) {
+      const m = model.mla;
+      const qk = m.qkNopeHeadDim + m.qkRopeHeadDim;
+      let s = m.qLoraRank
+        ? gemmSeconds(hw, precision, tokens, h, m.qLoraRank) + gemmSeconds(hw, precision, tokens, m.qLoraRank, (model.heads * qk) / tp)
+        : gemmSeconds(hw, precision, tokens, h, (model.heads * qk) / tp);
+      s += gemmSeconds(hw, precision, tokens, h, m.kvLoraRank + m.qkRopeHeadDim);
+      s += gemmSeconds(hw, precision, tokens, m.kvLoraRank, (model.heads * (m.qkNopeHeadDim + m.vHeadDim)) / tp);
+      return s + gemmSeconds(hw, precision, tokens, (model.heads * m.vHeadDim) / tp, h);
+    }
+    return gemmSeconds(hw, precision, tokens, h, (a.qDim + 2 * a.kvDim) / tp) + gemmSeconds(hw, precision, tokens, a.qDim / tp, h);
+  };
+  const denseMlp = (tokens: number): number =>
+    gemmSeconds(hw, precision, tokens, h, ((k - 1) * model.ffnHidden) / tp) + gemmSeconds(hw, precision, tokens, model.ffnHidden / tp, h);
+  const moeMlp = (tokens: number): number => {
+    const moe = model.moe!;
+    let s = gemmSeconds(hw, "bf16", tokens, h, moe.experts); // router
+    if (moe.sharedExperts > 0) {
+      const f = moe.sharedExperts * (moe.sharedExpertFfnHidden ?? moe.expertFfnHidden);
+      s += gemmSeconds(hw, precision, tokens, h, ((k - 1) * f) / tp) + gemmSeconds(hw, precision, tokens, f / tp, h);
+    }
+    // Routed experts: this rank holds experts/ep of them, each split etp ways. With balanced top-k
+    // routing an expert is touched by at least one of T tokens with probability 1 - (1 - topK/E)^T;
+    // every touched expert's weights are read once, and the routed token copies share them.
+    const local = moe.experts / ep;
+    const touched = local * (1 - Math.pow(1 - moe.topK / moe.experts, tokens));
+    if (touched <= 0) return s;
+    const copies = (tokens * moe.topK) / ep;
+    const perExpert = Math.max(1, copies / touched);
+    const f = moe.expertFfnHidden / etp;
+    s += gemmSeconds(hw, precision, perExpert, h, (k - 1) * f, touched) + gemmSeconds(hw, precision, perExpert, f, h, touched);
+    return s;
+  };
+  const logitsByTokens = new Map<number, number>();
+  const logitsSeconds = (tokens: number) => {
+    let s = logitsByTokens.get(tokens);
+    if (s === undefined) {
+      s = gemmSeconds(hw, "bf16", Math.max(1, tokens), h, model.vocab / tp);
+      if (logitsByTokens.size < 100_000) logitsByTokens.set(tokens, s);
+    }
+    return s;
+  };
+  // Tensor parallelism (in tokenParts): an all-reduce of the activations after attention and after the MLP.
+  const overheadSeconds = (o.serving.iterationOverheadUs + o.serving.layerOverheadUs * layersPerStage * pp) * 1e-6;
+
+  // The GEMMs and collectives depend only on the iteration's token count: computed once per count.
+  const byTokens = new Map<number, { gemmPerStage: number; communication: number }>();
+  const tokenParts = (tokens: number) => {
+    let parts = byTokens.get(tokens);
+    if (parts) return parts;
+    const gemmPerStage =
+      layersPerStage * attentionProjections(tokens) +
+      (denseLayers > 0 ? denseLayers * denseMlp(tokens) : 0) +
+      (moeLayers > 0 ? moeLayers * moeMlp(tokens) : 0);
+    const activationBytes = tokens * h * 2;
+    let communication = tp > 1 ? 2 * layersPerStage * allReduceSeconds(hw, tpGroup, activationBytes) : 0;
+    if (moeLayers > 0 && ep > 1) communication += 2 * moeLayers * expertDispatchSeconds(hw, epGroup, tokens / etp, model.moe!.topK, h * 2);
+    communication *= pp;
+    if (pp > 1) communication += (pp - 1) * sendSeconds(hw, tp, activationBytes / tp);
+    parts = { gemmPerStage, communication };
+    if (byTokens.size < 100_000) byTokens.set(tokens, parts);
+    return parts;
+  };
+
+  return (work: IterationWork): IterationSeconds => {
+    const tokens = work.prefillTokens + work.decodeTokens;
+    if (tokens <= 0) return { seconds: 0, gemm: 0, attention: 0, communication: 0, overhead: 0 };
+    const { gemmPerStage, communication } = tokenParts(tokens);
+    // Prefill attention: FLOPs over the keys each prompt token attends (QK^T and AV).
+    const prefillFlops = 2 * headsPerRank * (a.qkHeadDim + a.vHeadDim) * work.prefillAttendedKeys;
+    const meanKeys = work.prefillTokens > 0 ? work.prefillAttendedKeys / work.prefillTokens : 1;
+    const prefillAttention = attentionSeconds(hw, prefillFlops, meanKeys, a.qkHeadDim);
+    // Decode attention: every decoding request's keys and values read from HBM (windowed layers
+    // read at most their window; the mean context stands in for each request's).
+    const meanContext = work.decodeTokens > 0 ? work.decodeContextTokens / work.decodeTokens : 0;
+    const windowContext = work.decodeTokens * Math.min(meanContext, shape.window);
+    const decodeBytesFull = shape.bytesPerTokenPerLayer * work.decodeContextTokens;
+    const decodeBytesWindow = shape.bytesPerTokenPerLayer * windowContext;
+    const decodeAttention =
+      memorySeconds(hw, decodeBytesFull) * shape.fullLayers + memorySeconds(hw, decodeBytesWindow) * shape.windowLayers;
+    const attentionPerStage = prefillAttention * (shape.fullLayers + shape.windowLayers) + decodeAttention;
+    // Logits (16-bit) on the last stage, for the tokens that sample.
+    const logits = logitsSeconds(work.logitsTokens);
+    const gemm = gemmPerStage * pp + logits;
+    const attention = attentionPerStage * pp;
+    return { seconds: gemm + attention + communication + overheadSeconds, gemm, attention, communication, overhead: overheadSeconds };
+  };
+}

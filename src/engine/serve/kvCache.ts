@@ -1,0 +1,118 @@
+// The KV cache and the memory it gets: bytes per token from the model's attention (GQA keeps
+// kvHeads keys and values per layer; MLA keeps its compressed latent plus the rotary key; sliding
+// windows cap what windowed layers keep), and the capacity left on each chip after the weights and
+// the activation workspace (vLLM's profile run: gpu_memory_utilization x HBM - weights - peak activations).
+import type { ModelSpec, Precision } from "../catalog/schema.js";
+import { bytesPerElement } from "../analytic/roofline.js";
+import { widthClass, type Hardware } from "../system/hardware.js";
+import { headDim, paramCounts } from "../workload/transformer.js";
+
+/** Bytes of one token's keys and values in one layer on one tensor-parallel rank. */
+export function kvBytesPerTokenPerLayer(model: ModelSpec, kvPrecision: Precision, tp = 1): number {
+  const bytes = bytesPerElement(kvPrecision);
+  // MLA's latent is shared by all heads, so every rank keeps all of it.
+  if (model.mla) return (model.mla.kvLoraRank + model.mla.qkRopeHeadDim) * bytes;
+  // Key-value heads split over tensor-parallel ranks; with fewer heads than ranks each rank keeps one.
+  const headsPerRank = Math.max(1, model.kvHeads / tp);
+  return 2 * headsPerRank * headDim(model) * bytes;
+}
+
+/** Bytes of one token's keys and values over the whole model (one copy, no tensor parallelism). */
+export function kvBytesPerToken(model: ModelSpec, kvPrecision: Precision): number {
+  return kvBytesPerTokenPerLayer(model, kvPrecision) * model.layers;
+}
+
+export interface KvShape {
+  /** Layers per pipeline stage that attend the full context ... */
+  fullLayers: number;
+  /** ... and that keep only the last `window` tokens. */
+  windowLayers: number;
+  window: number;
+  bytesPerTokenPerLayer: number;
+}
+
+export function kvShape(model: ModelSpec, kvPrecision: Precision, tp: number, pp: number): KvShape {
+  const layers = Math.ceil(model.layers / pp);
+  const fraction = model.slidingWindow === null ? 0 : (model.slidingWindowLayerFraction ?? 0.5);
+  const windowLayers = Math.round(layers * fraction);
+  return {
+    fullLayers: layers - windowLayers,
+    windowLayers,
+    window: model.slidingWindow ?? Infinity,
+    bytesPerTokenPerLayer: kvBytesPerTokenPerLayer(model, kvPrecision, tp),
+  };
+}
+
+/** Bytes one request with `tokens` of context keeps on one rank (the busiest pipeline stage). */
+export function kvBytesForContext(shape: KvShape, tokens: number): number {
+  return shape.bytesPerTokenPerLayer * (shape.fullLayers * tokens + shape.windowLayers * Math.min(tokens, shape.window));
+}
+
+/**
+ * Bytes per weight at a precision: 4-bit formats carry one 8-bit scale per 16 (NVFP4) or 32 (MXFP4)
+ * values (NVIDIA, "NVFP4", 2025; OCP Microscaling spec v1.0).
+ */
+export function weightBytesPerParam(precision: Precision): number {
+  if (widthClass(precision) !== "b4") return bytesPerElement(precision);
+  return 0.5 + (precision === "nvfp4" ? 1 / 16 : 1 / 32);
+}
+
+/** Weight bytes on one chip: the transformer in `precision`, embedding and output layer in 16-bit, sharded tp x pp ways. */
+export function weightBytesPerChip(model: ModelSpec, precision: Precision, tp: number, pp: number): number {
+  const p = paramCounts(model);
+  const vocabParams = p.embedding + p.output;
+  return ((p.total - vocabParams) * weightBytesPerParam(precision) + vocabParams * 2) / (tp * pp);
+}
+
+/** Peak activation workspace on one chip for an iteration of `tokens` tokens (bf16 buffers) and the logits of `batch` requests. */
+export function activationBytesPerChip(model: ModelSpec, tokens: number, batch: number, tp: number): number {
+  const widest = Math.max(model.ffnHidden, model.moe ? model.moe.expertFfnHidden * model.moe.topK : 0);
+  // Residual, normed input, QKV and attention output, and the MLP's gate and up projections, at 2 bytes.
+  const perToken = 2 * (4 * model.hidden + (2 * widest) / tp);
+  return tokens * perToken + batch * (model.vocab / tp) * 4;
+}
+
+export interface KvCapacity {
+  weightBytesPerChip: number;
+  activationBytesPerChip: number;
+  /** Memory left for the KV cache on one chip (negative where the weights do not fit). */
+  kvBytesPerChip: number;
+  /** Tokens of full context one replica can cache. */
+  tokens: number;
+  blocks: number;
+  blockTokens: number;
+}
+
+export function kvCapacity(
+  model: ModelSpec,
+  hw: Hardware,
+  options: {
+    precision: Precision;
+    kvPrecision: Precision;
+    tp: number;
+    pp: number;
+    maxTokensPerIteration: number;
+    maxBatch: number;
+    memoryUtilization: number;
+    blockTokens: number;
+  },
+): KvCapacity {
+  const weights = weightBytesPerChip(model, options.precision, options.tp, options.pp);
+  const activations = activationBytesPerChip(model, options.maxTokensPerIteration, options.maxBatch, options.tp);
+  const usable = hw.hbmBytes * options.memoryUtilization - hw.runtimeReservedBytes;
+  const kvBytes = usable - weights - activations;
+  const shape = kvShape(model, options.kvPrecision, options.tp, options.pp);
+  // Capacity counts full-context layers; windowed layers free their blocks past the window (vLLM's
+  // sliding-window manager), so the full layers set the limit.
+  const perToken = shape.bytesPerTokenPerLayer * Math.max(1, shape.fullLayers + (shape.fullLayers === 0 ? shape.windowLayers : 0));
+  const tokens = kvBytes > 0 ? Math.floor(kvBytes / perToken) : 0;
+  const blocks = Math.floor(tokens / options.blockTokens);
+  return {
+    weightBytesPerChip: weights,
+    activationBytesPerChip: activations,
+    kvBytesPerChip: kvBytes,
+    tokens: blocks * options.blockTokens,
+    blocks,
+    blockTokens: options.blockTokens,
+  };
+}

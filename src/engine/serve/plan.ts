@@ -1,0 +1,84 @@
+// `serve plan`: search tensor parallelism, replicas, batch limits and the system for the deployment
+// that meets the SLO (p90 TTFT and TPOT) with the most output tokens/s per chip, under a chip
+// budget. Each candidate is simulated on the scenario's traffic.
+import type { Catalog } from "../catalog/catalog.js";
+import { UltrasimError } from "../errors.js";
+import type { PoolSpec, RequestSpec, ServingScenario } from "./scenario.js";
+import { predictServing } from "./serve.js";
+import type { ServingReport } from "./servingReport.js";
+
+export interface PlanCandidate {
+  pool: PoolSpec;
+  chips: number;
+  meetsSlo: boolean;
+  reason: string | null;
+  outputTokensPerSecond: number;
+  outputTokensPerSecondPerChip: number;
+  ttftP90Seconds: number | null;
+  tpotP90Seconds: number | null;
+  goodputFraction: number | null;
+}
+
+export interface PlanOptions {
+  systems: string[];
+  maxChips: number;
+  tps?: number[];
+  batches?: number[];
+  requests?: RequestSpec[];
+}
+
+function meets(report: ServingReport, scenario: ServingScenario): { ok: boolean; reason: string | null } {
+  if (!report.feasible) return { ok: false, reason: report.infeasibleReason };
+  if (report.requests.rejected > 0) return { ok: false, reason: `${report.requests.rejected} requests rejected` };
+  const slo = scenario.slo ?? {};
+  const ttft = report.latency.ttftSeconds?.p90 ?? 0;
+  const tpot = report.latency.tpotSeconds?.p90 ?? 0;
+  const e2e = report.latency.e2eSeconds?.p90 ?? 0;
+  if (slo.ttftSeconds !== undefined && ttft > slo.ttftSeconds) return { ok: false, reason: `p90 TTFT ${ttft.toFixed(3)} s` };
+  if (slo.tpotSeconds !== undefined && tpot > slo.tpotSeconds) return { ok: false, reason: `p90 TPOT ${(tpot * 1e3).toFixed(1)} ms` };
+  if (slo.e2eSeconds !== undefined && e2e > slo.e2eSeconds) return { ok: false, reason: `p90 end-to-end ${e2e.toFixed(2)} s` };
+  return { ok: true, reason: null };
+}
+
+export function planServing(scenario: ServingScenario, catalog: Catalog, options: PlanOptions): PlanCandidate[] {
+  const base = scenario.deployment;
+  if (!base)
+    throw new UltrasimError("INVALID_INPUT", "serve plan searches a colocated deployment: give deployment", { field: "deployment" });
+  const candidates: PlanCandidate[] = [];
+  for (const system of options.systems) {
+    const perSystem = catalog.system(system, "--systems").chipsPerSystem;
+    const tps = options.tps ?? [1, 2, 4, 8, 16].filter((t) => t <= perSystem);
+    for (const tp of tps) {
+      for (const maxBatch of options.batches ?? [32, 64, 128, 256, 512]) {
+        // Fewest replicas first: the first that meets the SLO is the cheapest for this shape.
+        for (let replicas = 1; replicas * tp * (base.pp ?? 1) <= options.maxChips; replicas *= 2) {
+          const pool: PoolSpec = { ...base, system, tp, replicas, batching: { ...base.batching, maxBatch } };
+          if (base.ep && tp % base.ep !== 0) pool.ep = 1;
+          let report: ServingReport;
+          try {
+            report = predictServing({ ...scenario, deployment: pool }, catalog, { requests: options.requests, seriesPoints: 1 }).report;
+          } catch (e) {
+            if (e instanceof UltrasimError) break;
+            throw e;
+          }
+          const { ok, reason } = meets(report, scenario);
+          candidates.push({
+            pool,
+            chips: report.chips,
+            meetsSlo: ok,
+            reason,
+            outputTokensPerSecond: report.throughput.outputTokensPerSecond,
+            outputTokensPerSecondPerChip: report.throughput.outputTokensPerSecondPerChip,
+            ttftP90Seconds: report.latency.ttftSeconds?.p90 ?? null,
+            tpotP90Seconds: report.latency.tpotSeconds?.p90 ?? null,
+            goodputFraction: report.goodput?.fractionMeetingSlo ?? null,
+          });
+          if (ok || !report.feasible) break;
+        }
+      }
+    }
+  }
+  return candidates.sort(
+    (a, b) => Number(b.meetsSlo) - Number(a.meetsSlo) || b.outputTokensPerSecondPerChip - a.outputTokensPerSecondPerChip,
+  );
+}

@@ -1,0 +1,141 @@
+// A serving scenario: the model, one pool of replicas (or a prefill pool and a decode pool), the
+// batching policy, the traffic and the SLO. `ultrasim schema` publishes it as
+// schema/serving-scenario.json.
+import { Type, type Static } from "@sinclair/typebox";
+import { ModelSpec } from "../catalog/schema.js";
+import { EfficiencySpec } from "../system/efficiency.js";
+
+export const SERVING_PRECISIONS = ["bf16", "fp16", "fp8", "mxfp8", "nvfp4", "mxfp4"] as const;
+export const ServingPrecision = Type.Union(SERVING_PRECISIONS.map((p) => Type.Literal(p)));
+
+export const BatchingSpec = Type.Object(
+  {
+    policy: Type.Union([Type.Literal("continuous"), Type.Literal("static")], {
+      description: "continuous: requests join and leave the running batch every iteration; static: a batch runs to its longest request",
+    }),
+    maxBatch: Type.Integer({ minimum: 1, description: "the most requests running at once per replica (the static batch size)" }),
+    maxTokensPerIteration: Type.Optional(
+      Type.Integer({ minimum: 1, description: "token budget of one iteration (prefill tokens + one per decoding request); default 8192" }),
+    ),
+    chunkedPrefill: Type.Optional(Type.Boolean({ description: "split prompts over iterations to fit the token budget; default true" })),
+  },
+  { additionalProperties: false },
+);
+export type BatchingSpec = Static<typeof BatchingSpec>;
+
+export const PoolSpec = Type.Object(
+  {
+    system: Type.String({ description: "a system id from `ultrasim catalog systems`" }),
+    precision: ServingPrecision,
+    kvCachePrecision: Type.Optional(ServingPrecision),
+    tp: Type.Integer({ minimum: 1 }),
+    pp: Type.Optional(Type.Integer({ minimum: 1 })),
+    ep: Type.Optional(Type.Integer({ minimum: 1, description: "expert-parallel degree inside a replica; divides tp * pp" })),
+    replicas: Type.Integer({ minimum: 1, description: "independent copies of the model; chips = tp * pp * replicas" }),
+    batching: BatchingSpec,
+    /** Fraction of HBM the server may use (vLLM's gpu_memory_utilization); default 0.9. */
+    memoryUtilization: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+    /** Tokens per KV-cache block (paged attention); default 16. */
+    kvBlockTokens: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+export type PoolSpec = Static<typeof PoolSpec>;
+
+export const LengthSpec = Type.Union([
+  Type.Integer({ minimum: 1, description: "every request the same" }),
+  Type.Object(
+    { distribution: Type.Literal("uniform"), min: Type.Integer({ minimum: 1 }), max: Type.Integer({ minimum: 1 }) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      distribution: Type.Literal("lognormal"),
+      mean: Type.Number({ minimum: 1 }),
+      sigma: Type.Number({ minimum: 0, description: "standard deviation of the log of the length" }),
+      max: Type.Optional(Type.Integer({ minimum: 1 })),
+    },
+    { additionalProperties: false },
+  ),
+]);
+export type LengthSpec = Static<typeof LengthSpec>;
+
+export const ArrivalSpec = Type.Union([
+  Type.Object({ kind: Type.Literal("offline") }, { additionalProperties: false, description: "all requests queued at time 0" }),
+  Type.Object({ kind: Type.Literal("poisson"), ratePerSecond: Type.Number({ exclusiveMinimum: 0 }) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      kind: Type.Literal("bursty"),
+      ratePerSecond: Type.Number({ exclusiveMinimum: 0 }),
+      /** Squared coefficient of variation of the gaps (gamma-distributed); 1 is Poisson, larger is burstier. */
+      burstiness: Type.Number({ exclusiveMinimum: 0 }),
+    },
+    { additionalProperties: false },
+  ),
+]);
+export type ArrivalSpec = Static<typeof ArrivalSpec>;
+
+export const TrafficSpec = Type.Object(
+  {
+    requests: Type.Optional(Type.Integer({ minimum: 1, description: "how many requests to simulate (not with trace)" })),
+    arrival: Type.Optional(ArrivalSpec),
+    inputTokens: Type.Optional(LengthSpec),
+    outputTokens: Type.Optional(LengthSpec),
+    /** A CSV or JSONL file of requests (arrival time in seconds, input tokens, output tokens), relative to the scenario. */
+    trace: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type TrafficSpec = Static<typeof TrafficSpec>;
+
+export const SloSpec = Type.Object(
+  {
+    ttftSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    tpotSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    e2eSeconds: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+export type SloSpec = Static<typeof SloSpec>;
+
+export const DisaggregatedSpec = Type.Object(
+  {
+    prefill: PoolSpec,
+    decode: PoolSpec,
+    /** How the KV cache moves from prefill to decode: the scale-out network (EFA, InfiniBand) or one shared scale-up domain (NVLink, NeuronLink). */
+    kvLink: Type.Optional(Type.Union([Type.Literal("scale-out"), Type.Literal("scale-up")])),
+  },
+  { additionalProperties: false },
+);
+export type DisaggregatedSpec = Static<typeof DisaggregatedSpec>;
+
+export const ServingScenario = Type.Object(
+  {
+    schemaVersion: Type.Literal(1),
+    kind: Type.Optional(Type.Literal("serving")),
+    name: Type.Optional(Type.String()),
+    model: Type.Union([Type.String({ description: "a model id from `ultrasim catalog models`" }), ModelSpec]),
+    /** One pool of replicas, each running prefill and decode (colocated serving) ... */
+    deployment: Type.Optional(PoolSpec),
+    /** ... or a prefill pool and a decode pool (disaggregated serving). */
+    disaggregated: Type.Optional(DisaggregatedSpec),
+    traffic: TrafficSpec,
+    slo: Type.Optional(SloSpec),
+    seed: Type.Optional(Type.Integer({ minimum: 0, description: "seed of the traffic generator; same seed, same output" })),
+    /** Replace any of the chips' efficiencies for this scenario. */
+    efficiency: Type.Optional(Type.Partial(EfficiencySpec)),
+  },
+  { additionalProperties: false, $id: "https://ultrasim.dev/schema/serving-scenario.json", title: "ultrasim serving scenario" },
+);
+export type ServingScenario = Static<typeof ServingScenario>;
+
+/** A request as the simulator sees it: when it arrives and how long its prompt and answer are. */
+export interface RequestSpec {
+  arrivalSeconds: number;
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export const DEFAULT_MAX_TOKENS_PER_ITERATION = 8192;
+export const DEFAULT_MEMORY_UTILIZATION = 0.9;
+export const DEFAULT_KV_BLOCK_TOKENS = 16;

@@ -1,0 +1,121 @@
+// The serving entry point: a scenario (and, for a replayed trace, its requests) resolved against a
+// catalog, simulated request by request, and reported.
+import type { Catalog } from "../catalog/catalog.js";
+import type { ModelSpec } from "../catalog/schema.js";
+import { UltrasimError } from "../errors.js";
+import { resolvePool, type ResolvedPool } from "./deployment.js";
+import type { RequestSpec, ServingScenario } from "./scenario.js";
+import type { ServingEfficiencyEntry } from "./servingEfficiency.js";
+import { servingReport, type ServingReport } from "./servingReport.js";
+import { simulateServing, type IterationRecord } from "./simulate.js";
+import { generateRequests } from "./traffic.js";
+
+export interface ServingOptions {
+  /** Requests to replay (a trace file, read by the caller); otherwise generated from traffic. */
+  requests?: RequestSpec[];
+  recordIterations?: boolean;
+  seriesPoints?: number;
+  /** Serving efficiencies to use instead of data/serving-efficiency.json (the fitting script). */
+  servingEfficiencies?: ServingEfficiencyEntry[];
+}
+
+export interface ServingResult {
+  report: ServingReport;
+  records: IterationRecord[];
+  model: ModelSpec;
+}
+
+export const DEFAULT_SEED = 1;
+const DEFAULT_REQUESTS = 1000;
+
+export function scenarioRequests(scenario: ServingScenario): RequestSpec[] {
+  const t = scenario.traffic;
+  if (t.inputTokens === undefined)
+    throw new UltrasimError("INVALID_INPUT", "traffic needs inputTokens (or a trace)", { field: "traffic.inputTokens" });
+  if (t.outputTokens === undefined)
+    throw new UltrasimError("INVALID_INPUT", "traffic needs outputTokens (or a trace)", { field: "traffic.outputTokens" });
+  return generateRequests(
+    {
+      requests: t.requests ?? DEFAULT_REQUESTS,
+      arrival: t.arrival ?? { kind: "offline" },
+      inputTokens: t.inputTokens,
+      outputTokens: t.outputTokens,
+    },
+    scenario.seed ?? DEFAULT_SEED,
+  );
+}
+
+export function predictServing(scenario: ServingScenario, catalog: Catalog, options: ServingOptions = {}): ServingResult {
+  const model = typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model;
+  if (!scenario.deployment === !scenario.disaggregated)
+    throw new UltrasimError("INVALID_INPUT", "give either deployment (colocated) or disaggregated (prefill and decode pools), not both", {
+      field: scenario.deployment ? "disaggregated" : "deployment",
+    });
+  const override = scenario.efficiency ?? {};
+  const pools: ResolvedPool[] = scenario.deployment
+    ? [resolvePool(scenario.deployment, "colocated", model, catalog, "deployment", override, options.servingEfficiencies)]
+    : [
+        resolvePool(
+          scenario.disaggregated!.prefill,
+          "prefill",
+          model,
+          catalog,
+          "disaggregated.prefill",
+          override,
+          options.servingEfficiencies,
+        ),
+        resolvePool(
+          scenario.disaggregated!.decode,
+          "decode",
+          model,
+          catalog,
+          "disaggregated.decode",
+          override,
+          options.servingEfficiencies,
+        ),
+      ];
+  const requests = options.requests ?? scenarioRequests(scenario);
+  const context = {
+    scenario: scenario.name ?? null,
+    model: { id: model.id ?? null, name: model.name },
+    seed: scenario.seed ?? DEFAULT_SEED,
+    pools: pools.map((p) => p.summary),
+    slo: scenario.slo ?? null,
+  };
+  const infeasible = pools.find((p) => p.infeasible);
+  const kvTransferSeconds = pools.length > 1 ? kvTransfer(pools[0]!, pools[1]!, scenario.disaggregated!.kvLink ?? "scale-out") : undefined;
+  const sim = simulateServing({
+    pools: pools.map((p) => p.runtime),
+    requests: infeasible ? [] : requests,
+    maxContextTokens: model.maxContext ?? Infinity,
+    kvTransferSeconds,
+    recordIterations: options.recordIterations,
+    seriesPoints: options.seriesPoints,
+  });
+  const report = servingReport(sim, context);
+  if (infeasible) {
+    report.feasible = false;
+    report.infeasibleReason = `${infeasible.summary.role} pool: ${infeasible.infeasible}`;
+    report.requests.total = requests.length;
+  }
+  // HOOK: $ per 1M tokens and joules per token come from the energy and cost models
+  // (src/engine/analytic/power.ts and cost.ts), not yet in the tree. Until they land these stay null.
+  report.cost.reason = "the energy and cost models (src/engine/analytic/power.ts, cost.ts) are not available yet";
+  return { report, records: sim.records, model };
+}
+
+/**
+ * Seconds to move a request's KV cache from a prefill replica to a decode replica: every
+ * tensor-parallel rank sends its shard at once, over the scale-out network (EFA, InfiniBand) or the
+ * scale-up domain the two pools share (NVLink, NeuronLink), whichever is slower of the two ends.
+ */
+function kvTransfer(prefill: ResolvedPool, decode: ResolvedPool, link: "scale-out" | "scale-up"): (tokens: number) => number {
+  const level = (p: ResolvedPool) => (link === "scale-out" ? p.hw.levels[p.hw.levels.length - 1]! : p.hw.levels[p.hw.levels.length - 2]!);
+  const a = level(prefill);
+  const b = level(decode);
+  const ranks = Math.min(prefill.summary.tp * prefill.summary.pp, decode.summary.tp * decode.summary.pp);
+  const bytesPerSecond = Math.min(a.bytesPerSecond, b.bytesPerSecond) * ranks;
+  const latency = Math.max(a.latencySeconds, b.latencySeconds);
+  const bytesPerToken = prefill.summary.kvBytesPerToken;
+  return (tokens: number) => latency + (tokens * bytesPerToken) / bytesPerSecond;
+}

@@ -1,0 +1,57 @@
+// Efficiencies of inference serving, per chip: what the training fit does not cover. Decode streams
+// the weights and the KV cache through HBM at batch sizes training never runs, and an inference
+// iteration pays fixed costs (scheduling, sampling, kernel launches) that a training step hides.
+// Fitted per chip on the open inference cases (scripts/fit-serving-efficiency.ts), never per case;
+// data/serving-efficiency.json holds each fit with what it was fitted on.
+import { Type, type Static } from "@sinclair/typebox";
+import servingEfficiencies from "../../../data/serving-efficiency.json" with { type: "json" };
+import type { Catalog } from "../catalog/catalog.js";
+
+export const ServingEfficiencySpec = Type.Object(
+  {
+    /** Fraction of HBM bandwidth reached streaming weights and KV cache (decode, small GEMMs). */
+    memory: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
+    /** Multiplier on the chip's training GEMM and attention efficiencies for inference kernels. */
+    compute: Type.Number({ exclusiveMinimum: 0, maximum: 2 }),
+    /** Fixed time per layer per iteration: kernel launches and synchronisation not hidden by graphs. */
+    layerOverheadUs: Type.Number({ minimum: 0 }),
+    /** Fixed time per iteration: scheduling, sampling, detokenisation, host work. */
+    iterationOverheadUs: Type.Number({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type ServingEfficiency = Static<typeof ServingEfficiencySpec>;
+
+export const ServingEfficiencyEntry = Type.Object(
+  {
+    chip: Type.String(),
+    efficiency: ServingEfficiencySpec,
+    provenance: Type.String(),
+    note: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type ServingEfficiencyEntry = Static<typeof ServingEfficiencyEntry>;
+
+/** Round figures for a chip with no serving fit of its own and none to borrow: marked "prior". */
+export const PRIOR_SERVING_EFFICIENCY: ServingEfficiency = { memory: 0.8, compute: 1, layerOverheadUs: 20, iterationOverheadUs: 1000 };
+
+export const BUILTIN_SERVING_EFFICIENCIES = servingEfficiencies as ServingEfficiencyEntry[];
+
+/** A chip's serving efficiencies: its own fit, else that of the chip it borrows from (efficiencyFrom), else the prior. */
+export function servingEfficiency(
+  catalog: Catalog,
+  chipId: string,
+  entries: ServingEfficiencyEntry[] = BUILTIN_SERVING_EFFICIENCIES,
+): { efficiency: ServingEfficiency; provenance: string } {
+  const own = entries.find((e) => e.chip === chipId);
+  if (own) return { efficiency: own.efficiency, provenance: `serving: ${own.provenance} (${chipId})` };
+  const from = catalog.listChips().find((c) => c.id === chipId)?.efficiencyFrom;
+  const borrowed = from ? entries.find((e) => e.chip === from) : undefined;
+  if (borrowed)
+    return {
+      efficiency: borrowed.efficiency,
+      provenance: `serving: borrowed from ${from} (${borrowed.provenance}): no inference cases for ${chipId}`,
+    };
+  return { efficiency: PRIOR_SERVING_EFFICIENCY, provenance: `serving: prior: no fitted serving efficiency for ${chipId}` };
+}

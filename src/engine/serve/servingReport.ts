@@ -1,0 +1,158 @@
+// What a serving simulation measured, as plain data: latency percentiles, throughput, goodput
+// under an SLO, occupancy over time. What --json prints and the table shows.
+import type { PoolSummary } from "./deployment.js";
+import type { SloSpec } from "./scenario.js";
+import type { OccupancyPoint, SimulationResult } from "./simulate.js";
+
+export interface LatencyStats {
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+}
+
+export interface ServingReport {
+  schemaVersion: 1;
+  scenario: string | null;
+  model: { id: string | null; name: string };
+  seed: number;
+  feasible: boolean;
+  infeasibleReason: string | null;
+  pools: PoolSummary[];
+  chips: number;
+  requests: { total: number; completed: number; rejected: number; preempted: number; preemptions: number };
+  /** The first few rejected requests and why (context too long for the model or the cache). */
+  rejectedRequests: { index: number; reason: string }[];
+  durationSeconds: number;
+  iterations: number;
+  throughput: {
+    outputTokensPerSecond: number;
+    totalTokensPerSecond: number;
+    requestsPerSecond: number;
+    outputTokensPerSecondPerChip: number;
+    /** Output tokens of requests finished by the last arrival over the arrival window: the sustained rate, without the final drain. */
+    arrivalWindowOutputTokensPerSecond: number;
+  };
+  latency: { ttftSeconds: LatencyStats | null; tpotSeconds: LatencyStats | null; e2eSeconds: LatencyStats | null };
+  slo: SloSpec | null;
+  goodput: { requestsPerSecond: number; outputTokensPerSecond: number; fractionMeetingSlo: number } | null;
+  occupancy: { meanRunningRequests: number; meanKvCacheFraction: number; meanRequestsInSystem: number; series: OccupancyPoint[][] };
+  /** Energy and cost: hooks for the power and cost models (src/engine/analytic/power.ts, cost.ts). */
+  cost: { usdPerMillionTokens: number | null; joulesPerToken: number | null; reason: string | null };
+}
+
+export function latencyStats(values: number[]): LatencyStats | null {
+  if (values.length === 0) return null;
+  let sum = 0;
+  for (const v of values) sum += v;
+  const sorted = Float64Array.from(values).sort();
+  const at = (q: number) => {
+    const position = (sorted.length - 1) * q;
+    const lo = Math.floor(position);
+    const hi = Math.ceil(position);
+    return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (position - lo);
+  };
+  return { mean: sum / values.length, p50: at(0.5), p90: at(0.9), p99: at(0.99) };
+}
+
+export interface ReportContext {
+  scenario: string | null;
+  model: { id: string | null; name: string };
+  seed: number;
+  pools: PoolSummary[];
+  slo: SloSpec | null;
+}
+
+const REJECTED_LISTED = 20;
+
+export function servingReport(sim: SimulationResult, ctx: ReportContext): ServingReport {
+  const n = sim.arrivalSeconds.length;
+  const ttft: number[] = [];
+  const tpot: number[] = [];
+  const e2e: number[] = [];
+  let start = Infinity;
+  let end = -Infinity;
+  let outputTokens = 0;
+  let totalTokens = 0;
+  let completed = 0;
+  let good = 0;
+  let goodTokens = 0;
+  let preempted = 0;
+  let preemptions = 0;
+  let lastArrival = -Infinity;
+  for (let i = 0; i < n; i++) if (!sim.rejected.has(i)) lastArrival = Math.max(lastArrival, sim.arrivalSeconds[i]!);
+  let windowTokens = 0;
+  const slo = ctx.slo;
+  for (let i = 0; i < n; i++) {
+    if (sim.rejected.has(i)) continue;
+    const arrival = sim.arrivalSeconds[i]!;
+    const first = sim.firstTokenSeconds[i]!;
+    const finish = sim.finishSeconds[i]!;
+    start = Math.min(start, arrival);
+    if (Number.isNaN(finish)) continue;
+    end = Math.max(end, finish);
+    completed++;
+    const out = sim.outputTokens[i]!;
+    outputTokens += out;
+    if (finish <= lastArrival) windowTokens += out;
+    totalTokens += out + sim.inputTokens[i]!;
+    const t1 = first - arrival;
+    const e = finish - arrival;
+    ttft.push(t1);
+    e2e.push(e);
+    // Time per output token after the first (MLPerf's TPOT); undefined for one-token answers.
+    const perToken = out > 1 ? (finish - first) / (out - 1) : null;
+    if (perToken !== null) tpot.push(perToken);
+    if (sim.preemptions[i]! > 0) preempted++;
+    preemptions += sim.preemptions[i]!;
+    if (
+      slo &&
+      (slo.ttftSeconds === undefined || t1 <= slo.ttftSeconds) &&
+      (slo.tpotSeconds === undefined || perToken === null || perToken <= slo.tpotSeconds) &&
+      (slo.e2eSeconds === undefined || e <= slo.e2eSeconds)
+    ) {
+      good++;
+      goodTokens += out;
+    }
+  }
+  const duration = end > start ? end - start : 0;
+  const rate = (x: number) => (duration > 0 ? x / duration : 0);
+  const chips = ctx.pools.reduce((a, p) => a + p.chips, 0);
+  const series = sim.series;
+  const mean = (f: (p: OccupancyPoint) => number) =>
+    series.length && series[0]!.length ? series.reduce((a, s) => a + s.reduce((b, p) => b + f(p), 0) / s.length, 0) / series.length : 0;
+  return {
+    schemaVersion: 1,
+    scenario: ctx.scenario,
+    model: ctx.model,
+    seed: ctx.seed,
+    feasible: true,
+    infeasibleReason: null,
+    pools: ctx.pools,
+    chips,
+    requests: { total: n, completed, rejected: sim.rejected.size, preempted, preemptions },
+    rejectedRequests: [...sim.rejected.entries()].slice(0, REJECTED_LISTED).map(([index, reason]) => ({ index, reason })),
+    durationSeconds: duration,
+    iterations: sim.iterations,
+    throughput: {
+      outputTokensPerSecond: rate(outputTokens),
+      totalTokensPerSecond: rate(totalTokens),
+      requestsPerSecond: rate(completed),
+      outputTokensPerSecondPerChip: rate(outputTokens) / Math.max(1, chips),
+      arrivalWindowOutputTokensPerSecond: lastArrival > start ? windowTokens / (lastArrival - start) : rate(outputTokens),
+    },
+    latency: { ttftSeconds: latencyStats(ttft), tpotSeconds: latencyStats(tpot), e2eSeconds: latencyStats(e2e) },
+    slo,
+    goodput: slo
+      ? { requestsPerSecond: rate(good), outputTokensPerSecond: rate(goodTokens), fractionMeetingSlo: completed ? good / completed : 0 }
+      : null,
+    occupancy: {
+      meanRunningRequests: mean((p) => p.runningRequests),
+      meanKvCacheFraction: mean((p) => p.kvCacheFraction),
+      meanRequestsInSystem:
+        series.length && series[0]!.length ? series[0]!.reduce((a, p) => a + p.requestsInSystem, 0) / series[0]!.length : 0,
+      series,
+    },
+    cost: { usdPerMillionTokens: null, joulesPerToken: null, reason: null },
+  };
+}

@@ -1,0 +1,79 @@
+// Requests from a traffic description, drawn from the seeded generator: lengths fixed, uniform or
+// lognormal; arrivals all at once (offline), Poisson, or bursty (gamma-distributed gaps with a
+// squared coefficient of variation above 1, as in Vidur's gamma request generator).
+import { UltrasimError } from "../errors.js";
+import { seededRandom, type Random as Rng } from "../random.js";
+import type { ArrivalSpec, LengthSpec, RequestSpec } from "./scenario.js";
+
+function standardNormal(rng: Rng): number {
+  // Box-Muller; 1 - u keeps the logarithm finite.
+  const u = 1 - rng.next();
+  const v = rng.next();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
+/** Gamma(shape, 1) by Marsaglia & Tsang (2000), with the shape < 1 boost. */
+function gamma(rng: Rng, shape: number): number {
+  if (shape < 1) return gamma(rng, shape + 1) * Math.pow(1 - rng.next(), 1 / shape);
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      x = standardNormal(rng);
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = 1 - rng.next();
+    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
+  }
+}
+
+export function sampleLength(rng: Rng, spec: LengthSpec): number {
+  if (typeof spec === "number") return spec;
+  if (spec.distribution === "uniform") return spec.min + Math.floor(rng.next() * (spec.max - spec.min + 1));
+  // Lognormal with the given mean: mu = ln(mean) - sigma^2 / 2.
+  const mu = Math.log(spec.mean) - (spec.sigma * spec.sigma) / 2;
+  const value = Math.max(1, Math.round(Math.exp(mu + spec.sigma * standardNormal(rng))));
+  return spec.max ? Math.min(spec.max, value) : value;
+}
+
+export function meanLength(spec: LengthSpec): number {
+  if (typeof spec === "number") return spec;
+  return spec.distribution === "uniform" ? (spec.min + spec.max) / 2 : spec.mean;
+}
+
+export interface GeneratedTraffic {
+  requests: number;
+  arrival: ArrivalSpec;
+  inputTokens: LengthSpec;
+  outputTokens: LengthSpec;
+}
+
+export function generateRequests(traffic: GeneratedTraffic, seed: number): RequestSpec[] {
+  for (const [field, spec] of [
+    ["traffic.inputTokens", traffic.inputTokens],
+    ["traffic.outputTokens", traffic.outputTokens],
+  ] as const) {
+    if (typeof spec === "object" && spec.distribution === "uniform" && spec.max < spec.min)
+      throw new UltrasimError("INVALID_INPUT", `max ${spec.max} is below min ${spec.min}`, { field: `${field}.max` });
+  }
+  const rng = seededRandom(seed);
+  const out: RequestSpec[] = new Array(traffic.requests);
+  let t = 0;
+  const arrival = traffic.arrival;
+  for (let i = 0; i < traffic.requests; i++) {
+    if (arrival.kind === "poisson") t += -Math.log(1 - rng.next()) / arrival.ratePerSecond;
+    else if (arrival.kind === "bursty") {
+      const shape = 1 / arrival.burstiness;
+      t += gamma(rng, shape) / (shape * arrival.ratePerSecond);
+    }
+    out[i] = {
+      arrivalSeconds: t,
+      inputTokens: sampleLength(rng, traffic.inputTokens),
+      outputTokens: sampleLength(rng, traffic.outputTokens),
+    };
+  }
+  return out;
+}

@@ -1,0 +1,197 @@
+// Inference cases (../shared/validation/README.md) predicted by the serving simulation: each case
+// becomes a serving scenario, and every metric it measured (output tokens/s, TTFT, TPOT, at the
+// case's statistic) gets its own error. Unpublished fields take documented defaults, never a
+// per-case value.
+import { Type, type Static } from "@sinclair/typebox";
+import type { Catalog } from "../catalog/catalog.js";
+import { ModelSpec } from "../catalog/schema.js";
+import { SystemRef } from "../catalog/scenario.js";
+import { UltrasimError } from "../errors.js";
+import type { LengthSpec, ServingScenario } from "../serve/scenario.js";
+type ServingPrecision = NonNullable<ServingScenario["deployment"]>["precision"];
+import { predictServing } from "../serve/serve.js";
+import type { ServingEfficiencyEntry } from "../serve/servingEfficiency.js";
+import type { LatencyStats } from "../serve/servingReport.js";
+import { summarize, type ErrorSummary } from "./validation.js";
+
+const Nullable = <T extends ReturnType<typeof Type.Number>>(t: T) => Type.Union([t, Type.Null()]);
+
+export const InferenceCase = Type.Object(
+  {
+    schemaVersion: Type.Literal(1),
+    id: Type.String(),
+    kind: Type.Literal("inference"),
+    group: Type.String(),
+    source: Type.Unknown(),
+    system: SystemRef,
+    model: ModelSpec,
+    serving: Type.Object(
+      {
+        precision: Type.Union(["bf16", "fp16", "fp8", "mxfp8", "nvfp4", "mxfp4"].map((p) => Type.Literal(p))),
+        tp: Type.Integer({ minimum: 1 }),
+        pp: Type.Integer({ minimum: 1 }),
+        ep: Type.Integer({ minimum: 1 }),
+        replicas: Type.Integer({ minimum: 1 }),
+        mode: Type.Union([Type.Literal("static-batch"), Type.Literal("offline"), Type.Literal("server")]),
+        batch: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+        inputTokens: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+        outputTokens: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+        dataset: Type.Union([
+          Type.Object(
+            { name: Type.String(), meanInputTokens: Nullable(Type.Number()), meanOutputTokens: Nullable(Type.Number()) },
+            { additionalProperties: true },
+          ),
+          Type.Null(),
+        ]),
+        requests: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+        arrivalRatePerSecond: Nullable(Type.Number({ exclusiveMinimum: 0 })),
+      },
+      { additionalProperties: true },
+    ),
+    measured: Type.Object(
+      {
+        outputTokensPerSecond: Nullable(Type.Number({ exclusiveMinimum: 0 })),
+        ttftSeconds: Nullable(Type.Number({ exclusiveMinimum: 0 })),
+        tpotSeconds: Nullable(Type.Number({ exclusiveMinimum: 0 })),
+        statistic: Type.Union([Type.Literal("mean"), Type.Literal("p50"), Type.Literal("p90"), Type.Literal("p99"), Type.Null()]),
+      },
+      { additionalProperties: true },
+    ),
+    assumptions: Type.Optional(Type.Array(Type.String())),
+  },
+  { additionalProperties: true },
+);
+export type InferenceCase = Static<typeof InferenceCase>;
+
+export const INFERENCE_METRICS = ["outputTokensPerSecond", "ttftSeconds", "tpotSeconds"] as const;
+export type InferenceMetric = (typeof INFERENCE_METRICS)[number];
+
+export interface InferenceMetricResult {
+  id: string;
+  group: string;
+  systemId: string;
+  chips: number;
+  metric: InferenceMetric;
+  statistic: string;
+  measured: number;
+  predicted: number | null;
+  errorPct: number | null;
+  failure?: string;
+}
+
+export interface InferenceValidationReport {
+  results: InferenceMetricResult[];
+  /** Error per metric over all cases. */
+  metrics: Record<string, ErrorSummary>;
+  groups: Record<string, ErrorSummary>;
+  summary: ErrorSummary;
+}
+
+/** Defaults where a case does not publish a field (documented in docs/serving.md). */
+export const INFERENCE_DEFAULTS = {
+  /** Maximum running batch per replica when unpublished (TensorRT-LLM's trtllm-bench tunes to the memory; the KV cache then limits). */
+  maxBatch: 2048,
+  /** Spread of dataset lengths: lognormal with this sigma around the published mean. */
+  lengthSigma: 0.6,
+  /** Server runs: simulated seconds of arrivals (MLPerf runs 600 s; the queue settles well before 60). */
+  serverSeconds: 60,
+  /** Offline runs without a published count: requests per replica per batch slot. */
+  offlineBatchesPerReplica: 3,
+  maxRequests: 30_000,
+} as const;
+
+export function caseScenario(c: InferenceCase): ServingScenario {
+  const s = c.serving;
+  const ds = s.dataset;
+  const meanOut = s.outputTokens ?? ds?.meanOutputTokens ?? null;
+  // An unpublished mean prompt length is taken equal to the mean answer length.
+  const meanIn = s.inputTokens ?? ds?.meanInputTokens ?? meanOut;
+  if (meanOut === null || meanIn === null)
+    throw new UltrasimError("INVALID_INPUT", "needs outputTokens or a dataset meanOutputTokens", { field: "serving.outputTokens" });
+  const length = (fixed: number | null, mean: number): LengthSpec =>
+    fixed ?? { distribution: "lognormal", mean, sigma: INFERENCE_DEFAULTS.lengthSigma, max: Math.round(8 * mean) };
+  const maxBatch = s.batch ?? INFERENCE_DEFAULTS.maxBatch;
+  const requests =
+    s.mode === "static-batch"
+      ? maxBatch * s.replicas
+      : s.mode === "server"
+        ? Math.min(INFERENCE_DEFAULTS.maxRequests, Math.ceil(s.arrivalRatePerSecond! * INFERENCE_DEFAULTS.serverSeconds))
+        : Math.min(INFERENCE_DEFAULTS.maxRequests, s.requests ?? maxBatch * s.replicas * INFERENCE_DEFAULTS.offlineBatchesPerReplica);
+  return {
+    schemaVersion: 1,
+    kind: "serving",
+    name: c.id,
+    model: c.model,
+    deployment: {
+      system: c.system.id,
+      precision: s.precision as ServingPrecision,
+      tp: s.tp,
+      pp: s.pp,
+      ep: s.ep,
+      replicas: s.replicas,
+      batching: { policy: s.mode === "static-batch" ? "static" : "continuous", maxBatch },
+    },
+    traffic: {
+      requests,
+      arrival: s.mode === "server" ? { kind: "poisson", ratePerSecond: s.arrivalRatePerSecond! } : { kind: "offline" },
+      inputTokens: length(s.inputTokens, meanIn),
+      outputTokens: length(s.outputTokens, meanOut),
+    },
+    seed: 1,
+  };
+}
+
+const statisticOf = (stats: LatencyStats | null, statistic: string | null): number | null =>
+  stats ? stats[(statistic ?? "mean") as keyof LatencyStats] : null;
+
+export function predictInferenceCase(
+  c: InferenceCase,
+  catalog: Catalog,
+  servingEfficiencies?: ServingEfficiencyEntry[],
+): InferenceMetricResult[] {
+  const measured = INFERENCE_METRICS.filter((m) => c.measured[m] !== null && c.measured[m] !== undefined);
+  const base = (metric: InferenceMetric) => ({
+    id: c.id,
+    group: c.group,
+    systemId: c.system.id,
+    chips: c.system.chips,
+    metric,
+    statistic: metric === "outputTokensPerSecond" ? "total" : (c.measured.statistic ?? "mean"),
+    measured: c.measured[metric]!,
+  });
+  try {
+    const { report } = predictServing(caseScenario(c), catalog, { seriesPoints: 1, servingEfficiencies });
+    if (!report.feasible) throw new UltrasimError("INVALID_INPUT", report.infeasibleReason ?? "infeasible");
+    return measured.map((metric) => {
+      const predicted =
+        metric === "outputTokensPerSecond"
+          ? c.serving.mode === "server"
+            ? report.throughput.arrivalWindowOutputTokensPerSecond
+            : report.throughput.outputTokensPerSecond
+          : statisticOf(metric === "ttftSeconds" ? report.latency.ttftSeconds : report.latency.tpotSeconds, c.measured.statistic);
+      const m = c.measured[metric]!;
+      return { ...base(metric), predicted, errorPct: predicted === null ? null : (100 * (predicted - m)) / m };
+    });
+  } catch (e) {
+    if (!(e instanceof UltrasimError)) throw e;
+    return measured.map((metric) => ({ ...base(metric), predicted: null, errorPct: null, failure: e.describe() }));
+  }
+}
+
+export function validateInferenceCases(
+  cases: InferenceCase[],
+  catalog: Catalog,
+  servingEfficiencies?: ServingEfficiencyEntry[],
+): InferenceValidationReport {
+  const results = cases.flatMap((c) => predictInferenceCase(c, catalog, servingEfficiencies));
+  const asCase = (r: InferenceMetricResult) => ({ ...r, predicted: null, measured: { stepSeconds: r.measured } });
+  const summaryOf = (rs: InferenceMetricResult[]) => summarize(rs.map(asCase));
+  const metrics: Record<string, ErrorSummary> = {};
+  for (const m of INFERENCE_METRICS) {
+    const rs = results.filter((r) => r.metric === m);
+    if (rs.length) metrics[m] = summaryOf(rs);
+  }
+  const groups: Record<string, ErrorSummary> = {};
+  for (const g of [...new Set(results.map((r) => r.group))]) groups[g] = summaryOf(results.filter((r) => r.group === g));
+  return { results, metrics, groups, summary: summaryOf(results) };
+}

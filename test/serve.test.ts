@@ -1,0 +1,222 @@
+// The serving simulation against hand derivations, queueing theory and its own promises: decode at
+// batch 1 streams the weights; Little's law; same seed, same output; bad traces name their line.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { builtinCatalog } from "../src/engine/catalog/builtin.js";
+import { EventQueue } from "../src/engine/des/eventQueue.js";
+import { weightBytesPerChip } from "../src/engine/serve/kvCache.js";
+import type { ServingScenario } from "../src/engine/serve/scenario.js";
+import { predictServing } from "../src/engine/serve/serve.js";
+import { servingEfficiency } from "../src/engine/serve/servingEfficiency.js";
+import { readRequestTrace } from "../src/node/requestTrace.js";
+import { UltrasimError } from "../src/engine/errors.js";
+
+const catalog = builtinCatalog();
+const base = (over: Partial<ServingScenario> = {}): ServingScenario => ({
+  schemaVersion: 1,
+  model: "llama3.1-8b",
+  deployment: { system: "dgx-h100", precision: "bf16", tp: 1, replicas: 1, batching: { policy: "continuous", maxBatch: 64 } },
+  traffic: { requests: 200, arrival: { kind: "poisson", ratePerSecond: 4 }, inputTokens: 256, outputTokens: 128 },
+  seed: 7,
+  ...over,
+});
+
+describe("event queue", () => {
+  it("orders by time, then by scheduling order", () => {
+    const q = new EventQueue<string>();
+    q.schedule(2, "c");
+    q.schedule(1, "a");
+    q.schedule(2, "d");
+    q.schedule(1, "b");
+    const out: string[] = [];
+    for (let e = q.pop(); e; e = q.pop()) out.push(e.event);
+    expect(out).toEqual(["a", "b", "c", "d"]);
+  });
+});
+
+describe("decode at batch 1", () => {
+  it("takes about the weight bytes over HBM bandwidth per token", () => {
+    const s = base({ traffic: { requests: 1, inputTokens: 16, outputTokens: 256 } });
+    const { report } = predictServing(s, catalog);
+    const hw = catalog.hardware("dgx-h100");
+    const memory = servingEfficiency(catalog, "h100-sxm").efficiency.memory;
+    // Hand derivation: Llama 3.1 8B in bf16 is 16.06 GB of weights; a decode step reads all of them
+    // but the input embedding table (one row gathered: 128256 x 4096 x 2 B = 1.05 GB), so 15.01 GB
+    // at 3.35 TB/s times the memory efficiency.
+    const weights = weightBytesPerChip(catalog.model("llama3.1-8b"), "bf16", 1, 1);
+    expect(weights / 1e9).toBeCloseTo(16.06, 1);
+    const read = weights - 128256 * 4096 * 2;
+    const expected = read / (hw.hbmBytesPerSecond * memory);
+    const tpot = report.latency.tpotSeconds!.mean;
+    expect(tpot).toBeGreaterThan(expected * 0.98);
+    expect(tpot).toBeLessThan(expected * 1.25);
+  });
+});
+
+describe("Little's law", () => {
+  it("requests in the system = arrival rate x mean latency", () => {
+    const rate = 6;
+    const s = base({ traffic: { requests: 3000, arrival: { kind: "poisson", ratePerSecond: rate }, inputTokens: 256, outputTokens: 64 } });
+    const { report } = predictServing(s, catalog, { seriesPoints: 400 });
+    const L = report.occupancy.meanRequestsInSystem;
+    const W = report.latency.e2eSeconds!.mean;
+    expect(report.requests.completed).toBe(3000);
+    expect(Math.abs(L - rate * W) / (rate * W)).toBeLessThan(0.1);
+  });
+});
+
+describe("determinism", () => {
+  it("the same seed gives identical output; another seed does not", () => {
+    const a = JSON.stringify(predictServing(base(), catalog).report);
+    const b = JSON.stringify(predictServing(base(), catalog).report);
+    const c = JSON.stringify(predictServing(base({ seed: 8 }), catalog).report);
+    expect(a).toBe(b);
+    expect(c).not.toBe(a);
+  });
+});
+
+describe("batching and the KV cache", () => {
+  it("preempts on a full cache and still serves everyone", () => {
+    const s = base({
+      deployment: {
+        system: "dgx-h100",
+        precision: "bf16",
+        tp: 1,
+        replicas: 1,
+        memoryUtilization: 0.3,
+        batching: { policy: "continuous", maxBatch: 256 },
+      },
+      traffic: { requests: 300, inputTokens: 2000, outputTokens: 1000 },
+    });
+    const { report } = predictServing(s, catalog);
+    expect(report.requests.completed).toBe(300);
+    expect(report.requests.preemptions).toBeGreaterThan(0);
+  });
+  it("reports a context longer than the model allows per request, not a crash", () => {
+    const model = { ...catalog.model("llama3.1-8b"), id: "short", maxContext: 1000 };
+    const s = base({ model, traffic: { requests: 50, inputTokens: { distribution: "uniform", min: 100, max: 1500 }, outputTokens: 100 } });
+    const { report } = predictServing(s, catalog);
+    expect(report.requests.rejected).toBeGreaterThan(0);
+    expect(report.requests.completed + report.requests.rejected).toBe(50);
+    expect(report.rejectedRequests[0]!.reason).toContain("exceeds");
+  });
+  it("static batches wait for their longest request", () => {
+    const s = base({
+      deployment: { system: "dgx-h100", precision: "bf16", tp: 1, replicas: 1, batching: { policy: "static", maxBatch: 4 } },
+      traffic: { requests: 4, inputTokens: 128, outputTokens: { distribution: "uniform", min: 10, max: 300 } },
+    });
+    expect(predictServing(s, catalog).report.requests.completed).toBe(4);
+  });
+  it("disaggregated serving costs the KV transfer", () => {
+    const pool = {
+      system: "dgx-h100",
+      precision: "fp8" as const,
+      tp: 1,
+      replicas: 1,
+      batching: { policy: "continuous" as const, maxBatch: 64 },
+    };
+    const s = base({ deployment: undefined, disaggregated: { prefill: pool, decode: pool } });
+    const { report } = predictServing(s, catalog);
+    expect(report.requests.completed).toBe(200);
+    expect(report.pools.map((p) => p.role)).toEqual(["prefill", "decode"]);
+  });
+});
+
+describe("trace files", () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), "ultrasim-trace-"))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, text: string) => {
+    const f = join(dir, name);
+    writeFileSync(f, text);
+    return f;
+  };
+  const errorOf = (f: string): UltrasimError => {
+    try {
+      readRequestTrace(f);
+    } catch (e) {
+      return e as UltrasimError;
+    }
+    throw new Error("no error");
+  };
+  it("reads CSV and JSONL", () => {
+    expect(readRequestTrace(write("ok.csv", "arrival_time,input_tokens,output_tokens\n0,10,5\n0.5,20,6\n"))).toHaveLength(2);
+    expect(readRequestTrace(write("ok.jsonl", '{"arrival_time":0,"input_tokens":3,"output_tokens":4}\n'))).toHaveLength(1);
+  });
+  it.each([
+    ["negative.csv", "arrival_time,input_tokens,output_tokens\n0,10,5\n1,-3,5\n", 3, "inputTokens"],
+    ["unsorted.csv", "arrival_time,input_tokens,output_tokens\n2,10,5\n1,10,5\n", 3, "arrivalSeconds"],
+    ["missing.csv", "arrival_time,input_tokens\n0,10\n", 1, "outputTokens"],
+    ["missing.jsonl", '{"arrival_time":0,"input_tokens":3,"output_tokens":4}\n{"arrival_time":1,"input_tokens":3}\n', 2, "outputTokens"],
+  ])("%s names line %i", (name, text, line, field) => {
+    const e = errorOf(write(name, text));
+    expect(e).toBeInstanceOf(UltrasimError);
+    expect(e.where.line).toBe(line);
+    expect(e.where.field).toBe(field);
+  });
+});
+
+describe("ultrasim serve (CLI)", () => {
+  const cli = fileURLToPath(new URL("../dist/src/cli/main.js", import.meta.url));
+  let dir: string;
+  beforeAll(() => {
+    if (!existsSync(cli)) throw new Error("run npm run build first");
+    dir = mkdtempSync(join(tmpdir(), "ultrasim-serve-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: dir, encoding: "utf8", timeout: 60_000 });
+  const SCENARIO = [
+    "schemaVersion: 1",
+    "model: llama3.1-8b",
+    "deployment:",
+    "  system: dgx-h100",
+    "  precision: fp8",
+    "  tp: 1",
+    "  replicas: 2",
+    "  batching:",
+    "    policy: continuous",
+    "    maxBatch: 64",
+    "traffic:",
+    "  requests: 300",
+    "  arrival: { kind: poisson, ratePerSecond: 10 }",
+    "  inputTokens: 512",
+    "  outputTokens: 128",
+  ];
+  it("prints JSON with latency, throughput and goodput, and writes a trace", () => {
+    const f = join(dir, "s.yaml");
+    writeFileSync(f, SCENARIO.join("\n") + "\n");
+    const trace = join(dir, "t.json");
+    const r = run("serve", f, "--json", "--slo", "ttft=2s,tpot=100ms", "--trace", trace);
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.latency.ttftSeconds.p99).toBeGreaterThanOrEqual(report.latency.ttftSeconds.p50);
+    expect(report.throughput.outputTokensPerSecond).toBeGreaterThan(0);
+    expect(report.goodput.fractionMeetingSlo).toBeGreaterThan(0);
+    expect(report.cost).toHaveProperty("usdPerMillionTokens");
+    expect(existsSync(trace)).toBe(true);
+    const table = run("serve", f);
+    expect(table.status, table.stderr).toBe(0);
+    expect(table.stdout).toContain("time to first token");
+  });
+  it("a bad field: exit 2, one line with file, line and field", () => {
+    const f = join(dir, "bad.yaml");
+    writeFileSync(f, SCENARIO.map((l) => (l === "  tp: 1" ? "  tp: 0" : l)).join("\n") + "\n");
+    const r = run("serve", f);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain(`${f}:6: deployment.tp`);
+  });
+  it("a bad trace: exit 2 naming the line", () => {
+    const f = join(dir, "s2.yaml");
+    writeFileSync(f, SCENARIO.join("\n") + "\n");
+    const t = join(dir, "bad.csv");
+    writeFileSync(t, "arrival_time,input_tokens,output_tokens\n0,10,5\n0.1,-1,5\n");
+    const r = run("serve", f, "--request-trace", t);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("bad.csv:3");
+  });
+});

@@ -1,6 +1,7 @@
 // Lint: the recommended JavaScript and typescript-eslint rules, plus the engine's purity rule: no
 // node:* imports, no clock and no Math.random under src/engine, so it runs the same everywhere.
 import js from "@eslint/js";
+import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
@@ -12,6 +13,15 @@ export default tseslint.config(
       "@typescript-eslint/no-non-null-assertion": "off",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
     },
+  },
+  // The web app runs in browsers (the page) and a Web Worker (the engine); its build config in Node.
+  {
+    files: ["web/src/**/*.{ts,tsx}"],
+    languageOptions: { globals: { ...globals.browser, ...globals.worker } },
+  },
+  {
+    files: ["web/vite.config.ts", "test/web/**/*.ts"],
+    languageOptions: { globals: { ...globals.node } },
   },
   {
     files: ["src/engine/**/*.ts", "src/index.ts"],

@@ -69,3 +69,25 @@ export {
   type PipelineResult,
 } from "./engine/des/pipelineSchedule.js";
 export { resolveLayout, layersPerVirtualStage, type Layout } from "./engine/plan/layout.js";
+export { trainingOperations, DEFAULT_RUN_DAYS, type OperationsOptions, type TrainingOperations } from "./engine/report/operationsReport.js";
+export { type Figure, type FigureOrigin } from "./engine/report/figure.js";
+export { clusterPower, chipPowerWatts, builtinPowerData, PowerData, type ClusterPower } from "./engine/analytic/power.js";
+export { trainingEnergy, energyJoules, joulesPerToken, JOULES_PER_KWH, type EnergyReport } from "./engine/analytic/energy.js";
+export {
+  priceFor,
+  builtinPrices,
+  trainingCost,
+  usdPerMillionTokens,
+  PriceEntry,
+  PRICE_KINDS,
+  type PriceKind,
+  type PriceChoice,
+  type CostReport,
+} from "./engine/analytic/cost.js";
+export { predictReliability, DEFAULT_SEED, type ReliabilityInput, type ReliabilityReport } from "./engine/reliability/reliability.js";
+export { failureRates, builtinReliabilityData, ReliabilityData } from "./engine/reliability/failureRates.js";
+export { checkpointCosts, CHECKPOINT_MODES, type CheckpointMode } from "./engine/reliability/checkpoint.js";
+export { youngDalyIntervalSeconds, closedFormGoodput } from "./engine/reliability/goodput.js";
+export { simulateRun, type MonteCarloResult } from "./engine/reliability/monteCarlo.js";
+export { scanScale, logSpacedCounts, type ScaleScan } from "./engine/reliability/scaleScan.js";
+export { seededRandom, type Random } from "./engine/random.js";

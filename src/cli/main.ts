@@ -4,9 +4,13 @@
 import { Command, CommanderError } from "commander";
 import { UltrasimError } from "../engine/errors.js";
 import { registerCatalog } from "./commands/catalog.js";
+import { registerReliability } from "./commands/reliability.js";
+import { registerPlan } from "./commands/plan.js";
 import { registerSchema } from "./commands/schema.js";
+import { registerServe } from "./commands/serve.js";
 import { registerTrain } from "./commands/train.js";
 import { registerValidate } from "./commands/validate.js";
+import { registerWeb } from "./commands/web.js";
 
 const program = new Command()
   .name("ultrasim")
@@ -16,8 +20,12 @@ const program = new Command()
 
 registerTrain(program);
 registerValidate(program);
+registerServe(program);
+registerPlan(program);
 registerCatalog(program);
 registerSchema(program);
+registerReliability(program);
+registerWeb(program);
 
 // One clear line and exit code 2 for bad input; a stack trace only for a bug in ultrasim itself.
 try {

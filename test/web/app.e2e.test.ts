@@ -1,0 +1,287 @@
+/// <reference lib="dom" />
+// End-to-end tests of the web app (web/dist) in headless Chromium, driven by playwright-core: every
+// page loads without console errors, the numbers equal `ultrasim train --json` for the same scenario,
+// a link reproduces the view, and a bad scenario file gets a clear error while the page keeps working.
+// Screenshots of each page go to docs/screenshots/. Skipped, saying why, only where no Chromium exists.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serveStatic, type StaticServer } from "../../src/node/staticServer.js";
+import { TRAINING_FLAGS } from "../../src/node/trainingScenario.js";
+
+const ROOT = join(import.meta.dirname, "../..");
+const CHROMIUM = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p): p is string =>
+  Boolean(p && existsSync(p)),
+);
+const SCREENSHOTS = join(ROOT, "docs/screenshots");
+const CLI = join(ROOT, "dist/src/cli/main.js");
+
+if (!CHROMIUM) {
+  console.warn(
+    "web end-to-end tests SKIPPED: no Chromium binary (looked for $CHROMIUM_PATH, /usr/bin/chromium, /usr/bin/chromium-browser). " +
+      "Install it with `apt-get install -y chromium` to run them.",
+  );
+}
+
+/** `ultrasim train --json` for the scenario in a page's URL: the same parameters as CLI flags. */
+function cliFor(url: string, file?: string): Record<string, unknown> {
+  const params = new URL(url).searchParams;
+  const flagNames = new Set(Object.keys(TRAINING_FLAGS).map((n) => n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)));
+  const args = file ? [file] : [];
+  if (!file) {
+    for (const [name, value] of params) {
+      if (name === "page" || name === "name" || name === "systems") continue;
+      if (name === "sp") args.push(value === "1" ? "--sp" : "--no-sp");
+      else if (flagNames.has(name)) args.push(`--${name}`, value);
+      else throw new Error(`URL parameter '${name}' is not a CLI flag`);
+    }
+  }
+  return JSON.parse(execFileSync(process.execPath, [CLI, "train", ...args, "--json"], { cwd: ROOT, encoding: "utf8" })) as Record<
+    string,
+    unknown
+  >;
+}
+
+const OPERATIONS_KEYS = ["energy", "cost", "reliability", "runLength", "operationsNotes"];
+
+/**
+ * The web report next to the CLI's: all of it, or, where this build's public API (src/index.ts) does not
+ * export energy and cost yet (the web report has them null), all but those fields.
+ */
+function comparable(web: Record<string, unknown>, cli: Record<string, unknown>): [Record<string, unknown>, Record<string, unknown>] {
+  if (web.energy !== null || cli.energy === undefined) return [web, cli];
+  const strip = (r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).filter(([k]) => !OPERATIONS_KEYS.includes(k)));
+  return [strip(web), strip(cli)];
+}
+
+describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
+  let server: StaticServer;
+  let browser: Browser;
+  const errors = new Map<Page, string[]>();
+
+  beforeAll(async () => {
+    if (!existsSync(join(ROOT, "web/dist/index.html"))) throw new Error("web/dist is not built: run `npm run build:web`");
+    if (!existsSync(CLI)) throw new Error("the CLI is not built: run `npm run build`");
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    server = await serveStatic(join(ROOT, "web/dist"), 0);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  /** A fresh page (its own context: no shared state) that records console errors and uncaught exceptions. */
+  async function open(query: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
+    const context = await browser.newContext({ viewport, acceptDownloads: true });
+    const page = await context.newPage();
+    const list: string[] = [];
+    errors.set(page, list);
+    page.on("console", (m) => {
+      if (m.type() === "error") list.push(m.text());
+    });
+    page.on("pageerror", (e) => list.push(e.message));
+    await page.goto(server.url + query);
+    return page;
+  }
+
+  const value = async (page: Page, testId: string) => Number(await page.getByTestId(testId).first().getAttribute("data-value"));
+
+  /** Wait until the shown step time differs from `before` (or just exists). */
+  async function stepSeconds(page: Page, before?: number): Promise<number> {
+    await page.waitForFunction((prev) => {
+      const el = document.querySelector("[data-testid=step-seconds]");
+      const status = document.querySelector("[data-testid=status]")?.textContent ?? "";
+      return el && !status.includes("computing") && (prev === null || Number(el.getAttribute("data-value")) !== prev);
+    }, before ?? null);
+    return value(page, "step-seconds");
+  }
+
+  /** Wait until the element's text matches (it may still show an earlier message at first). */
+  async function textMatching(page: Page, testId: string, pattern: RegExp): Promise<string> {
+    await page.waitForFunction(
+      ([id, source, flags]) => new RegExp(source!, flags).test(document.querySelector(`[data-testid=${id}]`)?.textContent ?? ""),
+      [testId, pattern.source, pattern.flags],
+    );
+    return (await page.getByTestId(testId).first().textContent()) ?? "";
+  }
+
+  async function shownNumbers(page: Page) {
+    return {
+      stepSeconds: await value(page, "step-seconds"),
+      tokensPerSecond: await value(page, "tokens-per-second"),
+      tokensPerSecondPerChip: await value(page, "tokens-per-second-per-chip"),
+      mfu: await value(page, "mfu"),
+      hfu: await value(page, "hfu"),
+      memoryTotal: await value(page, "memory-total"),
+    };
+  }
+
+  const cliNumbers = (cli: Record<string, unknown>) => ({
+    stepSeconds: cli.stepSeconds,
+    tokensPerSecond: cli.tokensPerSecond,
+    tokensPerSecondPerChip: cli.tokensPerSecondPerChip,
+    mfu: cli.mfu,
+    hfu: cli.hfu,
+    memoryTotal: (cli.memoryBytes as { total: number }).total,
+  });
+
+  async function downloadText(page: Page, button: string): Promise<string> {
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: button, exact: true }).click()]);
+    return readFileSync((await download.path())!, "utf8");
+  }
+
+  it("Train: loads without console errors, shows the CLI's numbers, and its JSON download is the CLI's --json", async () => {
+    const page = await open("");
+    await stepSeconds(page);
+    const cli = cliFor(page.url());
+    expect(await shownNumbers(page)).toEqual(cliNumbers(cli));
+    const [web, expected] = comparable(JSON.parse(await downloadText(page, "Download JSON")) as Record<string, unknown>, cli);
+    expect(web).toEqual(expected);
+    const csv = await downloadText(page, "Download CSV");
+    expect(csv).toContain(`stepSeconds,${cli.stepSeconds as number}`);
+    const trace = JSON.parse(await downloadText(page, "Perfetto trace")) as { traceEvents: unknown[] };
+    expect(trace.traceEvents.length).toBeGreaterThan(10);
+    await expect(page.getByTestId("breakdown-chart").locator("svg[aria-label]").count()).resolves.toBe(1);
+    await page.screenshot({ path: join(SCREENSHOTS, "train.png"), fullPage: true });
+    expect(errors.get(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it("Train: changing inputs changes the numbers, which equal the CLI's, fast; the URL then reproduces them in a fresh page", async () => {
+    const page = await open("?page=train");
+    const before = await stepSeconds(page);
+    await page.getByLabel("Global batch").fill("2304");
+    const afterBatch = await stepSeconds(page, before);
+    expect(afterBatch).not.toBe(before);
+    await page.getByLabel("Model").selectOption("llama3.1-70b");
+    await page.getByLabel("TP", { exact: true }).fill("4");
+    await page.getByLabel("DP", { exact: true }).fill("32");
+    await stepSeconds(page, afterBatch);
+    expect(new URL(page.url()).searchParams.get("global-batch")).toBe("2304");
+    expect(new URL(page.url()).searchParams.get("model")).toBe("llama3.1-70b");
+    const shown = await shownNumbers(page);
+    expect(shown).toEqual(cliNumbers(cliFor(page.url())));
+    // A single prediction comes back well inside 200 ms (the worker is warm by now).
+    const ms = Number(/in (\d+) ms/.exec((await page.getByTestId("status").textContent()) ?? "")?.[1]);
+    expect(ms).toBeLessThan(200);
+
+    const copy = await open(new URL(page.url()).search);
+    await stepSeconds(copy);
+    expect(await shownNumbers(copy)).toEqual(shown);
+    await expect(copy.getByLabel("Model").inputValue()).resolves.toBe("llama3.1-70b");
+    expect(errors.get(page)).toEqual([]);
+    expect(errors.get(copy)).toEqual([]);
+    await page.context().close();
+    await copy.context().close();
+  });
+
+  it("Train: a bad layout is an error message, not a crash, and the page recovers", async () => {
+    const page = await open("?page=train");
+    const before = await stepSeconds(page);
+    await page.getByLabel("DP", { exact: true }).fill("3");
+    await textMatching(page, "error", /chips|dp|equal|product/i);
+    await page.getByLabel("DP", { exact: true }).fill("16");
+    expect(await stepSeconds(page)).toBe(before);
+    expect(errors.get(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it("Train: a bad YAML file shows a clear error and the page keeps working; a good one reproduces the CLI on that file", async () => {
+    const page = await open("?page=train");
+    const before = await stepSeconds(page);
+    const input = page.locator("input[name=import-yaml]");
+    await input.setInputFiles({
+      name: "bad.yaml",
+      mimeType: "application/yaml",
+      buffer: Buffer.from("schemaVersion: 1\nmodel: [unclosed\n"),
+    });
+    await textMatching(page, "import-error", /bad\.yaml:\d+: malformed YAML/);
+    await input.setInputFiles({
+      name: "typo.yaml",
+      mimeType: "application/yaml",
+      buffer: Buffer.from(readFileSync(join(ROOT, "examples/llama3-70b-dgx-h100.yaml"), "utf8").replace(/tp: \d+/, "tp: 1.5")),
+    });
+    await textMatching(page, "import-error", /typo\.yaml:\d+: parallelism\.tp: Expected integer/);
+    // Still working: the old result is shown, and editing an input still computes.
+    expect(await value(page, "step-seconds")).toBe(before);
+    await page.getByLabel("Global batch").fill("576");
+    await stepSeconds(page, before);
+    await page.screenshot({ path: join(SCREENSHOTS, "train-import-error.png") });
+
+    const example = join(ROOT, "examples/deepseek-v3-gb200.yaml");
+    const current = await value(page, "step-seconds");
+    await input.setInputFiles(example);
+    await stepSeconds(page, current);
+    await expect(page.getByTestId("import-error").count()).resolves.toBe(0);
+    const [web, expected] = comparable(
+      JSON.parse(await downloadText(page, "Download JSON")) as Record<string, unknown>,
+      cliFor(page.url(), example),
+    );
+    expect(web).toEqual(expected);
+    const exported = await downloadText(page, "Export YAML");
+    expect(exported).toContain("model: deepseek-v3");
+    expect(errors.get(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it("Compare: the same workload on several systems, each equal to the CLI's", async () => {
+    const systems = ["trn3-ultraserver", "gb200-nvl72", "dgx-h100"];
+    const page = await open(`?page=compare&systems=${systems.join(",")}`);
+    await page.waitForSelector("[data-testid=compare-table] tbody tr");
+    for (const system of systems) {
+      const shown = Number(await page.locator(`tr[data-system="${system}"] [data-testid=step-seconds]`).getAttribute("data-value"));
+      const url = new URL(page.url());
+      url.searchParams.set("system", system);
+      expect(shown).toBe(cliFor(url.toString()).stepSeconds);
+    }
+    await page.getByLabel("DGX B200").check();
+    await page.waitForSelector('tr[data-system="dgx-b200"] [data-testid=step-seconds]');
+    expect(new URL(page.url()).searchParams.get("systems")).toBe([...systems, "dgx-b200"].join(","));
+    await expect(page.getByTestId("compare-chart").locator("svg[aria-label]").count()).resolves.toBe(1);
+    await page.screenshot({ path: join(SCREENSHOTS, "compare.png"), fullPage: true });
+    expect(errors.get(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it("every other page loads without console errors", async () => {
+    for (const name of ["serve", "reliability", "claims"]) {
+      const page = await open(`?page=${name}`);
+      await page.waitForSelector("main h2");
+      await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+      expect(errors.get(page)).toEqual([]);
+      await page.context().close();
+    }
+  });
+
+  it("works on a phone: no sideways scrolling, labelled controls", async () => {
+    const page = await open("?page=train", { width: 390, height: 844 });
+    await stepSeconds(page);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    const unlabelled = await page.evaluate(
+      () =>
+        [...document.querySelectorAll("input, select")].filter(
+          (el) => !el.closest("label") && !el.getAttribute("aria-label") && !(el.id && document.querySelector(`label[for="${el.id}"]`)),
+        ).length,
+    );
+    expect(unlabelled).toBe(0);
+    await page.screenshot({ path: join(SCREENSHOTS, "train-phone.png"), fullPage: true });
+    expect(errors.get(page)).toEqual([]);
+    await page.context().close();
+  });
+});

@@ -1,0 +1,159 @@
+// The scenario's inputs: each a labelled control bound to one CLI flag / URL parameter.
+import type { TrainingScenario } from "../../../src/index.ts";
+import type { CatalogSummary } from "../protocol.ts";
+import { getPath, parseParam, SCENARIO_PARAMS, setPath, type ScenarioParam } from "../urlState.ts";
+import { formatCount, formatGB } from "../format.ts";
+
+export interface FormProps {
+  scenario: TrainingScenario;
+  catalog: CatalogSummary;
+  onChange: (next: TrainingScenario) => void;
+  /** Fields not shown (the Compare page picks systems itself). */
+  hide?: ScenarioParam[];
+}
+
+const HELP: Partial<Record<ScenarioParam, string>> = {
+  chips: "accelerators in total",
+  "global-batch": "sequences per optimizer step",
+  "micro-batch": "sequences per micro-batch",
+  "seq-len": "tokens per sequence",
+  tp: "tensor-parallel degree",
+  pp: "pipeline-parallel degree",
+  dp: "data-parallel degree",
+  cp: "context-parallel degree",
+  ep: "expert-parallel degree",
+  etp: "expert tensor-parallel degree (empty: = tp)",
+  vpp: "virtual stages per pipeline rank",
+};
+
+const LABELS: Partial<Record<ScenarioParam, string>> = {
+  chips: "Chips",
+  "global-batch": "Global batch",
+  "micro-batch": "Micro-batch",
+  "seq-len": "Sequence length",
+  tp: "TP",
+  pp: "PP",
+  dp: "DP",
+  cp: "CP",
+  ep: "EP",
+  etp: "ETP",
+  vpp: "VPP",
+};
+
+export function ScenarioForm({ scenario, catalog, onChange, hide = [] }: FormProps) {
+  const set = (name: ScenarioParam, value: unknown) => onChange(setPath(structuredClone(scenario), SCENARIO_PARAMS[name].path, value));
+  const numberField = (name: ScenarioParam) => {
+    if (hide.includes(name)) return null;
+    const value = getPath(scenario, SCENARIO_PARAMS[name].path);
+    const nullable = name === "etp" || name === "vpp";
+    return (
+      <label class="field">
+        <span>{LABELS[name] ?? name}</span>
+        <input
+          name={name}
+          type="text"
+          inputMode="numeric"
+          autoComplete="off"
+          value={value === null || value === undefined ? "" : String(value)}
+          title={HELP[name]}
+          placeholder={nullable ? (name === "etp" ? "= tp" : "1") : ""}
+          onInput={(e) => {
+            const text = e.currentTarget.value;
+            set(name, nullable && text.trim() === "" ? null : parseParam(name, text));
+          }}
+        />
+      </label>
+    );
+  };
+  const modelId = typeof scenario.model === "string" ? scenario.model : "";
+  const system = catalog.systems.find((s) => s.id === scenario.system.id);
+  const p = scenario.parallelism;
+  const product = [p.tp, p.pp, p.cp, p.dp].every((d) => typeof d === "number") ? p.tp * p.pp * p.cp * p.dp : NaN;
+  return (
+    <form class="scenario-form" onSubmit={(e) => e.preventDefault()} aria-label="Scenario">
+      <fieldset>
+        <legend>Workload</legend>
+        <label class="field wide">
+          <span>Model</span>
+          <select name="model" value={modelId} onChange={(e) => onChange({ ...structuredClone(scenario), model: e.currentTarget.value })}>
+            {modelId === "" && <option value="">{typeof scenario.model === "object" ? `${scenario.model.name} (from file)` : ""}</option>}
+            {catalog.models.map((m) => (
+              <option value={m.id}>
+                {m.name} ({formatCount(m.parameters)} params)
+              </option>
+            ))}
+          </select>
+        </label>
+        {!hide.includes("system") && (
+          <label class="field wide">
+            <span>System</span>
+            <select name="system" value={scenario.system.id} onChange={(e) => set("system", e.currentTarget.value)}>
+              {catalog.systems.map((s) => (
+                <option value={s.id}>
+                  {s.name} ({s.chipsPerSystem} × {s.chip}, {formatGB(s.hbmBytes)})
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        {numberField("chips")}
+        {numberField("global-batch")}
+        {numberField("micro-batch")}
+        {numberField("seq-len")}
+        <label class="field">
+          <span>Precision</span>
+          <select name="precision" value={scenario.run.precision} onChange={(e) => set("precision", e.currentTarget.value)}>
+            {catalog.precisions.map((x) => (
+              <option value={x}>{x}</option>
+            ))}
+          </select>
+        </label>
+      </fieldset>
+      <fieldset>
+        <legend>Layout</legend>
+        {numberField("tp")}
+        {numberField("pp")}
+        {numberField("dp")}
+        {numberField("cp")}
+        {numberField("ep")}
+        {numberField("etp")}
+        {numberField("vpp")}
+        <label class="field">
+          <span>ZeRO</span>
+          <select name="zero" value={String(p.zero)} onChange={(e) => set("zero", Number(e.currentTarget.value))}>
+            {[0, 1, 2, 3].map((z) => (
+              <option value={String(z)}>{z}</option>
+            ))}
+          </select>
+        </label>
+        <label class="field">
+          <span>Recompute</span>
+          <select
+            name="recompute"
+            value={p.recompute ?? "null"}
+            onChange={(e) => set("recompute", e.currentTarget.value === "null" ? null : e.currentTarget.value)}
+          >
+            {catalog.recompute.map((r) => (
+              <option value={r}>{r}</option>
+            ))}
+            <option value="null">least that fits</option>
+          </select>
+        </label>
+        <label class="field check">
+          <input
+            name="sp"
+            type="checkbox"
+            checked={p.sequenceParallel}
+            onChange={(e) => onChange(setPath(structuredClone(scenario), "parallelism.sequenceParallel", e.currentTarget.checked))}
+          />
+          <span>Sequence parallel</span>
+        </label>
+        <p class="hint" data-testid="layout-hint">
+          tp·pp·cp·dp = {Number.isFinite(product) ? product : "?"}
+          {Number.isFinite(product) && product !== scenario.system.chips ? ` ≠ ${scenario.system.chips} chips` : ""}
+          {system ? ` · ${system.chipsPerSystem} chips per ${system.name}` : ""}
+        </p>
+      </fieldset>
+    </form>
+  );
+}

@@ -1,0 +1,64 @@
+// The messages between the page and the engine's Web Worker. Every request carries an id; the worker
+// answers with progress (long searches) and then one result or one error for that id.
+import type { chromeTrace, TrainingReport } from "../../src/index.ts";
+
+export interface CatalogSummary {
+  systems: { id: string; name: string; chip: string; chipsPerSystem: number; hbmBytes: number }[];
+  models: { id: string; name: string; parameters: number }[];
+  precisions: readonly string[];
+  recompute: readonly string[];
+  /** Engine capabilities exported by src/index.ts in this build. */
+  capabilities: { plan: boolean };
+}
+
+export interface PlanRow {
+  chips: number;
+  layout: string;
+  parallelism: Record<string, unknown>;
+  microBatch: number;
+  stepSeconds: number;
+  tokensPerSecond: number;
+  mfu: number;
+  memoryBytes: number;
+  capacityBytes: number;
+  dominantCost: string;
+}
+
+export interface PlanSummary {
+  evaluated: number;
+  feasible: number;
+  infeasible: Record<string, number>;
+  plans: PlanRow[];
+  runnerUpNote: string | null;
+}
+
+export interface ScalingPoint {
+  chips: number;
+  best: PlanRow | null;
+}
+
+export type EngineRequest =
+  | { kind: "catalog" }
+  | { kind: "predict"; scenario: unknown; timeline?: boolean }
+  | { kind: "compare"; scenario: unknown; systems: string[] }
+  | { kind: "plan"; scenario: unknown; topK: number }
+  | { kind: "scaling"; scenario: unknown; chips: number[] };
+
+export interface PredictAnswer {
+  report: TrainingReport;
+  /** A Chrome trace file (Perfetto), when asked for the timeline. */
+  trace?: ReturnType<typeof chromeTrace>;
+}
+
+export interface CompareRow {
+  system: string;
+  report: TrainingReport | null;
+  error: string | null;
+}
+
+export type EngineAnswer = CatalogSummary | PredictAnswer | CompareRow[] | PlanSummary | ScalingPoint[];
+
+export type WorkerMessage =
+  | { id: number; type: "progress"; done: number }
+  | { id: number; type: "result"; value: EngineAnswer }
+  | { id: number; type: "error"; message: string; code: string };

@@ -91,3 +91,9 @@ export { youngDalyIntervalSeconds, closedFormGoodput } from "./engine/reliabilit
 export { simulateRun, type MonteCarloResult } from "./engine/reliability/monteCarlo.js";
 export { scanScale, logSpacedCounts, type ScaleScan } from "./engine/reliability/scaleScan.js";
 export { seededRandom, type Random } from "./engine/random.js";
+export { plan, whyLost, type Plan, type PlanRequest, type PlanResult, type PlanObjective, type SearchSpace, type InfeasibleReason } from "./engine/plan/search.js";
+export { parseChipCounts } from "./engine/plan/chipCounts.js";
+export { estimateStep, estimateLayout, type StepEstimate } from "./engine/analytic/trainingStep.js";
+export { predictServing, scenarioRequests, type ServingOptions, type ServingResult } from "./engine/serve/serve.js";
+export { planServing, type PlanCandidate, type PlanOptions } from "./engine/serve/plan.js";
+export { ServingScenario } from "./engine/serve/scenario.js";

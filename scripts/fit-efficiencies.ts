@@ -1,6 +1,7 @@
 // Fits each chip's efficiencies on the open validation cases and writes data/efficiency.json.
 //
-//   npm run fit -- [path/to/training.json]      (default: ../shared/validation/training.json)
+//   npm run fit -- [path/to/training.json] [--out file] [--cross-validate]
+//   (defaults: ../shared/validation/training.json, data/efficiency.json)
 //
 // Method: for each chip with cases, coordinate descent (golden-section search per parameter, five
 // sweeps) on the mean absolute log error of predicted step time over that chip's cases (errors past
@@ -136,15 +137,17 @@ function fitAll(cases: TrainingCase[], base: Catalog): EfficiencyEntry[] {
     }));
 }
 
-const path = process.argv[2] ?? new URL("../../../shared/validation/training.json", import.meta.url).pathname;
+const args = process.argv.slice(2);
+const outIndex = args.indexOf("--out");
+const outPath = outIndex >= 0 ? args[outIndex + 1]! : new URL("../../data/efficiency.json", import.meta.url).pathname;
+const path = args.find((a, i) => !a.startsWith("--") && args[i - 1] !== "--out") ?? new URL("../../../shared/validation/training.json", import.meta.url).pathname;
 const cases = (JSON.parse(readFileSync(path, "utf8")) as TrainingCase[]).filter((c) => c.kind === "training");
 const base = builtinCatalog().withEntries({});
 const stripped = new Catalog({ ...base.entries(), efficiencies: [] });
 
 const entries = fitAll(cases, stripped);
-const out = new URL("../../data/efficiency.json", import.meta.url).pathname;
-writeFileSync(out, JSON.stringify(entries, null, 2) + "\n");
-console.log(`wrote ${out}`);
+writeFileSync(outPath, JSON.stringify(entries, null, 2) + "\n");
+console.log(`wrote ${outPath}`);
 for (const e of entries) console.log(`${e.chip.padEnd(12)} ${JSON.stringify(e.efficiency)}`);
 
 if (process.argv.includes("--cross-validate")) {

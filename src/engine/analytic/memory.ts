@@ -3,7 +3,7 @@
 // runtime keeps for itself.
 import type { ModelSpec } from "../catalog/schema.js";
 import type { Layout } from "../plan/layout.js";
-import { attentionDims, isMoeLayer, layerParams } from "../workload/transformer.js";
+import { attentionDims, isMoeLayer, layerParams, type LayerParams } from "../workload/transformer.js";
 
 export interface ActivationOptions {
   /** Flash attention keeps no s x s score matrix (Dao et al. 2022). */
@@ -82,18 +82,21 @@ export interface LayerCounts {
   output: boolean;
 }
 
+/** Parameters of one dense and one MoE layer (whole, before any sharding). */
+export interface LayerParamsByKind {
+  dense: LayerParams;
+  moe: LayerParams;
+}
+
+export function layerParamsByKind(model: ModelSpec): LayerParamsByKind {
+  return { dense: layerParams(model, 0), moe: layerParams(model, model.moe?.denseLayers ?? 0) };
+}
+
 /** Parameters one rank holds for the layers counted (divided by tp, and experts by ep*etp). */
-export function stageParams(model: ModelSpec, layout: Layout, counts: LayerCounts): StageParams {
-  let dense = 0;
-  let expert = 0;
-  const add = (layer: number, n: number) => {
-    if (n === 0) return;
-    const p = layerParams(model, layer);
-    dense += (n * (p.attention + p.denseMlp + p.norms)) / layout.tp;
-    expert += (n * p.experts) / (layout.ep * layout.etp);
-  };
-  add(0, counts.dense);
-  add(model.moe?.denseLayers ?? 0, counts.moe);
+export function stageParams(model: ModelSpec, layout: Layout, counts: LayerCounts, byKind = layerParamsByKind(model)): StageParams {
+  const { dense: d, moe: m } = byKind;
+  let dense = (counts.dense * (d.attention + d.denseMlp + d.norms) + counts.moe * (m.attention + m.denseMlp + m.norms)) / layout.tp;
+  const expert = (counts.dense * d.experts + counts.moe * m.experts) / (layout.ep * layout.etp);
   const embedding = (model.vocab * model.hidden) / layout.tp;
   if (counts.embedding) dense += embedding;
   // The output layer lives on the last stage; tied embeddings need a copy there when pp > 1.

@@ -27,7 +27,16 @@ import {
   type StepContext,
   type TimeParts,
 } from "./layerCost.js";
-import { layerActivationBytes, MODERN_ACTIVATIONS, stageParams, stateBytes, type LayerCounts, type StageParams } from "./memory.js";
+import {
+  layerActivationBytes,
+  layerParamsByKind,
+  MODERN_ACTIVATIONS,
+  stageParams,
+  stateBytes,
+  type LayerCounts,
+  type LayerParamsByKind,
+  type StageParams,
+} from "./memory.js";
 import { bytesPerElement, memorySeconds } from "./roofline.js";
 
 export interface TrainingInput {
@@ -151,6 +160,7 @@ interface PerLayerCosts {
   denseActivations: number;
   moeActivations: number;
   modelFlopsPerSequence: number;
+  params: LayerParamsByKind;
   recomputeBuffer: number;
   kindCosts: Map<number, ChunkKindCost>;
 }
@@ -237,7 +247,6 @@ function evaluateLayout(
 ): { estimate: StepEstimate; report: () => TrainingPrediction } {
   const { model, hw, chips, run } = input;
   const { layout } = resolved;
-  const assumptions = [...resolved.assumptions];
   const ctx: StepContext = { model, hw, layout, seqLen: run.seqLen, precision: run.precision };
   const { pp, vpp } = layout;
   const m = layout.microBatches;
@@ -249,6 +258,15 @@ function evaluateLayout(
   const layerKey = `${layout.tp}/${layout.cp}/${layout.sequenceParallel}/${layout.microBatch}/${layout.ep}/${layout.etp}/${layout.recompute}/${layout.zero === 3 ? layout.dp : -1}`;
   // fp8 recipes keep GEMM inputs for the backward in fp8.
   const activationOptions = { ...MODERN_ACTIVATIONS, gemmInputBytes: bytesPerElement(run.precision) >= 2 ? 2 : 1 };
+  // What depends on the model and sequence length alone, shared by every per-layer bundle.
+  const modelConstants = (): { modelFlopsPerSequence: number; params: LayerParamsByKind } => {
+    let constants = memo?.get("model") as { modelFlopsPerSequence: number; params: LayerParamsByKind } | undefined;
+    if (!constants) {
+      constants = { modelFlopsPerSequence: forwardFlopsPerSequence(model, run.seqLen), params: layerParamsByKind(model) };
+      memo?.set("model", constants);
+    }
+    return constants;
+  };
   const computePerLayer = (): PerLayerCosts => {
     const dense = layerCost(ctx, 0);
     const denseActivations = layerActivationBytes(model, layout, run.seqLen, 0, activationOptions);
@@ -260,7 +278,7 @@ function evaluateLayout(
       logits: logitsCost(ctx),
       denseActivations,
       moeActivations: model.moe ? layerActivationBytes(model, layout, run.seqLen, moeLayer, activationOptions) : denseActivations,
-      modelFlopsPerSequence: forwardFlopsPerSequence(model, run.seqLen),
+      ...modelConstants(),
       // The layer being recomputed under full recompute holds its full activations for a moment.
       recomputeBuffer:
         layout.recompute === "full"
@@ -312,7 +330,7 @@ function evaluateLayout(
       backward = addParts(backward, logits.backward);
       flops += logits.hardwareFlops;
     } else forward.pp += send;
-    const params = stageParams(model, layout, k);
+    const params = stageParams(model, layout, k, perLayer!.params);
     return {
       forward,
       backward,
@@ -496,7 +514,7 @@ function evaluateLayout(
 
     return {
       layout,
-      assumptions,
+      assumptions: [...resolved.assumptions],
       stepSeconds,
       tokensPerStep,
       tokensPerSecond: tokensPerStep / stepSeconds,

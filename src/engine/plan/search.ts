@@ -1,7 +1,7 @@
 // The planner: every layout of a model on a cluster that the chip count and batch allow, screened with
 // the closed-form schedule, the best re-predicted exactly (the same prediction `ultrasim train` makes),
 // and ranked by an objective. Infeasible layouts are counted by reason, never silently dropped.
-import { estimateLayout, predictTraining, type TrainingPrediction } from "../analytic/trainingStep.js";
+import { estimateLayout, predictTraining, type TrainingInput, type TrainingPrediction } from "../analytic/trainingStep.js";
 import { RECOMPUTE, type ModelSpec, type ParallelismSpec, type Precision, type Recompute, type RunSpec } from "../catalog/schema.js";
 import { UltrasimError } from "../errors.js";
 import type { Hardware } from "../system/hardware.js";
@@ -160,6 +160,19 @@ export function plan(request: PlanRequest): PlanResult {
     if (screened.length > exactCandidates) screened.pop();
   };
 
+  // estimateLayout reads the resolved layout, not the spec; a plan's spec is built when it is kept.
+  const placeholder: ParallelismSpec = {
+    tp: 1,
+    pp: 1,
+    dp: 1,
+    cp: 1,
+    ep: 1,
+    etp: null,
+    vpp: 1,
+    sequenceParallel: false,
+    zero: 0,
+    recompute: "none",
+  };
   const zeros = space.zero ?? [0, 1, 2, 3];
   const recomputes = space.recompute ?? [...RECOMPUTE];
   let outer = 0;
@@ -192,6 +205,7 @@ export function plan(request: PlanRequest): PlanResult {
           const mbs = (space.microBatch ?? divisors(globalBatch / dp).filter((b) => b <= 16)).filter((b) => (globalBatch / dp) % b === 0);
           for (const microBatch of mbs) {
             const m = globalBatch / (dp * microBatch);
+            const run: RunSpec = { seqLen, globalBatch, microBatch, precision };
             // Interleaving: up to 16 virtual stages per rank, the embedding and loss may take one each.
             const vpps =
               pp === 1 ? [1] : (space.vpp ?? Array.from({ length: 16 }, (_, i) => i + 1)).filter((v) => pp * v <= model.layers + 2);
@@ -211,23 +225,11 @@ export function plan(request: PlanRequest): PlanResult {
                     continue;
                   }
                   const sps = tp > 1 ? (space.sequenceParallel ?? [true, false]) : [false];
+                  const input: TrainingInput = { model, hw, chips, run, parallelism: placeholder, memo };
                   for (const sequenceParallel of sps)
                     for (const zero of zeros)
                       for (const recompute of recomputes) {
                         evaluated++;
-                        const parallelism: ParallelismSpec = {
-                          tp,
-                          pp,
-                          dp,
-                          cp,
-                          ep,
-                          etp: moe ? etp : null,
-                          vpp,
-                          sequenceParallel,
-                          zero,
-                          recompute,
-                        };
-                        const run: RunSpec = { seqLen, globalBatch, microBatch, precision };
                         const layout: Layout = {
                           tp,
                           pp,
@@ -243,13 +245,27 @@ export function plan(request: PlanRequest): PlanResult {
                           microBatches: m,
                           edp: (tp * cp * dp) / (ep * etp),
                         };
-                        const p = estimateLayout({ model, hw, chips, run, parallelism, memo }, layout);
+                        const p = estimateLayout(input, layout);
                         if (p.memoryBytes > capacity) {
                           infeasible["out-of-memory"]++;
                           continue;
                         }
                         feasible++;
-                        keep({ score: score(p.stepSeconds, chips, objective, request.tokens), chips, parallelism, run });
+                        const scored = score(p.stepSeconds, chips, objective, request.tokens);
+                        if (screened.length === exactCandidates && scored >= screened[screened.length - 1]!.score) continue;
+                        const parallelism: ParallelismSpec = {
+                          tp,
+                          pp,
+                          dp,
+                          cp,
+                          ep,
+                          etp: moe ? etp : null,
+                          vpp,
+                          sequenceParallel,
+                          zero,
+                          recompute,
+                        };
+                        keep({ score: scored, chips, parallelism, run });
                       }
                 }
               }

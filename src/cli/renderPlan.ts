@@ -49,15 +49,20 @@ export function renderPlan(
       String(l.zero),
       String(l.recompute),
       l.sequenceParallel ? "yes" : "no",
+      l.placement ?? "tp-cp-dp-pp",
       formatSeconds(q.stepSeconds),
       formatPercent(q.mfu),
       formatCount(q.tokensPerSecond),
       `${formatBytes(q.memory.total)} / ${formatBytes(q.memory.capacity)}`,
-      p.timeToTrainSeconds === null ? "-" : formatSeconds(p.timeToTrainSeconds),
+      p.operations?.usdPerMillionTokens == null ? "no price" : `$${p.operations.usdPerMillionTokens.toFixed(2)}`,
+      p.operations?.joulesPerMillionTokens == null ? "-" : (p.operations.joulesPerMillionTokens / 3.6e6).toFixed(2),
       p.dominantCost,
     ]);
   });
   lines.push(table.toString());
+  const best = r.plans[0];
+  if (best?.timeToTrainSeconds != null)
+    lines.push(`time to train the token budget with the best plan: ${formatSeconds(best.timeToTrainSeconds)}`);
   if (r.runnerUpNote) lines.push(r.runnerUpNote);
   if (r.plans.length === 0) lines.push("No layout fits: every candidate was infeasible (see the reasons below).");
   const reasons = Object.entries(r.infeasible)

@@ -23,6 +23,7 @@ export const TRAINING_FLAGS = {
   vpp: { path: "parallelism.vpp", kind: "number", help: "virtual pipeline stages per rank" },
   zero: { path: "parallelism.zero", kind: "number", help: "ZeRO stage 0-3" },
   recompute: { path: "parallelism.recompute", kind: "string", help: "none | selective | full" },
+  placement: { path: "parallelism.placement", kind: "string", help: "rank order: tp-cp-dp-pp (default) | tp-cp-pp-dp" },
 } as const;
 export type TrainingFlag = keyof typeof TRAINING_FLAGS;
 

@@ -3,7 +3,10 @@ import { Option, type Command } from "commander";
 import type { TrainingScenario } from "../../engine/catalog/scenario.js";
 import { UltrasimError } from "../../engine/errors.js";
 import { parseChipCounts } from "../../engine/plan/chipCounts.js";
-import { plan, type PlanObjective } from "../../engine/plan/search.js";
+import { plan, type PlanObjective, type PlanRequest } from "../../engine/plan/search.js";
+import { PRICE_KINDS, priceFor } from "../../engine/analytic/cost.js";
+import { trainingOperations } from "../../engine/report/operationsReport.js";
+import { operationsOptions } from "../../node/operationsFlags.js";
 import { loadTrainingScenario } from "../../node/trainingScenario.js";
 import { catalogFrom, print, printJson } from "../output.js";
 import { progressReporter } from "../progress.js";
@@ -20,12 +23,17 @@ export function registerPlan(program: Command): void {
     .option("--global-batch <n>", "sequences per optimizer step")
     .option("--seq-len <n>", "sequence length in tokens")
     .option("--precision <p>", "fp16 | bf16 | fp8 | mxfp8 | nvfp4")
-    .addOption(new Option("--objective <o>", "what to minimise").choices(["step-time", "time-to-train"]).default("step-time"))
+    .addOption(
+      new Option("--objective <o>", "what to minimise").choices(["step-time", "time-to-train", "cost", "energy"]).default("step-time"),
+    )
     .option("--tokens <n>", "tokens to train (time-to-train), e.g. 15e12")
     .option("--headroom <fraction>", "memory kept free", "0.1")
     .option("--top <k>", "plans to show", "5")
     .option("--json", "print the result as JSON")
     .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")
+    .option("--pue <value>", "data-centre PUE (default: AWS's reported 1.15)")
+    .option("--price-per-chip-hour <usd>", "override the price table: dollars per chip-hour")
+    .option("--price-kind <kind>", `price to take from the table: ${PRICE_KINDS.join(" | ")}`)
     .action((file: string | undefined, opts: Record<string, string | boolean | string[] | undefined>) => {
       const str = (k: string) => (typeof opts[k] === "string" ? (opts[k] as string) : undefined);
       // The scenario (or the built-in default) supplies what the flags leave out.
@@ -56,6 +64,41 @@ export function registerPlan(program: Command): void {
       if (objective === "time-to-train" && tokens === undefined) {
         throw new UltrasimError("INVALID_INPUT", "the time-to-train objective needs --tokens", { field: "--tokens" });
       }
+      // $ and J per 1M tokens of each plan, from the price table and the power model (as `train` reports them).
+      const operationsFlags = operationsOptions(opts);
+      const systemId = scenario.system.id;
+      const modelRef = scenario.model;
+      const operations: PlanRequest["operations"] = (p) => {
+        const ops = trainingOperations(
+          {
+            scenario: {
+              ...scenario,
+              model: modelRef,
+              system: { ...scenario.system, chips: p.chips },
+              run: p.run,
+              parallelism: p.parallelism,
+            },
+            model,
+            systemId,
+            chipId: hw.chip.id,
+            prediction: p.prediction,
+          },
+          catalog,
+          { pue: operationsFlags.pue, usdPerChipHour: operationsFlags.usdPerChipHour, priceKind: operationsFlags.priceKind },
+        );
+        return {
+          usdPerMillionTokens: ops.cost.perMillionTokensUsd.value,
+          joulesPerMillionTokens: ops.energy.perMillionTokens.joules.value,
+        };
+      };
+      if (objective === "cost") {
+        const price = priceFor(systemId, { kind: operationsFlags.priceKind, usdPerChipHour: operationsFlags.usdPerChipHour });
+        if (price.usdPerChipHour.value === null) {
+          throw new UltrasimError("INVALID_INPUT", `no public price for ${systemId}: give one with --price-per-chip-hour`, {
+            field: "--objective",
+          });
+        }
+      }
       const progress = progressReporter("planning", chips.length > 1);
       const started = performance.now();
       const result = plan({
@@ -70,12 +113,14 @@ export function registerPlan(program: Command): void {
         memoryHeadroom: number("headroom", "--headroom", 0, 0.9),
         topK: number("top", "--top", 1, 100),
         onProgress: progress.update,
+        operations,
       });
       progress.done();
       const seconds = (performance.now() - started) / 1000;
       const request = describeRequest(scenario, model.id ?? model.name, chips);
       if (opts.json) printJson({ request, ...result, wallSeconds: seconds, plans: result.plans.map(planJson) });
-      else print(`${renderPlan(request, result)}\nin ${seconds.toFixed(2)} s: ${Math.round(result.evaluated / seconds)} layouts per second`);
+      else
+        print(`${renderPlan(request, result)}\nin ${seconds.toFixed(2)} s: ${Math.round(result.evaluated / seconds)} layouts per second`);
     });
 }
 
@@ -100,6 +145,8 @@ function planJson(p: ReturnType<typeof plan>["plans"][number]) {
     memoryBytesPerChip: q.memory.total,
     memoryCapacityBytes: q.memory.capacity,
     timeToTrainSeconds: p.timeToTrainSeconds,
+    usdPerMillionTokens: p.operations?.usdPerMillionTokens ?? null,
+    joulesPerMillionTokens: p.operations?.joulesPerMillionTokens ?? null,
     dominantCost: p.dominantCost,
     breakdownSeconds: q.breakdown,
   };

@@ -255,7 +255,7 @@ function evaluateLayout(
   // A planner predicting many layouts of one model on one system passes a memo: layer costs depend on
   // fewer layout fields than the step does, so layouts differing only in pp, vpp or ZeRO share them.
   const memo = input.memo;
-  const layerKey = `${layout.tp}/${layout.cp}/${layout.sequenceParallel}/${layout.microBatch}/${layout.ep}/${layout.etp}/${layout.recompute}/${layout.zero === 3 ? layout.dp : -1}`;
+  const layerKey = `${layout.tp}/${layout.cp}/${layout.sequenceParallel}/${layout.microBatch}/${layout.ep}/${layout.etp}/${layout.recompute}/${layout.zero === 3 ? layout.dp : -1}/${layout.placement}/${layout.placement === "tp-cp-dp-pp" ? 0 : layout.pp}`;
   // fp8 recipes keep GEMM inputs for the backward in fp8.
   const activationOptions = { ...MODERN_ACTIVATIONS, gemmInputBytes: bytesPerElement(run.precision) >= 2 ? 2 : 1 };
   // What depends on the model and sequence length alone, shared by every per-layer bundle.

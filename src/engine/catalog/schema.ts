@@ -150,6 +150,8 @@ export const ModelSpec = Type.Object(
 export type ModelSpec = Static<typeof ModelSpec>;
 
 export const RECOMPUTE = ["none", "selective", "full"] as const;
+export const PLACEMENTS = ["tp-cp-dp-pp", "tp-cp-pp-dp"] as const;
+export type Placement = (typeof PLACEMENTS)[number];
 export type Recompute = (typeof RECOMPUTE)[number];
 
 export const ParallelismSpec = Type.Object(
@@ -164,6 +166,15 @@ export const ParallelismSpec = Type.Object(
     sequenceParallel: Type.Boolean(),
     zero: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2), Type.Literal(3)]),
     recompute: Nullable(Type.Union(RECOMPUTE.map((r) => Type.Literal(r)))),
+    placement: Type.Optional(
+      Type.Union(
+        PLACEMENTS.map((p) => Type.Literal(p)),
+        {
+          description:
+            "rank order, innermost first: which groups share a scale-up domain. tp-cp-dp-pp (default, Megatron's) keeps data parallelism inside it; tp-cp-pp-dp (Megatron's --use-tp-pp-dp-mapping) keeps the pipeline inside it",
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,6 +1,6 @@
 // A training layout: how a run is split over chips. Resolving it fills the fields a scenario may leave
 // null (recording each as an assumption) and checks the arithmetic every framework requires.
-import type { ModelSpec, ParallelismSpec, Recompute, RunSpec } from "../catalog/schema.js";
+import type { ModelSpec, ParallelismSpec, Placement, Recompute, RunSpec } from "../catalog/schema.js";
 import { UltrasimError } from "../errors.js";
 import type { GroupPlacement } from "../network/collectives.js";
 
@@ -13,6 +13,8 @@ export interface Layout {
   etp: number;
   vpp: number;
   sequenceParallel: boolean;
+  /** Rank order, innermost first (see ParallelismSpec.placement). */
+  placement: Placement;
   zero: 0 | 1 | 2 | 3;
   recompute: Recompute;
   microBatch: number;
@@ -117,6 +119,7 @@ export function resolveLayout(model: ModelSpec, run: RunSpec, par: ParallelismSp
       etp,
       vpp,
       sequenceParallel: par.sequenceParallel && tp > 1,
+      placement: par.placement ?? "tp-cp-dp-pp",
       zero: par.zero,
       recompute,
       microBatch,
@@ -127,8 +130,12 @@ export function resolveLayout(model: ModelSpec, run: RunSpec, par: ParallelismSp
   };
 }
 
-// Rank order, innermost first: tp, cp, dp, pp (Megatron's default "tp-cp-ep-dp-pp"); expert
-// parallelism takes consecutive ranks of the tp*cp*dp block after etp.
+// Rank order, innermost first: tp, cp, then dp and pp in the layout's placement order (Megatron's
+// default "tp-cp-ep-dp-pp", or "tp-cp-pp-dp" with --use-tp-pp-dp-mapping). Expert parallelism takes
+// consecutive ranks of the data-parallel dimension (after etp where dp follows tp directly).
+function dataParallelStride(l: Layout): number {
+  return l.placement === "tp-cp-pp-dp" ? l.tp * l.cp * l.pp : l.tp * l.cp;
+}
 export function tpGroup(l: Layout): GroupPlacement {
   return { size: l.tp, stride: 1 };
 }
@@ -137,16 +144,18 @@ export function cpGroup(l: Layout): GroupPlacement {
 }
 /** Dense parameters are replicated, and their gradients reduced, over dp*cp (Megatron's distributed optimizer shards over both). */
 export function dataParallelGroup(l: Layout): GroupPlacement {
-  return { size: l.dp * l.cp, stride: l.tp };
+  return l.placement === "tp-cp-pp-dp" && l.cp > 1
+    ? { size: l.dp * l.cp, stride: l.tp * l.cp * l.pp }
+    : { size: l.dp * l.cp, stride: l.tp };
 }
 export function expertGroup(l: Layout): GroupPlacement {
-  return { size: l.ep, stride: l.etp };
+  return l.placement === "tp-cp-pp-dp" ? { size: l.ep, stride: dataParallelStride(l) } : { size: l.ep, stride: l.etp };
 }
 export function expertDataParallelGroup(l: Layout): GroupPlacement {
-  return { size: l.edp, stride: l.etp * l.ep };
+  return l.placement === "tp-cp-pp-dp" ? { size: l.edp, stride: dataParallelStride(l) * l.ep } : { size: l.edp, stride: l.etp * l.ep };
 }
 export function pipelineStride(l: Layout): number {
-  return l.tp * l.cp * l.dp;
+  return l.placement === "tp-cp-pp-dp" ? l.tp * l.cp : l.tp * l.cp * l.dp;
 }
 
 /**

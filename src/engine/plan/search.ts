@@ -2,12 +2,27 @@
 // the closed-form schedule, the best re-predicted exactly (the same prediction `ultrasim train` makes),
 // and ranked by an objective. Infeasible layouts are counted by reason, never silently dropped.
 import { estimateLayout, predictTraining, type TrainingInput, type TrainingPrediction } from "../analytic/trainingStep.js";
-import { RECOMPUTE, type ModelSpec, type ParallelismSpec, type Precision, type Recompute, type RunSpec } from "../catalog/schema.js";
+import {
+  PLACEMENTS,
+  RECOMPUTE,
+  type ModelSpec,
+  type ParallelismSpec,
+  type Placement,
+  type Precision,
+  type Recompute,
+  type RunSpec,
+} from "../catalog/schema.js";
 import { UltrasimError } from "../errors.js";
 import type { Hardware } from "../system/hardware.js";
 import type { Layout } from "./layout.js";
 
-export type PlanObjective = "step-time" | "time-to-train";
+export type PlanObjective = "step-time" | "time-to-train" | "cost" | "energy";
+
+/** Dollars and joules per million training tokens of a plan (computed outside the planner, from prices and the power model). */
+export interface PlanOperations {
+  usdPerMillionTokens: number | null;
+  joulesPerMillionTokens: number | null;
+}
 
 export interface SearchSpace {
   tp?: number[];
@@ -20,6 +35,7 @@ export interface SearchSpace {
   zero?: (0 | 1 | 2 | 3)[];
   recompute?: Recompute[];
   sequenceParallel?: boolean[];
+  placement?: Placement[];
 }
 
 export interface PlanRequest {
@@ -41,6 +57,8 @@ export interface PlanRequest {
   space?: SearchSpace;
   /** Called now and then with the fraction of the search done. */
   onProgress?: (done: number) => void;
+  /** $ and J per 1M tokens of a plan; required by the cost and energy objectives, shown when given. */
+  operations?: (plan: { chips: number; parallelism: ParallelismSpec; run: RunSpec; prediction: TrainingPrediction }) => PlanOperations;
 }
 
 export interface Plan {
@@ -52,6 +70,7 @@ export interface Plan {
   timeToTrainSeconds: number | null;
   /** The largest part of the step other than compute: what this plan pays most for. */
   dominantCost: string;
+  operations: PlanOperations | null;
 }
 
 export type InfeasibleReason =
@@ -101,7 +120,8 @@ function dominantCost(p: TrainingPrediction): string {
 }
 
 function describeLayout(par: ParallelismSpec, microBatch: number): string {
-  return `tp ${par.tp} pp ${par.pp}${(par.vpp ?? 1) > 1 ? `×${par.vpp}` : ""} dp ${par.dp} cp ${par.cp}${par.ep > 1 ? ` ep ${par.ep}` : ""} mb ${microBatch} ZeRO-${par.zero} ${par.recompute}${par.sequenceParallel ? " sp" : ""}`;
+  const placement = par.placement && par.placement !== "tp-cp-dp-pp" ? ` (${par.placement})` : "";
+  return `tp ${par.tp} pp ${par.pp}${(par.vpp ?? 1) > 1 ? `×${par.vpp}` : ""} dp ${par.dp} cp ${par.cp}${par.ep > 1 ? ` ep ${par.ep}` : ""} mb ${microBatch} ZeRO-${par.zero} ${par.recompute}${par.sequenceParallel ? " sp" : ""}${placement}`;
 }
 
 /** Why `loser` is slower than `winner`: the parts of the step that differ most. */
@@ -125,6 +145,9 @@ export function plan(request: PlanRequest): PlanResult {
   const objective = request.objective ?? "step-time";
   if (objective === "time-to-train" && !request.tokens) {
     throw new UltrasimError("INVALID_INPUT", "the time-to-train objective needs a token budget", { field: "tokens" });
+  }
+  if ((objective === "cost" || objective === "energy") && !request.operations) {
+    throw new UltrasimError("INVALID_INPUT", `the ${objective} objective needs prices and the power model`, { field: "objective" });
   }
   const headroom = request.memoryHeadroom ?? 0.1;
   const topK = request.topK ?? 5;
@@ -226,47 +249,51 @@ export function plan(request: PlanRequest): PlanResult {
                   }
                   const sps = tp > 1 ? (space.sequenceParallel ?? [true, false]) : [false];
                   const input: TrainingInput = { model, hw, chips, run, parallelism: placeholder, memo };
-                  for (const sequenceParallel of sps)
-                    for (const zero of zeros)
-                      for (const recompute of recomputes) {
-                        evaluated++;
-                        const layout: Layout = {
-                          tp,
-                          pp,
-                          dp,
-                          cp,
-                          ep,
-                          etp,
-                          vpp,
-                          sequenceParallel,
-                          zero,
-                          recompute,
-                          microBatch,
-                          microBatches: m,
-                          edp: (tp * cp * dp) / (ep * etp),
-                        };
-                        const p = estimateLayout(input, layout);
-                        if (p.memoryBytes > capacity) {
-                          infeasible["out-of-memory"]++;
-                          continue;
+                  // Placement matters only with both a pipeline and data parallelism to order.
+                  const placements = pp > 1 && dp > 1 ? (space.placement ?? PLACEMENTS) : ["tp-cp-dp-pp" as const];
+                  for (const placement of placements)
+                    for (const sequenceParallel of sps)
+                      for (const zero of zeros)
+                        for (const recompute of recomputes) {
+                          evaluated++;
+                          const layout: Layout = {
+                            tp,
+                            pp,
+                            dp,
+                            cp,
+                            ep,
+                            etp,
+                            vpp,
+                            sequenceParallel,
+                            placement,
+                            zero,
+                            recompute,
+                            microBatch,
+                            microBatches: m,
+                            edp: (tp * cp * dp) / (ep * etp),
+                          };
+                          const p = estimateLayout(input, layout);
+                          if (p.memoryBytes > capacity) {
+                            infeasible["out-of-memory"]++;
+                            continue;
+                          }
+                          feasible++;
+                          const scored = score(p.stepSeconds, chips, objective, request.tokens);
+                          if (screened.length === exactCandidates && scored >= screened[screened.length - 1]!.score) continue;
+                          const parallelism: ParallelismSpec = {
+                            tp,
+                            pp,
+                            dp,
+                            cp,
+                            ep,
+                            etp: moe ? etp : null,
+                            vpp,
+                            sequenceParallel,
+                            zero,
+                            recompute,
+                          };
+                          keep({ score: scored, chips, parallelism, run });
                         }
-                        feasible++;
-                        const scored = score(p.stepSeconds, chips, objective, request.tokens);
-                        if (screened.length === exactCandidates && scored >= screened[screened.length - 1]!.score) continue;
-                        const parallelism: ParallelismSpec = {
-                          tp,
-                          pp,
-                          dp,
-                          cp,
-                          ep,
-                          etp: moe ? etp : null,
-                          vpp,
-                          sequenceParallel,
-                          zero,
-                          recompute,
-                        };
-                        keep({ score: scored, chips, parallelism, run });
-                      }
                 }
               }
             }
@@ -289,25 +316,43 @@ export function plan(request: PlanRequest): PlanResult {
         prediction,
         timeToTrainSeconds: request.tokens ? (request.tokens / prediction.tokensPerStep) * prediction.stepSeconds : null,
         dominantCost: dominantCost(prediction),
+        operations: request.operations ? request.operations({ chips, parallelism, run, prediction }) : null,
       };
     })
-    .filter((p) => p.prediction.memory.total <= capacity)
-    // Equal scores (ZeRO-1 and ZeRO-2 often tie) go to the plan that needs less memory.
-    .sort((a, b) => {
-      const sa = score(a.prediction.stepSeconds, a.chips, objective, request.tokens);
-      const sb = score(b.prediction.stepSeconds, b.chips, objective, request.tokens);
-      return Math.abs(sa - sb) <= 1e-9 * Math.max(sa, sb) ? a.prediction.memory.total - b.prediction.memory.total : sa - sb;
-    })
-    .slice(0, topK);
-  const runnerUpNote =
-    plans.length >= 2
-      ? `runner-up (${describeLayout(plans[1]!.parallelism, plans[1]!.run.microBatch!)}) loses: ${whyLost(plans[0]!.prediction, plans[1]!.prediction)}`
-      : null;
+    .filter((p) => p.prediction.memory.total <= capacity);
+  const exactScore = (p: Plan): number => {
+    if (objective === "cost") return p.operations?.usdPerMillionTokens ?? Infinity;
+    if (objective === "energy") return p.operations?.joulesPerMillionTokens ?? Infinity;
+    return score(p.prediction.stepSeconds, p.chips, objective, request.tokens);
+  };
+  // Equal scores (ZeRO-1 and ZeRO-2 often tie) go to the plan that needs less memory.
+  plans.sort((a, b) => {
+    const sa = exactScore(a);
+    const sb = exactScore(b);
+    return Math.abs(sa - sb) <= 1e-9 * Math.max(sa, sb) ? a.prediction.memory.total - b.prediction.memory.total : sa - sb;
+  });
+  plans.splice(topK);
+  let runnerUpNote: string | null = null;
+  if (plans.length >= 2) {
+    const [first, second] = [plans[0]!, plans[1]!];
+    const byObjective =
+      objective === "cost" && first.operations?.usdPerMillionTokens != null && second.operations?.usdPerMillionTokens != null
+        ? `$${(second.operations.usdPerMillionTokens - first.operations.usdPerMillionTokens).toFixed(3)} more per 1M tokens; `
+        : objective === "energy" && first.operations?.joulesPerMillionTokens != null && second.operations?.joulesPerMillionTokens != null
+          ? `${((second.operations.joulesPerMillionTokens - first.operations.joulesPerMillionTokens) / 3.6e6).toFixed(3)} kWh more per 1M tokens; `
+          : "";
+    runnerUpNote = `runner-up (${describeLayout(second.parallelism, second.run.microBatch!)}) loses: ${byObjective}${whyLost(first.prediction, second.prediction)}`;
+  }
   return { evaluated, feasible, infeasible, plans, runnerUpNote };
 }
 
-function score(stepSeconds: number, _chips: number, objective: PlanObjective, tokens: number | undefined): number {
-  // Step time and time to train rank plans alike at a fixed batch; they differ across chip counts only through the step.
+/**
+ * The screening score. Step time and time to train rank alike at a fixed batch. Cost and energy per
+ * token scale with chip-seconds per step (price per chip-hour is one figure per system; power varies
+ * with utilization, which the exact phase then counts).
+ */
+function score(stepSeconds: number, chips: number, objective: PlanObjective, tokens: number | undefined): number {
+  if (objective === "cost" || objective === "energy") return stepSeconds * chips;
   return objective === "time-to-train" && tokens ? stepSeconds * tokens : stepSeconds;
 }
 

@@ -258,6 +258,40 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     await page.context().close();
   });
 
+  it("Planner: the best layouts in the browser are the CLI's `plan`", async () => {
+    const query = "?model=llama3-8b&system=dgx-h100&chips=64&global-batch=256&seq-len=8192&precision=bf16&tp=1&pp=1&dp=64&cp=1";
+    const page = await open(query);
+    await stepSeconds(page);
+    await page.getByRole("button", { name: "Find the best layouts" }).click();
+    await page.waitForSelector("[data-testid=plan-step-seconds]", { timeout: 60_000 });
+    const shown = Number(await page.getByTestId("plan-step-seconds").first().getAttribute("data-value"));
+    const cli = JSON.parse(
+      execFileSync(
+        process.execPath,
+        [
+          CLI,
+          "plan",
+          "--model",
+          "llama3-8b",
+          "--system",
+          "dgx-h100",
+          "--chips",
+          "64",
+          "--global-batch",
+          "256",
+          "--seq-len",
+          "8192",
+          "--precision",
+          "bf16",
+          "--json",
+        ],
+        { cwd: ROOT, encoding: "utf8" },
+      ),
+    ) as { plans: { stepSeconds: number }[] };
+    expect(shown).toBe(cli.plans[0]!.stepSeconds);
+    expect(errors.get(page)).toEqual([]);
+  });
+
   it("every other page loads without console errors", async () => {
     for (const name of ["serve", "reliability", "claims"]) {
       const page = await open(`?page=${name}`);

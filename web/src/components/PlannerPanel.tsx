@@ -141,7 +141,9 @@ export function PlannerPanel({
               {plans.plans.map((row) => (
                 <tr>
                   <th scope="row">{row.layout}</th>
-                  <td>{formatSeconds(row.stepSeconds)}</td>
+                  <td data-testid="plan-step-seconds" data-value={row.stepSeconds}>
+                    {formatSeconds(row.stepSeconds)}
+                  </td>
                   <td>{formatCount(row.tokensPerSecond)}</td>
                   <td>{formatPercent(row.mfu)}</td>
                   <td>{formatGB(row.memoryBytes)}</td>

@@ -35,6 +35,7 @@ function layout(overrides: Partial<Layout> = {}): Layout {
     etp: 1,
     vpp: 1,
     sequenceParallel: false,
+    placement: "tp-cp-dp-pp",
     zero: 1,
     recompute: "none",
     microBatch: 1,

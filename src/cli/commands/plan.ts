@@ -1,14 +1,10 @@
 // `ultrasim plan`: search every layout of a model on a cluster and rank the best.
 import { Option, type Command } from "commander";
 import type { TrainingScenario } from "../../engine/catalog/scenario.js";
-import { UltrasimError } from "../../engine/errors.js";
-import { parseChipCounts } from "../../engine/plan/chipCounts.js";
-import { plan, type PlanObjective, type PlanRequest } from "../../engine/plan/search.js";
-import { PRICE_KINDS, priceFor } from "../../engine/analytic/cost.js";
-import { trainingOperations } from "../../engine/report/operationsReport.js";
-import { operationsOptions } from "../../node/operationsFlags.js";
-import { loadTrainingScenario } from "../../node/trainingScenario.js";
-import { catalogFrom, print, printJson } from "../output.js";
+import type { plan } from "../../engine/plan/search.js";
+import { PRICE_KINDS, buildPlanRequest, type PlanOptions } from "../../node/planRequest.js";
+import { planInParallel } from "../../node/planPool.js";
+import { print, printJson } from "../output.js";
 import { progressReporter } from "../progress.js";
 import { renderPlan } from "../renderPlan.js";
 
@@ -34,93 +30,17 @@ export function registerPlan(program: Command): void {
     .option("--pue <value>", "data-centre PUE (default: AWS's reported 1.15)")
     .option("--price-per-chip-hour <usd>", "override the price table: dollars per chip-hour")
     .option("--price-kind <kind>", `price to take from the table: ${PRICE_KINDS.join(" | ")}`)
-    .action((file: string | undefined, opts: Record<string, string | boolean | string[] | undefined>) => {
-      const str = (k: string) => (typeof opts[k] === "string" ? (opts[k] as string) : undefined);
-      // The scenario (or the built-in default) supplies what the flags leave out.
-      const { scenario } = loadTrainingScenario(file, {
-        model: str("model"),
-        system: str("system"),
-        globalBatch: str("globalBatch"),
-        seqLen: str("seqLen"),
-        precision: str("precision"),
-      });
-      const catalog = catalogFrom(opts.catalog as string[] | undefined);
-      const model = typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model;
-      const hw = catalog.hardware(scenario.system.id, scenario.efficiency ?? {}, scenario.system.scaleOutGbpsPerChip);
-      const chips = str("chips") ? parseChipCounts(str("chips")!, hw.system.chipsPerSystem) : [scenario.system.chips];
-      const number = (k: string, flag: string, min: number, max = Infinity): number | undefined => {
-        const text = str(k);
-        if (text === undefined) return undefined;
-        const value = Number(text);
-        if (!Number.isFinite(value) || value < min || value > max) {
-          throw new UltrasimError("INVALID_INPUT", `must be a number from ${min}${max < Infinity ? ` to ${max}` : ""}, got '${text}'`, {
-            field: flag,
-          });
-        }
-        return value;
-      };
-      const tokens = number("tokens", "--tokens", 1);
-      const objective = opts.objective as PlanObjective;
-      if (objective === "time-to-train" && tokens === undefined) {
-        throw new UltrasimError("INVALID_INPUT", "the time-to-train objective needs --tokens", { field: "--tokens" });
-      }
-      // $ and J per 1M tokens of each plan, from the price table and the power model (as `train` reports them).
-      const operationsFlags = operationsOptions(opts);
-      const systemId = scenario.system.id;
-      const modelRef = scenario.model;
-      const operations: PlanRequest["operations"] = (p) => {
-        const ops = trainingOperations(
-          {
-            scenario: {
-              ...scenario,
-              model: modelRef,
-              system: { ...scenario.system, chips: p.chips },
-              run: p.run,
-              parallelism: p.parallelism,
-            },
-            model,
-            systemId,
-            chipId: hw.chip.id,
-            prediction: p.prediction,
-          },
-          catalog,
-          { pue: operationsFlags.pue, usdPerChipHour: operationsFlags.usdPerChipHour, priceKind: operationsFlags.priceKind },
-        );
-        return {
-          usdPerMillionTokens: ops.cost.perMillionTokensUsd.value,
-          joulesPerMillionTokens: ops.energy.perMillionTokens.joules.value,
-        };
-      };
-      if (objective === "cost") {
-        const price = priceFor(systemId, { kind: operationsFlags.priceKind, usdPerChipHour: operationsFlags.usdPerChipHour });
-        if (price.usdPerChipHour.value === null) {
-          throw new UltrasimError("INVALID_INPUT", `no public price for ${systemId}: give one with --price-per-chip-hour`, {
-            field: "--objective",
-          });
-        }
-      }
-      const progress = progressReporter("planning", chips.length > 1);
+    .action(async (file: string | undefined, opts: PlanOptions) => {
+      const { request, scenario, model } = buildPlanRequest(file, opts);
+      const progress = progressReporter("planning", request.chips.length > 1);
       const started = performance.now();
-      const result = plan({
-        model,
-        hw,
-        chips,
-        globalBatch: scenario.run.globalBatch,
-        seqLen: scenario.run.seqLen,
-        precision: scenario.run.precision,
-        objective,
-        tokens,
-        memoryHeadroom: number("headroom", "--headroom", 0, 0.9),
-        topK: number("top", "--top", 1, 100),
-        onProgress: progress.update,
-        operations,
-      });
+      const result = await planInParallel(file, opts, progress.update);
       progress.done();
       const seconds = (performance.now() - started) / 1000;
-      const request = describeRequest(scenario, model.id ?? model.name, chips);
-      if (opts.json) printJson({ request, ...result, wallSeconds: seconds, plans: result.plans.map(planJson) });
+      const described = describeRequest(scenario, model.id ?? model.name, request.chips);
+      if (opts.json) printJson({ request: described, ...result, wallSeconds: seconds, plans: result.plans.map(planJson) });
       else
-        print(`${renderPlan(request, result)}\nin ${seconds.toFixed(2)} s: ${Math.round(result.evaluated / seconds)} layouts per second`);
+        print(`${renderPlan(described, result)}\nin ${seconds.toFixed(2)} s: ${Math.round(result.evaluated / seconds)} layouts per second`);
     });
 }
 

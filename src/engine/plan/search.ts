@@ -320,30 +320,56 @@ export function plan(request: PlanRequest): PlanResult {
       };
     })
     .filter((p) => p.prediction.memory.total <= capacity);
+  const ranked = rankPlans(plans, objective, request.tokens, topK);
+  return { evaluated, feasible, infeasible, plans: ranked, runnerUpNote: runnerUpNote(ranked, objective) };
+}
+
+/** Plans ordered by the objective, best first, at most `topK`; ties go to the plan needing less memory. */
+export function rankPlans(plans: Plan[], objective: PlanObjective, tokens: number | undefined, topK: number): Plan[] {
   const exactScore = (p: Plan): number => {
     if (objective === "cost") return p.operations?.usdPerMillionTokens ?? Infinity;
     if (objective === "energy") return p.operations?.joulesPerMillionTokens ?? Infinity;
-    return score(p.prediction.stepSeconds, p.chips, objective, request.tokens);
+    return score(p.prediction.stepSeconds, p.chips, objective, tokens);
   };
-  // Equal scores (ZeRO-1 and ZeRO-2 often tie) go to the plan that needs less memory.
-  plans.sort((a, b) => {
-    const sa = exactScore(a);
-    const sb = exactScore(b);
-    return Math.abs(sa - sb) <= 1e-9 * Math.max(sa, sb) ? a.prediction.memory.total - b.prediction.memory.total : sa - sb;
-  });
-  plans.splice(topK);
-  let runnerUpNote: string | null = null;
-  if (plans.length >= 2) {
-    const [first, second] = [plans[0]!, plans[1]!];
-    const byObjective =
-      objective === "cost" && first.operations?.usdPerMillionTokens != null && second.operations?.usdPerMillionTokens != null
-        ? `$${(second.operations.usdPerMillionTokens - first.operations.usdPerMillionTokens).toFixed(3)} more per 1M tokens; `
-        : objective === "energy" && first.operations?.joulesPerMillionTokens != null && second.operations?.joulesPerMillionTokens != null
-          ? `${((second.operations.joulesPerMillionTokens - first.operations.joulesPerMillionTokens) / 3.6e6).toFixed(3)} kWh more per 1M tokens; `
-          : "";
-    runnerUpNote = `runner-up (${describeLayout(second.parallelism, second.run.microBatch!)}) loses: ${byObjective}${whyLost(first.prediction, second.prediction)}`;
-  }
-  return { evaluated, feasible, infeasible, plans, runnerUpNote };
+  return [...plans]
+    .sort((a, b) => {
+      const sa = exactScore(a);
+      const sb = exactScore(b);
+      return Math.abs(sa - sb) <= 1e-9 * Math.max(sa, sb) ? a.prediction.memory.total - b.prediction.memory.total : sa - sb;
+    })
+    .slice(0, topK);
+}
+
+/** Why the second plan lost to the first, in words; null with fewer than two plans. */
+export function runnerUpNote(plans: Plan[], objective: PlanObjective): string | null {
+  if (plans.length < 2) return null;
+  const [first, second] = [plans[0]!, plans[1]!];
+  const byObjective =
+    objective === "cost" && first.operations?.usdPerMillionTokens != null && second.operations?.usdPerMillionTokens != null
+      ? `$${(second.operations.usdPerMillionTokens - first.operations.usdPerMillionTokens).toFixed(3)} more per 1M tokens; `
+      : objective === "energy" && first.operations?.joulesPerMillionTokens != null && second.operations?.joulesPerMillionTokens != null
+        ? `${((second.operations.joulesPerMillionTokens - first.operations.joulesPerMillionTokens) / 3.6e6).toFixed(3)} kWh more per 1M tokens; `
+        : "";
+  return `runner-up (${describeLayout(second.parallelism, second.run.microBatch!)}) loses: ${byObjective}${whyLost(first.prediction, second.prediction)}`;
+}
+
+/** Results of searches over disjoint chip counts, combined as one search would report them. */
+export function mergePlanResults(results: PlanResult[], objective: PlanObjective, tokens: number | undefined, topK: number): PlanResult {
+  const infeasible = { ...results[0]!.infeasible };
+  for (const r of results.slice(1)) for (const k of Object.keys(infeasible) as InfeasibleReason[]) infeasible[k] += r.infeasible[k];
+  const plans = rankPlans(
+    results.flatMap((r) => r.plans),
+    objective,
+    tokens,
+    topK,
+  );
+  return {
+    evaluated: results.reduce((n, r) => n + r.evaluated, 0),
+    feasible: results.reduce((n, r) => n + r.feasible, 0),
+    infeasible,
+    plans,
+    runnerUpNote: runnerUpNote(plans, objective),
+  };
 }
 
 /**

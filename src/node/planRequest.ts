@@ -1,0 +1,102 @@
+// The planner's request from a scenario file and command-line options: shared by `ultrasim plan` and
+// its worker threads, which rebuild it from the same (serialisable) options.
+import { PRICE_KINDS, priceFor } from "../engine/analytic/cost.js";
+import type { Catalog } from "../engine/catalog/catalog.js";
+import { builtinCatalog } from "../engine/catalog/builtin.js";
+import type { TrainingScenario } from "../engine/catalog/scenario.js";
+import type { ModelSpec } from "../engine/catalog/schema.js";
+import { UltrasimError } from "../engine/errors.js";
+import { parseChipCounts } from "../engine/plan/chipCounts.js";
+import type { PlanObjective, PlanRequest } from "../engine/plan/search.js";
+import { trainingOperations } from "../engine/report/operationsReport.js";
+import { operationsOptions } from "./operationsFlags.js";
+import { loadTrainingScenario } from "./trainingScenario.js";
+import { extendCatalog } from "./userCatalog.js";
+
+/** The options `ultrasim plan` takes, as commander hands them over: plain data a worker can receive. */
+export type PlanOptions = Record<string, string | boolean | string[] | undefined>;
+
+export interface BuiltPlanRequest {
+  request: PlanRequest;
+  scenario: TrainingScenario;
+  model: ModelSpec;
+  catalog: Catalog;
+}
+
+export { PRICE_KINDS };
+
+export function buildPlanRequest(file: string | undefined, opts: PlanOptions): BuiltPlanRequest {
+  const str = (k: string) => (typeof opts[k] === "string" ? (opts[k] as string) : undefined);
+  // The scenario (or the built-in default) supplies what the flags leave out.
+  const { scenario } = loadTrainingScenario(file, {
+    model: str("model"),
+    system: str("system"),
+    globalBatch: str("globalBatch"),
+    seqLen: str("seqLen"),
+    precision: str("precision"),
+  });
+  const catalogFiles = opts.catalog as string[] | undefined;
+  const catalog = catalogFiles?.length ? extendCatalog(builtinCatalog(), catalogFiles) : builtinCatalog();
+  const model = typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model;
+  const hw = catalog.hardware(scenario.system.id, scenario.efficiency ?? {}, scenario.system.scaleOutGbpsPerChip);
+  const chips = str("chips") ? parseChipCounts(str("chips")!, hw.system.chipsPerSystem) : [scenario.system.chips];
+  const number = (k: string, flag: string, min: number, max = Infinity): number | undefined => {
+    const text = str(k);
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    if (!Number.isFinite(value) || value < min || value > max) {
+      throw new UltrasimError("INVALID_INPUT", `must be a number from ${min}${max < Infinity ? ` to ${max}` : ""}, got '${text}'`, {
+        field: flag,
+      });
+    }
+    return value;
+  };
+  const tokens = number("tokens", "--tokens", 1);
+  const objective = (str("objective") ?? "step-time") as PlanObjective;
+  if (objective === "time-to-train" && tokens === undefined) {
+    throw new UltrasimError("INVALID_INPUT", "the time-to-train objective needs --tokens", { field: "--tokens" });
+  }
+  // $ and J per 1M tokens of each plan, from the price table and the power model (as `train` reports them).
+  const operationsFlags = operationsOptions(opts);
+  const systemId = scenario.system.id;
+  const operations: PlanRequest["operations"] = (p) => {
+    const ops = trainingOperations(
+      {
+        scenario: { ...scenario, system: { ...scenario.system, chips: p.chips }, run: p.run, parallelism: p.parallelism },
+        model,
+        systemId,
+        chipId: hw.chip.id,
+        prediction: p.prediction,
+      },
+      catalog,
+      { pue: operationsFlags.pue, usdPerChipHour: operationsFlags.usdPerChipHour, priceKind: operationsFlags.priceKind },
+    );
+    return { usdPerMillionTokens: ops.cost.perMillionTokensUsd.value, joulesPerMillionTokens: ops.energy.perMillionTokens.joules.value };
+  };
+  if (objective === "cost") {
+    const price = priceFor(systemId, { kind: operationsFlags.priceKind, usdPerChipHour: operationsFlags.usdPerChipHour });
+    if (price.usdPerChipHour.value === null) {
+      throw new UltrasimError("INVALID_INPUT", `no public price for ${systemId}: give one with --price-per-chip-hour`, {
+        field: "--objective",
+      });
+    }
+  }
+  return {
+    request: {
+      model,
+      hw,
+      chips,
+      globalBatch: scenario.run.globalBatch,
+      seqLen: scenario.run.seqLen,
+      precision: scenario.run.precision,
+      objective,
+      tokens,
+      memoryHeadroom: number("headroom", "--headroom", 0, 0.9),
+      topK: number("top", "--top", 1, 100),
+      operations,
+    },
+    scenario,
+    model,
+    catalog,
+  };
+}

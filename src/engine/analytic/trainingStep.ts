@@ -56,7 +56,7 @@ export interface TrainingInput {
    * A cache shared by predictions of one model, system, sequence length and precision (the planner's):
    * per-layer costs keyed by the layout fields they depend on. Never share it across those.
    */
-  memo?: Map<string, unknown>;
+  memo?: Map<string | number, unknown>;
 }
 
 export interface StepBreakdown {
@@ -165,6 +165,12 @@ interface PerLayerCosts {
   kindCosts: Map<number, ChunkKindCost>;
 }
 
+const descendingCache: number[][] = [];
+/** Chunks v-1 down to 0: the order the closed form's cool-down finishes them in. */
+function descendingChunks(v: number): number[] {
+  return (descendingCache[v] ??= Array.from({ length: v }, (_, i) => v - 1 - i));
+}
+
 /** Step time and memory only, with the closed-form schedule: the planner's screening of many layouts. */
 export interface StepEstimate {
   stepSeconds: number;
@@ -255,7 +261,18 @@ function evaluateLayout(
   // A planner predicting many layouts of one model on one system passes a memo: layer costs depend on
   // fewer layout fields than the step does, so layouts differing only in pp, vpp or ZeRO share them.
   const memo = input.memo;
-  const layerKey = `${layout.tp}/${layout.cp}/${layout.sequenceParallel}/${layout.microBatch}/${layout.ep}/${layout.etp}/${layout.recompute}/${layout.zero === 3 ? layout.dp : -1}/${layout.placement}/${layout.placement === "tp-cp-dp-pp" ? 0 : layout.pp}`;
+  // Two numbers, not a string, so a lookup hashes no new string: the fields every layer cost depends on,
+  // packed (each below its radix), then those it depends on only sometimes (dp under ZeRO-3, pp where
+  // the pipeline sits inside data parallelism).
+  const pipelineInside = layout.placement === "tp-cp-pp-dp";
+  const layerKey =
+    ((((((layout.tp * 128 + layout.cp) * 2 + (layout.sequenceParallel ? 1 : 0)) * 128 + layout.microBatch) * 4096 + layout.ep) * 4096 +
+      layout.etp) *
+      3 +
+      RECOMPUTE.indexOf(layout.recompute)) *
+      2 +
+    (pipelineInside ? 1 : 0);
+  const layerSubKey = (layout.zero === 3 ? layout.dp : 0) * 65536 + (pipelineInside ? layout.pp : 0);
   // fp8 recipes keep GEMM inputs for the backward in fp8.
   const activationOptions = { ...MODERN_ACTIVATIONS, gemmInputBytes: bytesPerElement(run.precision) >= 2 ? 2 : 1 };
   // What depends on the model and sequence length alone, shared by every per-layer bundle.
@@ -288,10 +305,13 @@ function evaluateLayout(
       kindCosts: new Map<number, ChunkKindCost>(),
     };
   };
-  let perLayer = memo?.get(layerKey) as PerLayerCosts | undefined;
+  const packable = layout.cp < 128 && layout.microBatch < 128 && layout.ep < 4096 && layout.etp < 4096 && layout.pp < 65536;
+  let byLayerKey = packable ? (memo?.get(layerKey) as Map<number, PerLayerCosts> | undefined) : undefined;
+  if (memo && packable && !byLayerKey) memo.set(layerKey, (byLayerKey = new Map()));
+  let perLayer = byLayerKey?.get(layerSubKey);
   if (!perLayer) {
     perLayer = computePerLayer();
-    memo?.set(layerKey, perLayer);
+    byLayerKey?.set(layerSubKey, perLayer);
   }
   const { denseCost, moeCost, embedding, logits, denseActivations, moeActivations } = perLayer;
   const { kinds, kindOf, groups } = chunkLayout(model, pp, vpp);
@@ -386,7 +406,7 @@ function evaluateLayout(
       let channelFree = 0;
       const ends = pipeline.lastBackwardEnd[s]!;
       // Chunks in the order their last backward ends (the closed form's cool-down runs chunk v-1 to 0).
-      const order = vpp === 1 ? [0] : kindsOnStage.map((_, c) => c).sort((a, b) => ends[a]! - ends[b]!);
+      const order = closedForm ? descendingChunks(vpp) : kindsOnStage.map((_, c) => c).sort((a, b) => ends[a]! - ends[b]!);
       for (const c of order) {
         const chunk = kindParts[kindsOnStage[c]!]!;
         const layers = Math.max(1, chunk.layers);

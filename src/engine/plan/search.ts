@@ -200,7 +200,7 @@ export function plan(request: PlanRequest): PlanResult {
   const recomputes = space.recompute ?? [...RECOMPUTE];
   let outer = 0;
   const outerTotal = request.chips.length;
-  const memo = new Map<string, unknown>();
+  const memo = new Map<string | number, unknown>();
   for (const chips of request.chips) {
     // Tensor parallelism beyond one scale-up domain is never worth it: it is left out of the space.
     const tps = (space.tp ?? divisors(chips).filter((t) => t <= domain)).filter((t) => chips % t === 0);

@@ -91,9 +91,27 @@ export { youngDalyIntervalSeconds, closedFormGoodput } from "./engine/reliabilit
 export { simulateRun, type MonteCarloResult } from "./engine/reliability/monteCarlo.js";
 export { scanScale, logSpacedCounts, type ScaleScan } from "./engine/reliability/scaleScan.js";
 export { seededRandom, type Random } from "./engine/random.js";
-export { plan, whyLost, type Plan, type PlanRequest, type PlanResult, type PlanObjective, type SearchSpace, type InfeasibleReason } from "./engine/plan/search.js";
+export {
+  plan,
+  whyLost,
+  type Plan,
+  type PlanRequest,
+  type PlanResult,
+  type PlanObjective,
+  type SearchSpace,
+  type InfeasibleReason,
+} from "./engine/plan/search.js";
 export { parseChipCounts } from "./engine/plan/chipCounts.js";
 export { estimateStep, estimateLayout, type StepEstimate } from "./engine/analytic/trainingStep.js";
 export { predictServing, scenarioRequests, type ServingOptions, type ServingResult } from "./engine/serve/serve.js";
 export { planServing, type PlanCandidate, type PlanOptions } from "./engine/serve/plan.js";
 export { ServingScenario } from "./engine/serve/scenario.js";
+export { collectiveLevels, type ScaleOutTier } from "./engine/system/hardware.js";
+export { ScaleOutNetwork, scaleOutTiers } from "./engine/system/scaleOutNetwork.js";
+export { scaleCurve, batchAt, type ScaleCurve, type ScalePoint, type ScaleRequest, type BatchScaling } from "./engine/scale/scaleCurve.js";
+export { compareSystems, type Comparison, type CompareRow, type CompareRequest } from "./engine/compare/compareSystems.js";
+export { checkClaims, type ClaimsReport, type ClaimCheck, type Verdict } from "./engine/claims/claims.js";
+export { claimsMarkdown } from "./engine/claims/claimsMarkdown.js";
+export { predictHeteroTraining, type HeteroRequest, type HeteroTraining, type HeteroPart } from "./engine/hetero/heteroTraining.js";
+export { predictHeteroServing, type HeteroServing } from "./engine/hetero/heteroServing.js";
+export { fusionDomain, FusionDomain } from "./engine/hetero/fusionDomain.js";

@@ -4,7 +4,10 @@
 import { Command, CommanderError } from "commander";
 import { UltrasimError } from "../engine/errors.js";
 import { registerCatalog } from "./commands/catalog.js";
+import { registerClaims } from "./commands/claims.js";
+import { registerCompare } from "./commands/compare.js";
 import { registerReliability } from "./commands/reliability.js";
+import { registerScale } from "./commands/scale.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerSchema } from "./commands/schema.js";
 import { registerServe } from "./commands/serve.js";
@@ -25,6 +28,9 @@ registerPlan(program);
 registerCatalog(program);
 registerSchema(program);
 registerReliability(program);
+registerScale(program);
+registerCompare(program);
+registerClaims(program);
 registerWeb(program);
 
 // One clear line and exit code 2 for bad input; a stack trace only for a bug in ultrasim itself.

@@ -5,6 +5,7 @@ import type { TSchema } from "@sinclair/typebox";
 import { UltrasimError } from "../errors.js";
 import { EfficiencyEntry, PRIOR_EFFICIENCY, type Efficiency } from "../system/efficiency.js";
 import { buildHardware, type Hardware } from "../system/hardware.js";
+import { scaleOutTiers, type ScaleOutNetwork } from "../system/scaleOutNetwork.js";
 import { ChipSpec, ModelSpec, SystemSpec } from "./schema.js";
 
 export interface CatalogEntries {
@@ -12,6 +13,8 @@ export interface CatalogEntries {
   systems: SystemSpec[];
   models: ModelSpec[];
   efficiencies: EfficiencyEntry[];
+  /** Multi-tier scale-out networks (data/networks.json), by the systems they serve. */
+  networks?: ScaleOutNetwork[];
 }
 
 /** Closest ids by edit distance, for "did you mean" hints. */
@@ -46,12 +49,14 @@ export class Catalog {
   private readonly systems = new Map<string, SystemSpec>();
   private readonly models = new Map<string, ModelSpec>();
   private readonly efficiencies = new Map<string, EfficiencyEntry>();
+  private readonly networks: ScaleOutNetwork[];
 
   constructor(entries: CatalogEntries) {
     for (const c of entries.chips) this.chips.set(c.id, c);
     for (const s of entries.systems) this.systems.set(s.id, s);
     for (const m of entries.models) if (m.id) this.models.set(m.id, m);
     for (const e of entries.efficiencies) this.efficiencies.set(e.chip, e);
+    this.networks = entries.networks ?? [];
   }
 
   /** A new catalog with these entries added (replacing built-ins with the same id), each validated. */
@@ -72,6 +77,7 @@ export class Catalog {
       systems: [...this.systems.values()],
       models: [...this.models.values()],
       efficiencies: [...this.efficiencies.values()],
+      networks: [...this.networks],
     };
   }
 
@@ -117,17 +123,24 @@ export class Catalog {
     return { efficiency: PRIOR_EFFICIENCY, provenance: `prior: no fitted efficiency for ${chipId}` };
   }
 
+  /** The multi-tier scale-out network a system sits on, if the catalog describes one. */
+  network(systemId: string): ScaleOutNetwork | undefined {
+    return this.networks.find((n) => n.systems.includes(systemId));
+  }
+
   hardware(systemId: string, override: Partial<Efficiency> = {}, scaleOutGbpsPerChip?: number): Hardware {
     const system = this.system(systemId);
     const chip = this.chip(system.chip, `system ${systemId}: chip`);
     const { efficiency, provenance } = this.efficiency(chip.id);
     const overridden = Object.keys(override).length > 0;
+    const network = this.network(systemId);
     return buildHardware(
       chip,
       system,
       { ...efficiency, ...override, gemm: { ...efficiency.gemm, ...(override.gemm ?? {}) } },
       overridden ? `${provenance}, with scenario overrides` : provenance,
       scaleOutGbpsPerChip,
+      network ? scaleOutTiers(network, system) : undefined,
     );
   }
 

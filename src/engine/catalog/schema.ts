@@ -96,7 +96,7 @@ export const SystemSpec = Type.Object(
 );
 export type SystemSpec = Static<typeof SystemSpec>;
 
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 export const MoeSpec = Type.Object(
   {

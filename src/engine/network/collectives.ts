@@ -2,7 +2,9 @@
 // the global rank order (ranks fill a scale-up domain before the next). At each level of the network
 // we count how many of the group's ranks share one domain; hierarchical algorithms then run ring
 // phases level by level (Thakur, Rabenseifner & Gropp 2005; NCCL's tree/ring over NVLink then NICs).
-import type { Hardware, NetworkLevel } from "../system/hardware.js";
+// The scale-out network may be several Clos tiers (system/hardware.ts `collectiveLevels`): each is one
+// more level here, slower above a tier's domain by its oversubscription and with its own latency.
+import { collectiveLevels, type Hardware, type NetworkLevel } from "../system/hardware.js";
 
 export interface GroupPlacement {
   size: number;
@@ -44,10 +46,11 @@ function latencySteps(factor: number): number {
  */
 export function reduceScatterSeconds(hw: Hardware, group: GroupPlacement, bytes: number): number {
   if (group.size <= 1 || bytes <= 0) return 0;
-  const factors = levelFactors(hw.levels, group);
+  const levels = collectiveLevels(hw);
+  const factors = levelFactors(levels, group);
   let seconds = 0;
   let remaining = bytes;
-  hw.levels.forEach((level, i) => {
+  levels.forEach((level, i) => {
     const g = factors[i]!;
     if (g <= 1) return;
     seconds += ringAllGatherBytesPerRank(remaining, g) / level.bytesPerSecond + latencySteps(g) * level.latencySeconds;
@@ -70,10 +73,11 @@ export function allReduceSeconds(hw: Hardware, group: GroupPlacement, bytes: num
  */
 export function allToAllSeconds(hw: Hardware, group: GroupPlacement, bytes: number): number {
   if (group.size <= 1 || bytes <= 0) return 0;
-  const factors = levelFactors(hw.levels, group);
+  const levels = collectiveLevels(hw);
+  const factors = levelFactors(levels, group);
   let members = 1;
   let slowest = 0;
-  hw.levels.forEach((level, i) => {
+  levels.forEach((level, i) => {
     const g = factors[i]!;
     if (g <= 1) return;
     const reached = members * g;
@@ -88,7 +92,8 @@ export function allToAllSeconds(hw: Hardware, group: GroupPlacement, bytes: numb
 /** Point-to-point send of `bytes` between ranks `stride` apart (pipeline stages). */
 export function sendSeconds(hw: Hardware, stride: number, bytes: number): number {
   if (bytes <= 0) return 0;
-  const level = hw.levels.find((l) => stride < l.domainChips) ?? hw.levels[hw.levels.length - 1]!;
+  const levels = collectiveLevels(hw);
+  const level = levels.find((l) => stride < l.domainChips) ?? levels[levels.length - 1]!;
   return bytes / level.bytesPerSecond + level.latencySeconds;
 }
 
@@ -101,10 +106,11 @@ export function sendSeconds(hw: Hardware, stride: number, bytes: number): number
  */
 export function expertDispatchSeconds(hw: Hardware, group: GroupPlacement, tokens: number, topK: number, bytesPerToken: number): number {
   if (group.size <= 1 || tokens <= 0) return 0;
-  const factors = levelFactors(hw.levels, group);
+  const levels = collectiveLevels(hw);
+  const factors = levelFactors(levels, group);
   let below = 1;
   let slowest = 0;
-  hw.levels.forEach((level, i) => {
+  levels.forEach((level, i) => {
     const g = factors[i]!;
     if (g <= 1) return;
     const fraction = below / group.size;

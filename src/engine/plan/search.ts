@@ -212,6 +212,9 @@ export function plan(request: PlanRequest): PlanResult {
       }
       const cps = (space.cp ?? divisors(chips / tp).filter((c) => c <= 32)).filter((c) => (chips / tp) % c === 0 && seqLen % c === 0);
       for (const cp of cps) {
+        // Every memo entry depends on tp and cp: those of earlier (tp, cp) are never read again, and a
+        // large MoE search would otherwise hold millions of them.
+        memo.clear();
         const pps = (space.pp ?? divisors(chips / (tp * cp))).filter((p) => (chips / (tp * cp)) % p === 0);
         for (const pp of pps) {
           if (pp > model.layers) {

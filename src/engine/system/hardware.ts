@@ -15,6 +15,20 @@ export interface NetworkLevel {
   latencySeconds: number;
 }
 
+/**
+ * One tier of a multi-tier (Clos) scale-out network, innermost first. Traffic that leaves a tier's
+ * domain climbs to the next tier: each chip's share of those uplinks is the NIC rate divided by the
+ * tier's oversubscription, and a collective step across it pays the tier's latency.
+ */
+export interface ScaleOutTier {
+  name: string;
+  /** Chips under one domain of this tier (whole systems); Infinity for the top tier. */
+  domainChips: number;
+  /** Line rate over the bandwidth per chip left for traffic crossing this tier (1 = non-blocking). */
+  oversubscription: number;
+  latencySeconds: number;
+}
+
 export interface Hardware {
   chip: ChipSpec;
   system: SystemSpec;
@@ -25,6 +39,12 @@ export interface Hardware {
   runtimeReservedBytes: number;
   /** Scale-up levels innermost first, then the scale-out network. */
   levels: NetworkLevel[];
+  /**
+   * The scale-out network as tiers (data/networks.json), where the system has them. `levels` keeps
+   * the scale-out network as one level (what serving reads); collectives see it split into these
+   * tiers through `collectiveLevels`.
+   */
+  scaleOutTiers?: ScaleOutTier[];
 }
 
 export function buildHardware(
@@ -33,6 +53,7 @@ export function buildHardware(
   efficiency: Efficiency,
   efficiencyProvenance: string,
   scaleOutGbpsPerChip?: number,
+  scaleOutTiers?: ScaleOutTier[],
 ): Hardware {
   const levels: NetworkLevel[] = system.scaleUp.map((level) => ({
     name: level.name,
@@ -57,7 +78,39 @@ export function buildHardware(
     hbmBytesPerSecond: chip.hbmBandwidthTBps.value * TB,
     runtimeReservedBytes: chip.runtimeReservedGB.value * GB,
     levels,
+    ...(scaleOutTiers?.length ? { scaleOutTiers } : {}),
   };
+}
+
+const expandedLevels = new WeakMap<Hardware, NetworkLevel[]>();
+
+/**
+ * The levels collectives run over: the scale-up levels, then the scale-out network split into its
+ * tiers (each at the NIC's achievable rate over the tier's oversubscription, with the tier's
+ * latency). Tiers no larger than the scale-up domain are dropped; the top tier is unbounded. Without
+ * tiers this is `hw.levels` itself.
+ */
+export function collectiveLevels(hw: Hardware): NetworkLevel[] {
+  const tiers = hw.scaleOutTiers;
+  if (!tiers?.length) return hw.levels;
+  const cached = expandedLevels.get(hw);
+  if (cached) return cached;
+  const scaleOut = hw.levels[hw.levels.length - 1]!;
+  const scaleUpChips = hw.levels.length > 1 ? hw.levels[hw.levels.length - 2]!.domainChips : 1;
+  const levels = hw.levels.slice(0, -1);
+  tiers.forEach((tier, i) => {
+    const top = i === tiers.length - 1;
+    if (!top && tier.domainChips <= scaleUpChips) return;
+    levels.push({
+      name: `${scaleOut.name}: ${tier.name}`,
+      domainChips: top ? Infinity : tier.domainChips,
+      topology: "switch",
+      bytesPerSecond: scaleOut.bytesPerSecond / tier.oversubscription,
+      latencySeconds: tier.latencySeconds,
+    });
+  });
+  expandedLevels.set(hw, levels);
+  return levels;
 }
 
 /** Operand width class of a precision, which selects the GEMM efficiency. */

@@ -1,0 +1,62 @@
+// `ultrasim compare`: one training workload on several systems, each at its best layout, side by side.
+import type { Command } from "commander";
+import { compareSystems } from "../../engine/compare/compareSystems.js";
+import { loadTrainingScenario } from "../../node/trainingScenario.js";
+import { positiveNumber } from "../numberOption.js";
+import { catalogFrom, print, printJson } from "../output.js";
+import { progressReporter } from "../progress.js";
+import { renderCompare } from "../renderCompare.js";
+
+export function registerCompare(program: Command): void {
+  program
+    .command("compare")
+    .description("one training workload on several systems side by side: time, MFU, $ and energy, with ratios against a baseline")
+    .argument("[scenario]", "a training scenario file: its model and run are used")
+    .option("--model <id>", "model id (ultrasim catalog models)")
+    .option("--systems <ids>", "comma-separated system ids", "trn2-ultraserver,trn3-ultraserver,trn4-fusion,gb300-nvl72,p5.48xlarge")
+    .option("--baseline <id>", "the system the ratios are against", "trn3-ultraserver")
+    .option("--chips <n>", "chips per system (rounded to whole systems)", "1152")
+    .option("--global-batch <n>", "sequences per optimizer step")
+    .option("--seq-len <n>", "sequence length in tokens")
+    .option("--precision <p>", "fp16 | bf16 | fp8 | mxfp8 | nvfp4")
+    .option("--tokens <n>", "tokens to train", "15e12")
+    .option("--pue <value>", "data-centre PUE (default: AWS's reported 1.15)")
+    .option("--json", "print the comparison as JSON")
+    .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")
+    .action((file: string | undefined, opts: Record<string, string | boolean | string[] | undefined>) => {
+      const str = (k: string) => (typeof opts[k] === "string" ? (opts[k] as string) : undefined);
+      const { scenario } = loadTrainingScenario(file, {
+        model: str("model"),
+        globalBatch: str("globalBatch"),
+        seqLen: str("seqLen"),
+        precision: str("precision"),
+      });
+      const catalog = catalogFrom(opts.catalog as string[] | undefined);
+      const model = typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model;
+      const systems = str("systems")!
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
+      for (const s of systems) catalog.system(s, "--systems");
+      const progress = progressReporter("planning", true);
+      const comparison = compareSystems(
+        {
+          model,
+          modelRef: typeof scenario.model === "string" ? scenario.model : (model.id ?? model.name),
+          systems,
+          baseline: str("baseline")!,
+          chips: positiveNumber(str("chips")!, "--chips", true),
+          globalBatch: scenario.run.globalBatch,
+          seqLen: scenario.run.seqLen,
+          precision: scenario.run.precision,
+          tokens: positiveNumber(str("tokens")!, "--tokens"),
+          pue: str("pue") ? positiveNumber(str("pue")!, "--pue") : undefined,
+          onProgress: progress.update,
+        },
+        catalog,
+      );
+      progress.done();
+      if (opts.json) printJson(comparison);
+      else print(renderCompare(comparison));
+    });
+}

@@ -1,0 +1,73 @@
+// `ultrasim scale`: re-plan a model at each chip count of a scan and print the scaling curve.
+import { Option, type Command } from "commander";
+import { parseChipCounts } from "../../engine/plan/chipCounts.js";
+import { scaleCurve, type BatchScaling } from "../../engine/scale/scaleCurve.js";
+import { loadTrainingScenario } from "../../node/trainingScenario.js";
+import { catalogFrom, print, printJson } from "../output.js";
+import { progressReporter } from "../progress.js";
+import { renderScale } from "../renderScale.js";
+import { positiveNumber } from "../numberOption.js";
+
+/** Sequences per step per system at the first point when --global-batch is not given (weak scaling). */
+const DEFAULT_SEQUENCES_PER_SYSTEM = 16;
+
+export function registerScale(program: Command): void {
+  program
+    .command("scale")
+    .description("re-plan a model at each chip count of a scan: tokens/s, MFU, step time and time to train")
+    .argument("[scenario]", "a training scenario file: its model, system and run are used, its layout is ignored")
+    .option("--model <id>", "model id (ultrasim catalog models)")
+    .option("--system <id>", "system id (ultrasim catalog systems)")
+    .option("--chips <a..b>", "chip counts: a range, whole systems doubling from a to b", "144..1000000")
+    .option("--global-batch <n>", `sequences per step at the first chip count (default ${DEFAULT_SEQUENCES_PER_SYSTEM} per system)`)
+    .addOption(
+      new Option("--batch-scaling <s>", "weak: the batch grows with the cluster; strong: one batch")
+        .choices(["weak", "strong"])
+        .default("weak"),
+    )
+    .option("--seq-len <n>", "sequence length in tokens")
+    .option("--precision <p>", "fp16 | bf16 | fp8 | mxfp8 | nvfp4")
+    .option("--tokens <n>", "tokens to train, e.g. 15e12", "15e12")
+    .option("--json", "print the curve as JSON")
+    .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")
+    .action((file: string | undefined, opts: Record<string, string | boolean | string[] | undefined>) => {
+      const str = (k: string) => (typeof opts[k] === "string" ? (opts[k] as string) : undefined);
+      const { scenario } = loadTrainingScenario(file, {
+        model: str("model"),
+        system: str("system"),
+        seqLen: str("seqLen"),
+        precision: str("precision"),
+      });
+      const catalog = catalogFrom(opts.catalog as string[] | undefined);
+      const model = typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model;
+      const hw = catalog.hardware(scenario.system.id, scenario.efficiency ?? {}, scenario.system.scaleOutGbpsPerChip);
+      const chips = parseChipCounts(str("chips")!, hw.system.chipsPerSystem);
+      const batchText = str("globalBatch");
+      const globalBatch = batchText
+        ? positiveNumber(batchText, "--global-batch", true)
+        : Math.max(1, Math.round((DEFAULT_SEQUENCES_PER_SYSTEM * chips[0]!) / hw.system.chipsPerSystem));
+      const progress = progressReporter("planning", chips.length > 1);
+      const curve = scaleCurve({
+        model,
+        hw,
+        chips,
+        globalBatch,
+        batchScaling: opts.batchScaling as BatchScaling,
+        seqLen: scenario.run.seqLen,
+        precision: scenario.run.precision,
+        tokens: positiveNumber(str("tokens")!, "--tokens"),
+        onProgress: progress.update,
+      });
+      progress.done();
+      if (opts.json)
+        printJson({
+          ...curve,
+          points: curve.points.map(({ plan, ...point }) => ({
+            ...point,
+            parallelism: plan?.parallelism ?? null,
+            breakdownSeconds: plan?.prediction.breakdown ?? null,
+          })),
+        });
+      else print(renderScale(curve));
+    });
+}

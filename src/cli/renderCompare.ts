@@ -1,0 +1,50 @@
+// `ultrasim compare` for people: one row per system, ratios against the baseline.
+import Table from "cli-table3";
+import type { Comparison } from "../engine/compare/compareSystems.js";
+import { formatCount, formatPercent, formatSeconds } from "./format.js";
+
+const x = (r: number | null) => (r === null ? "—" : `${r.toFixed(2)}×`);
+
+export function renderCompare(c: Comparison): string {
+  const table = new Table({
+    head: [
+      "system",
+      "chips",
+      "best layout",
+      "step",
+      "tokens/s",
+      "MFU",
+      "time to train",
+      "$/1M tok",
+      "kWh/1M tok",
+      "MW",
+      "tok/s vs base",
+      "$/tok vs base",
+      "J/tok vs base",
+    ],
+    style: { head: [], border: [] },
+  });
+  for (const r of c.rows) {
+    if (r.layout === null) {
+      table.push([r.system, String(r.chips), { colSpan: 11, content: r.infeasible ?? "no plan" }]);
+      continue;
+    }
+    table.push([
+      r.system === c.baseline ? `${r.system} (baseline)` : r.system,
+      String(r.chips),
+      r.layout,
+      formatSeconds(r.stepSeconds!),
+      formatCount(r.tokensPerSecond!),
+      formatPercent(r.mfu!),
+      formatSeconds(r.timeToTrainSeconds!),
+      r.usdPerMillionTokens === null ? "no public price" : `$${r.usdPerMillionTokens.toFixed(2)}`,
+      r.kwhPerMillionTokens!.toFixed(2),
+      (r.facilityWatts! / 1e6).toFixed(2),
+      x(r.vsBaseline.throughput),
+      x(r.vsBaseline.usdPerToken),
+      x(r.vsBaseline.energyPerToken),
+    ]);
+  }
+  const head = `${c.model}: seq ${c.run.seqLen} · global batch ${c.run.globalBatch} · ${c.run.precision} · time to train ${formatCount(c.run.tokens)} tokens`;
+  return [head, table.toString(), ...c.notes.map((n) => `note: ${n}`)].join("\n");
+}

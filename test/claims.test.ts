@@ -1,0 +1,69 @@
+// The claims report: peak ratios equal the catalog's arithmetic, and every claim has a source and a
+// verdict with its reason. Narrowed planner space and fewer serving requests keep it fast.
+import { describe, expect, it } from "vitest";
+import { builtinCatalog } from "../src/engine/catalog/builtin.js";
+import { checkClaims } from "../src/engine/claims/claims.js";
+import { claimsMarkdown } from "../src/engine/claims/claimsMarkdown.js";
+
+const catalog = builtinCatalog();
+const report = checkClaims(catalog, {
+  space: {
+    zero: [1],
+    recompute: ["selective", "full"],
+    vpp: [1],
+    cp: [1],
+    etp: ["1"],
+    placement: ["tp-cp-dp-pp"],
+    sequenceParallel: [true],
+  },
+  servingRequests: 60,
+});
+const byId = (id: string) => report.claims.find((c) => c.claim.id === id)!;
+
+describe("claims", () => {
+  it("peak compute per UltraServer is 144 x 2,517 over 64 x 1,299 TFLOP/s = 4.36x", () => {
+    const peak = byId("trn3-vs-trn2-compute").figures[0]!;
+    expect(peak.trn3).toBeCloseTo((144 * 2517) / 1000, 6);
+    expect(peak.trn2).toBeCloseTo((64 * 1299) / 1000, 6);
+    expect(peak.ratio).toBeCloseTo((144 * 2517) / (64 * 1299), 9);
+    expect(peak.ratio!).toBeCloseTo(4.36, 2);
+  });
+
+  it("memory bandwidth per UltraServer is 705.6 / 185.6 = 3.80x and holds", () => {
+    const bw = byId("trn3-vs-trn2-memory-bandwidth");
+    expect(bw.figures[0]!.ratio).toBeCloseTo(705.6 / 185.6, 6);
+    expect(bw.verdict).toBe("holds");
+  });
+
+  it("delivered throughput never exceeds peak: per-UltraServer ratios stay under 4.36x", () => {
+    const c = byId("trn3-vs-trn2-compute");
+    for (const f of c.figures.slice(1)) if (f.ratio !== null) expect(f.ratio).toBeLessThanOrEqual(c.figures[0]!.ratio! * 1.0001);
+    expect(c.figures.map((f) => f.workload)).toEqual([
+      "peak arithmetic",
+      "Llama 3.1 405B pretraining",
+      "DeepSeek-V3 pretraining",
+      "Llama 3.3 70B serving",
+      "GPT-OSS-120B serving",
+    ]);
+  });
+
+  it("every claim carries its source, a verdict and a reason; no Trn3 price means no $ verdict", () => {
+    for (const c of report.claims) {
+      expect(c.claim.source).toMatch(/^https?:\/\//);
+      expect(["holds", "holds only for some workloads", "does not follow from the published specs"]).toContain(c.verdict);
+      expect(c.reason.length).toBeGreaterThan(20);
+    }
+    expect(byId("trn3-customer-cost").predicted.join(" ")).toMatch(/no public price/);
+    expect(claimsMarkdown(report, "x")).toMatch(/## Trn3 UltraServer vs Trn2 UltraServer/);
+  });
+
+  it("energy: a higher Trainium3 power estimate never improves Trn3's tokens per joule", () => {
+    const lines = byId("trn3-vs-trn2-energy-efficiency").predicted.filter((l) => l.includes("700 / 1,000 / 1,400 W"));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) {
+      const [a, b, c] = [...l.matchAll(/(\d+\.\d+)x/g)].slice(0, 3).map((m) => Number(m[1]));
+      expect(a).toBeGreaterThan(b!);
+      expect(b).toBeGreaterThan(c!);
+    }
+  });
+});

@@ -1,0 +1,122 @@
+// The Trn3 UltraCluster at scale: the tiered EFA network in collectives, the scaling curve, and the
+// planner's cost at a million chips against ten thousand (same run).
+import { describe, expect, it } from "vitest";
+import { builtinCatalog } from "../src/engine/catalog/builtin.js";
+import { allReduceSeconds } from "../src/engine/network/collectives.js";
+import { plan, type SearchSpace } from "../src/engine/plan/search.js";
+import { predictTraining } from "../src/engine/analytic/trainingStep.js";
+import { scaleCurve } from "../src/engine/scale/scaleCurve.js";
+import { collectiveLevels } from "../src/engine/system/hardware.js";
+import { GBIT_TO_BYTES } from "../src/engine/units.js";
+
+const catalog = builtinCatalog();
+const hw = catalog.hardware("trn3-ultraserver");
+const model = catalog.model("llama3.1-405b");
+// Narrowed search (the full one takes ~1 s a point): ZeRO-1, selective recompute, tp 4/8, no cp.
+const SPACE: SearchSpace = {
+  zero: [1],
+  recompute: ["selective"],
+  tp: [4, 8],
+  cp: [1],
+  vpp: [1, 2],
+  placement: ["tp-cp-dp-pp"],
+  sequenceParallel: [true],
+};
+
+describe("tiered EFA network", () => {
+  it("splits the scale-out level into the 10p10u fabric and an oversubscribed spine", () => {
+    const levels = collectiveLevels(hw);
+    expect(levels).toHaveLength(hw.levels.length + 1);
+    const fabric = levels[levels.length - 2]!;
+    const spine = levels[levels.length - 1]!;
+    // 10 Pb/s / 200 Gb/s = 50,000 chips, rounded down to whole UltraServers: 347 x 144.
+    expect(fabric.domainChips).toBe(347 * 144);
+    expect(spine.domainChips).toBe(Infinity);
+    const line = 200 * GBIT_TO_BYTES * hw.efficiency.scaleOut;
+    expect(fabric.bytesPerSecond).toBeCloseTo(line, 6);
+    expect(spine.bytesPerSecond).toBeCloseTo(line / 7, 6);
+    expect(spine.latencySeconds).toBeCloseTo(18e-6, 12);
+    // Serving still sees one scale-out level.
+    expect(hw.levels[hw.levels.length - 1]!.domainChips).toBe(Infinity);
+  });
+
+  it("leaves systems without tiers unchanged", () => {
+    const dgx = catalog.hardware("dgx-h100");
+    expect(collectiveLevels(dgx)).toBe(dgx.levels);
+  });
+
+  it("an all-reduce across fabrics pays the spine: hand derivation", () => {
+    // 2 ranks, one in each of two fabrics: only the spine level carries it.
+    const stride = 347 * 144;
+    const bytes = 1e9;
+    const spine = collectiveLevels(hw).at(-1)!;
+    const expected = 2 * (bytes / 2 / spine.bytesPerSecond + 1 * spine.latencySeconds);
+    expect(allReduceSeconds(hw, { size: 2, stride }, bytes)).toBeCloseTo(expected, 9);
+    // Inside one fabric the same exchange is 7x faster in bandwidth terms.
+    const inFabric = allReduceSeconds(hw, { size: 2, stride: 144 }, bytes);
+    expect(inFabric).toBeLessThan(expected / 5);
+  });
+});
+
+describe("scaling curve", () => {
+  it("re-plans at each point; a bigger cluster never takes longer per token than the same plan on fewer chips, except by communication", () => {
+    const curve = scaleCurve({
+      model,
+      hw,
+      chips: [1152, 2304, 73728],
+      globalBatch: 128,
+      batchScaling: "weak",
+      seqLen: 8192,
+      precision: "mxfp8",
+      tokens: 15e12,
+      space: SPACE,
+    });
+    expect(curve.points.every((p) => p.plan !== null)).toBe(true);
+    for (let i = 1; i < curve.points.length; i++) {
+      const small = curve.points[i - 1]!.plan!;
+      const big = curve.points[i]!;
+      // The small plan, replicated to the bigger cluster (dp and batch scaled).
+      const factor = big.chips / small.chips;
+      const same = predictTraining({
+        model,
+        hw,
+        chips: big.chips,
+        run: { ...small.run, globalBatch: small.run.globalBatch * factor },
+        parallelism: { ...small.parallelism, dp: small.parallelism.dp * factor },
+      });
+      const secondsPerToken = (p: { stepSeconds: number; tokensPerStep: number }) => p.stepSeconds / p.tokensPerStep;
+      expect(secondsPerToken(same)).toBeLessThanOrEqual(secondsPerToken(small.prediction) + 1e-15);
+      // The step grows only by communication.
+      const comm = (p: typeof same) => p.stepSeconds - p.breakdown.compute;
+      expect(same.stepSeconds - small.prediction.stepSeconds).toBeLessThanOrEqual(comm(same) - comm(small.prediction) + 1e-9);
+      // The planner's best is at least as fast as the replicated plan (its space holds it).
+      expect(big.tokensPerSecond!).toBeGreaterThanOrEqual(same.tokensPerSecond * 0.999);
+      expect(big.timeToTrainSeconds!).toBeCloseTo(15e12 / big.tokensPerSecond!, 0);
+    }
+  });
+
+  it("planning 1,000,000 chips costs no more than a few times planning 10,000", () => {
+    // Weak scaling per UltraServer: 10,080 chips (70 UltraServers) and 999,936 (6,944), 2 sequences each.
+    const time = (chips: number) => {
+      const started = performance.now();
+      const r = plan({
+        model,
+        hw,
+        chips: [chips],
+        globalBatch: (chips / 144) * 2,
+        seqLen: 8192,
+        precision: "mxfp8",
+        topK: 1,
+        space: SPACE,
+      });
+      expect(r.plans.length).toBe(1);
+      return { ms: performance.now() - started, evaluated: r.evaluated };
+    };
+    time(10080); // warm-up
+    const small = [time(10080), time(10080)];
+    const big = [time(999936), time(999936)];
+    const best = (xs: { ms: number }[]) => Math.min(...xs.map((x) => x.ms));
+    expect(big[0]!.evaluated).toBeLessThanOrEqual(4 * small[0]!.evaluated);
+    expect(best(big)).toBeLessThanOrEqual(4 * best(small) + 20);
+  });
+});

@@ -2,10 +2,15 @@
 import { useEffect, useState } from "preact/hooks";
 import type { TrainingScenario } from "../../src/index.ts";
 import { engine } from "./engine.ts";
+import { ClaimsPage } from "./pages/ClaimsPage.tsx";
 import { ComparePage } from "./pages/ComparePage.tsx";
 import { PlaceholderPage } from "./pages/PlaceholderPage.tsx";
+import { ReliabilityPage } from "./pages/ReliabilityPage.tsx";
+import { ServePage } from "./pages/ServePage.tsx";
 import { TrainPage } from "./pages/TrainPage.tsx";
 import type { CatalogSummary } from "./protocol.ts";
+import { DEFAULT_RELIABILITY, paramsFromReliability, reliabilityFromParams, type ReliabilityQuery } from "./reliabilityQuery.ts";
+import { DEFAULT_SERVE, paramsFromServe, serveFromParams, type ServeQuery } from "./serveQuery.ts";
 import { pageFromParams, paramsFromScenario, scenarioFromParams, type Page } from "./urlState.ts";
 
 const DEFAULT_COMPARE = ["trn3-ultraserver", "gb200-nvl72", "dgx-b200", "dgx-h100"];
@@ -16,23 +21,46 @@ interface ViewState {
   page: Page;
   scenario: TrainingScenario;
   systems: string[];
+  reliability: ReliabilityQuery;
+  serve: ServeQuery;
   urlError: string | null;
 }
 
+/**
+ * The view in the address bar. Each page's parameters are its command's flags, and `chips` means one
+ * count to `train` but a range to `reliability`, so only the page shown reads and writes the URL; the
+ * other pages keep their inputs while the tab is open.
+ */
 function readUrl(): ViewState {
   const params = new URLSearchParams(location.search);
-  const { scenario, error } = scenarioFromParams(params);
+  const page = pageFromParams(params);
+  const training = page === "reliability" || page === "serve" ? null : scenarioFromParams(params);
+  const fresh = scenarioFromParams(new URLSearchParams());
   const systems = params.get("systems");
   return {
-    page: pageFromParams(params),
-    scenario,
+    page,
+    scenario: (training ?? fresh).scenario,
     systems: systems === null ? DEFAULT_COMPARE : systems.split(",").filter(Boolean),
-    urlError: error,
+    reliability: page === "reliability" ? reliabilityFromParams(params) : { ...DEFAULT_RELIABILITY },
+    serve: page === "serve" ? serveFromParams(params) : { ...DEFAULT_SERVE },
+    urlError: training?.error ?? null,
   };
 }
 
-const href = (view: ViewState, page: Page) =>
-  "?" + paramsFromScenario(view.scenario, page, page === "compare" ? { systems: view.systems.join(",") } : {}).toString();
+function href(view: ViewState, page: Page): string {
+  if (page === "reliability") return "?" + paramsFromReliability(view.reliability).toString();
+  if (page === "serve") return "?" + paramsFromServe(view.serve).toString();
+  return "?" + paramsFromScenario(view.scenario, page, page === "compare" ? { systems: view.systems.join(",") } : {}).toString();
+}
+
+/** Going back to another page keeps the inputs of the pages the URL does not hold. */
+function keepOthers(v: ViewState, page: Page): Partial<ViewState> {
+  const kept: Partial<ViewState> = {};
+  if (page !== "reliability") kept.reliability = v.reliability;
+  if (page !== "serve") kept.serve = v.serve;
+  if (page === "reliability" || page === "serve") kept.scenario = v.scenario;
+  return kept;
+}
 
 export function App() {
   const [view, setView] = useState<ViewState>(readUrl);
@@ -43,7 +71,7 @@ export function App() {
     engine()
       .request<CatalogSummary>({ kind: "catalog" })
       .result.then(setCatalog, (e: Error) => setCatalogError(e.message));
-    const onPop = () => setView(readUrl());
+    const onPop = () => setView((v) => ({ ...readUrl(), ...keepOthers(v, pageFromParams(new URLSearchParams(location.search))) }));
     addEventListener("popstate", onPop);
     return () => removeEventListener("popstate", onPop);
   }, []);
@@ -66,7 +94,7 @@ export function App() {
     <>
       <header class="top">
         <h1>
-          ultrasim <small>training on accelerator clusters, simulated in your browser</small>
+          ultrasim <small>training and inference on accelerator clusters, simulated in your browser</small>
         </h1>
         <nav aria-label="Pages">
           {(Object.keys(TITLES) as Page[]).map((page) => (
@@ -98,7 +126,13 @@ export function App() {
             onSystems={(systems) => setView((v) => ({ ...v, systems }))}
           />
         )}
-        {(view.page === "serve" || view.page === "reliability" || view.page === "claims") && <PlaceholderPage page={view.page} />}
+        {catalog && view.page === "reliability" && (
+          <ReliabilityPage query={view.reliability} catalog={catalog} onChange={(reliability) => setView((v) => ({ ...v, reliability }))} />
+        )}
+        {catalog && view.page === "serve" && (
+          <ServePage query={view.serve} catalog={catalog} onChange={(serve) => setView((v) => ({ ...v, serve }))} />
+        )}
+        {catalog && view.page === "claims" && (catalog.capabilities.claims ? <ClaimsPage /> : <PlaceholderPage page={view.page} />)}
       </main>
       <footer>
         Everything is computed in this browser by the same engine as the <code>ultrasim</code> command line; nothing is sent anywhere.

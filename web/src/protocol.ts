@@ -1,6 +1,8 @@
 // The messages between the page and the engine's Web Worker. Every request carries an id; the worker
 // answers with progress (long searches) and then one result or one error for that id.
-import type { chromeTrace, TrainingReport } from "../../src/index.ts";
+import type { chromeTrace, ClaimsReport, ScaleScan, ServingResult, TrainingReport } from "../../src/index.ts";
+import type { ReliabilityQuery } from "./reliabilityQuery.ts";
+import type { ServeQuery } from "./serveQuery.ts";
 
 export interface CatalogSummary {
   systems: { id: string; name: string; chip: string; chipsPerSystem: number; hbmBytes: number }[];
@@ -8,7 +10,9 @@ export interface CatalogSummary {
   precisions: readonly string[];
   recompute: readonly string[];
   /** Engine capabilities exported by src/index.ts in this build. */
-  capabilities: { plan: boolean };
+  capabilities: { plan: boolean; claims: boolean };
+  checkpointModes: readonly string[];
+  servingPrecisions: readonly string[];
 }
 
 export interface PlanRow {
@@ -42,7 +46,23 @@ export type EngineRequest =
   | { kind: "predict"; scenario: unknown; timeline?: boolean }
   | { kind: "compare"; scenario: unknown; systems: string[] }
   | { kind: "plan"; scenario: unknown; topK: number }
-  | { kind: "scaling"; scenario: unknown; chips: number[] };
+  | { kind: "scaling"; scenario: unknown; chips: number[] }
+  | { kind: "reliability"; query: ReliabilityQuery }
+  | { kind: "serveSweep"; query: ServeQuery }
+  | { kind: "claims" };
+
+/** What `ultrasim claims --json` prints. */
+export type ClaimsAnswer = ClaimsReport;
+
+/** What `ultrasim reliability --json` prints. */
+export type ReliabilityAnswer = { schemaVersion: 1; model: string } & ScaleScan;
+
+export type ServingReport = ServingResult["report"];
+
+/** One simulation per arrival rate; each report is what `ultrasim serve FILE --rate R --json` prints. */
+export interface ServeSweep {
+  points: { ratePerSecond: number; report: ServingReport }[];
+}
 
 export interface PredictAnswer {
   report: TrainingReport;
@@ -56,7 +76,8 @@ export interface CompareRow {
   error: string | null;
 }
 
-export type EngineAnswer = CatalogSummary | PredictAnswer | CompareRow[] | PlanSummary | ScalingPoint[];
+export type EngineAnswer =
+  CatalogSummary | PredictAnswer | CompareRow[] | PlanSummary | ScalingPoint[] | ReliabilityAnswer | ServeSweep | ClaimsAnswer;
 
 export type WorkerMessage =
   | { id: number; type: "progress"; done: number }

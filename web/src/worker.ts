@@ -4,7 +4,11 @@
 import * as engine from "../../src/index.ts";
 import type { PlanRequest, PlanResult, Plan } from "../../src/engine/plan/search.ts";
 import type { trainingOperations } from "../../src/engine/report/operationsReport.ts";
+import { Value } from "@sinclair/typebox/value";
 import { checkScenario } from "./checkScenario.ts";
+import { choiceFlag, numberFlag, parseRange } from "./cliFlags.ts";
+import { servingScenarioOf, sweepRates, type ServeQuery } from "./serveQuery.ts";
+import type { ReliabilityQuery } from "./reliabilityQuery.ts";
 import type {
   CatalogSummary,
   CompareRow,
@@ -12,16 +16,37 @@ import type {
   EngineRequest,
   PlanRow,
   PlanSummary,
+  ReliabilityAnswer,
   ScalingPoint,
+  ServeSweep,
   WorkerMessage,
 } from "./protocol.ts";
 
-const { builtinCatalog, predictScenario, trainingReport, chromeTrace, UltrasimError, PRECISIONS, RECOMPUTE, paramCounts } = engine;
+const {
+  builtinCatalog,
+  predictScenario,
+  trainingReport,
+  chromeTrace,
+  UltrasimError,
+  PRECISIONS,
+  RECOMPUTE,
+  paramCounts,
+  scanScale,
+  logSpacedCounts,
+  CHECKPOINT_MODES,
+  DEFAULT_SEED,
+  predictServing,
+  ServingScenario,
+} = engine;
+
+/** Bits to bytes, as src/engine/units.ts GBIT_TO_BYTES (not exported from src/index.ts). */
+const GBIT_TO_BYTES = 1e9 / 8;
 
 /** Capabilities other engineers are adding: used when src/index.ts exports them, absent otherwise. */
 const optional = engine as unknown as {
   plan?: (request: PlanRequest) => PlanResult;
   trainingOperations?: typeof trainingOperations;
+  checkClaims?: (c: typeof catalog) => engine.ClaimsReport;
 };
 
 /** The report `ultrasim train --json` prints: with energy and cost where the build has them. */
@@ -45,7 +70,63 @@ function summary(): CatalogSummary {
     models: entries.models.map((m) => ({ id: m.id ?? m.name, name: m.name, parameters: paramCounts(m).total })),
     precisions: PRECISIONS,
     recompute: RECOMPUTE,
-    capabilities: { plan: typeof optional.plan === "function" },
+    capabilities: { plan: typeof optional.plan === "function", claims: typeof optional.checkClaims === "function" },
+    checkpointModes: CHECKPOINT_MODES,
+    servingPrecisions: servingPrecisions(),
+  };
+}
+
+/** The precisions a serving pool accepts, read from the scenario schema. */
+function servingPrecisions(): string[] {
+  const pool = ServingScenario.properties.deployment as unknown as { properties: { precision: { anyOf: { const: string }[] } } };
+  return pool.properties.precision.anyOf.map((p) => p.const);
+}
+
+/** `ultrasim reliability --json`, step for step as src/cli/commands/reliability.ts does it. */
+function reliability(q: ReliabilityQuery): ReliabilityAnswer {
+  const system = catalog.system(q.system, "--system");
+  const model = catalog.model(q.model, "--model");
+  const { from, to } = parseRange(q.chips, "--chips");
+  const counts = logSpacedCounts(from, to, numberFlag(q.points, "--points") ?? 7);
+  const days = numberFlag(q.days, "--days") ?? 30;
+  const seed = numberFlag(q.seed, "--seed");
+  if (seed !== undefined && !Number.isInteger(seed))
+    throw new UltrasimError("INVALID_INPUT", `must be a whole number, got ${seed}`, { field: "--seed" });
+  const scan = scanScale(
+    {
+      chipId: system.chip,
+      parameters: paramCounts(model).total,
+      peerBytesPerSecond: system.scaleOut.gbpsPerChip.value * GBIT_TO_BYTES,
+      checkpoint: choiceFlag(q.checkpoint, "--checkpoint", CHECKPOINT_MODES) ?? "sync",
+      hotSpares: numberFlag(q["hot-spares"], "--hot-spares") ?? 0,
+      workSeconds: days * 86400,
+      intervalSeconds: numberFlag(q["checkpoint-interval"], "--checkpoint-interval"),
+      failuresPerChipYear: numberFlag(q["failures-per-chip-year"], "--failures-per-chip-year"),
+      seed: seed ?? DEFAULT_SEED,
+    },
+    counts,
+    { chipId: system.chip, systemId: system.id },
+  );
+  return { schemaVersion: 1, model: model.id ?? model.name, ...scan };
+}
+
+function checkServingScenario(raw: unknown): engine.ServingScenario {
+  const error = Value.Errors(ServingScenario, raw).First();
+  if (!error) return raw as engine.ServingScenario;
+  const field = error.path.replace(/^\//, "").replaceAll("/", ".");
+  throw new UltrasimError("INVALID_INPUT", `${error.message}, got ${JSON.stringify(error.value)}`, { field: field || undefined });
+}
+
+/** `ultrasim serve FILE --rate R --json` at each rate of the sweep, with progress after each. */
+function serveSweep(id: number, query: ServeQuery): ServeSweep {
+  const rates = sweepRates(query);
+  const scenarios = rates.map((rate) => checkServingScenario(servingScenarioOf(query, rate)));
+  return {
+    points: scenarios.map((scenario, i) => {
+      const { report } = predictServing(scenario, catalog);
+      post({ id, type: "progress", done: (i + 1) / rates.length });
+      return { ratePerSecond: rates[i]!, report };
+    }),
   };
 }
 
@@ -134,6 +215,13 @@ function answer(id: number, request: EngineRequest): EngineAnswer {
       };
       return value;
     }
+    case "reliability":
+      return reliability(request.query);
+    case "serveSweep":
+      return serveSweep(id, request.query);
+    case "claims":
+      if (!optional.checkClaims) throw new UltrasimError("INVALID_INPUT", "the claims report is not in this build");
+      return optional.checkClaims(catalog);
     case "scaling": {
       const plan = optional.plan;
       if (!plan) throw new UltrasimError("INVALID_INPUT", "the planner is not in this build");

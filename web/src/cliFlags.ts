@@ -1,0 +1,65 @@
+// Command-line flag syntax in the browser: numbers with k/M/B/T suffixes, chip ranges "A..B" and SLOs
+// "ttft=2s,tpot=100ms". The CLI's parsers live in src/node/ (operationsFlags.ts, chipRange.ts,
+// servingScenario.ts), beside modules that read files, so the worker cannot load them; these follow
+// them rule for rule and raise the same errors, naming the same flags.
+import { UltrasimError } from "../../src/index.ts";
+
+/** A number flag; `undefined` when absent or empty. Accepts 1e12 and 15T / 2.5B / 300M / 40k. */
+export function numberFlag(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined || text.trim() === "") return undefined;
+  const m = /^\s*([-+]?[0-9.]+(?:e[-+]?\d+)?)\s*([kMGBT]?)\s*$/i.exec(text);
+  const scale: Record<string, number> = { "": 1, k: 1e3, m: 1e6, g: 1e9, b: 1e9, t: 1e12 };
+  const value = m ? Number(m[1]) * scale[m[2]!.toLowerCase()]! : NaN;
+  if (!Number.isFinite(value)) throw new UltrasimError("INVALID_INPUT", `must be a number, got '${text}'`, { field: flag });
+  return value;
+}
+
+export function wholeNumberFlag(text: string | undefined, flag: string, min: number): number | undefined {
+  const value = numberFlag(text, flag);
+  if (value !== undefined && !(Number.isInteger(value) && value >= min))
+    throw new UltrasimError("INVALID_INPUT", `must be a whole number ≥ ${min}, got '${text}'`, { field: flag });
+  return value;
+}
+
+export function choiceFlag<T extends string>(text: string | undefined, flag: string, choices: readonly T[]): T | undefined {
+  if (text === undefined || text === "") return undefined;
+  if (!choices.includes(text as T))
+    throw new UltrasimError("INVALID_INPUT", `must be one of ${choices.join(", ")}, got '${text}'`, { field: flag });
+  return text as T;
+}
+
+/** "A..B" or one number: the ends. */
+export function parseRange(text: string, flag: string): { from: number; to: number } {
+  const parts = text.split("..");
+  if (parts.length > 2 || parts.some((p) => p.trim() === ""))
+    throw new UltrasimError("INVALID_INPUT", `expected A..B or one number, got '${text}'`, { field: flag });
+  const from = numberFlag(parts[0], flag)!;
+  const to = parts.length === 2 ? numberFlag(parts[1], flag)! : from;
+  if (!(from >= 1 && to >= from && Number.isInteger(from) && Number.isInteger(to)))
+    throw new UltrasimError("INVALID_INPUT", `expected whole numbers 1 ≤ A ≤ B, got '${text}'`, { field: flag });
+  return { from, to };
+}
+
+export interface Slo {
+  ttftSeconds?: number;
+  tpotSeconds?: number;
+  e2eSeconds?: number;
+}
+
+/** "ttft=2s,tpot=100ms,e2e=30s" as seconds. */
+export function parseSlo(text: string): Slo {
+  const slo: Slo = {};
+  const keys = { ttft: "ttftSeconds", tpot: "tpotSeconds", e2e: "e2eSeconds" } as const;
+  for (const part of text.split(",").filter((p) => p.trim())) {
+    const m = /^\s*(ttft|tpot|e2e)\s*=\s*([0-9.]+(?:e-?\d+)?)\s*(ms|s|us|µs)?\s*$/i.exec(part);
+    if (!m)
+      throw new UltrasimError("INVALID_INPUT", `cannot read '${part}': write e.g. ttft=2s,tpot=100ms (keys ttft, tpot, e2e)`, {
+        field: "--slo",
+      });
+    const unit = (m[3] ?? "s").toLowerCase();
+    const value = Number(m[2]) * (unit === "ms" ? 1e-3 : unit === "us" || unit === "µs" ? 1e-6 : 1);
+    if (!(value > 0)) throw new UltrasimError("INVALID_INPUT", `'${part}' must be above zero`, { field: "--slo" });
+    slo[keys[m[1]!.toLowerCase() as keyof typeof keys]] = value;
+  }
+  return slo;
+}

@@ -11,6 +11,7 @@ import { registerScale } from "./commands/scale.js";
 import { registerPlan } from "./commands/plan.js";
 import { registerSchema } from "./commands/schema.js";
 import { registerServe } from "./commands/serve.js";
+import { registerSweep } from "./commands/sweep.js";
 import { registerTrain } from "./commands/train.js";
 import { registerValidate } from "./commands/validate.js";
 import { registerWeb } from "./commands/web.js";
@@ -30,6 +31,7 @@ registerSchema(program);
 registerReliability(program);
 registerScale(program);
 registerCompare(program);
+registerSweep(program);
 registerClaims(program);
 registerWeb(program);
 

@@ -1,7 +1,8 @@
 // Progress for long work: a bar on a terminal, plain lines otherwise (logs, CI). Written to stderr so
 // stdout stays clean for --json.
 export interface Progress {
-  update: (fraction: number) => void;
+  /** `detail` (e.g. counts, a rate, an ETA) follows the percentage. */
+  update: (fraction: number, detail?: string) => void;
   done: () => void;
 }
 
@@ -10,15 +11,16 @@ export function progressReporter(label: string, enabled: boolean): Progress {
   const tty = process.stderr.isTTY;
   let lastLine = -1;
   return {
-    update(fraction: number) {
+    update(fraction: number, detail?: string) {
       const pct = Math.floor(fraction * 100);
+      const tail = detail ? ` ${detail}` : "";
       if (tty) {
         const width = 30;
         const filled = Math.round(fraction * width);
-        process.stderr.write(`\r${label} [${"#".repeat(filled)}${" ".repeat(width - filled)}] ${pct}%`);
+        process.stderr.write(`\r${label} [${"#".repeat(filled)}${" ".repeat(width - filled)}] ${pct}%${tail}\x1b[K`);
       } else if (pct >= lastLine + 10 || fraction === 1) {
         lastLine = pct;
-        process.stderr.write(`${label}: ${pct}%\n`);
+        process.stderr.write(`${label}: ${pct}%${tail}\n`);
       }
     },
     done() {

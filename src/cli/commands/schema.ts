@@ -5,6 +5,7 @@ import type { Command } from "commander";
 import { TrainingScenario } from "../../engine/catalog/scenario.js";
 import { ChipSpec, ModelSpec, SystemSpec } from "../../engine/catalog/schema.js";
 import { ServingScenario } from "../../engine/serve/scenario.js";
+import { SweepFile } from "../../engine/sweep/sweepFile.js";
 import { CatalogFile } from "../../node/userCatalog.js";
 import { print } from "../output.js";
 
@@ -18,6 +19,7 @@ export function registerSchema(program: Command): void {
       const schemas = {
         "training-scenario.json": TrainingScenario,
         "serving-scenario.json": ServingScenario,
+        "sweep.json": SweepFile,
         "catalog.json": CatalogFile,
         "chip.json": ChipSpec,
         "system.json": SystemSpec,

@@ -1,0 +1,190 @@
+// A sweep's output directory, shared by all its shards (a local folder, or a network file system
+// every machine mounts):
+//   sweep.json                                the manifest: the sweep, its hash, points, shards, format, columns
+//   shard-00003-of-00010-<hash16>.<format>    a finished shard, written atomically
+//   shard-00003-of-00010-<hash16>.log         a shard in progress: its append-only log (resultLog.ts)
+//   sweep.<format>                            the merged result (sweep merge; a one-machine run merges itself)
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { UltrasimError } from "../../engine/errors.js";
+import type { Cell, Column } from "../../engine/sweep/sweepColumns.js";
+import type { Sweep } from "../../engine/sweep/sweepFile.js";
+import { shardPoints } from "../../engine/sweep/sweepPoints.js";
+import type { LoadedSweep } from "./loadSweep.js";
+import { readRows, writeFileAtomic, writeRows, type ResultFormat } from "./resultFile.js";
+
+export interface SweepManifest {
+  ultrasimSweep: 1;
+  hash: string;
+  name: string | null;
+  kind: Sweep["kind"];
+  ultrasimVersion: string;
+  sweepFile: string;
+  points: number;
+  productSize: number;
+  filteredOut: number;
+  shards: number;
+  format: ResultFormat;
+  columns: Column[];
+  sweep: Sweep;
+}
+
+export const MANIFEST = "sweep.json";
+const pad = (n: number) => String(n).padStart(5, "0");
+export const shardStem = (m: Pick<SweepManifest, "hash" | "shards">, index: number) =>
+  `shard-${pad(index)}-of-${pad(m.shards)}-${m.hash.slice(0, 16)}`;
+export const shardFile = (m: SweepManifest, index: number) => `${shardStem(m, index)}.${m.format}`;
+export const shardLog = (m: SweepManifest, index: number) => `${shardStem(m, index)}.log`;
+export const mergedFile = (m: Pick<SweepManifest, "format">) => `sweep.${m.format}`;
+
+export function manifestFor(loaded: LoadedSweep, shards: number, format: ResultFormat): SweepManifest {
+  return {
+    ultrasimSweep: 1,
+    hash: loaded.hash,
+    name: loaded.sweep.name,
+    kind: loaded.sweep.kind,
+    ultrasimVersion: loaded.ultrasimVersion,
+    sweepFile: loaded.file,
+    points: loaded.points.productIndices.length,
+    productSize: loaded.points.productSize,
+    filteredOut: loaded.points.filteredOut,
+    shards,
+    format,
+    columns: loaded.columns,
+    sweep: loaded.sweep,
+  };
+}
+
+export function readManifest(dir: string): SweepManifest {
+  const path = join(dir, MANIFEST);
+  if (!existsSync(path))
+    throw new UltrasimError("FILE_ERROR", `no ${MANIFEST} here: not a sweep's output directory (sweep run --out writes one)`, {
+      file: dir,
+    });
+  const manifest = JSON.parse(readFileSync(path, "utf8")) as SweepManifest;
+  if (manifest.ultrasimSweep !== 1) throw new UltrasimError("INVALID_INPUT", "not an ultrasim sweep manifest", { file: path });
+  return manifest;
+}
+
+/**
+ * Write the manifest, or check the one there: every shard of a sweep writes the same one (atomically,
+ * so concurrent shards cannot tear it), and a directory never mixes two sweeps or two shard counts.
+ */
+export function claimDirectory(dir: string, manifest: SweepManifest): void {
+  const path = join(dir, MANIFEST);
+  if (existsSync(path)) {
+    const there = readManifest(dir);
+    if (there.hash !== manifest.hash)
+      throw new UltrasimError(
+        "INVALID_INPUT",
+        `it holds results of another sweep (hash ${there.hash.slice(0, 16)}, from ${there.sweepFile}; this one is ${manifest.hash.slice(0, 16)}): use another --out, or delete it`,
+        { field: "--out", file: dir },
+      );
+    if (there.shards !== manifest.shards)
+      throw new UltrasimError(
+        "INVALID_INPUT",
+        `this sweep was started there with ${there.shards} shard(s), not ${manifest.shards}: run the same shard count, or use another --out`,
+        {
+          field: "--shard-count",
+          file: dir,
+        },
+      );
+    if (there.format !== manifest.format)
+      throw new UltrasimError("INVALID_INPUT", `this sweep was started there writing ${there.format}, not ${manifest.format}`, {
+        field: "--format",
+        file: dir,
+      });
+    return;
+  }
+  writeFileAtomic(path, JSON.stringify(manifest, null, 2) + "\n");
+}
+
+export interface ShardState {
+  index: number;
+  state: "done" | "in progress" | "not started";
+  /** Points finished (from the log where in progress). */
+  pointsDone: number;
+  points: number;
+}
+
+export function sweepStatus(dir: string): { manifest: SweepManifest; shards: ShardState[]; merged: boolean } {
+  const manifest = readManifest(dir);
+  const shards = Array.from({ length: manifest.shards }, (_, index): ShardState => {
+    const points = shardPoints(manifest.points, index, manifest.shards).length;
+    if (existsSync(join(dir, shardFile(manifest, index)))) return { index, state: "done", pointsDone: points, points };
+    const log = join(dir, shardLog(manifest, index));
+    if (!existsSync(log)) return { index, state: "not started", pointsDone: 0, points };
+    // Complete lines less the header: a torn last line has no newline yet.
+    const lines = readFileSync(log, "utf8").split("\n").length - 2;
+    return { index, state: "in progress", pointsDone: Math.max(0, Math.min(points, lines)), points };
+  });
+  return { manifest, shards, merged: existsSync(join(dir, mergedFile(manifest))) };
+}
+
+/** "0, 3-5, 9": shard indices, runs collapsed. */
+export function describeIndices(indices: number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < indices.length;) {
+    let j = i;
+    while (j + 1 < indices.length && indices[j + 1] === indices[j]! + 1) j++;
+    parts.push(j === i ? `${indices[i]}` : `${indices[i]}-${indices[j]}`);
+    i = j + 1;
+  }
+  return parts.join(", ");
+}
+
+/** Check every shard is there and belongs to this sweep, then write them as one file sorted by point. */
+export async function mergeShards(dir: string, out?: string): Promise<{ manifest: SweepManifest; path: string; rows: number }> {
+  const manifest = readManifest(dir);
+  const names = readdirSync(dir);
+  const expectedNames = new Set(Array.from({ length: manifest.shards }, (_, i) => shardFile(manifest, i)));
+  const stray = names.filter((n) => /^shard-\d+-of-\d+-[0-9a-f]+\.(parquet|csv|jsonl)$/.test(n) && !expectedNames.has(n));
+  if (stray.length)
+    throw new UltrasimError(
+      "INVALID_INPUT",
+      `${stray[0]} belongs to another sweep or shard count than ${MANIFEST} (hash ${manifest.hash.slice(0, 16)}, ${manifest.shards} shards): move it away`,
+      {
+        file: dir,
+      },
+    );
+  const missing = Array.from({ length: manifest.shards }, (_, i) => i).filter((i) => !names.includes(shardFile(manifest, i)));
+  if (missing.length)
+    throw new UltrasimError(
+      "INVALID_INPUT",
+      `${missing.length} of ${manifest.shards} shard(s) missing: ${describeIndices(missing)} (run them with --shard-index, or rerun the array for those indices; sweep status lists them)`,
+      { file: dir },
+    );
+  const rows: Cell[][] = new Array(manifest.points);
+  for (let index = 0; index < manifest.shards; index++) {
+    const file = join(dir, shardFile(manifest, index));
+    const { rows: shardRows, metadata } = await readRows(file, manifest.format, manifest.columns);
+    if (manifest.format === "parquet" && metadata["ultrasim.sweep.hash"] !== manifest.hash)
+      throw new UltrasimError("INVALID_INPUT", `belongs to another sweep (hash ${metadata["ultrasim.sweep.hash"]?.slice(0, 16)})`, {
+        file,
+      });
+    const expected = shardPoints(manifest.points, index, manifest.shards);
+    const got = shardRows.map((r) => r[0] as number);
+    if (got.length !== expected.length || got.some((p, i) => p !== expected[i]))
+      throw new UltrasimError(
+        "INVALID_INPUT",
+        `holds ${got.length} points, not the ${expected.length} of shard ${index} of ${manifest.shards}`,
+        { file },
+      );
+    for (const row of shardRows) rows[row[0] as number] = row;
+  }
+  const path = out ?? join(dir, mergedFile(manifest));
+  writeRows(path, manifest.format, manifest.columns, rows, parquetMetadata(manifest, "merged"));
+  return { manifest, path, rows: rows.length };
+}
+
+export function parquetMetadata(manifest: SweepManifest, shard: string): Record<string, string> {
+  return {
+    "ultrasim.sweep.hash": manifest.hash,
+    "ultrasim.sweep.name": manifest.name ?? "",
+    "ultrasim.sweep.kind": manifest.kind,
+    "ultrasim.version": manifest.ultrasimVersion,
+    "ultrasim.sweep.shard": shard,
+  };
+}
+
+export const removeFile = (path: string) => rmSync(path, { force: true });

@@ -1,0 +1,98 @@
+// Resuming: a sweep killed (SIGKILL, no chance to clean up) at seeded random moments and run again
+// loses no finished point and duplicates none, and ends with exactly the rows of an uninterrupted run.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seededRandom } from "../src/engine/random.js";
+import { ResultLog } from "../src/node/sweep/resultLog.js";
+import { cli, requireBuild, resultRows, trainSweep, ultrasim } from "./sweepHelpers.js";
+
+let dir: string;
+beforeAll(() => {
+  requireBuild();
+  dir = mkdtempSync(join(tmpdir(), "ultrasim-resume-"));
+  writeFileSync(
+    join(dir, "sweep.yaml"),
+    trainSweep().replace("operations.usdPerChipHour: [2, 3.5]", "operations.usdPerChipHour: [2, 3.5]\n  operations.pue: [1.1, 1.2, 1.3]"),
+  );
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Points in the shard's log: complete lines only (a torn last line is not a finished point). */
+function loggedPoints(out: string): number[] {
+  if (!existsSync(join(dir, out))) return [];
+  const log = readdirSync(join(dir, out)).find((n) => n.endsWith(".log"));
+  if (!log) return [];
+  const lines = readFileSync(join(dir, out, log), "utf8")
+    .split("\n")
+    .slice(1, -1);
+  return lines.map((line) => (JSON.parse(line) as number[])[0]!);
+}
+
+/** Run the sweep and SIGKILL it once its log holds `points` finished points (or when it ends by itself). */
+function runAndKillAt(args: string[], points: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { cwd: dir, stdio: "ignore" });
+    const poll = setInterval(() => {
+      if (loggedPoints("killed").length >= points) child.kill("SIGKILL");
+    }, 2);
+    child.on("exit", (code) => {
+      clearInterval(poll);
+      resolve(code);
+    });
+  });
+}
+
+describe("sweep resume", () => {
+  it("loses and duplicates no point when killed at random moments", async () => {
+    const whole = ultrasim(dir, ["sweep", "run", "sweep.yaml", "--out", "whole", "--workers", "1", "--quiet", "--format", "jsonl"]);
+    expect(whole.code, whole.stderr).toBe(0);
+    const expected = await resultRows(join(dir, "whole"));
+
+    const random = seededRandom(20240607);
+    const args = ["sweep", "run", "sweep.yaml", "--out", "killed", "--workers", "1", "--quiet", "--format", "jsonl"];
+    let logged = new Set<number>();
+    for (let kill = 0; kill < 5; kill++) {
+      // Kill at a random point up to a quarter of the sweep further on (the log grows a batch at a time,
+      // so most kills land between batches, some in the middle of one).
+      const target = logged.size + 1 + Math.floor(random.next() * Math.min(expected.length - logged.size - 1, expected.length / 4));
+      await runAndKillAt(args, target);
+      const points = loggedPoints("killed");
+      expect(new Set(points).size, "a point logged twice").toBe(points.length);
+      for (const p of logged) expect(points, `point ${p} lost`).toContain(p);
+      logged = new Set(points);
+      if (existsSync(join(dir, "killed", "sweep.jsonl"))) break;
+    }
+    expect(logged.size, "no kill landed inside the run").toBeGreaterThan(0);
+    // Run to the end, as an operator would after the last kill.
+    const last = ultrasim(dir, args);
+    expect(last.code, last.stderr).toBe(0);
+    expect(await resultRows(join(dir, "killed"))).toEqual(expected);
+    expect(readdirSync(join(dir, "killed")).filter((n) => n.endsWith(".log") || n.endsWith(".tmp"))).toEqual([]);
+  });
+});
+
+describe("the result log", () => {
+  it("drops a torn last line and never logs a point twice", () => {
+    const path = join(dir, "torn.log");
+    const header = { hash: "abc", shard: 0, shards: 1 };
+    const log = new ResultLog(path, header);
+    log.append([
+      [0, 1.5],
+      [1, 2.5],
+    ]);
+    log.close();
+    writeFileSync(path, readFileSync(path, "utf8") + "[2, 3."); // a kill in the middle of a write
+    const reopened = new ResultLog(path, header);
+    expect([...reopened.done.keys()]).toEqual([0, 1]);
+    reopened.append([
+      [1, 2.5],
+      [2, 3.5],
+    ]);
+    reopened.close();
+    expect(readFileSync(path, "utf8").split("\n").slice(1)).toEqual(["[0,1.5]", "[1,2.5]", "[2,3.5]", ""]);
+    expect(() => new ResultLog(path, { ...header, hash: "def" })).toThrow(/another sweep or shard/);
+  });
+});

@@ -2,7 +2,10 @@
 // speed of the same points (the planner, one point after another, in this thread). Bar: ≥ 80%.
 // Figures depend on the machine and its load: compare the ratio, measured in one run.
 //
-//   node dist/bench/sweep.js
+//   node --single-threaded-gc dist/bench/sweep.js   (as `npm run bench` runs it)
+//
+// Single-threaded GC makes "one thread" one core: with V8's parallel collector the one-thread run
+// borrows the idle cores for garbage collection, which the run on every core cannot.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";

@@ -43,14 +43,17 @@ describe("decode at batch 1", () => {
     const s = base({ traffic: { requests: 1, inputTokens: 16, outputTokens: 256 } });
     const { report } = predictServing(s, catalog);
     const hw = catalog.hardware("dgx-h100");
-    const memory = servingEfficiency(catalog, "h100-sxm").efficiency.memory;
+    const serving = servingEfficiency(catalog, "h100-sxm").efficiency;
+    const memory = serving.memory;
     // Hand derivation: Llama 3.1 8B in bf16 is 16.06 GB of weights; a decode step reads all of them
     // but the input embedding table (one row gathered: 128256 x 4096 x 2 B = 1.05 GB), so 15.01 GB
-    // at 3.35 TB/s times the memory efficiency.
+    // at 3.35 TB/s times the memory efficiency, plus the fitted fixed costs of an iteration (per
+    // iteration, and per layer for its 32 layers).
     const weights = weightBytesPerChip(catalog.model("llama3.1-8b"), "bf16", 1, 1);
     expect(weights / 1e9).toBeCloseTo(16.06, 1);
     const read = weights - 128256 * 4096 * 2;
-    const expected = read / (hw.hbmBytesPerSecond * memory);
+    const fixedSeconds = (serving.iterationOverheadUs + 32 * serving.layerOverheadUs) * 1e-6;
+    const expected = read / (hw.hbmBytesPerSecond * memory) + fixedSeconds;
     const tpot = report.latency.tpotSeconds!.mean;
     expect(tpot).toBeGreaterThan(expected * 0.98);
     expect(tpot).toBeLessThan(expected * 1.25);

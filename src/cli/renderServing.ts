@@ -2,7 +2,10 @@
 import Table from "cli-table3";
 import type { PlanCandidate } from "../engine/serve/plan.js";
 import type { LatencyStats, ServingReport } from "../engine/serve/servingReport.js";
+import type { ServingOperations } from "../engine/serve/servingOperations.js";
+import type { Figure } from "../engine/report/figure.js";
 import { formatBytes, formatCount, formatPercent, formatSeconds } from "./format.js";
+import { origin, show } from "./renderOperations.js";
 
 const style = { head: [], border: [] };
 
@@ -56,16 +59,44 @@ export function renderServing(r: ServingReport): string {
   t.push(
     { "mean running batch": r.occupancy.meanRunningRequests.toFixed(1) },
     { "mean KV cache in use": formatPercent(r.occupancy.meanKvCacheFraction) },
-    {
-      "$ per 1M tokens / J per token":
-        r.cost.usdPerMillionTokens === null
-          ? `- (${r.cost.reason})`
-          : `${r.cost.usdPerMillionTokens.toFixed(3)} / ${r.cost.joulesPerToken?.toFixed(3)}`,
-    },
   );
   out.push(t.toString());
+  if (r.operations) out.push(renderServingOperations(r.operations));
   for (const x of r.rejectedRequests.slice(0, 5)) out.push(`request ${x.index} rejected: ${x.reason}`);
   return out.join("\n");
+}
+
+/** Energy and cost of the deployment, each figure with where it comes from. */
+export function renderServingOperations(o: ServingOperations): string {
+  const t = new Table({ head: ["energy and cost", "value", "from"], style, colWidths: [34, 22, 80], wordWrap: true });
+  const row = (label: string, f: Figure, text = show(f)) => t.push([label, text, origin(f)]);
+  for (const p of o.pools) {
+    const name = o.pools.length > 1 ? `${p.role} pool: ` : "";
+    row(`${name}accelerator power (each)`, p.power.perChip.accelerator);
+    row(`${name}IT power per chip`, p.power.perChip.it);
+    row(
+      `${name}price per chip-hour`,
+      p.usdPerChipHour,
+      p.usdPerChipHour.value === null ? "no public price" : `$${p.usdPerChipHour.value.toFixed(4)}`,
+    );
+  }
+  row("PUE", o.pools[0]!.power.pue);
+  row("facility power", o.facilityWatts, `${(o.facilityWatts.value! / 1e3).toPrecision(3)} kW`);
+  row("energy per output token", o.joulesPerOutputToken);
+  row("cost per hour", o.usdPerHour, o.usdPerHour.value === null ? "n/a" : `$${o.usdPerHour.value.toPrecision(4)}`);
+  row(
+    "cost per 1M output tokens",
+    o.usdPerMillionOutputTokens,
+    o.usdPerMillionOutputTokens.value === null ? "n/a" : `$${o.usdPerMillionOutputTokens.value.toPrecision(4)}`,
+  );
+  const lines = [t.toString()];
+  for (const p of o.pools) if (p.usdPerChipHour.note) lines.push(`price (${p.systemId}): ${p.usdPerChipHour.note}`);
+  const estimates = new Set<string>();
+  for (const f of [o.facilityWatts, o.joulesPerOutputToken, o.usdPerMillionOutputTokens])
+    for (const n of f.estimates ?? []) estimates.add(n);
+  if (estimates.size) lines.push(`estimates behind these figures (not published; see data/*.json): ${[...estimates].join("; ")}`);
+  for (const n of o.notes) lines.push(`note: ${n}`);
+  return lines.join("\n");
 }
 
 export function renderPlan(candidates: PlanCandidate[], top = 10): string {

@@ -2,7 +2,9 @@
 // search layouts and hardware for the best one that meets an SLO.
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
+import { PRICE_KINDS, checkPrice, type PriceKind } from "../../engine/analytic/cost.js";
 import { UltrasimError } from "../../engine/errors.js";
+import { positiveNumber } from "../numberOption.js";
 import { planServing } from "../../engine/serve/plan.js";
 import { predictServing } from "../../engine/serve/serve.js";
 import { servingTrace } from "../../engine/serve/servingTrace.js";
@@ -22,6 +24,13 @@ interface ServeOptions {
   catalog?: string[];
   systems?: string;
   maxChips?: string;
+  pue?: string;
+  pricePerChipHour?: string;
+  priceKind?: string;
+}
+
+function nonNegativeNumber(text: string, flag: string): number {
+  return checkPrice(Number(text), flag);
 }
 
 export function registerServe(program: Command): void {
@@ -41,6 +50,9 @@ export function registerServe(program: Command): void {
     .option("--request-trace <file>", "replay requests from a CSV/JSONL trace (arrival time, input tokens, output tokens)")
     .option("--systems <ids>", "plan: systems to consider, comma-separated (default: the scenario's)")
     .option("--max-chips <n>", "plan: the most chips a deployment may use (default 64)")
+    .option("--pue <value>", "data-centre PUE (default: AWS's reported 1.15)")
+    .option("--price-per-chip-hour <usd>", "override the price table: dollars per chip-hour")
+    .option("--price-kind <kind>", `price to take from the table: ${PRICE_KINDS.join(" | ")}`)
     .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")
     .action((first: string, second: string | undefined, opts: ServeOptions) => {
       const planning = first === "plan";
@@ -68,7 +80,17 @@ export function registerServe(program: Command): void {
           else print(renderPlan(candidates));
           return;
         }
-        const result = predictServing(scenario, catalog, { requests, recordIterations: Boolean(opts.trace) });
+        if (opts.priceKind !== undefined && !(PRICE_KINDS as readonly string[]).includes(opts.priceKind))
+          throw new UltrasimError("INVALID_INPUT", `must be one of ${PRICE_KINDS.join(", ")}, got '${opts.priceKind}'`, {
+            field: "--price-kind",
+          });
+        const cost = {
+          pue: opts.pue !== undefined ? positiveNumber(opts.pue, "--pue") : undefined,
+          usdPerChipHour:
+            opts.pricePerChipHour !== undefined ? nonNegativeNumber(opts.pricePerChipHour, "--price-per-chip-hour") : undefined,
+          priceKind: opts.priceKind as PriceKind | undefined,
+        };
+        const result = predictServing(scenario, catalog, { requests, recordIterations: Boolean(opts.trace), cost });
         if (opts.trace) writeFileSync(opts.trace, JSON.stringify(servingTrace(result.records, result.report.pools, result.model.name)));
         if (opts.json) printJson(result.report);
         else

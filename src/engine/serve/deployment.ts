@@ -7,9 +7,15 @@ import { widthClass, type Hardware } from "../system/hardware.js";
 import type { Efficiency } from "../system/efficiency.js";
 import { createIterationModel } from "./iterationTime.js";
 import { kvBytesPerToken, kvCapacity, kvShape, type KvCapacity } from "./kvCache.js";
-import { DEFAULT_KV_BLOCK_TOKENS, DEFAULT_MAX_TOKENS_PER_ITERATION, DEFAULT_MEMORY_UTILIZATION, type PoolSpec } from "./scenario.js";
+import {
+  DEFAULT_KV_ADMISSION,
+  DEFAULT_KV_BLOCK_TOKENS,
+  DEFAULT_MAX_TOKENS_PER_ITERATION,
+  DEFAULT_MEMORY_UTILIZATION,
+  type PoolSpec,
+} from "./scenario.js";
 import { servingEfficiency, type ServingEfficiencyEntry } from "./servingEfficiency.js";
-import type { PoolRole, PoolRuntime } from "./simulate.js";
+import type { KvAdmission, PoolRole, PoolRuntime } from "./simulate.js";
 
 export interface PoolSummary {
   role: PoolRole;
@@ -26,6 +32,7 @@ export interface PoolSummary {
   maxBatch: number;
   maxTokensPerIteration: number;
   chunkedPrefill: boolean;
+  kvAdmission: KvAdmission;
   memory: KvCapacity & { capacityBytesPerChip: number };
   kvBytesPerToken: number;
   efficiencyProvenance: string;
@@ -107,6 +114,7 @@ export function resolvePool(
     maxBatch: spec.batching.maxBatch,
     maxTokensPerIteration: maxTokens,
     chunkedPrefill: spec.batching.chunkedPrefill ?? true,
+    kvAdmission: spec.batching.kvAdmission ?? DEFAULT_KV_ADMISSION,
     blockTokens,
     capacityBlocks: memory.blocks,
     kvShape: shape,
@@ -145,6 +153,7 @@ export function resolvePool(
       maxBatch: runtime.maxBatch,
       maxTokensPerIteration: maxTokens,
       chunkedPrefill: runtime.chunkedPrefill,
+      kvAdmission: runtime.kvAdmission,
       memory: { ...memory, capacityBytesPerChip },
       kvBytesPerToken: kvBytesPerToken(model, kvPrecision),
       efficiencyProvenance: `${hw.efficiencyProvenance}; ${serving.provenance}`,

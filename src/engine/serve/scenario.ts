@@ -18,6 +18,12 @@ export const BatchingSpec = Type.Object(
       Type.Integer({ minimum: 1, description: "token budget of one iteration (prefill tokens + one per decoding request); default 8192" }),
     ),
     chunkedPrefill: Type.Optional(Type.Boolean({ description: "split prompts over iterations to fit the token budget; default true" })),
+    kvAdmission: Type.Optional(
+      Type.Union([Type.Literal("on-demand"), Type.Literal("reserve")], {
+        description:
+          "on-demand (vLLM): KV blocks as the context grows, preempting the newest request on a full cache; reserve (TensorRT-LLM's GUARANTEED_NO_EVICT): a request joins only when its whole context fits, never preempted; default on-demand",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -137,5 +143,6 @@ export interface RequestSpec {
 }
 
 export const DEFAULT_MAX_TOKENS_PER_ITERATION = 8192;
+export const DEFAULT_KV_ADMISSION = "on-demand" as const;
 export const DEFAULT_MEMORY_UTILIZATION = 0.9;
 export const DEFAULT_KV_BLOCK_TOKENS = 16;

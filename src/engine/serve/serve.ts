@@ -6,6 +6,7 @@ import { UltrasimError } from "../errors.js";
 import { resolvePool, type ResolvedPool } from "./deployment.js";
 import type { RequestSpec, ServingScenario } from "./scenario.js";
 import type { ServingEfficiencyEntry } from "./servingEfficiency.js";
+import { servingOperations, type ServingCostOptions } from "./servingOperations.js";
 import { servingReport, type ServingReport } from "./servingReport.js";
 import { simulateServing, type IterationRecord } from "./simulate.js";
 import { generateRequests } from "./traffic.js";
@@ -17,6 +18,8 @@ export interface ServingOptions {
   seriesPoints?: number;
   /** Serving efficiencies to use instead of data/serving-efficiency.json (the fitting script). */
   servingEfficiencies?: ServingEfficiencyEntry[];
+  /** Price and PUE for the energy and cost figures. */
+  cost?: ServingCostOptions;
 }
 
 export interface ServingResult {
@@ -98,9 +101,21 @@ export function predictServing(scenario: ServingScenario, catalog: Catalog, opti
     report.infeasibleReason = `${infeasible.summary.role} pool: ${infeasible.infeasible}`;
     report.requests.total = requests.length;
   }
-  // HOOK: $ per 1M tokens and joules per token come from the energy and cost models
-  // (src/engine/analytic/power.ts and cost.ts), not yet in the tree. Until they land these stay null.
-  report.cost.reason = "the energy and cost models (src/engine/analytic/power.ts, cost.ts) are not available yet";
+  if (report.feasible && report.requests.completed > 0) {
+    const operations = servingOperations(
+      model,
+      pools.map((p, i) => ({ summary: p.summary, tokensProcessed: sim.tokensProcessed[i]!, busySeconds: sim.busySeconds[i]! })),
+      { seconds: report.durationSeconds, outputTokensPerSecond: report.throughput.outputTokensPerSecond },
+      catalog,
+      options.cost,
+    );
+    report.operations = operations;
+    report.cost = {
+      usdPerMillionTokens: operations.usdPerMillionOutputTokens.value,
+      joulesPerToken: operations.joulesPerOutputToken.value,
+      reason: operations.usdPerMillionOutputTokens.value === null ? (operations.usdPerMillionOutputTokens.note ?? "no price") : null,
+    };
+  } else report.cost.reason = "nothing was served";
   return { report, records: sim.records, model };
 }
 

@@ -1,8 +1,11 @@
 // The serving simulation: requests move one by one through routing, queueing, prefill (whole or in
 // chunks), decode iterations and, for disaggregated serving, a KV-cache transfer between pools. Each
 // replica runs one iteration at a time; an iteration's time comes from the iteration model. The KV
-// cache is paged in blocks; when a decode step finds no free block, the most recently admitted
-// request is preempted and later recomputed (vLLM's recompute preemption). Events are ordered by
+// cache is paged in blocks, admitted one of two ways: on demand (vLLM), where a decode step that
+// finds no free block preempts the most recently admitted request, to be recomputed later, and no
+// new prompt joins an iteration that preempted (vLLM's scheduler); or reserved (TensorRT-LLM's
+// GUARANTEED_NO_EVICT capacity scheduler), where a request joins only when blocks for its whole
+// context (prompt plus answer) are free, so nothing is ever preempted. Events are ordered by
 // (time, sequence), so a run is a pure function of its input.
 import { EventQueue } from "../des/eventQueue.js";
 import type { IterationModel } from "./iterationTime.js";
@@ -10,6 +13,7 @@ import type { KvShape } from "./kvCache.js";
 import type { RequestSpec } from "./scenario.js";
 
 export type PoolRole = "colocated" | "prefill" | "decode";
+export type KvAdmission = "on-demand" | "reserve";
 
 export interface PoolRuntime {
   role: PoolRole;
@@ -18,6 +22,8 @@ export interface PoolRuntime {
   maxBatch: number;
   maxTokensPerIteration: number;
   chunkedPrefill: boolean;
+  /** "on-demand": blocks as the context grows, preempting on a full cache; "reserve": the whole context's blocks at admission. */
+  kvAdmission: KvAdmission;
   blockTokens: number;
   /** KV-cache blocks per replica. */
   capacityBlocks: number;
@@ -66,11 +72,15 @@ export interface SimulationResult {
   inputTokens: Int32Array;
   outputTokens: Int32Array;
   preemptions: Int32Array;
+  /** When each request first joined a running batch (NaN where it never did). */
+  admittedSeconds: Float64Array;
   /** Why a request was not served, by its index; absent where it was. */
   rejected: Map<number, string>;
   iterations: number;
   /** Busy seconds summed over replicas, per pool. */
   busySeconds: number[];
+  /** Tokens run through the model (prompt tokens, recomputed ones included, and decoded tokens), per pool. */
+  tokensProcessed: number[];
   series: OccupancyPoint[][];
   records: IterationRecord[];
   recordsDropped: number;
@@ -155,11 +165,13 @@ export function simulateServing(input: SimulationInput): SimulationResult {
   const inputTokens = new Int32Array(n);
   const outputTokens = new Int32Array(n);
   const preemptions = new Int32Array(n);
+  const admittedSeconds = new Float64Array(n).fill(NaN);
   const rejected = new Map<number, string>();
   const records: IterationRecord[] = [];
   let recordsDropped = 0;
   let iterations = 0;
   const busySeconds = input.pools.map(() => 0);
+  const tokensProcessed = input.pools.map(() => 0);
 
   const pools = input.pools.map((pool, p) =>
     Array.from({ length: pool.replicas }, (_, i): Replica => ({
@@ -192,6 +204,17 @@ export function simulateServing(input: SimulationInput): SimulationResult {
   const blocksFor = (pool: PoolRuntime, tokens: number) => {
     const cached = pool.kvShape.fullLayers > 0 ? tokens : Math.min(tokens, pool.kvShape.window);
     return Math.ceil(cached / pool.blockTokens);
+  };
+  // Blocks a request holds once admitted: on demand, those of its context so far plus `tokens`;
+  // reserved, those of its whole context from the start.
+  // (A prefill pool reserves only the prompt: the answer is decoded elsewhere.)
+  const blocksHeld = (pool: PoolRuntime, r: Req, tokens: number) =>
+    Math.max(
+      blocksFor(pool, tokens),
+      pool.kvAdmission === "reserve" ? blocksFor(pool, pool.role === "prefill" ? r.input : r.input + r.output) : 0,
+    );
+  const admit = (r: Req, now: number) => {
+    if (Number.isNaN(admittedSeconds[r.index]!)) admittedSeconds[r.index] = now;
   };
   const load = (r: Replica) => r.running.length + r.waiting.length;
   const route = (p: number): Replica => {
@@ -232,6 +255,7 @@ export function simulateServing(input: SimulationInput): SimulationResult {
           r.chunk = r.target - r.prefilled;
           replica.running.push(r);
           prefills.push(r);
+          admit(r, now);
         }
       } else {
         for (const r of replica.running) if (r.prefilled >= r.target) decodes.push(r);
@@ -241,7 +265,7 @@ export function simulateServing(input: SimulationInput): SimulationResult {
       while (replica.waiting.length > 0 && replica.running.length < pool.maxBatch) {
         const r = replica.waiting.peek()!;
         if (r.prefilled < r.target) break;
-        const need = blocksFor(pool, r.kvTokens) - r.blocks;
+        const need = blocksHeld(pool, r, r.kvTokens) - r.blocks;
         if (need > replica.freeBlocks) break;
         replica.waiting.shift();
         replica.freeBlocks -= need;
@@ -249,14 +273,16 @@ export function simulateServing(input: SimulationInput): SimulationResult {
         r.left = false;
         replica.running.push(r);
       }
+      let preempted = false;
       // Decode first: one token for every request past its prompt, preempting the newest on a full cache.
       for (let i = 0; i < replica.running.length && budget > 0; i++) {
         const r = replica.running[i]!;
         if (r.prefilled < r.target) continue;
-        const need = blocksFor(pool, r.kvTokens + 1) - r.blocks;
+        const need = Math.max(0, blocksFor(pool, r.kvTokens + 1) - r.blocks);
         let self = false;
         while (need > replica.freeBlocks) {
           const victim = replica.running.pop()!;
+          preempted = true;
           release(replica, victim);
           victim.prefilled = 0;
           victim.target = victim.input + victim.generated;
@@ -282,12 +308,13 @@ export function simulateServing(input: SimulationInput): SimulationResult {
             ? remaining
             : 0;
         if (chunk <= 0) return 0;
+        if (pool.kvAdmission === "reserve") return blocksHeld(pool, r, r.kvTokens + chunk) - r.blocks > replica.freeBlocks ? 0 : chunk;
         const available = (r.blocks + replica.freeBlocks) * pool.blockTokens - r.kvTokens;
         if (blocksFor(pool, r.kvTokens + chunk) - r.blocks > replica.freeBlocks) chunk = pool.chunkedPrefill ? Math.max(0, available) : 0;
         return chunk;
       };
       const take = (r: Req, chunk: number) => {
-        const need = blocksFor(pool, r.kvTokens + chunk) - r.blocks;
+        const need = Math.max(0, blocksHeld(pool, r, r.kvTokens + chunk) - r.blocks);
         replica.freeBlocks -= need;
         r.blocks += need;
         r.chunk = chunk;
@@ -300,7 +327,7 @@ export function simulateServing(input: SimulationInput): SimulationResult {
         const chunk = prefillChunk(r);
         if (chunk > 0) take(r, chunk);
       }
-      while (replica.waiting.length > 0 && replica.running.length < pool.maxBatch) {
+      while (!preempted && replica.waiting.length > 0 && replica.running.length < pool.maxBatch) {
         const r = replica.waiting.peek()!;
         if (r.prefilled >= r.target) break; // arrived with its KV cache while the cache was full: waits for the next iteration
         if (budget <= 0) break;
@@ -309,6 +336,7 @@ export function simulateServing(input: SimulationInput): SimulationResult {
         replica.waiting.shift();
         replica.running.push(r);
         take(r, chunk);
+        admit(r, now);
       }
     }
     if (decodes.length + prefills.length === 0) {
@@ -336,6 +364,7 @@ export function simulateServing(input: SimulationInput): SimulationResult {
     replica.busy = true;
     iterations++;
     busySeconds[replica.pool]! += seconds;
+    tokensProcessed[replica.pool]! += prefillTokens + decodes.length;
     const used = pool.capacityBlocks - replica.freeBlocks;
     replica.log.push(now, seconds, decodes.length + prefills.length, used);
     if (input.recordIterations) {
@@ -440,9 +469,11 @@ export function simulateServing(input: SimulationInput): SimulationResult {
     inputTokens,
     outputTokens,
     preemptions,
+    admittedSeconds,
     rejected,
     iterations,
     busySeconds,
+    tokensProcessed,
     series,
     records,
     recordsDropped,

@@ -1,0 +1,52 @@
+// Every inference case in ../shared/validation/inference.json predicted by the serving simulation
+// with the built-in catalog and serving fit (data/serving-efficiency.json): none may fail, and the
+// median absolute error of each measured metric must meet issue 4's bar (<= 15 %). Throughput and
+// TPOT meet it; TTFT does not yet (docs/serving.md, "Known gaps"), so its check is marked as an
+// expected failure: when a change brings TTFT under the bar, that test fails and must become `it`.
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { builtinCatalog } from "../src/engine/catalog/builtin.js";
+import { PRIOR_SERVING_EFFICIENCY } from "../src/engine/serve/servingEfficiency.js";
+import { INFERENCE_METRICS, validateInferenceCases, type InferenceCase } from "../src/engine/validate/inference.js";
+
+const casesPath = fileURLToPath(new URL("../../shared/validation/inference.json", import.meta.url));
+const BAR_PCT = 15;
+
+describe("inference validation", () => {
+  it("the cases file is where the tests look for it", () => {
+    expect(existsSync(casesPath)).toBe(true);
+  });
+  const cases = (JSON.parse(readFileSync(casesPath, "utf8")) as InferenceCase[]).filter((c) => c.kind === "inference");
+  const catalog = builtinCatalog();
+  const report = validateInferenceCases(cases, catalog);
+
+  it("predicts every measured metric of every case (none failed)", () => {
+    const failures = report.results.filter((r) => r.failure).map((r) => `${r.id} ${r.metric}: ${r.failure}`);
+    expect(failures).toEqual([]);
+    for (const r of report.results) expect(Number.isFinite(r.predicted) && r.predicted! > 0, `${r.id} ${r.metric}`).toBe(true);
+  });
+
+  const medianOf = (metric: (typeof INFERENCE_METRICS)[number]) => report.metrics[metric]?.medianAbsErrorPct ?? Infinity;
+  it(`median absolute error <= ${BAR_PCT}% on output tokens/s`, () => {
+    expect(medianOf("outputTokensPerSecond")).toBeLessThanOrEqual(BAR_PCT);
+  });
+  it(`median absolute error <= ${BAR_PCT}% on TPOT`, () => {
+    expect(medianOf("tpotSeconds")).toBeLessThanOrEqual(BAR_PCT);
+  });
+  // Known gap, not hidden: TTFT misses the bar today (36 %).
+  it.fails(`median absolute error <= ${BAR_PCT}% on TTFT (known gap: expected to fail)`, () => {
+    expect(medianOf("ttftSeconds")).toBeLessThanOrEqual(BAR_PCT);
+  });
+
+  it("the bar can fail: with the prior's GEMMs at 0.3 of the training rate, throughput or TPOT misses it", () => {
+    const chips = [...new Set(cases.map((c) => catalog.system(c.system.id).chip))];
+    const prior = validateInferenceCases(
+      cases,
+      catalog,
+      chips.map((chip) => ({ chip, efficiency: { ...PRIOR_SERVING_EFFICIENCY, compute: 0.3 }, provenance: "test" })),
+    );
+    const worst = Math.max(prior.metrics.outputTokensPerSecond!.medianAbsErrorPct!, prior.metrics.tpotSeconds!.medianAbsErrorPct!);
+    expect(worst).toBeGreaterThan(BAR_PCT);
+  });
+});

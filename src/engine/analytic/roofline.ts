@@ -3,9 +3,25 @@
 import type { Precision } from "../catalog/schema.js";
 import { peakFlopsPerSecond, widthClass, type Hardware } from "../system/hardware.js";
 
+/**
+ * Bytes per element in memory, block scales included: MX formats carry one 8-bit scale per 32
+ * elements, NVFP4 one FP8 scale per 16 (OCP Microscaling Formats v1.0; NVIDIA's NVFP4 description).
+ */
 export function bytesPerElement(precision: Precision): number {
-  const width = widthClass(precision);
-  return width === "b8" ? 1 : width === "b4" ? 0.5 : precision === "fp32" ? 4 : 2;
+  switch (precision) {
+    case "fp32":
+      return 4;
+    case "fp8":
+      return 1;
+    case "mxfp8":
+      return 1 + 1 / 32;
+    case "nvfp4":
+      return 0.5 + 1 / 16;
+    case "mxfp4":
+      return 0.5 + 1 / 32;
+    default:
+      return 2;
+  }
 }
 
 /** Achievable fraction of peak for a GEMM whose smallest dimension is `d`: eff * d / (d + d_half). */

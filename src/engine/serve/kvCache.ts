@@ -4,7 +4,7 @@
 // the activation workspace (vLLM's profile run: gpu_memory_utilization x HBM - weights - peak activations).
 import type { ModelSpec, Precision } from "../catalog/schema.js";
 import { bytesPerElement } from "../analytic/roofline.js";
-import { widthClass, type Hardware } from "../system/hardware.js";
+import type { Hardware } from "../system/hardware.js";
 import { headDim, paramCounts } from "../workload/transformer.js";
 
 /** Bytes of one token's keys and values in one layer on one tensor-parallel rank. */
@@ -48,13 +48,9 @@ export function kvBytesForContext(shape: KvShape, tokens: number): number {
   return shape.bytesPerTokenPerLayer * (shape.fullLayers * tokens + shape.windowLayers * Math.min(tokens, shape.window));
 }
 
-/**
- * Bytes per weight at a precision: 4-bit formats carry one 8-bit scale per 16 (NVFP4) or 32 (MXFP4)
- * values (NVIDIA, "NVFP4", 2025; OCP Microscaling spec v1.0).
- */
+/** Bytes per weight at a precision, block scales included (bytesPerElement). */
 export function weightBytesPerParam(precision: Precision): number {
-  if (widthClass(precision) !== "b4") return bytesPerElement(precision);
-  return 0.5 + (precision === "nvfp4" ? 1 / 16 : 1 / 32);
+  return bytesPerElement(precision);
 }
 
 /** Weight bytes on one chip: the transformer in `precision`, embedding and output layer in 16-bit, sharded tp x pp ways. */

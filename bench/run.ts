@@ -65,7 +65,7 @@ function measure(request: PlanRequest) {
 
 for (const p of problems) {
   // One untimed run warms up the JIT. Then the screening alone (keeping one candidate), and the
-  // complete plan (screening plus the exact re-prediction of the best 48).
+  // complete plan (screening plus the exact re-prediction of the best).
   plan(p.request);
   const screen = measure({ ...p.request, exactCandidates: 1, topK: 1 });
   const full = measure(p.request);

@@ -151,7 +151,7 @@ export function plan(request: PlanRequest): PlanResult {
   }
   const headroom = request.memoryHeadroom ?? 0.1;
   const topK = request.topK ?? 5;
-  const exactCandidates = Math.max(topK, request.exactCandidates ?? 48);
+  const exactCandidates = Math.max(topK, request.exactCandidates ?? 256);
   const space = request.space ?? {};
   const infeasible: Record<InfeasibleReason, number> = {
     "out-of-memory": 0,
@@ -308,24 +308,33 @@ export function plan(request: PlanRequest): PlanResult {
     request.onProgress?.(outer / outerTotal);
   }
 
-  // Re-predict the screened plans exactly and rank them.
-  const plans: Plan[] = screened
-    .map(({ chips, parallelism, run }) => {
-      const prediction = predictTraining({ model, hw, chips, run, parallelism });
-      return {
-        chips,
-        parallelism,
-        run,
-        prediction,
-        timeToTrainSeconds: request.tokens ? (request.tokens / prediction.tokensPerStep) * prediction.stepSeconds : null,
-        dominantCost: dominantCost(prediction),
-        operations: request.operations ? request.operations({ chips, parallelism, run, prediction }) : null,
-      };
-    })
-    .filter((p) => p.prediction.memory.total <= capacity);
+  // Re-predict the screened plans exactly, best screened first, until the screened score is past the
+  // best exact one by more than the closed form's error can bridge (within 1.2% of the simulated
+  // schedule at the 90th percentile of the validation layouts, 10% on unevenly interleaved ones),
+  // and at least topK plans are in hand.
+  const plans: Plan[] = [];
+  let bestExact = Infinity;
+  for (const { score: screenedScore, chips, parallelism, run } of screened) {
+    if (plans.length >= topK && screenedScore > bestExact * (1 + EXACT_MARGIN)) break;
+    const prediction = predictTraining({ model, hw, chips, run, parallelism });
+    if (prediction.memory.total > capacity) continue;
+    bestExact = Math.min(bestExact, score(prediction.stepSeconds, chips, objective, request.tokens));
+    plans.push({
+      chips,
+      parallelism,
+      run,
+      prediction,
+      timeToTrainSeconds: request.tokens ? (request.tokens / prediction.tokensPerStep) * prediction.stepSeconds : null,
+      dominantCost: dominantCost(prediction),
+      operations: request.operations ? request.operations({ chips, parallelism, run, prediction }) : null,
+    });
+  }
   const ranked = rankPlans(plans, objective, request.tokens, topK);
   return { evaluated, feasible, infeasible, plans: ranked, runnerUpNote: runnerUpNote(ranked, objective) };
 }
+
+/** How far past the best exact score a screened plan may be and still be predicted exactly. */
+const EXACT_MARGIN = 0.1;
 
 /** Plans ordered by the objective, best first, at most `topK`; ties go to the plan needing less memory. */
 export function rankPlans(plans: Plan[], objective: PlanObjective, tokens: number | undefined, topK: number): Plan[] {

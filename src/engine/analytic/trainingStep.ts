@@ -162,7 +162,7 @@ interface PerLayerCosts {
   modelFlopsPerSequence: number;
   params: LayerParamsByKind;
   recomputeBuffer: number;
-  kindCosts: Map<number, ChunkKindCost>;
+  kindCosts: Map<number, Map<number, ChunkKindCost>>;
 }
 
 const descendingCache: number[][] = [];
@@ -265,16 +265,12 @@ function evaluateLayout(
   // packed (each below its radix), then those it depends on only sometimes (dp under ZeRO-3, pp where
   // the pipeline sits inside data parallelism).
   const pipelineInside = layout.placement === "tp-cp-pp-dp";
-  const layerKey =
-    ((((((layout.tp * 128 + layout.cp) * 2 + (layout.sequenceParallel ? 1 : 0)) * 128 + layout.microBatch) * 4096 + layout.ep) * 4096 +
-      layout.etp) *
-      3 +
-      RECOMPUTE.indexOf(layout.recompute)) *
-      2 +
-    (pipelineInside ? 1 : 0);
-  const layerSubKey = (layout.zero === 3 ? layout.dp : 0) * 65536 + (pipelineInside ? layout.pp : 0);
-  // fp8 recipes keep GEMM inputs for the backward in fp8.
-  const activationOptions = { ...MODERN_ACTIVATIONS, gemmInputBytes: bytesPerElement(run.precision) >= 2 ? 2 : 1 };
+  // Small integers (V8 keeps them unboxed; big packed numbers would be allocated and hashed as doubles):
+  // the fields every layer cost depends on, in two keys, then those it depends on only sometimes (dp
+  // under ZeRO-3, pp where the pipeline sits inside data parallelism).
+  const layerKeyA = ((layout.tp * 128 + layout.cp) * 2 + (layout.sequenceParallel ? 1 : 0)) * 128 + layout.microBatch;
+  const layerKeyB = ((layout.ep * 4096 + layout.etp) * 3 + RECOMPUTE.indexOf(layout.recompute)) * 2 + (pipelineInside ? 1 : 0);
+  const layerSubKey = (layout.zero === 3 ? layout.dp : 0) * 1024 + (pipelineInside ? layout.pp : 0);
   // What depends on the model and sequence length alone, shared by every per-layer bundle.
   const modelConstants = (): { modelFlopsPerSequence: number; params: LayerParamsByKind } => {
     let constants = memo?.get("model") as { modelFlopsPerSequence: number; params: LayerParamsByKind } | undefined;
@@ -285,6 +281,8 @@ function evaluateLayout(
     return constants;
   };
   const computePerLayer = (): PerLayerCosts => {
+    // fp8 recipes keep GEMM inputs for the backward in fp8.
+    const activationOptions = { ...MODERN_ACTIVATIONS, gemmInputBytes: bytesPerElement(run.precision) >= 2 ? 2 : 1 };
     const dense = layerCost(ctx, 0);
     const denseActivations = layerActivationBytes(model, layout, run.seqLen, 0, activationOptions);
     const moeLayer = model.moe?.denseLayers ?? 0;
@@ -302,12 +300,24 @@ function evaluateLayout(
           ? layerActivationBytes(model, { ...layout, recompute: "none" }, run.seqLen, moeLayer, activationOptions)
           : 0,
       /** Chunk kinds' costs, keyed by the kind and the layout fields they add (see kindKey). */
-      kindCosts: new Map<number, ChunkKindCost>(),
+      kindCosts: new Map<number, Map<number, ChunkKindCost>>(),
     };
   };
-  const packable = layout.cp < 128 && layout.microBatch < 128 && layout.ep < 4096 && layout.etp < 4096 && layout.pp < 65536;
-  let byLayerKey = packable ? (memo?.get(layerKey) as Map<number, PerLayerCosts> | undefined) : undefined;
-  if (memo && packable && !byLayerKey) memo.set(layerKey, (byLayerKey = new Map()));
+  const packable =
+    layout.tp < 1024 &&
+    layout.cp < 128 &&
+    layout.microBatch < 128 &&
+    layout.ep < 4096 &&
+    layout.etp < 4096 &&
+    layout.pp < 1024 &&
+    layout.dp < 2 ** 20;
+  let byLayerKey: Map<number, PerLayerCosts> | undefined;
+  if (memo && packable) {
+    let byA = memo.get(layerKeyA) as Map<number, Map<number, PerLayerCosts>> | undefined;
+    if (!byA) memo.set(layerKeyA, (byA = new Map()));
+    byLayerKey = byA.get(layerKeyB);
+    if (!byLayerKey) byA.set(layerKeyB, (byLayerKey = new Map()));
+  }
   let perLayer = byLayerKey?.get(layerSubKey);
   if (!perLayer) {
     perLayer = computePerLayer();
@@ -328,12 +338,13 @@ function evaluateLayout(
     // A chunk kind's cost depends on the per-layer costs, the kind, and the layout's dp, ZeRO stage
     // and whether there is a pipeline: layouts differing in pp or vpp share their kinds' costs.
     {
-      // Packed in one number: dp (< 2^21), ZeRO stage, pipelined or not, the kind's layer counts and ends.
-      const kindKey =
-        (((((layout.dp * 4 + layout.zero) * 2 + (pp > 1 ? 1 : 0)) * 512 + k.dense) * 512 + k.moe) * 2 + (k.embedding ? 1 : 0)) * 2 +
-        (k.output ? 1 : 0);
-      let cost = perLayer.kindCosts.get(kindKey);
-      if (!cost) perLayer.kindCosts.set(kindKey, (cost = kindCost(k)));
+      // Two small integers: dp, ZeRO stage and whether there is a pipeline; the kind's layer counts and ends.
+      const layoutKey = (layout.dp * 4 + layout.zero) * 2 + (pp > 1 ? 1 : 0);
+      const kindKey = ((k.dense * 512 + k.moe) * 2 + (k.embedding ? 1 : 0)) * 2 + (k.output ? 1 : 0);
+      let byKind = perLayer.kindCosts.get(layoutKey);
+      if (!byKind) perLayer.kindCosts.set(layoutKey, (byKind = new Map()));
+      let cost = byKind.get(kindKey);
+      if (!cost) byKind.set(kindKey, (cost = kindCost(k)));
       return cost;
     },
   );

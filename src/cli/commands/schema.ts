@@ -6,6 +6,7 @@ import { TrainingScenario } from "../../engine/catalog/scenario.js";
 import { ChipSpec, ModelSpec, SystemSpec } from "../../engine/catalog/schema.js";
 import { ServingScenario } from "../../engine/serve/scenario.js";
 import { SweepFile } from "../../engine/sweep/sweepFile.js";
+import { HeteroScenario } from "../../engine/hetero/heteroComparison.js";
 import { CatalogFile } from "../../node/userCatalog.js";
 import { print } from "../output.js";
 
@@ -20,6 +21,7 @@ export function registerSchema(program: Command): void {
         "training-scenario.json": TrainingScenario,
         "serving-scenario.json": ServingScenario,
         "sweep.json": SweepFile,
+        "hetero-scenario.json": HeteroScenario,
         "catalog.json": CatalogFile,
         "chip.json": ChipSpec,
         "system.json": SystemSpec,

@@ -2,7 +2,7 @@
 // data-parallel gradient reduction overlapped with the last backward pass as Megatron and FSDP do it,
 // the optimizer, and memory per chip. This is what `ultrasim train` reports.
 import { RECOMPUTE, type ModelSpec, type ParallelismSpec, type RunSpec } from "../catalog/schema.js";
-import { closedFormPipeline, simulatePipeline, type PipelineResult } from "../des/pipelineSchedule.js";
+import { closedFormPeakInFlight, closedFormPipeline, simulatePipeline, type PipelineResult } from "../des/pipelineSchedule.js";
 import { allGatherSeconds, allReduceSeconds, reduceScatterSeconds, sendSeconds } from "../network/collectives.js";
 import {
   dataParallelGroup,
@@ -45,6 +45,8 @@ export interface TrainingInput {
   chips: number;
   run: RunSpec;
   parallelism: ParallelismSpec;
+  /** Screening only: above this many bytes per chip, skip the step time (it comes back Infinity). */
+  memoryLimitBytes?: number;
   /** Record the step's timeline (every forward and backward) for a trace; costs time on big pipelines. */
   timeline?: boolean;
   /**
@@ -376,6 +378,50 @@ function evaluateLayout(
   const chunk = (s: number, c: number) => kindParts[kindOf[s]![c]!]!;
   const stageChunks = (s: number) => kindOf[s]!.map((k) => kindParts[k]!);
 
+  const closedForm = schedule === "closed-form";
+  // The closed form ends every stage together, so one stage of each group stands for the group (the
+  // first, which holds the most micro-batches in flight); the simulation needs every stage.
+  const stages = closedForm ? groups.map((g) => g[0]!) : Array.from({ length: pp }, (_, s) => s);
+  const stageParamsOf: StageParams[] = [];
+  for (const s of stages) {
+    const params: StageParams = { dense: 0, expert: 0 };
+    for (const k of kindOf[s]!) {
+      params.dense += kindParts[k]!.params.dense;
+      params.expert += kindParts[k]!.params.expert;
+    }
+    stageParamsOf[s] = params;
+  }
+
+  // Memory: the stage that needs the most.
+  const moeBuffers = model.moe ? 2 * (tokensPerRank / layout.tp) * model.moe.topK * model.hidden * 2 : 0;
+  const communicationBuffers = 2 * tokensPerRank * model.hidden * 2 + 2 * sendBytes + moeBuffers;
+  const worstMemory = (peakInFlight: (s: number) => number) => {
+    let worst = { stage: stages[0]!, total: -Infinity, activations: 0 };
+    for (const s of stages) {
+      const states = stateBytes(stageParamsOf[s]!, layout);
+      let largestChunk = 0;
+      for (const k of kindOf[s]!) largestChunk = Math.max(largestChunk, kinds[k]!.dense * denseActivations + kinds[k]!.moe * moeActivations);
+      let activations = peakInFlight(s) * largestChunk + perLayer.recomputeBuffer;
+      if (s === pp - 1) activations += (tokensPerRank * model.vocab * 4) / layout.tp; // fp32 logits for the loss
+      const total =
+        states.weights + states.gradients + states.optimizerStates + activations + communicationBuffers + hw.runtimeReservedBytes;
+      if (total > worst.total) worst = { stage: s, total, activations };
+    }
+    return worst;
+  };
+  // Screening: a layout over the memory limit needs no step time.
+  if (closedForm && input.memoryLimitBytes !== undefined) {
+    const worst = worstMemory((s) => closedFormPeakInFlight(s, pp, vpp, m));
+    if (worst.total > input.memoryLimitBytes) {
+      return {
+        estimate: { stepSeconds: Infinity, memoryBytes: worst.total },
+        report: () => {
+          throw new Error("internal: no report for a layout screened out on memory");
+        },
+      };
+    }
+  }
+
   const scheduleInput = {
     stages: pp,
     chunks: vpp,
@@ -384,30 +430,21 @@ function evaluateLayout(
     backwardSeconds: (s: number, c: number) => chunk(s, c).backwardSeconds,
     recordOps: input.timeline ?? false,
   };
-  const closedForm = schedule === "closed-form";
   const pipeline: PipelineResult = closedForm ? closedFormPipeline(scheduleInput, groups) : simulatePipeline(scheduleInput);
-  // The closed form ends every stage together, so one stage of each group stands for the group (the
-  // first, which holds the most micro-batches in flight); the simulation needs every stage.
-  const stages = closedForm ? groups.map((g) => g[0]!) : Array.from({ length: pp }, (_, s) => s);
 
   // Data parallelism and the optimizer, stage by stage.
   const stageEnds: number[] = [];
   const stageTails: { dataParallel: number; optimizer: number; end: number; slices: TimelineSlice[] }[] = [];
-  const stageParamsOf: StageParams[] = [];
   for (const s of stages) {
     const kindsOnStage = kindOf[s]!;
-    const params: StageParams = { dense: 0, expert: 0 };
+    const params = stageParamsOf[s]!;
     let layersOnStage = 0;
     let firstForward = 0;
     for (const k of kindsOnStage) {
-      const c = kindParts[k]!;
-      params.dense += c.params.dense;
-      params.expert += c.params.expert;
-      layersOnStage += c.layers;
-      firstForward += c.forwardSeconds;
+      layersOnStage += kindParts[k]!.layers;
+      firstForward += kindParts[k]!.forwardSeconds;
     }
     layersOnStage = Math.max(1, layersOnStage);
-    stageParamsOf[s] = params;
     const pipelineEnd = pipeline.stageEnd[s]!;
     let commEnd = pipelineEnd;
     let gatherAfter = 0;
@@ -464,21 +501,7 @@ function evaluateLayout(
     };
   }
   const stepSeconds = Math.max(...stageEnds);
-  // Memory: the stage that needs the most.
-  const recomputeBuffer = perLayer.recomputeBuffer;
-  const moeBuffers = model.moe ? 2 * (tokensPerRank / layout.tp) * model.moe.topK * model.hidden * 2 : 0;
-  const communicationBuffers = 2 * tokensPerRank * model.hidden * 2 + 2 * sendBytes + moeBuffers;
-  const kindActivations = kinds.map((k) => k.dense * denseActivations + k.moe * moeActivations);
-  let worst = { stage: stages[0]!, total: -Infinity, activations: 0 };
-  for (const s of stages) {
-    const states = stateBytes(stageParamsOf[s]!, layout);
-    let largestChunk = 0;
-    for (const k of kindOf[s]!) largestChunk = Math.max(largestChunk, kindActivations[k]!);
-    let activations = pipeline.peakInFlight[s]! * largestChunk + recomputeBuffer;
-    if (s === pp - 1) activations += (tokensPerRank * model.vocab * 4) / layout.tp; // fp32 logits for the loss
-    const total = states.weights + states.gradients + states.optimizerStates + activations + communicationBuffers + hw.runtimeReservedBytes;
-    if (total > worst.total) worst = { stage: s, total, activations };
-  }
+  const worst = worstMemory((s) => pipeline.peakInFlight[s]!);
   const estimate: StepEstimate = { stepSeconds, memoryBytes: worst.total };
   const report = (): TrainingPrediction => {
     // The breakdown is that of the bottleneck: the stage busiest with work of its own. Its idle time,

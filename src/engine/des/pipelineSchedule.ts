@@ -178,9 +178,13 @@ export function closedFormPipeline(input: PipelineInput, stageGroups?: number[][
     }
   });
   const peakInFlight = new Array<number>(p);
-  for (const group of groups)
-    for (const s of group) peakInFlight[s] = v === 1 ? Math.min(p - s, m) : m === p ? m * v : Math.min(m * v, (p - s - 1) * 2 + (v - 1) * p + 1);
+  for (const group of groups) for (const s of group) peakInFlight[s] = closedFormPeakInFlight(s, p, v, m);
   return { ops: [], stageEnd, stageBusy, peakInFlight, lastBackwardEnd };
+}
+
+/** Chunk-micro-batches stage s holds at once: Megatron's warm-up count plus the one in hand. */
+export function closedFormPeakInFlight(s: number, p: number, v: number, m: number): number {
+  return v === 1 ? Math.min(p - s, m) : m === p ? m * v : Math.min(m * v, (p - s - 1) * 2 + (v - 1) * p + 1);
 }
 
 /** Closed form for uniform stages, per-chunk forward f and backward b: (m·v + p − 1)(f + b). */

@@ -251,7 +251,7 @@ export function plan(request: PlanRequest): PlanResult {
                     continue;
                   }
                   const sps = tp > 1 ? (space.sequenceParallel ?? [true, false]) : [false];
-                  const input: TrainingInput = { model, hw, chips, run, parallelism: placeholder, memo };
+                  const input: TrainingInput = { model, hw, chips, run, parallelism: placeholder, memo, memoryLimitBytes: capacity };
                   // Placement matters only with both a pipeline and data parallelism to order.
                   const placements = pp > 1 && dp > 1 ? (space.placement ?? PLACEMENTS) : ["tp-cp-dp-pp" as const];
                   for (const placement of placements)

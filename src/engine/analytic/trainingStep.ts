@@ -203,6 +203,8 @@ interface ChunkLayout {
   kindOf: number[][];
   /** Stages grouped by the kinds of their chunks: stages of one group do the same work. */
   groups: number[][];
+  /** The first stage of each group. */
+  representatives: number[];
 }
 
 // Keyed by layer count, leading dense layers, pp and vpp, packed in one number.
@@ -242,7 +244,8 @@ function chunkLayout(model: ModelSpec, pp: number, vpp: number): ChunkLayout {
     if (group) group.push(stage);
     else groupIndex.set(id, [stage]);
   });
-  const result = { kinds, kindOf, groups: [...groupIndex.values()] };
+  const groups = [...groupIndex.values()];
+  const result = { kinds, kindOf, groups, representatives: groups.map((g) => g[0]!) };
   if (chunkLayoutCache.size > 4096) chunkLayoutCache.clear();
   chunkLayoutCache.set(key, result);
   return result;
@@ -326,7 +329,7 @@ function evaluateLayout(
     byLayerKey?.set(layerSubKey, perLayer);
   }
   const { denseCost, moeCost, embedding, logits, denseActivations, moeActivations } = perLayer;
-  const { kinds, kindOf, groups } = chunkLayout(model, pp, vpp);
+  const { kinds, kindOf, groups, representatives } = chunkLayout(model, pp, vpp);
 
   const tokensPerRank = (layout.microBatch * run.seqLen) / layout.cp;
   const sendBytes = (tokensPerRank * model.hidden * 2) / (layout.sequenceParallel ? layout.tp : 1);
@@ -381,7 +384,7 @@ function evaluateLayout(
   const closedForm = schedule === "closed-form";
   // The closed form ends every stage together, so one stage of each group stands for the group (the
   // first, which holds the most micro-batches in flight); the simulation needs every stage.
-  const stages = closedForm ? groups.map((g) => g[0]!) : Array.from({ length: pp }, (_, s) => s);
+  const stages = closedForm ? representatives : Array.from({ length: pp }, (_, s) => s);
   const stageParamsOf: StageParams[] = [];
   for (const s of stages) {
     const params: StageParams = { dense: 0, expert: 0 };

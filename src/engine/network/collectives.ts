@@ -46,16 +46,20 @@ function latencySteps(factor: number): number {
  */
 export function reduceScatterSeconds(hw: Hardware, group: GroupPlacement, bytes: number): number {
   if (group.size <= 1 || bytes <= 0) return 0;
-  const levels = collectiveLevels(hw);
-  const factors = levelFactors(levels, group);
+  // levelFactors, inline: the planner calls this for every layout it screens, so no arrays here.
   let seconds = 0;
   let remaining = bytes;
-  levels.forEach((level, i) => {
-    const g = factors[i]!;
-    if (g <= 1) return;
+  let below = 1;
+  for (const level of collectiveLevels(hw)) {
+    const inDomain =
+      level.domainChips === Infinity ? group.size : Math.max(1, Math.min(group.size, Math.floor(level.domainChips / group.stride)));
+    const clamped = Math.max(below, inDomain);
+    const g = clamped / below;
+    below = clamped;
+    if (g <= 1) continue;
     seconds += ringAllGatherBytesPerRank(remaining, g) / level.bytesPerSecond + latencySteps(g) * level.latencySeconds;
     remaining /= g;
-  });
+  }
   return seconds;
 }
 

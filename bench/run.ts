@@ -65,9 +65,9 @@ function measure(request: PlanRequest) {
 
 for (const p of problems) {
   // One untimed run warms up the JIT; the second is measured: screening plus the exact re-prediction
-  // of the best. Wall time is one planning thread (V8 compiles and collects garbage on helper threads
-  // beside it); CPU time counts those too. `node --single-threaded dist/bench/run.js` puts everything
-  // on one core.
+  // of the best. `npm run bench` runs this with `node --single-threaded`, so compiling and garbage
+  // collection share the one core too and wall time is time on one core; without the flag, V8's
+  // helper threads run beside the planner and CPU time counts them.
   plan(p.request);
   const full = measure(p.request);
   const n = full.result.evaluated;

@@ -143,8 +143,7 @@ export function predictTraining(input: TrainingInput): TrainingPrediction {
 
 /** What a chunk of one kind costs per micro-batch on one rank, and what it holds. */
 interface ChunkKindCost {
-  forward: TimeParts;
-  backward: TimeParts;
+  counts: LayerCounts;
   flops: number;
   forwardSeconds: number;
   backwardSeconds: number;
@@ -353,10 +352,10 @@ function evaluateLayout(
       return cost;
     },
   );
-  function kindCost(k: LayerCounts): ChunkKindCost {
+  // Seconds by part of a chunk kind, for the breakdown and the timeline only: screening needs totals.
+  function kindTimeParts(k: LayerCounts): { forward: TimeParts; backward: TimeParts } {
     let forward = addParts(scaleParts(denseCost.forward, k.dense), moeCost.forward, k.moe);
     let backward = addParts(scaleParts(denseCost.backward, k.dense), moeCost.backward, k.moe);
-    let flops = k.dense * denseCost.hardwareFlops + k.moe * moeCost.hardwareFlops;
     if (k.embedding) {
       forward = addParts(forward, embedding.forward);
       backward = addParts(backward, embedding.backward);
@@ -364,15 +363,28 @@ function evaluateLayout(
     if (k.output) {
       forward = addParts(forward, logits.forward);
       backward = addParts(backward, logits.backward);
-      flops += logits.hardwareFlops;
     } else forward.pp += send;
+    return { forward, backward };
+  }
+  function kindCost(k: LayerCounts): ChunkKindCost {
+    // The same sums as kindTimeParts, as plain numbers (no objects on the planner's hot path).
+    const forwardSeconds =
+      k.dense * totalSeconds(denseCost.forward) +
+      k.moe * totalSeconds(moeCost.forward) +
+      (k.embedding ? totalSeconds(embedding.forward) : 0) +
+      (k.output ? totalSeconds(logits.forward) : send);
+    const backwardSeconds =
+      k.dense * totalSeconds(denseCost.backward) +
+      k.moe * totalSeconds(moeCost.backward) +
+      (k.embedding ? totalSeconds(embedding.backward) : send) +
+      (k.output ? totalSeconds(logits.backward) : 0);
+    const flops = k.dense * denseCost.hardwareFlops + k.moe * moeCost.hardwareFlops + (k.output ? logits.hardwareFlops : 0);
     const params = stageParams(model, layout, k, perLayer!.params);
     return {
-      forward,
-      backward,
+      counts: k,
       flops,
-      forwardSeconds: totalSeconds(forward),
-      backwardSeconds: totalSeconds(backward),
+      forwardSeconds,
+      backwardSeconds,
       params,
       layers: k.dense + k.moe,
       gradientReduceSeconds: layout.zero < 3 ? gradientSync(params, 4, reduce) : 0,
@@ -399,7 +411,9 @@ function evaluateLayout(
   const moeBuffers = model.moe ? 2 * (tokensPerRank / layout.tp) * model.moe.topK * model.hidden * 2 : 0;
   const communicationBuffers = 2 * tokensPerRank * model.hidden * 2 + 2 * sendBytes + moeBuffers;
   const worstMemory = (peakInFlight: (s: number) => number) => {
-    let worst = { stage: stages[0]!, total: -Infinity, activations: 0 };
+    let worstStage = stages[0]!;
+    let worstTotal = -Infinity;
+    let worstActivations = 0;
     for (const s of stages) {
       const states = stateBytes(stageParamsOf[s]!, layout);
       let largestChunk = 0;
@@ -408,9 +422,13 @@ function evaluateLayout(
       if (s === pp - 1) activations += (tokensPerRank * model.vocab * 4) / layout.tp; // fp32 logits for the loss
       const total =
         states.weights + states.gradients + states.optimizerStates + activations + communicationBuffers + hw.runtimeReservedBytes;
-      if (total > worst.total) worst = { stage: s, total, activations };
+      if (total > worstTotal) {
+        worstStage = s;
+        worstTotal = total;
+        worstActivations = activations;
+      }
     }
-    return worst;
+    return { stage: worstStage, total: worstTotal, activations: worstActivations };
   };
   // Screening: a layout over the memory limit needs no step time.
   if (closedForm && input.memoryLimitBytes !== undefined) {
@@ -521,7 +539,10 @@ function evaluateLayout(
       }
     }
     let busy = zeroParts();
-    for (const c of stageChunks(critical)) busy = addParts(addParts(busy, c.forward, m), c.backward, m);
+    for (const c of stageChunks(critical)) {
+      const parts = kindTimeParts(c.counts);
+      busy = addParts(addParts(busy, parts.forward, m), parts.backward, m);
+    }
     const tail = stageTails[critical]!;
     const breakdown: StepBreakdown = {
       compute: busy.compute,
@@ -565,7 +586,7 @@ function evaluateLayout(
       end: op.end,
       chunk: op.chunk,
       microBatch: op.microBatch,
-      parts: op.kind === "forward" ? chunk(op.stage, op.chunk).forward : chunk(op.stage, op.chunk).backward,
+      parts: kindTimeParts(chunk(op.stage, op.chunk).counts)[op.kind],
     }));
     if (input.timeline) for (const s of stages) timeline.push(...stageTails[s]!.slices);
 

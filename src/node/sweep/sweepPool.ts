@@ -3,7 +3,6 @@
 // not leave cores idle). Batches are sized to take about a tenth of a second, so the main thread's
 // messages and log writes cost little and progress stays live.
 import { availableParallelism } from "node:os";
-import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
 import type { Cell } from "../../engine/sweep/sweepColumns.js";
 import type { Sweep } from "../../engine/sweep/sweepFile.js";
@@ -20,15 +19,6 @@ export interface PoolOptions {
 
 export const defaultWorkers = () => availableParallelism();
 
-// With a worker on every core, V8's parallel garbage-collector helpers only contend with the other
-// workers: each worker collecting on its own thread is faster overall (measured: 69% -> 79% of
-// cores × single-thread speed on 2 cores). Worker heaps created after this call use it.
-let gcSet = false;
-function singleThreadedGcForWorkers(): void {
-  if (gcSet) return;
-  setFlagsFromString("--single-threaded-gc");
-  gcSet = true;
-}
 
 /** Run `points` ([point, product position] pairs) over the worker pool. */
 export async function runPoints(sweep: Sweep, points: [number, number][], options: PoolOptions): Promise<void> {
@@ -58,7 +48,6 @@ export async function runPoints(sweep: Sweep, points: [number, number][], option
         { length: workerCount },
         () =>
           new Promise<void>((resolve, reject) => {
-            singleThreadedGcForWorkers();
             const worker = new Worker(new URL("./sweepWorker.js", import.meta.url), { workerData: { sweep } satisfies WorkerInput });
             workers.push(worker);
             const feed = () => {

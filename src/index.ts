@@ -115,3 +115,4 @@ export { claimsMarkdown } from "./engine/claims/claimsMarkdown.js";
 export { predictHeteroTraining, type HeteroRequest, type HeteroTraining, type HeteroPart } from "./engine/hetero/heteroTraining.js";
 export { predictHeteroServing, type HeteroServing } from "./engine/hetero/heteroServing.js";
 export { fusionDomain, FusionDomain } from "./engine/hetero/fusionDomain.js";
+export { numberFlag, choiceFlag, parseRange, parseSlo, type Slo } from "./engine/flagSyntax.js";

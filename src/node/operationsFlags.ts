@@ -2,26 +2,12 @@
 // checked here, so a bad value is one line naming the flag and exit code 2.
 import { PRICE_KINDS, PriceTable, type PriceEntry, type PriceKind } from "../engine/analytic/cost.js";
 import { CHECKPOINT_MODES, type CheckpointMode } from "../engine/reliability/checkpoint.js";
+import { choiceFlag, numberFlag } from "../engine/flagSyntax.js";
 import { UltrasimError } from "../engine/errors.js";
 import type { OperationsOptions } from "../engine/report/operationsReport.js";
 import { checkSchema, readInputFile } from "./loadInput.js";
 
-/** A number flag; `undefined` when the flag is absent. Accepts 1e12 and 15T / 2.5B / 300M / 40k. */
-export function numberFlag(text: unknown, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  const m = /^\s*([-+]?[0-9.]+(?:e[-+]?\d+)?)\s*([kMGBT]?)\s*$/i.exec(String(text));
-  const scale: Record<string, number> = { "": 1, k: 1e3, m: 1e6, g: 1e9, b: 1e9, t: 1e12 };
-  const value = m ? Number(m[1]) * scale[m[2]!.toLowerCase()]! : NaN;
-  if (!Number.isFinite(value)) throw new UltrasimError("INVALID_INPUT", `must be a number, got '${String(text)}'`, { field: flag });
-  return value;
-}
-
-export function choiceFlag<T extends string>(text: unknown, flag: string, choices: readonly T[]): T | undefined {
-  if (text === undefined) return undefined;
-  if (!choices.includes(text as T))
-    throw new UltrasimError("INVALID_INPUT", `must be one of ${choices.join(", ")}, got '${String(text)}'`, { field: flag });
-  return text as T;
-}
+export { choiceFlag, numberFlag } from "../engine/flagSyntax.js";
 
 /** A price table file: a YAML or JSON list of prices in the shape of data/prices.json. */
 export function readPriceFile(file: string): PriceEntry[] {

@@ -2,7 +2,8 @@
 // its requests, from a trace file named relative to the scenario. Errors name file, line and field.
 import { dirname, resolve } from "node:path";
 import { UltrasimError } from "../engine/errors.js";
-import { ServingScenario, type RequestSpec, type SloSpec } from "../engine/serve/scenario.js";
+import { ServingScenario, type RequestSpec } from "../engine/serve/scenario.js";
+import { parseSlo } from "../engine/flagSyntax.js";
 import { checkSchema, readInputFile, type LoadedDocument } from "./loadInput.js";
 import { readRequestTrace } from "./requestTrace.js";
 
@@ -12,23 +13,7 @@ export interface LoadedServingScenario {
   requests?: RequestSpec[];
 }
 
-/** "--slo ttft=2s,tpot=100ms,e2e=30s" as seconds. */
-export function parseSlo(text: string): SloSpec {
-  const slo: SloSpec = {};
-  const keys = { ttft: "ttftSeconds", tpot: "tpotSeconds", e2e: "e2eSeconds" } as const;
-  for (const part of text.split(",").filter((p) => p.trim())) {
-    const m = /^\s*(ttft|tpot|e2e)\s*=\s*([0-9.]+(?:e-?\d+)?)\s*(ms|s|us|µs)?\s*$/i.exec(part);
-    if (!m)
-      throw new UltrasimError("INVALID_INPUT", `cannot read '${part}': write e.g. ttft=2s,tpot=100ms (keys ttft, tpot, e2e)`, {
-        field: "--slo",
-      });
-    const unit = (m[3] ?? "s").toLowerCase();
-    const value = Number(m[2]) * (unit === "ms" ? 1e-3 : unit === "us" || unit === "µs" ? 1e-6 : 1);
-    if (!(value > 0)) throw new UltrasimError("INVALID_INPUT", `'${part}' must be above zero`, { field: "--slo" });
-    slo[keys[m[1]!.toLowerCase() as keyof typeof keys]] = value;
-  }
-  return slo;
-}
+export { parseSlo } from "../engine/flagSyntax.js";
 
 export function loadServingScenario(
   file: string,

@@ -1,6 +1,6 @@
 // The Reliability page's inputs: `ultrasim reliability` flags, by their own names, as URL parameters.
 // Text as typed, so a link holds exactly what the command line would get; the worker parses it with
-// the CLI's rules (cliFlags.ts) and the CLI's defaults.
+// the CLI's rules (src/engine/flagSyntax.ts) and the CLI's defaults.
 
 export const RELIABILITY_PARAMS = [
   "system",

@@ -3,7 +3,7 @@
 // plus the arrival rates of the load sweep. Text as typed; the scenario built from it is checked
 // against the same schema as a scenario file.
 import { UltrasimError } from "../../src/index.ts";
-import { parseSlo } from "./cliFlags.ts";
+import { parseSlo } from "../../src/index.ts";
 
 export const SERVE_PARAMS = [
   "model",

@@ -6,7 +6,7 @@ import type { PlanRequest, PlanResult, Plan } from "../../src/engine/plan/search
 import type { trainingOperations } from "../../src/engine/report/operationsReport.ts";
 import { Value } from "@sinclair/typebox/value";
 import { checkScenario } from "./checkScenario.ts";
-import { choiceFlag, numberFlag, parseRange } from "./cliFlags.ts";
+import { choiceFlag, numberFlag, parseRange } from "../../src/index.ts";
 import { servingScenarioOf, sweepRates, type ServeQuery } from "./serveQuery.ts";
 import type { ReliabilityQuery } from "./reliabilityQuery.ts";
 import type {

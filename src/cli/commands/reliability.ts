@@ -4,7 +4,7 @@ import { DEFAULT_SEED } from "../../engine/reliability/reliability.js";
 import { logSpacedCounts, scanScale } from "../../engine/reliability/scaleScan.js";
 import { GBIT_TO_BYTES } from "../../engine/units.js";
 import { paramCounts } from "../../engine/workload/transformer.js";
-import { parseRange } from "../../node/chipRange.js";
+import { parseRange } from "../../engine/flagSyntax.js";
 import { numberFlag, OPERATIONS_OPTIONS, operationsOptions } from "../../node/operationsFlags.js";
 import { catalogFrom, print, printJson } from "../output.js";
 import { renderReliabilityScan } from "../renderReliability.js";

@@ -19,7 +19,6 @@ export interface PoolOptions {
 
 export const defaultWorkers = () => availableParallelism();
 
-
 /** Run `points` ([point, product position] pairs) over the worker pool. */
 export async function runPoints(sweep: Sweep, points: [number, number][], options: PoolOptions): Promise<void> {
   if (points.length === 0) return;

@@ -1,34 +1,26 @@
-// Command-line flag syntax in the browser: numbers with k/M/B/T suffixes, chip ranges "A..B" and SLOs
-// "ttft=2s,tpot=100ms". The CLI's parsers live in src/node/ (operationsFlags.ts, chipRange.ts,
-// servingScenario.ts), beside modules that read files, so the worker cannot load them; these follow
-// them rule for rule and raise the same errors, naming the same flags.
-import { UltrasimError } from "../../src/index.ts";
+// The syntax of command-line values, shared by the CLI and the web app (which keeps every input in the
+// URL under the CLI's flag names): numbers with k/M/B/T suffixes, choices, ranges "A..B" and SLOs
+// "ttft=2s,tpot=100ms". Pure, so the browser's worker loads the same rules the CLI applies.
+import { UltrasimError } from "./errors.js";
 
 /** A number flag; `undefined` when absent or empty. Accepts 1e12 and 15T / 2.5B / 300M / 40k. */
-export function numberFlag(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined || text.trim() === "") return undefined;
-  const m = /^\s*([-+]?[0-9.]+(?:e[-+]?\d+)?)\s*([kMGBT]?)\s*$/i.exec(text);
+export function numberFlag(text: unknown, flag: string): number | undefined {
+  if (text === undefined || (typeof text === "string" && text.trim() === "")) return undefined;
+  const m = /^\s*([-+]?[0-9.]+(?:e[-+]?\d+)?)\s*([kMGBT]?)\s*$/i.exec(String(text));
   const scale: Record<string, number> = { "": 1, k: 1e3, m: 1e6, g: 1e9, b: 1e9, t: 1e12 };
   const value = m ? Number(m[1]) * scale[m[2]!.toLowerCase()]! : NaN;
-  if (!Number.isFinite(value)) throw new UltrasimError("INVALID_INPUT", `must be a number, got '${text}'`, { field: flag });
+  if (!Number.isFinite(value)) throw new UltrasimError("INVALID_INPUT", `must be a number, got '${String(text)}'`, { field: flag });
   return value;
 }
 
-export function wholeNumberFlag(text: string | undefined, flag: string, min: number): number | undefined {
-  const value = numberFlag(text, flag);
-  if (value !== undefined && !(Number.isInteger(value) && value >= min))
-    throw new UltrasimError("INVALID_INPUT", `must be a whole number ≥ ${min}, got '${text}'`, { field: flag });
-  return value;
-}
-
-export function choiceFlag<T extends string>(text: string | undefined, flag: string, choices: readonly T[]): T | undefined {
+export function choiceFlag<T extends string>(text: unknown, flag: string, choices: readonly T[]): T | undefined {
   if (text === undefined || text === "") return undefined;
   if (!choices.includes(text as T))
-    throw new UltrasimError("INVALID_INPUT", `must be one of ${choices.join(", ")}, got '${text}'`, { field: flag });
+    throw new UltrasimError("INVALID_INPUT", `must be one of ${choices.join(", ")}, got '${String(text)}'`, { field: flag });
   return text as T;
 }
 
-/** "A..B" or one number: the ends. */
+/** "A..B" or one number: the ends, whole numbers 1 ≤ A ≤ B. */
 export function parseRange(text: string, flag: string): { from: number; to: number } {
   const parts = text.split("..");
   if (parts.length > 2 || parts.some((p) => p.trim() === ""))
@@ -46,7 +38,7 @@ export interface Slo {
   e2eSeconds?: number;
 }
 
-/** "ttft=2s,tpot=100ms,e2e=30s" as seconds. */
+/** "--slo ttft=2s,tpot=100ms,e2e=30s" as seconds. */
 export function parseSlo(text: string): Slo {
   const slo: Slo = {};
   const keys = { ttft: "ttftSeconds", tpot: "tpotSeconds", e2e: "e2eSeconds" } as const;

@@ -40,9 +40,9 @@ export function gemmSeconds(hw: Hardware, precision: Precision, m: number, k: nu
   return count * Math.max(compute, memory);
 }
 
-/** Piecewise-linear interpolation over [x, y] points sorted by x, flat beyond the ends. */
+/** Piecewise-linear interpolation over [x, y] points (any order), flat beyond the ends. */
 export function interpolate(points: [number, number][], x: number): number {
-  const sorted = [...points].sort((a, b) => a[0] - b[0]);
+  const sorted = sortedByX(points);
   if (x <= sorted[0]![0]) return sorted[0]![1];
   for (let i = 1; i < sorted.length; i++) {
     const [x1, y1] = sorted[i]!;
@@ -52,6 +52,18 @@ export function interpolate(points: [number, number][], x: number): number {
     }
   }
   return sorted[sorted.length - 1]![1];
+}
+
+// Attention runs this per layer on the planner's hot path: points already in order (as the catalog
+// keeps them) are used as they are, others are sorted once per array.
+const sortedCopies = new WeakMap<[number, number][], [number, number][]>();
+function sortedByX(points: [number, number][]): [number, number][] {
+  let inOrder = true;
+  for (let i = 1; i < points.length && inOrder; i++) inOrder = points[i - 1]![0] <= points[i]![0];
+  if (inOrder) return points;
+  let sorted = sortedCopies.get(points);
+  if (!sorted) sortedCopies.set(points, (sorted = [...points].sort((a, b) => a[0] - b[0])));
+  return sorted;
 }
 
 /**

@@ -166,6 +166,9 @@ interface PerLayerCosts {
   kindCosts: Map<number, Map<number, ChunkKindCost>>;
 }
 
+/** The timeline slices of a stage's tail when no timeline is asked for: one shared empty list. */
+const NO_SLICES: readonly TimelineSlice[] = [];
+
 const descendingCache: number[][] = [];
 /** Chunks v-1 down to 0: the order the closed form's cool-down finishes them in. */
 function descendingChunks(v: number): number[] {
@@ -417,7 +420,8 @@ function evaluateLayout(
     for (const s of stages) {
       const states = stateBytes(stageParamsOf[s]!, layout);
       let largestChunk = 0;
-      for (const k of kindOf[s]!) largestChunk = Math.max(largestChunk, kinds[k]!.dense * denseActivations + kinds[k]!.moe * moeActivations);
+      for (const k of kindOf[s]!)
+        largestChunk = Math.max(largestChunk, kinds[k]!.dense * denseActivations + kinds[k]!.moe * moeActivations);
       let activations = peakInFlight(s) * largestChunk + perLayer.recomputeBuffer;
       if (s === pp - 1) activations += (tokensPerRank * model.vocab * 4) / layout.tp; // fp32 logits for the loss
       const total =
@@ -454,8 +458,8 @@ function evaluateLayout(
   const pipeline: PipelineResult = closedForm ? closedFormPipeline(scheduleInput, groups) : simulatePipeline(scheduleInput);
 
   // Data parallelism and the optimizer, stage by stage.
-  const stageEnds: number[] = [];
-  const stageTails: { dataParallel: number; optimizer: number; end: number; slices: TimelineSlice[] }[] = [];
+  let stepSeconds = -Infinity;
+  const stageTails: { dataParallel: number; optimizer: number; end: number; slices: readonly TimelineSlice[] }[] = [];
   for (const s of stages) {
     const kindsOnStage = kindOf[s]!;
     const params = stageParamsOf[s]!;
@@ -495,13 +499,13 @@ function evaluateLayout(
     const gatherExposed = gatherAfter > 0 ? Math.max(gatherAfter / layersOnStage, gatherAfter - firstForward) : 0;
     const dataParallel = commEnd - pipelineEnd + gatherExposed;
     const end = pipelineEnd + dataParallel + optimizer;
-    stageEnds.push(end);
+    stepSeconds = Math.max(stepSeconds, end);
     stageTails[s] = {
       dataParallel,
       optimizer,
       end,
       slices: !input.timeline
-        ? []
+        ? NO_SLICES
         : [
             ...(commEnd > pipelineEnd
               ? [{ stage: s, name: "gradient reduce (exposed)", category: "data-parallel" as const, start: pipelineEnd, end: commEnd }]
@@ -521,7 +525,6 @@ function evaluateLayout(
           ],
     };
   }
-  const stepSeconds = Math.max(...stageEnds);
   const worst = worstMemory((s) => pipeline.peakInFlight[s]!);
   const estimate: StepEstimate = { stepSeconds, memoryBytes: worst.total };
   const report = (): TrainingPrediction => {

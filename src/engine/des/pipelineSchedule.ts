@@ -44,28 +44,67 @@ interface Slot {
 
 /** The order one stage runs its forwards and backwards in (Megatron's schedules.py). */
 export function stageOrder(stage: number, stages: number, chunks: number, microBatches: number): Slot[] {
-  const forwards: Slot[] = [];
-  const backwards: Slot[] = [];
+  return Array.from(stageOrderCodes(stages, chunks, microBatches)[stage]!, (code) => decodeSlot(code, microBatches));
+}
+
+/** A slot packed in one small integer: ((chunk · m + micro-batch) · 2 + 1 for a backward). */
+const decodeSlot = (code: number, m: number): Slot => {
+  const rest = code >> 1;
+  const chunk = Math.floor(rest / m);
+  return { kind: code & 1 ? "backward" : "forward", chunk, microBatch: rest - chunk * m };
+};
+
+// Every stage's order for a schedule shape, packed: the planner simulates many layouts of the same
+// shape, and building the orders as objects each time was most of what a sweep allocated.
+const orderCodesCache = new Map<number, Int32Array[]>();
+let orderCodesCached = 0;
+const ORDER_CODES_LIMIT = 1 << 22;
+
+function stageOrderCodes(stages: number, chunks: number, microBatches: number): Int32Array[] {
+  const key = (stages * 1024 + chunks) * 2 ** 24 + microBatches;
+  const cached = orderCodesCache.get(key);
+  if (cached) return cached;
+  const orders = Array.from({ length: stages }, (_, s) => buildStageOrder(s, stages, chunks, microBatches));
+  const size = 2 * stages * chunks * microBatches;
+  if (orderCodesCached + size > ORDER_CODES_LIMIT) {
+    orderCodesCache.clear();
+    orderCodesCached = 0;
+  }
+  if (size <= ORDER_CODES_LIMIT && stages < 1024 && chunks < 1024 && microBatches < 2 ** 24) {
+    orderCodesCache.set(key, orders);
+    orderCodesCached += size;
+  }
+  return orders;
+}
+
+function buildStageOrder(stage: number, stages: number, chunks: number, microBatches: number): Int32Array {
+  const total = chunks * microBatches;
+  const forwards = new Int32Array(total);
+  const backwards = new Int32Array(total);
   // Virtual micro-batches go in groups of `stages` micro-batches through chunk 0, then chunk 1, ...
+  let n = 0;
   for (let first = 0; first < microBatches; first += stages) {
     const last = Math.min(microBatches, first + stages);
     for (let c = 0; c < chunks; c++) {
       for (let mb = first; mb < last; mb++) {
-        forwards.push({ kind: "forward", chunk: c, microBatch: mb });
-        backwards.push({ kind: "backward", chunk: chunks - 1 - c, microBatch: mb });
+        forwards[n] = (c * microBatches + mb) * 2;
+        backwards[n] = ((chunks - 1 - c) * microBatches + mb) * 2 + 1;
+        n++;
       }
     }
   }
-  const total = forwards.length;
   let warmup: number;
   if (chunks === 1) warmup = Math.min(stages - stage - 1, microBatches);
   else if (microBatches === stages) warmup = total;
   else warmup = Math.min((stages - stage - 1) * 2 + (chunks - 1) * stages, total);
-  const order: Slot[] = forwards.slice(0, warmup);
+  const order = new Int32Array(2 * total);
+  let o = 0;
+  for (let i = 0; i < warmup; i++) order[o++] = forwards[i]!;
   for (let i = 0; i < total - warmup; i++) {
-    order.push(forwards[warmup + i]!, backwards[i]!);
+    order[o++] = forwards[warmup + i]!;
+    order[o++] = backwards[i]!;
   }
-  order.push(...backwards.slice(total - warmup));
+  for (let i = total - warmup; i < total; i++) order[o++] = backwards[i]!;
   return order;
 }
 
@@ -74,7 +113,7 @@ export function simulatePipeline(input: PipelineInput): PipelineResult {
   const key = (stage: number, chunk: number, mb: number) => (chunk * p + stage) * m + mb;
   const forwardEnd = new Float64Array(p * v * m).fill(-1);
   const backwardEnd = new Float64Array(p * v * m).fill(-1);
-  const orders = Array.from({ length: p }, (_, s) => stageOrder(s, p, v, m));
+  const orders = stageOrderCodes(p, v, m);
   const next = new Array<number>(p).fill(0);
   const free = new Array<number>(p).fill(0);
   const busy = new Array<number>(p).fill(0);
@@ -86,9 +125,8 @@ export function simulatePipeline(input: PipelineInput): PipelineResult {
   const ops: PipelineOp[] = [];
 
   // When the input of an operation is ready, or -1 if its producer has not run yet.
-  const ready = (s: number, slot: Slot): number => {
-    const { chunk: c, microBatch: mb } = slot;
-    if (slot.kind === "forward") {
+  const ready = (s: number, backward: boolean, c: number, mb: number): number => {
+    if (!backward) {
       if (s > 0) return forwardEnd[key(s - 1, c, mb)]!;
       return c > 0 ? forwardEnd[key(p - 1, c - 1, mb)]! : 0;
     }
@@ -102,23 +140,27 @@ export function simulatePipeline(input: PipelineInput): PipelineResult {
     for (let s = 0; s < p; s++) {
       const order = orders[s]!;
       while (next[s]! < order.length) {
-        const slot = order[next[s]!]!;
-        const inputReady = ready(s, slot);
+        const code = order[next[s]!]!;
+        const backward = (code & 1) === 1;
+        const rest = code >> 1;
+        const chunk = Math.floor(rest / m);
+        const microBatch = rest - chunk * m;
+        const inputReady = ready(s, backward, chunk, microBatch);
         if (inputReady < 0) break;
         const start = Math.max(free[s]!, inputReady);
-        const duration = slot.kind === "forward" ? fwd[s]![slot.chunk]! : bwd[s]![slot.chunk]!;
+        const duration = backward ? bwd[s]![chunk]! : fwd[s]![chunk]!;
         const end = start + duration;
-        const k = key(s, slot.chunk, slot.microBatch);
-        if (slot.kind === "forward") {
+        const k = key(s, chunk, microBatch);
+        if (!backward) {
           forwardEnd[k] = end;
           inFlight[s]!++;
           peakInFlight[s] = Math.max(peakInFlight[s]!, inFlight[s]!);
         } else {
           backwardEnd[k] = end;
           inFlight[s]!--;
-          lastBackwardEnd[s]![slot.chunk] = Math.max(lastBackwardEnd[s]![slot.chunk]!, end);
+          lastBackwardEnd[s]![chunk] = Math.max(lastBackwardEnd[s]![chunk]!, end);
         }
-        if (input.recordOps) ops.push({ stage: s, chunk: slot.chunk, microBatch: slot.microBatch, kind: slot.kind, start, end });
+        if (input.recordOps) ops.push({ stage: s, chunk, microBatch, kind: backward ? "backward" : "forward", start, end });
         free[s] = end;
         busy[s]! += duration;
         next[s]!++;

@@ -314,9 +314,11 @@ export function plan(request: PlanRequest): PlanResult {
   // and at least topK plans are in hand.
   const plans: Plan[] = [];
   let bestExact = Infinity;
+  // The exact predictions share layer costs through a memo of their own, as the screening does.
+  const exactMemo = new Map<string | number, unknown>();
   for (const { score: screenedScore, chips, parallelism, run } of screened) {
     if (plans.length >= topK && screenedScore > bestExact * (1 + EXACT_MARGIN)) break;
-    const prediction = predictTraining({ model, hw, chips, run, parallelism });
+    const prediction = predictTraining({ model, hw, chips, run, parallelism, memo: exactMemo });
     if (prediction.memory.total > capacity) continue;
     bestExact = Math.min(bestExact, score(prediction.stepSeconds, chips, objective, request.tokens));
     plans.push({

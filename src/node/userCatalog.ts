@@ -2,6 +2,7 @@
 // { chips: [...], systems: [...], models: [...], efficiencies: [...] }, checked against the same
 // schemas as the built-in entries.
 import { Type } from "@sinclair/typebox";
+import { builtinCatalog } from "../engine/catalog/builtin.js";
 import type { Catalog } from "../engine/catalog/catalog.js";
 import { ChipSpec, ModelSpec, SystemSpec } from "../engine/catalog/schema.js";
 import { UltrasimError } from "../engine/errors.js";
@@ -19,16 +20,31 @@ export const CatalogFile = Type.Object(
 );
 
 export function extendCatalog(catalog: Catalog, files: string[]): Catalog {
+  return readCatalogEntries(files, catalog).catalog;
+}
+
+/**
+ * The entries of the user's catalog files, checked (file, line and field on error), with the catalog
+ * they make. The entries are plain data: a sweep hashes them and hands them to its worker threads.
+ */
+export function readCatalogEntries(
+  files: string[],
+  catalog: Catalog = builtinCatalog(),
+): { entries: CatalogFileEntries[]; catalog: Catalog } {
   let result = catalog;
+  const entries: CatalogFileEntries[] = [];
   for (const file of files) {
     const loaded = readInputFile(file);
-    const entries = checkSchema<Parameters<Catalog["withEntries"]>[0]>(CatalogFile, loaded);
+    const fileEntries = checkSchema<CatalogFileEntries>(CatalogFile, loaded);
     try {
-      result = result.withEntries(entries);
+      result = result.withEntries(fileEntries);
     } catch (e) {
       if (e instanceof UltrasimError) throw locate(e, loaded);
       throw e;
     }
+    entries.push(fileEntries);
   }
-  return result;
+  return { entries, catalog: result };
 }
+
+export type CatalogFileEntries = Parameters<Catalog["withEntries"]>[0];

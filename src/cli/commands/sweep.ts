@@ -3,7 +3,6 @@
 import { availableParallelism } from "node:os";
 import { Option, type Command } from "commander";
 import Table from "cli-table3";
-import { builtinCatalog } from "../../engine/catalog/builtin.js";
 import { UltrasimError } from "../../engine/errors.js";
 import { evaluatePoint } from "../../engine/sweep/evaluatePoint.js";
 import { loadSweep, type LoadedSweep } from "../../node/sweep/loadSweep.js";
@@ -33,13 +32,13 @@ function positiveInteger(text: string | undefined, flag: string): number | undef
   return n;
 }
 
-function load(file: string, maxPoints: string | undefined): LoadedSweep {
-  return loadSweep(file, { maxPoints: positiveInteger(maxPoints, "--max-points") });
+function load(file: string, opts: { maxPoints?: string; catalog?: string[] }): LoadedSweep {
+  return loadSweep(file, { maxPoints: positiveInteger(opts.maxPoints, "--max-points"), catalogFiles: opts.catalog });
 }
 
 /** Seconds per point on one thread, from a few points spread over the sweep (at least 3, about a second's worth). */
 function measurePoints(loaded: LoadedSweep): { secondsPerPoint: number; measured: number } {
-  const catalog = builtinCatalog();
+  const { catalog } = loaded;
   const ids = loaded.points.productIndices;
   const started = performance.now();
   let measured = 0;
@@ -77,11 +76,12 @@ export function registerSweep(program: Command): void {
     .description("check a sweep file, count its points and estimate the time (runs a few points)")
     .argument("<sweep>", "a sweep file (YAML or JSON; schema/sweep.json)")
     .option("--max-points <n>", "refuse more points than this (overrides the file's maxPoints)")
+    .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON); every shard needs the same ones")
     .option("--shard-count <n>", "also estimate the time per shard with this many shards")
     .option("--workers <n>", "cores to count on (default: all of this machine's)")
     .option("--json", "print the figures as JSON")
-    .action((file: string, opts: { maxPoints?: string; shardCount?: string; workers?: string; json?: boolean }) => {
-      const loaded = load(file, opts.maxPoints);
+    .action((file: string, opts: { maxPoints?: string; catalog?: string[]; shardCount?: string; workers?: string; json?: boolean }) => {
+      const loaded = load(file, opts);
       const shards = positiveInteger(opts.shardCount, "--shard-count") ?? 1;
       const cores = positiveInteger(opts.workers, "--workers") ?? availableParallelism();
       const n = loaded.points.productIndices.length;
@@ -129,15 +129,16 @@ export function registerSweep(program: Command): void {
     .option("--shard-count <n>", "shards in all (with --shard auto where the environment does not say: or ULTRASIM_SHARD_COUNT)")
     .option("--workers <n>", "worker threads (default: one per core)")
     .option("--max-points <n>", "refuse more points than this (overrides the file's maxPoints)")
+    .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON); every shard needs the same ones")
     .option("--quiet", "no progress")
     .action(
       async (
         file: string,
-        opts: ShardFlags & { out: string; format: ResultFormat; workers?: string; maxPoints?: string; quiet?: boolean },
+        opts: ShardFlags & { out: string; format: ResultFormat; workers?: string; maxPoints?: string; catalog?: string[]; quiet?: boolean },
       ) => {
         const shard = shardFromEnvironment(opts);
         const workers = positiveInteger(opts.workers, "--workers");
-        const loaded = load(file, opts.maxPoints);
+        const loaded = load(file, opts);
         const label = shard.count > 1 ? `shard ${shard.index + 1}/${shard.count}` : "sweep";
         const progress = progressReporter(label, !opts.quiet);
         let lastDraw = 0;

@@ -1,5 +1,6 @@
 // A sweep's identity: SHA-256 of everything that decides its points and their results (the kind, the
-// base, the axes in order, the filters, and the ultrasim version that computes them), not of its name
+// base, the axes in order, the filters, the user's catalog entries and the ultrasim version that computes
+// them), not of its name
 // or point limit. Shards and result files carry it, so results of two different sweeps never merge.
 import { sha256Hex } from "./sha256.js";
 import type { Sweep } from "./sweepFile.js";
@@ -16,7 +17,8 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function sweepHash(sweep: Sweep, ultrasimVersion: string): string {
+/** `catalog`: the entries of the user's catalog files (--catalog), which decide results as much as the axes do. */
+export function sweepHash(sweep: Sweep, ultrasimVersion: string, catalog: unknown[] = []): string {
   return sha256Hex(
     canonicalJson({
       format: 1,
@@ -25,6 +27,8 @@ export function sweepHash(sweep: Sweep, ultrasimVersion: string): string {
       base: sweep.base,
       axes: sweep.axes.map((a) => [a.name, a.values]),
       filters: sweep.filters,
+      // Absent without a user catalog, so such sweeps keep the hash they always had.
+      catalog: catalog.length ? catalog : undefined,
     }),
   );
 }

@@ -7,7 +7,6 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Value } from "@sinclair/typebox/value";
 import { isMap, isScalar, isSeq, type Node as YamlNode } from "yaml";
-import { builtinCatalog } from "../../engine/catalog/builtin.js";
 import type { Catalog } from "../../engine/catalog/catalog.js";
 import { UltrasimError } from "../../engine/errors.js";
 import { fieldSchema } from "../../engine/sweep/fieldSchema.js";
@@ -17,6 +16,7 @@ import { DEFAULT_MAX_POINTS, POINT_SCHEMAS, SweepFile, type Sweep } from "../../
 import { sweepHash } from "../../engine/sweep/sweepHash.js";
 import { axisValuesAt, enumeratePoints, FilterFailure, pointScenario, readPath, type PointList } from "../../engine/sweep/sweepPoints.js";
 import { checkSchema, lineOf, locate, readInputFile, type LoadedDocument } from "../loadInput.js";
+import { readCatalogEntries, type CatalogFileEntries } from "../userCatalog.js";
 
 export interface LoadedSweep {
   file: string;
@@ -26,6 +26,10 @@ export interface LoadedSweep {
   columns: Column[];
   points: PointList;
   maxPoints: number;
+  /** The user's catalog entries (--catalog), in file order: the workers add them to the built-in catalog. */
+  catalogEntries: CatalogFileEntries[];
+  /** The built-in catalog with those entries. */
+  catalog: Catalog;
 }
 
 /** Fields whose values are catalog ids, by sweep kind: checked up front, so a misspelt id fails before the sweep runs. */
@@ -164,7 +168,8 @@ function compileFilters(loaded: LoadedDocument, sweep: Sweep): CompiledFilter[] 
   });
 }
 
-export function loadSweep(file: string, options: { maxPoints?: number; catalog?: Catalog } = {}): LoadedSweep {
+export function loadSweep(file: string, options: { maxPoints?: number; catalogFiles?: string[] } = {}): LoadedSweep {
+  const { entries: catalogEntries, catalog } = readCatalogEntries(options.catalogFiles ?? []);
   const loaded = readInputFile(file);
   if (typeof loaded.value !== "object" || loaded.value === null || Array.isArray(loaded.value))
     throw new UltrasimError("INVALID_INPUT", "a sweep file holds one mapping of fields (schemaVersion, kind, base, axes, filters)", {
@@ -178,7 +183,6 @@ export function loadSweep(file: string, options: { maxPoints?: number; catalog?:
     axes: Object.entries(spec.axes).map(([name, values]) => ({ name, values })),
     filters: spec.filters ?? [],
   };
-  const catalog = options.catalog ?? builtinCatalog();
   checkAxes(loaded, sweep, catalog);
   checkBaseIds(loaded, sweep, catalog);
   const filters = compileFilters(loaded, sweep);
@@ -218,5 +222,15 @@ export function loadSweep(file: string, options: { maxPoints?: number; catalog?:
       field: "filters",
     });
   const version = ultrasimVersion();
-  return { file, sweep, hash: sweepHash(sweep, version), ultrasimVersion: version, columns: sweepColumns(sweep), points, maxPoints };
+  return {
+    file,
+    sweep,
+    hash: sweepHash(sweep, version, catalogEntries),
+    ultrasimVersion: version,
+    columns: sweepColumns(sweep),
+    points,
+    maxPoints,
+    catalogEntries,
+    catalog,
+  };
 }

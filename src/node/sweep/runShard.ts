@@ -58,6 +58,7 @@ export async function runShard(loaded: LoadedSweep, options: RunOptions): Promis
   try {
     await runPoints(loaded.sweep, todo, {
       workers: options.workers,
+      catalogEntries: loaded.catalogEntries,
       onRows: (rows: Cell[][]) => {
         log.append(rows);
         options.onProgress?.(log.done.size, ids.length, resumed);

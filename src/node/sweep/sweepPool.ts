@@ -6,6 +6,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { Cell } from "../../engine/sweep/sweepColumns.js";
 import type { Sweep } from "../../engine/sweep/sweepFile.js";
+import type { CatalogFileEntries } from "../userCatalog.js";
 import type { WorkerBatch, WorkerInput, WorkerReply } from "./sweepWorker.js";
 
 const BATCH_SECONDS = 0.1;
@@ -13,6 +14,8 @@ const MAX_BATCH = 1000;
 
 export interface PoolOptions {
   workers?: number;
+  /** The user's catalog entries (--catalog), for the workers' catalogs. */
+  catalogEntries?: CatalogFileEntries[];
   /** Rows as they finish, in the order they finish. */
   onRows: (rows: Cell[][]) => void;
 }
@@ -47,7 +50,9 @@ export async function runPoints(sweep: Sweep, points: [number, number][], option
         { length: workerCount },
         () =>
           new Promise<void>((resolve, reject) => {
-            const worker = new Worker(new URL("./sweepWorker.js", import.meta.url), { workerData: { sweep } satisfies WorkerInput });
+            const worker = new Worker(new URL("./sweepWorker.js", import.meta.url), {
+              workerData: { sweep, catalogEntries: options.catalogEntries ?? [] } satisfies WorkerInput,
+            });
             workers.push(worker);
             const feed = () => {
               const batch = takeBatch();

@@ -5,16 +5,19 @@ import { builtinCatalog } from "../../engine/catalog/builtin.js";
 import { evaluatePoint } from "../../engine/sweep/evaluatePoint.js";
 import { sweepColumns } from "../../engine/sweep/sweepColumns.js";
 import type { Sweep } from "../../engine/sweep/sweepFile.js";
+import type { CatalogFileEntries } from "../userCatalog.js";
 
 export interface WorkerInput {
   sweep: Sweep;
+  /** The user's catalog entries, added to the built-in catalog. */
+  catalogEntries: CatalogFileEntries[];
 }
 /** Points to run: [point, product position] pairs. */
 export type WorkerBatch = { batch: [number, number][] } | { stop: true };
 export type WorkerReply = { rows: unknown[][]; seconds: number };
 
-const { sweep } = workerData as WorkerInput;
-const catalog = builtinCatalog();
+const { sweep, catalogEntries } = workerData as WorkerInput;
+const catalog = catalogEntries.reduce((c, entries) => c.withEntries(entries), builtinCatalog());
 const columns = sweepColumns(sweep);
 parentPort!.on("message", (message: WorkerBatch) => {
   if ("stop" in message) {

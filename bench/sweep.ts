@@ -53,7 +53,8 @@ try {
   const roughRate = ids.length / ((performance.now() - roughStart) / 1000);
 
   // Prices per group so that one core's share takes about RUN_SECONDS.
-  const prices = Math.max(cores, Math.ceil((RUN_SECONDS * cores * roughRate) / 12 / cores) * cores);
+  // A multiple of `cores`, so every core's share holds each group equally.
+  const prices = Math.ceil((RUN_SECONDS * roughRate) / 12) * cores;
   writeFileSync(join(dir, "sweep.yaml"), sweepText(prices));
   const loaded = loadSweep(join(dir, "sweep.yaml"));
   const points = loaded.points.productIndices.length;

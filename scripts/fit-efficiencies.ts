@@ -18,6 +18,7 @@ import type { TrainingCase } from "../src/engine/catalog/scenario.js";
 import { H100_MEASURED, PRIOR_EFFICIENCY, type Efficiency, type EfficiencyEntry } from "../src/engine/system/efficiency.js";
 import { widthClass } from "../src/engine/system/hardware.js";
 import { percentile, predictCase } from "../src/engine/validate/validation.js";
+import { goldenSectionMinimum } from "./goldenSection.js";
 
 interface Param {
   name: string;
@@ -78,33 +79,10 @@ function fitChip(chip: string, cases: TrainingCase[], base: Catalog): Efficiency
 
   let best = prior;
   let bestValue = objective(best);
-  const golden = (Math.sqrt(5) - 1) / 2;
   for (let sweep = 0; sweep < 5; sweep++) {
     for (const p of params) {
-      let a = p.lo;
-      let b = p.hi;
-      const at = (v: number) => objective(p.set(best, v));
-      let x1 = b - golden * (b - a);
-      let x2 = a + golden * (b - a);
-      let f1 = at(x1);
-      let f2 = at(x2);
-      for (let i = 0; i < 18; i++) {
-        if (f1 < f2) {
-          b = x2;
-          x2 = x1;
-          f2 = f1;
-          x1 = b - golden * (b - a);
-          f1 = at(x1);
-        } else {
-          a = x1;
-          x1 = x2;
-          f1 = f2;
-          x2 = a + golden * (b - a);
-          f2 = at(x2);
-        }
-      }
-      const v = (a + b) / 2;
-      const value = at(v);
+      const v = goldenSectionMinimum((x) => objective(p.set(best, x)), p.lo, p.hi, 18);
+      const value = objective(p.set(best, v));
       if (value < bestValue) {
         bestValue = value;
         best = p.set(best, v);
@@ -140,7 +118,9 @@ function fitAll(cases: TrainingCase[], base: Catalog): EfficiencyEntry[] {
 const args = process.argv.slice(2);
 const outIndex = args.indexOf("--out");
 const outPath = outIndex >= 0 ? args[outIndex + 1]! : new URL("../../data/efficiency.json", import.meta.url).pathname;
-const path = args.find((a, i) => !a.startsWith("--") && args[i - 1] !== "--out") ?? new URL("../../../shared/validation/training.json", import.meta.url).pathname;
+const path =
+  args.find((a, i) => !a.startsWith("--") && args[i - 1] !== "--out") ??
+  new URL("../../../shared/validation/training.json", import.meta.url).pathname;
 const cases = (JSON.parse(readFileSync(path, "utf8")) as TrainingCase[]).filter((c) => c.kind === "training");
 const base = builtinCatalog().withEntries({});
 const stripped = new Catalog({ ...base.entries(), efficiencies: [] });

@@ -14,6 +14,7 @@ import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { PRIOR_SERVING_EFFICIENCY, type ServingEfficiency, type ServingEfficiencyEntry } from "../src/engine/serve/servingEfficiency.js";
 import { summarize } from "../src/engine/validate/validation.js";
 import { validateInferenceCases, type InferenceCase, type InferenceMetricResult } from "../src/engine/validate/inference.js";
+import { goldenSectionMinimum } from "./goldenSection.js";
 
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith("--")) ?? "../shared/validation/inference.json";
@@ -63,32 +64,6 @@ function objective(chip: string, cs: InferenceCase[], e: ServingEfficiency): num
   return r.results.reduce((a, x) => a + logError(x), 0) / ERROR_SCALE + prior(e);
 }
 
-function golden(f: (x: number) => number, lo: number, hi: number, steps: number): number {
-  const g = (Math.sqrt(5) - 1) / 2;
-  let a = lo;
-  let b = hi;
-  let c = b - g * (b - a);
-  let d = a + g * (b - a);
-  let fc = f(c);
-  let fd = f(d);
-  for (let i = 0; i < steps; i++) {
-    if (fc < fd) {
-      b = d;
-      d = c;
-      fd = fc;
-      c = b - g * (b - a);
-      fc = f(c);
-    } else {
-      a = c;
-      c = d;
-      fc = fd;
-      d = a + g * (b - a);
-      fd = f(d);
-    }
-  }
-  return (a + b) / 2;
-}
-
 function fitFamily(chip: string, cs: InferenceCase[], rounds = 2): { efficiency: ServingEfficiency; objective: number; atBound: string[] } {
   let e: ServingEfficiency = { ...PRIOR_SERVING_EFFICIENCY };
   let best = objective(chip, cs, e);
@@ -99,7 +74,7 @@ function fitFamily(chip: string, cs: InferenceCase[], rounds = 2): { efficiency:
       const span = (hi - lo) / (round + 1);
       const a = Math.max(lo, e[p.key] - span / 2);
       const b = Math.min(hi, e[p.key] + span / 2);
-      const x = golden((v) => objective(chip, cs, { ...e, [p.key]: v }), a, b, 8);
+      const x = goldenSectionMinimum((v) => objective(chip, cs, { ...e, [p.key]: v }), a, b, 8);
       const candidate = { ...e, [p.key]: x };
       const value = objective(chip, cs, candidate);
       if (value < best) {

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sweepHash } from "../src/engine/sweep/sweepHash.js";
+import { sha256Hex } from "../src/engine/sweep/sha256.js";
+import { canonicalJson, sweepHash } from "../src/engine/sweep/sweepHash.js";
 import type { Sweep } from "../src/engine/sweep/sweepFile.js";
 import { readManifest } from "../src/node/sweep/sweepDirectory.js";
 import { requireBuild, resultRows, ultrasim } from "./sweepHelpers.js";
@@ -56,7 +57,16 @@ describe("sweep --catalog", () => {
     const sweep: Sweep = { name: null, kind: "train", base: {}, axes: [{ name: "system.chips", values: [8] }], filters: [] };
     const entries = [parse(readFileSync(myCatalog, "utf8")) as object];
     expect(sweepHash(sweep, "1.0.0", entries)).not.toBe(sweepHash(sweep, "1.0.0"));
-    expect(sweepHash(sweep, "1.0.0", [])).toBe(sweepHash(sweep, "1.0.0"));
+    // Without a catalog: the hash of the fields as sweeps hashed them before --catalog existed.
+    const before = canonicalJson({
+      format: 1,
+      ultrasimVersion: "1.0.0",
+      kind: "train",
+      base: {},
+      axes: [["system.chips", [8]]],
+      filters: [],
+    });
+    expect(sweepHash(sweep, "1.0.0", [])).toBe(sha256Hex(before));
     const plan = (catalog: string[]) =>
       JSON.parse(ultrasim(dir, ["sweep", "plan", "what-if.yaml", "--json", ...catalog]).stdout) as { hash: string };
     // The hash `sweep plan --catalog` reports is the one the run above wrote into its manifest.

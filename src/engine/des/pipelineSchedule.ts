@@ -47,12 +47,15 @@ export function stageOrder(stage: number, stages: number, chunks: number, microB
   return Array.from(stageOrderCodes(stages, chunks, microBatches)[stage]!, (code) => decodeSlot(code, microBatches));
 }
 
-/** A slot packed in one small integer: ((chunk · m + micro-batch) · 2 + 1 for a backward). */
-const decodeSlot = (code: number, m: number): Slot => {
-  const rest = code >> 1;
-  const chunk = Math.floor(rest / m);
-  return { kind: code & 1 ? "backward" : "forward", chunk, microBatch: rest - chunk * m };
-};
+// A slot packed in one small integer: (chunk · m + micro-batch) · 2, plus 1 for a backward.
+const slotIsBackward = (code: number) => (code & 1) === 1;
+const slotChunk = (code: number, m: number) => Math.floor((code >> 1) / m);
+const slotMicroBatch = (code: number, m: number) => (code >> 1) % m;
+const decodeSlot = (code: number, m: number): Slot => ({
+  kind: slotIsBackward(code) ? "backward" : "forward",
+  chunk: slotChunk(code, m),
+  microBatch: slotMicroBatch(code, m),
+});
 
 // Every stage's order for a schedule shape, packed: the planner simulates many layouts of the same
 // shape, and building the orders as objects each time was most of what a sweep allocated.
@@ -141,10 +144,9 @@ export function simulatePipeline(input: PipelineInput): PipelineResult {
       const order = orders[s]!;
       while (next[s]! < order.length) {
         const code = order[next[s]!]!;
-        const backward = (code & 1) === 1;
-        const rest = code >> 1;
-        const chunk = Math.floor(rest / m);
-        const microBatch = rest - chunk * m;
+        const backward = slotIsBackward(code);
+        const chunk = slotChunk(code, m);
+        const microBatch = slotMicroBatch(code, m);
         const inputReady = ready(s, backward, chunk, microBatch);
         if (inputReady < 0) break;
         const start = Math.max(free[s]!, inputReady);

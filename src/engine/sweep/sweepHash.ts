@@ -1,7 +1,7 @@
 // A sweep's identity: SHA-256 of everything that decides its points and their results (the kind, the
-// base, the axes in order, the filters, the user's catalog entries and the ultrasim version that computes
-// them), not of its name
-// or point limit. Shards and result files carry it, so results of two different sweeps never merge.
+// base, the axes in order, the filters, the user's catalog entries and the ultrasim version that
+// computes them), not of its name or point limit. Shards and result files carry it, so results of two
+// different sweeps never merge.
 import { sha256Hex } from "./sha256.js";
 import type { Sweep } from "./sweepFile.js";
 

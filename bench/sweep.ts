@@ -1,16 +1,17 @@
 // Sweep speed on one machine: points per second with every core, against cores × the speed of one
 // core on the same work. Bar: ≥ 80%.
 //
-// The one-core figure is one worker thread running every cores-th point of the same sweep, so it
-// has the same mix of points, the same worker start-up and the same JIT warm-up as each worker of
-// the run on every core: ideal scaling makes both runs take the same time, and the ratio is
-// (one-core time) / (every-core time). Figures depend on the machine and its load: compare the
+// The one-core figure is one worker running every cores-th point of the same sweep, so it has the
+// same mix of points, the same worker start-up and the same JIT warm-up as each worker of the run on
+// every core: ideal scaling makes both runs take the same time, and the ratio is (one-core time) /
+// (every-core time). Both kinds of worker are measured: child processes (the default) and threads. Figures depend on the machine and its load: compare the
 // ratio, measured in one run.
 //
 //   node --single-threaded-gc dist/bench/sweep.js   (as `npm run bench` runs it)
 //
-// Single-threaded GC makes one thread one core: with V8's parallel collector the one-core run
-// would borrow idle cores for garbage collection, which the run on every core cannot.
+// Single-threaded GC makes one worker one core: with V8's parallel collector the one-core run would
+// borrow idle cores for garbage collection, which the run on every core cannot. Child processes
+// inherit the flag.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +19,7 @@ import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { evaluatePoint } from "../src/engine/sweep/evaluatePoint.js";
 import { loadSweep } from "../src/node/sweep/loadSweep.js";
 import { runShard } from "../src/node/sweep/runShard.js";
-import { runPoints } from "../src/node/sweep/sweepPool.js";
+import { POOL_KINDS, runPoints } from "../src/node/sweep/sweepPool.js";
 
 // Plan points: two models, two systems, three chip counts and k prices (a narrowed layout search).
 // k is set so that each run takes about RUN_SECONDS: long enough that worker start-up weighs little,
@@ -59,28 +60,38 @@ try {
   const loaded = loadSweep(join(dir, "sweep.yaml"));
   const points = loaded.points.productIndices.length;
 
-  // One core: one worker thread, every cores-th point.
-  const share: [number, number][] = [];
-  for (let p = 0; p < points; p += cores) share.push([p, loaded.points.productIndices[p]!]);
-  const oneStart = performance.now();
-  let oneDone = 0;
-  await runPoints(loaded.sweep, share, { workers: 1, onRows: (rows) => (oneDone += rows.length) });
-  const oneSeconds = (performance.now() - oneStart) / 1000;
-  const oneRate = oneDone / oneSeconds;
-
-  // Every core: the whole sweep as `ultrasim sweep run` runs it (log and result files included).
-  const outcome = await runShard(loaded, { out: join(dir, "out"), format: "parquet", shard: { index: 0, count: 1, source: "bench" } });
-  const sweepRate = points / outcome.seconds;
-  const ratio = sweepRate / (cores * oneRate);
-
   console.log(`sweep: plan points (${loaded.sweep.axes.map((a) => a.name).join(" × ")})`);
-  console.log(
-    `  one core:    ${oneDone} points in ${oneSeconds.toFixed(2)} s, ${oneRate.toFixed(1)} points/s (one worker thread, start-up included)`,
-  );
-  console.log(
-    `  ${cores} cores:     ${points} points in ${outcome.seconds.toFixed(2)} s, ${sweepRate.toFixed(1)} points/s (workers' start-up, log and result files included)`,
-  );
-  console.log(`  ${(ratio * 100).toFixed(0)}% of cores × single-core speed (bar: ≥ 80%)`);
+  const rates: Record<string, number> = {};
+  for (const pool of POOL_KINDS) {
+    // One core: one worker, every cores-th point.
+    const share: [number, number][] = [];
+    for (let p = 0; p < points; p += cores) share.push([p, loaded.points.productIndices[p]!]);
+    const oneStart = performance.now();
+    let oneDone = 0;
+    await runPoints(loaded.sweep, share, { workers: 1, pool, onRows: (rows) => (oneDone += rows.length) });
+    const oneSeconds = (performance.now() - oneStart) / 1000;
+    const oneRate = oneDone / oneSeconds;
+
+    // Every core: the whole sweep as `ultrasim sweep run --pool <pool>` runs it (log and result files included).
+    const outcome = await runShard(loaded, {
+      out: join(dir, `out-${pool}`),
+      format: "parquet",
+      pool,
+      shard: { index: 0, count: 1, source: "bench" },
+    });
+    const sweepRate = points / outcome.seconds;
+    rates[pool] = sweepRate;
+    const ratio = sweepRate / (cores * oneRate);
+    console.log(`  workers as ${pool}${pool === "processes" ? " (the default)" : ""}:`);
+    console.log(
+      `    one core:  ${oneDone} points in ${oneSeconds.toFixed(2)} s, ${oneRate.toFixed(1)} points/s (one worker, start-up included)`,
+    );
+    console.log(
+      `    ${cores} cores: ${points} points in ${outcome.seconds.toFixed(2)} s, ${sweepRate.toFixed(1)} points/s (workers' start-up, log and result files included)`,
+    );
+    console.log(`    ${(ratio * 100).toFixed(0)}% of cores × single-core speed (bar: ≥ 80%)`);
+  }
+  console.log(`  processes / threads on ${cores} cores: ${(rates.processes! / rates.threads!).toFixed(2)}x`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

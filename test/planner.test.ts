@@ -3,10 +3,11 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { predictTraining } from "../src/engine/analytic/trainingStep.js";
+import { estimateLayout, predictTraining, type TrainingInput } from "../src/engine/analytic/trainingStep.js";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import type { TrainingCase } from "../src/engine/catalog/scenario.js";
-import type { Recompute } from "../src/engine/catalog/schema.js";
+import type { ParallelismSpec, Placement, Recompute } from "../src/engine/catalog/schema.js";
+import { resolveLayout } from "../src/engine/plan/layout.js";
 import { parseChipCounts } from "../src/engine/plan/chipCounts.js";
 import { plan, type PlanRequest, type SearchSpace } from "../src/engine/plan/search.js";
 import { predictScenario } from "../src/engine/train.js";
@@ -74,6 +75,84 @@ describe("a larger search space", () => {
       }),
       { numRuns: 8, seed: 7 },
     );
+  });
+});
+
+// The screening estimate is its own code path, built for speed; the full prediction with the
+// closed-form schedule computes the same step from the same formulas. They must agree, and a memo
+// shared across layouts (as the planner shares one) must change nothing.
+describe("the planner's screening", () => {
+  const models = ["llama3-8b", "mixtral-8x7b", "deepseek-v3"] as const;
+  const layouts = fc.record({
+    model: fc.constantFrom(...models),
+    tp: fc.constantFrom(1, 2, 4, 8),
+    cp: fc.constantFrom(1, 2),
+    pp: fc.constantFrom(1, 2, 4, 8),
+    vpp: fc.constantFrom(1, 2, 3),
+    ep: fc.constantFrom(1, 2, 8),
+    microBatch: fc.constantFrom(1, 2),
+    zero: fc.constantFrom(0, 1, 2, 3),
+    recompute: fc.constantFrom<Recompute>("none", "selective", "full"),
+    placement: fc.constantFrom<Placement>("tp-cp-dp-pp", "tp-cp-pp-dp"),
+    sequenceParallel: fc.boolean(),
+  });
+  const chips = 128;
+  const run = { seqLen: 4096, globalBatch: 512, precision: "bf16" as const };
+  // One memo per model, as the planner keeps one per search.
+  const memos = new Map(models.map((m) => [m, new Map<string | number, unknown>()]));
+  const hw = catalog.hardware("dgx-h100");
+
+  it("equals the closed-form prediction, with or without a memo shared across layouts (property)", () => {
+    let compared = 0;
+    fc.assert(
+      fc.property(layouts, (l) => {
+        const model = catalog.model(l.model);
+        const dp = chips / (l.tp * l.cp * l.pp);
+        if (!Number.isInteger(dp) || run.globalBatch % (dp * l.microBatch) !== 0 || l.pp * l.vpp > model.layers) return;
+        const ep = model.moe ? l.ep : 1;
+        const parallelism: ParallelismSpec = { ...l, dp, ep, etp: model.moe ? 1 : null, vpp: l.pp > 1 ? l.vpp : 1 };
+        let layout;
+        try {
+          layout = resolveLayout(model, { ...run, microBatch: l.microBatch }, parallelism, chips).layout;
+        } catch {
+          return; // degrees that do not divide: the planner never builds these
+        }
+        const input: TrainingInput = { model, hw, chips, run: { ...run, microBatch: l.microBatch }, parallelism };
+        const exact = predictTraining({ ...input, schedule: "closed-form" });
+        const alone = estimateLayout(input, layout);
+        const shared = estimateLayout({ ...input, memo: memos.get(l.model) }, layout);
+        for (const estimate of [alone, shared]) {
+          expect(estimate.stepSeconds / exact.stepSeconds).toBeCloseTo(1, 12);
+          expect(estimate.memoryBytes / exact.memory.total).toBeCloseTo(1, 12);
+        }
+        compared++;
+      }),
+      { numRuns: 400, seed: 11 },
+    );
+    expect(compared).toBeGreaterThan(50);
+  });
+
+  it("skips the step time of a layout over the memory limit, and reports its memory", () => {
+    const model = catalog.model("llama3-70b");
+    const parallelism: ParallelismSpec = {
+      tp: 1,
+      pp: 1,
+      dp: 8,
+      cp: 1,
+      ep: 1,
+      etp: null,
+      vpp: 1,
+      sequenceParallel: false,
+      zero: 0,
+      recompute: "none",
+    };
+    const input: TrainingInput = { model, hw, chips: 8, run: { ...run, microBatch: 1 }, parallelism };
+    const layout = resolveLayout(model, input.run, parallelism, 8).layout;
+    const full = predictTraining({ ...input, schedule: "closed-form" });
+    expect(full.memory.fits).toBe(false); // 70B parameters unsharded on 80 GB chips
+    const screened = estimateLayout({ ...input, memoryLimitBytes: hw.hbmBytes }, layout);
+    expect(screened.stepSeconds).toBe(Infinity);
+    expect(screened.memoryBytes).toBeCloseTo(full.memory.total, 0);
   });
 });
 

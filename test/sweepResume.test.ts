@@ -31,16 +31,40 @@ function loggedPoints(out: string): number[] {
   return lines.map((line) => (JSON.parse(line) as number[])[0]!);
 }
 
-/** Run the sweep and SIGKILL it once its log holds `points` finished points (or when it ends by itself). */
-function runAndKillAt(args: string[], points: number): Promise<number | null> {
+/** Processes whose parent is `pid` (Linux's /proc; none elsewhere). */
+function childrenOf(pid: number): number[] {
+  if (!existsSync("/proc/self/status")) return [];
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        return /^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${name}/status`, "utf8"))?.[1] === String(pid);
+      } catch {
+        return false; // ended while we looked
+      }
+    })
+    .map(Number);
+}
+
+const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+
+/**
+ * Run the sweep and SIGKILL it once its log holds `points` finished points (or when it ends by itself).
+ * Resolves with the sweep's worker processes alive at the kill.
+ */
+function runAndKillAt(args: string[], points: number): Promise<number[]> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [cli, ...args], { cwd: dir, stdio: "ignore" });
+    let workers: number[] = [];
     const poll = setInterval(() => {
-      if (loggedPoints("killed").length >= points) child.kill("SIGKILL");
+      if (loggedPoints("killed").length >= points && child.exitCode === null) {
+        workers = childrenOf(child.pid!);
+        child.kill("SIGKILL");
+      }
     }, 2);
-    child.on("exit", (code) => {
+    child.on("exit", () => {
       clearInterval(poll);
-      resolve(code);
+      resolve(workers);
     });
   });
 }
@@ -54,11 +78,16 @@ describe("sweep resume", () => {
     const random = seededRandom(20240607);
     const args = ["sweep", "run", "sweep.yaml", "--out", "killed", "--workers", "1", "--quiet", "--format", "jsonl"];
     let logged = new Set<number>();
+    let workersSeen = 0;
     for (let kill = 0; kill < 5; kill++) {
       // Kill at a random point up to a quarter of the sweep further on (the log grows a batch at a time,
       // so most kills land between batches, some in the middle of one).
       const target = logged.size + 1 + Math.floor(random.next() * Math.min(expected.length - logged.size - 1, expected.length / 4));
-      await runAndKillAt(args, target);
+      const workers = await runAndKillAt(args, target);
+      workersSeen += workers.length;
+      // The workers (child processes) go with the sweep: none is left orphaned, running on.
+      for (let wait = 0; wait < 100 && workers.some(alive); wait++) await new Promise((r) => setTimeout(r, 50));
+      expect(workers.filter(alive), "workers left running after the sweep was killed").toEqual([]);
       const points = loggedPoints("killed");
       expect(new Set(points).size, "a point logged twice").toBe(points.length);
       for (const p of logged) expect(points, `point ${p} lost`).toContain(p);
@@ -66,6 +95,7 @@ describe("sweep resume", () => {
       if (existsSync(join(dir, "killed", "sweep.jsonl"))) break;
     }
     expect(logged.size, "no kill landed inside the run").toBeGreaterThan(0);
+    if (existsSync("/proc/self/status")) expect(workersSeen, "no worker process seen at a kill").toBeGreaterThan(0);
     // Run to the end, as an operator would after the last kill.
     const last = ultrasim(dir, args);
     expect(last.code, last.stderr).toBe(0);

@@ -54,6 +54,24 @@ describe("sweep across machines", () => {
     }
   });
 
+  it("gives the same rows with workers as child processes (the default) or threads, one or several", async () => {
+    const expected = await resultRows(join(dir, "one"));
+    for (const [pool, workers] of [
+      ["processes", "3"],
+      ["threads", "3"],
+      ["threads", "1"],
+    ] as const) {
+      const out = `pool-${pool}-${workers}`;
+      const r = ultrasim(dir, ["sweep", "run", "sweep.yaml", "--out", out, "--pool", pool, "--workers", workers, "--quiet"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe("");
+      expect(await resultRows(join(dir, out)), `${pool} × ${workers}`).toEqual(expected);
+    }
+    const bad = ultrasim(dir, ["sweep", "run", "sweep.yaml", "--out", "bad-pool", "--pool", "fibers"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--pool/);
+  });
+
   it("lists missing shards, and refuses to merge without them or with another sweep's shard", async () => {
     const out = "partial";
     const first = ultrasim(dir, [

@@ -10,6 +10,7 @@ import { RESULT_FORMATS, type ResultFormat } from "../../node/sweep/resultFile.j
 import { runShard } from "../../node/sweep/runShard.js";
 import { shardFromEnvironment, type ShardFlags } from "../../node/sweep/shardFromEnvironment.js";
 import { describeIndices, mergeShards, sweepStatus } from "../../node/sweep/sweepDirectory.js";
+import { POOL_KINDS, type PoolKind } from "../../node/sweep/sweepPool.js";
 import { querySweep } from "../../node/sweep/sweepQuery.js";
 import { print, printJson } from "../output.js";
 import { progressReporter } from "../progress.js";
@@ -111,6 +112,10 @@ export function registerSweep(program: Command): void {
         `measured ${measured} point(s): ${secondsPerPoint < 0.1 ? `${(secondsPerPoint * 1000).toFixed(1)} ms` : `${secondsPerPoint.toFixed(2)} s`} per point on one thread`,
         `estimated time: ${duration(machineSeconds)} on ${cores} core(s)` +
           (shards > 1 ? `; ${duration(shardSeconds)} per shard with ${shards} shards of ${cores} core(s)` : ""),
+        // Measured: 54% of cores × one thread's speed on 16 cores, 67-81% on 2 (README, Sweeps).
+        ...(Math.min(cores, n) > 1
+          ? ["(at one thread's speed on every core: cores sharing one memory run slower, up to twice as long on 16)"]
+          : []),
       ];
       print(lines.join("\n"));
     });
@@ -127,14 +132,23 @@ export function registerSweep(program: Command): void {
     )
     .option("--shard-index <i>", "this shard's index, from 0")
     .option("--shard-count <n>", "shards in all (with --shard auto where the environment does not say: or ULTRASIM_SHARD_COUNT)")
-    .option("--workers <n>", "worker threads (default: one per core)")
+    .option("--workers <n>", "workers (default: one per core)")
+    .addOption(new Option("--pool <kind>", "workers as child processes or worker threads").choices([...POOL_KINDS]).default("processes"))
     .option("--max-points <n>", "refuse more points than this (overrides the file's maxPoints)")
     .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON); every shard needs the same ones")
     .option("--quiet", "no progress")
     .action(
       async (
         file: string,
-        opts: ShardFlags & { out: string; format: ResultFormat; workers?: string; maxPoints?: string; catalog?: string[]; quiet?: boolean },
+        opts: ShardFlags & {
+          out: string;
+          format: ResultFormat;
+          workers?: string;
+          pool: PoolKind;
+          maxPoints?: string;
+          catalog?: string[];
+          quiet?: boolean;
+        },
       ) => {
         const shard = shardFromEnvironment(opts);
         const workers = positiveInteger(opts.workers, "--workers");
@@ -149,6 +163,7 @@ export function registerSweep(program: Command): void {
           format: opts.format,
           shard,
           workers,
+          pool: opts.pool,
           onProgress: (done, total) => {
             const now = performance.now();
             if (startedAt === undefined) [startedAt, startedDone] = [now, done];

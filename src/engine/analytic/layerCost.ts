@@ -235,8 +235,8 @@ export function embeddingCost(ctx: StepContext): { forward: TimeParts; backward:
   // A vocabulary-parallel embedding sums the partial lookups over tensor parallelism.
   const reduce = layout.tp > 1 ? allReduceSeconds(hw, tpGroup(layout), bytes) * (1 - hw.efficiency.tpOverlap) : 0;
   return {
-    forward: { ...zeroParts(), compute: lookup, tp: reduce },
-    backward: { ...zeroParts(), compute: 2 * lookup },
+    forward: { compute: lookup, tp: reduce, cp: 0, ep: 0, pp: 0, dp: 0 },
+    backward: { compute: 2 * lookup, tp: 0, cp: 0, ep: 0, pp: 0, dp: 0 },
   };
 }
 
@@ -250,8 +250,8 @@ export function logitsCost(ctx: StepContext): { forward: TimeParts; backward: Ti
   const lossBytes = tokens * vocabLocal * 4;
   const flops = 2 * tokens * model.hidden * vocabLocal;
   return {
-    forward: { ...zeroParts(), compute: gemm + memorySeconds(hw, 3 * lossBytes) },
-    backward: { ...zeroParts(), compute: 2 * gemm + memorySeconds(hw, 2 * lossBytes) },
+    forward: { compute: gemm + memorySeconds(hw, 3 * lossBytes), tp: 0, cp: 0, ep: 0, pp: 0, dp: 0 },
+    backward: { compute: 2 * gemm + memorySeconds(hw, 2 * lossBytes), tp: 0, cp: 0, ep: 0, pp: 0, dp: 0 },
     hardwareFlops: 3 * flops,
   };
 }

@@ -2,7 +2,13 @@
 // data-parallel gradient reduction overlapped with the last backward pass as Megatron and FSDP do it,
 // the optimizer, and memory per chip. This is what `ultrasim train` reports.
 import { RECOMPUTE, type ModelSpec, type ParallelismSpec, type RunSpec } from "../catalog/schema.js";
-import { closedFormPeakInFlight, closedFormPipeline, simulatePipeline, type PipelineResult } from "../des/pipelineSchedule.js";
+import {
+  closedFormEnd,
+  closedFormPeakInFlight,
+  closedFormPipeline,
+  simulatePipeline,
+  type PipelineResult,
+} from "../des/pipelineSchedule.js";
 import { allGatherSeconds, allReduceSeconds, reduceScatterSeconds, sendSeconds } from "../network/collectives.js";
 import {
   dataParallelGroup,
@@ -130,11 +136,11 @@ const OPTIMIZER_BYTES_PER_PARAM = 34; // Adam: read fp32 grad, param, m, v, and 
  */
 export function predictTraining(input: TrainingInput): TrainingPrediction {
   if (input.parallelism.recompute !== null)
-    return predictLayout(input, resolveLayout(input.model, input.run, input.parallelism, input.chips));
+    return evaluateLayout(input, resolveLayout(input.model, input.run, input.parallelism, input.chips));
   let last: TrainingPrediction | undefined;
   for (const recompute of RECOMPUTE) {
     const resolved = resolveLayout(input.model, input.run, { ...input.parallelism, recompute }, input.chips);
-    last = predictLayout(input, resolved);
+    last = evaluateLayout(input, resolved);
     if (last.memory.fits) break;
   }
   last!.assumptions.push(`recompute not given: ${last!.layout.recompute}, the least recomputation that fits in memory`);
@@ -158,21 +164,38 @@ interface PerLayerCosts {
   moeCost: LayerCost;
   embedding: { forward: TimeParts; backward: TimeParts };
   logits: { forward: TimeParts; backward: TimeParts; hardwareFlops: number };
+  /** Forward and backward seconds of each, summed over their parts: what the screening adds up. */
+  denseForward: number;
+  denseBackward: number;
+  moeForward: number;
+  moeBackward: number;
+  embeddingForward: number;
+  embeddingBackward: number;
+  logitsForward: number;
+  logitsBackward: number;
   denseActivations: number;
   moeActivations: number;
   modelFlopsPerSequence: number;
   params: LayerParamsByKind;
   recomputeBuffer: number;
-  kindCosts: Map<number, Map<number, ChunkKindCost>>;
 }
 
-/** The timeline slices of a stage's tail when no timeline is asked for: one shared empty list. */
-const NO_SLICES: readonly TimelineSlice[] = [];
-
-const descendingCache: number[][] = [];
-/** Chunks v-1 down to 0: the order the closed form's cool-down finishes them in. */
-function descendingChunks(v: number): number[] {
-  return (descendingCache[v] ??= Array.from({ length: v }, (_, i) => v - 1 - i));
+/**
+ * What a layout's step is built from, shared by the planner's screening estimate and the full
+ * prediction: one object per layout, the rest plain numbers, since the planner screens thousands of
+ * layouts per search (every object it allocates is memory traffic that slows a sweep on many cores).
+ */
+interface LayoutCosts {
+  input: TrainingInput;
+  layout: Layout;
+  perLayer: PerLayerCosts;
+  shape: ChunkLayout;
+  /** The cost of each chunk kind of `shape`. */
+  kindParts: ChunkKindCost[];
+  /** Seconds of a micro-batch's activations sent to the next stage (0 without a pipeline). */
+  send: number;
+  tokensPerRank: number;
+  communicationBuffers: number;
 }
 
 /** Step time and memory only, with the closed-form schedule: the planner's screening of many layouts. */
@@ -184,16 +207,37 @@ export interface StepEstimate {
 
 export function estimateStep(input: TrainingInput): StepEstimate {
   const resolved = resolveLayout(input.model, input.run, input.parallelism, input.chips);
-  return evaluateLayout(input, resolved, "closed-form").estimate;
+  return estimateLayout(input, resolved.layout);
 }
 
-/** As estimateStep, for a layout already resolved and checked (the planner builds only valid ones). */
+/**
+ * As estimateStep, for a layout already resolved and checked (the planner builds only valid ones).
+ * The closed-form schedule ends every stage together, so one stage of each group of like stages
+ * stands for its group; memory is checked first, and a layout over `memoryLimitBytes` gets no step time.
+ */
 export function estimateLayout(input: TrainingInput, layout: Layout): StepEstimate {
-  return evaluateLayout(input, { layout, assumptions: [] }, "closed-form").estimate;
-}
+  const costs = layoutCosts(input, layout);
+  const { pp, vpp, microBatches: m } = layout;
+  const { kindOf, groups, representatives } = costs.shape;
+  let memoryBytes = -Infinity;
+  for (const s of representatives) {
+    const activations = stageActivationBytes(costs, s, closedFormPeakInFlight(s, pp, vpp, m));
+    memoryBytes = Math.max(memoryBytes, stageMemoryBytes(costs, stageParamsOf(costs, s), activations));
+  }
+  if (input.memoryLimitBytes !== undefined && memoryBytes > input.memoryLimitBytes) return { stepSeconds: Infinity, memoryBytes };
 
-function predictLayout(input: TrainingInput, resolved: ResolvedLayout): TrainingPrediction {
-  return evaluateLayout(input, resolved).report();
+  let slowest = 0;
+  let total = 0;
+  for (let g = 0; g < groups.length; g++) {
+    let work = 0;
+    for (const k of kindOf[representatives[g]!]!) work += costs.kindParts[k]!.forwardSeconds + costs.kindParts[k]!.backwardSeconds;
+    slowest = Math.max(slowest, work);
+    total += work * groups[g]!.length;
+  }
+  const pipelineEnd = closedFormEnd(pp, vpp, m, slowest, total);
+  let stepSeconds = -Infinity;
+  for (const s of representatives) stepSeconds = Math.max(stepSeconds, stageTail(costs, s, stageParamsOf(costs, s), pipelineEnd, null).end);
+  return { stepSeconds, memoryBytes };
 }
 
 /**
@@ -253,63 +297,59 @@ function chunkLayout(model: ModelSpec, pp: number, vpp: number): ChunkLayout {
   return result;
 }
 
-function evaluateLayout(
-  input: TrainingInput,
-  resolved: ResolvedLayout,
-  schedule = input.schedule ?? "simulated",
-): { estimate: StepEstimate; report: () => TrainingPrediction } {
-  const { model, hw, chips, run } = input;
-  const { layout } = resolved;
-  const ctx: StepContext = { model, hw, layout, seqLen: run.seqLen, precision: run.precision };
-  const { pp, vpp } = layout;
-  const m = layout.microBatches;
+/** The model's FLOPs per sequence and parameters per layer: the same for every layout of one model and sequence length. */
+function modelConstants(input: TrainingInput): { modelFlopsPerSequence: number; params: LayerParamsByKind } {
+  const { memo, model, run } = input;
+  let constants = memo?.get("model") as { modelFlopsPerSequence: number; params: LayerParamsByKind } | undefined;
+  if (!constants) {
+    constants = { modelFlopsPerSequence: forwardFlopsPerSequence(model, run.seqLen), params: layerParamsByKind(model) };
+    memo?.set("model", constants);
+  }
+  return constants;
+}
 
-  // Every dense layer costs the same, and every MoE layer.
-  // A planner predicting many layouts of one model on one system passes a memo: layer costs depend on
-  // fewer layout fields than the step does, so layouts differing only in pp, vpp or ZeRO share them.
+function computePerLayer(input: TrainingInput, layout: Layout): PerLayerCosts {
+  const { model, hw, run } = input;
+  const ctx: StepContext = { model, hw, layout, seqLen: run.seqLen, precision: run.precision };
+  // fp8 recipes keep GEMM inputs for the backward in fp8.
+  const activationOptions = { ...MODERN_ACTIVATIONS, gemmInputBytes: bytesPerElement(run.precision) >= 2 ? 2 : 1 };
+  const dense = layerCost(ctx, 0);
+  const denseActivations = layerActivationBytes(model, layout, run.seqLen, 0, activationOptions);
+  const moeLayer = model.moe?.denseLayers ?? 0;
+  const moeCost = model.moe ? layerCost(ctx, moeLayer) : dense;
+  const embedding = embeddingCost(ctx);
+  const logits = logitsCost(ctx);
+  return {
+    denseCost: dense,
+    moeCost,
+    embedding,
+    logits,
+    denseForward: totalSeconds(dense.forward),
+    denseBackward: totalSeconds(dense.backward),
+    moeForward: totalSeconds(moeCost.forward),
+    moeBackward: totalSeconds(moeCost.backward),
+    embeddingForward: totalSeconds(embedding.forward),
+    embeddingBackward: totalSeconds(embedding.backward),
+    logitsForward: totalSeconds(logits.forward),
+    logitsBackward: totalSeconds(logits.backward),
+    denseActivations,
+    moeActivations: model.moe ? layerActivationBytes(model, layout, run.seqLen, moeLayer, activationOptions) : denseActivations,
+    ...modelConstants(input),
+    // The layer being recomputed under full recompute holds its full activations for a moment.
+    recomputeBuffer:
+      layout.recompute === "full"
+        ? layerActivationBytes(model, { ...layout, recompute: "none" }, run.seqLen, moeLayer, activationOptions)
+        : 0,
+  };
+}
+
+/**
+ * Every dense layer costs the same, and every MoE layer. A planner predicting many layouts of one model
+ * on one system passes a memo: layer costs depend on fewer layout fields than the step does, so layouts
+ * differing only in pp, vpp or ZeRO share them.
+ */
+function perLayerCosts(input: TrainingInput, layout: Layout): PerLayerCosts {
   const memo = input.memo;
-  // Two numbers, not a string, so a lookup hashes no new string: the fields every layer cost depends on,
-  // packed (each below its radix), then those it depends on only sometimes (dp under ZeRO-3, pp where
-  // the pipeline sits inside data parallelism).
-  const pipelineInside = layout.placement === "tp-cp-pp-dp";
-  // Small integers (V8 keeps them unboxed; big packed numbers would be allocated and hashed as doubles):
-  // the fields every layer cost depends on, in two keys, then those it depends on only sometimes (dp
-  // under ZeRO-3, pp where the pipeline sits inside data parallelism).
-  const layerKeyA = ((layout.tp * 128 + layout.cp) * 2 + (layout.sequenceParallel ? 1 : 0)) * 128 + layout.microBatch;
-  const layerKeyB = ((layout.ep * 4096 + layout.etp) * 3 + RECOMPUTE.indexOf(layout.recompute)) * 2 + (pipelineInside ? 1 : 0);
-  const layerSubKey = (layout.zero === 3 ? layout.dp : 0) * 1024 + (pipelineInside ? layout.pp : 0);
-  // What depends on the model and sequence length alone, shared by every per-layer bundle.
-  const modelConstants = (): { modelFlopsPerSequence: number; params: LayerParamsByKind } => {
-    let constants = memo?.get("model") as { modelFlopsPerSequence: number; params: LayerParamsByKind } | undefined;
-    if (!constants) {
-      constants = { modelFlopsPerSequence: forwardFlopsPerSequence(model, run.seqLen), params: layerParamsByKind(model) };
-      memo?.set("model", constants);
-    }
-    return constants;
-  };
-  const computePerLayer = (): PerLayerCosts => {
-    // fp8 recipes keep GEMM inputs for the backward in fp8.
-    const activationOptions = { ...MODERN_ACTIVATIONS, gemmInputBytes: bytesPerElement(run.precision) >= 2 ? 2 : 1 };
-    const dense = layerCost(ctx, 0);
-    const denseActivations = layerActivationBytes(model, layout, run.seqLen, 0, activationOptions);
-    const moeLayer = model.moe?.denseLayers ?? 0;
-    return {
-      denseCost: dense,
-      moeCost: model.moe ? layerCost(ctx, moeLayer) : dense,
-      embedding: embeddingCost(ctx),
-      logits: logitsCost(ctx),
-      denseActivations,
-      moeActivations: model.moe ? layerActivationBytes(model, layout, run.seqLen, moeLayer, activationOptions) : denseActivations,
-      ...modelConstants(),
-      // The layer being recomputed under full recompute holds its full activations for a moment.
-      recomputeBuffer:
-        layout.recompute === "full"
-          ? layerActivationBytes(model, { ...layout, recompute: "none" }, run.seqLen, moeLayer, activationOptions)
-          : 0,
-      /** Chunk kinds' costs, keyed by the kind and the layout fields they add (see kindKey). */
-      kindCosts: new Map<number, Map<number, ChunkKindCost>>(),
-    };
-  };
   const packable =
     layout.tp < 1024 &&
     layout.cp < 128 &&
@@ -317,136 +357,234 @@ function evaluateLayout(
     layout.ep < 4096 &&
     layout.etp < 4096 &&
     layout.pp < 1024 &&
-    layout.dp < 2 ** 20;
-  let byLayerKey: Map<number, PerLayerCosts> | undefined;
-  if (memo && packable) {
-    let byA = memo.get(layerKeyA) as Map<number, Map<number, PerLayerCosts>> | undefined;
-    if (!byA) memo.set(layerKeyA, (byA = new Map()));
-    byLayerKey = byA.get(layerKeyB);
-    if (!byLayerKey) byA.set(layerKeyB, (byLayerKey = new Map()));
-  }
-  let perLayer = byLayerKey?.get(layerSubKey);
-  if (!perLayer) {
-    perLayer = computePerLayer();
-    byLayerKey?.set(layerSubKey, perLayer);
-  }
-  const { denseCost, moeCost, embedding, logits, denseActivations, moeActivations } = perLayer;
-  const { kinds, kindOf, groups, representatives } = chunkLayout(model, pp, vpp);
+    layout.dp < 2 ** 20 &&
+    input.model.layers < 512;
+  if (!memo || !packable) return computePerLayer(input, layout);
+  // Small integers (V8 keeps them unboxed, so a lookup hashes no new number or string): the fields every
+  // layer cost depends on, in two keys, then those it depends on only sometimes: dp under ZeRO-3, and pp
+  // where the pipeline sits inside data parallelism and a data- or expert-parallel group spans it
+  // (ZeRO-3's gathers, expert parallelism).
+  const pipelineInside = layout.placement === "tp-cp-pp-dp";
+  const layerKeyA = ((layout.tp * 128 + layout.cp) * 2 + (layout.sequenceParallel ? 1 : 0)) * 128 + layout.microBatch;
+  const layerKeyB = ((layout.ep * 4096 + layout.etp) * 3 + RECOMPUTE.indexOf(layout.recompute)) * 2 + (pipelineInside ? 1 : 0);
+  const ppMatters = pipelineInside && (layout.zero === 3 || layout.ep > 1);
+  const layerSubKey = (layout.zero === 3 ? layout.dp : 0) * 1024 + (ppMatters ? layout.pp : 0);
+  let byA = memo.get(layerKeyA) as Map<number, Map<number, PerLayerCosts>> | undefined;
+  if (!byA) memo.set(layerKeyA, (byA = new Map()));
+  let byLayerKey = byA.get(layerKeyB);
+  if (!byLayerKey) byA.set(layerKeyB, (byLayerKey = new Map()));
+  let perLayer = byLayerKey.get(layerSubKey);
+  if (!perLayer) byLayerKey.set(layerSubKey, (perLayer = computePerLayer(input, layout)));
+  return perLayer;
+}
 
+function layoutCosts(input: TrainingInput, layout: Layout): LayoutCosts {
+  const { model, hw, run } = input;
+  const perLayer = perLayerCosts(input, layout);
+  const shape = chunkLayout(model, layout.pp, layout.vpp);
   const tokensPerRank = (layout.microBatch * run.seqLen) / layout.cp;
   const sendBytes = (tokensPerRank * model.hidden * 2) / (layout.sequenceParallel ? layout.tp : 1);
-  const send = pp > 1 ? sendSeconds(hw, pipelineStride(layout), sendBytes) : 0;
-  const dpGroup = dataParallelGroup(layout);
-  const edpGroup = expertDataParallelGroup(layout);
-  const gradientSync = (params: StageParams, bytesPerParam: number, op: typeof reduceScatterSeconds) =>
-    op(hw, dpGroup, params.dense * bytesPerParam) + op(hw, edpGroup, params.expert * bytesPerParam);
-  const reduce = layout.zero === 0 ? allReduceSeconds : reduceScatterSeconds;
-  const kindParts = kinds.map((k) =>
-    // A chunk kind's cost depends on the per-layer costs, the kind, and the layout's dp, ZeRO stage
-    // and whether there is a pipeline: layouts differing in pp or vpp share their kinds' costs.
-    {
-      // Two small integers: dp, ZeRO stage and whether there is a pipeline; the kind's layer counts and ends.
-      const layoutKey = (layout.dp * 4 + layout.zero) * 2 + (pp > 1 ? 1 : 0);
-      const kindKey = ((k.dense * 512 + k.moe) * 2 + (k.embedding ? 1 : 0)) * 2 + (k.output ? 1 : 0);
-      let byKind = perLayer.kindCosts.get(layoutKey);
-      if (!byKind) perLayer.kindCosts.set(layoutKey, (byKind = new Map()));
-      let cost = byKind.get(kindKey);
-      if (!cost) byKind.set(kindKey, (cost = kindCost(k)));
-      return cost;
-    },
-  );
-  // Seconds by part of a chunk kind, for the breakdown and the timeline only: screening needs totals.
-  function kindTimeParts(k: LayerCounts): { forward: TimeParts; backward: TimeParts } {
-    let forward = addParts(scaleParts(denseCost.forward, k.dense), moeCost.forward, k.moe);
-    let backward = addParts(scaleParts(denseCost.backward, k.dense), moeCost.backward, k.moe);
-    if (k.embedding) {
-      forward = addParts(forward, embedding.forward);
-      backward = addParts(backward, embedding.backward);
-    } else backward.pp += send;
-    if (k.output) {
-      forward = addParts(forward, logits.forward);
-      backward = addParts(backward, logits.backward);
-    } else forward.pp += send;
-    return { forward, backward };
-  }
-  function kindCost(k: LayerCounts): ChunkKindCost {
-    // The same sums as kindTimeParts, as plain numbers (no objects on the planner's hot path).
-    const forwardSeconds =
-      k.dense * totalSeconds(denseCost.forward) +
-      k.moe * totalSeconds(moeCost.forward) +
-      (k.embedding ? totalSeconds(embedding.forward) : 0) +
-      (k.output ? totalSeconds(logits.forward) : send);
-    const backwardSeconds =
-      k.dense * totalSeconds(denseCost.backward) +
-      k.moe * totalSeconds(moeCost.backward) +
-      (k.embedding ? totalSeconds(embedding.backward) : send) +
-      (k.output ? totalSeconds(logits.backward) : 0);
-    const flops = k.dense * denseCost.hardwareFlops + k.moe * moeCost.hardwareFlops + (k.output ? logits.hardwareFlops : 0);
-    const params = stageParams(model, layout, k, perLayer!.params);
-    return {
-      counts: k,
-      flops,
-      forwardSeconds,
-      backwardSeconds,
-      params,
-      layers: k.dense + k.moe,
-      gradientReduceSeconds: layout.zero < 3 ? gradientSync(params, 4, reduce) : 0,
-    };
-  }
-  const chunk = (s: number, c: number) => kindParts[kindOf[s]![c]!]!;
-  const stageChunks = (s: number) => kindOf[s]!.map((k) => kindParts[k]!);
+  const send = layout.pp > 1 ? sendSeconds(hw, pipelineStride(layout), sendBytes) : 0;
+  const moeBuffers = model.moe ? 2 * (tokensPerRank / layout.tp) * model.moe.topK * model.hidden * 2 : 0;
+  // Each chunk kind's cost, afresh: it depends on the layout's dp, ZeRO stage and pipeline as well as the
+  // per-layer costs, so few layouts could share it, and a cache of them would cost the planner more
+  // (in memory kept alive) than it saves.
+  const kindParts = shape.kinds.map((k) => chunkKindCost(input, layout, perLayer, k, send));
+  return {
+    input,
+    layout,
+    perLayer,
+    shape,
+    kindParts,
+    send,
+    tokensPerRank,
+    communicationBuffers: 2 * tokensPerRank * model.hidden * 2 + 2 * sendBytes + moeBuffers,
+  };
+}
 
-  const closedForm = schedule === "closed-form";
+/** Seconds to synchronize a stage's gradients (or gather its weights) over data parallelism, dense and expert parameters each over their own group. */
+function gradientSync(hw: Hardware, layout: Layout, params: StageParams, bytesPerParam: number, op: typeof reduceScatterSeconds): number {
+  const dense = op(hw, dataParallelGroup(layout), params.dense * bytesPerParam);
+  return params.expert > 0 ? dense + op(hw, expertDataParallelGroup(layout), params.expert * bytesPerParam) : dense;
+}
+
+function chunkKindCost(input: TrainingInput, layout: Layout, perLayer: PerLayerCosts, k: LayerCounts, send: number): ChunkKindCost {
+  const { denseCost, moeCost, logits } = perLayer;
+  // The sums of chunkTimeParts, as plain numbers.
+  const forwardSeconds =
+    k.dense * perLayer.denseForward +
+    k.moe * perLayer.moeForward +
+    (k.embedding ? perLayer.embeddingForward : 0) +
+    (k.output ? perLayer.logitsForward : send);
+  const backwardSeconds =
+    k.dense * perLayer.denseBackward +
+    k.moe * perLayer.moeBackward +
+    (k.embedding ? perLayer.embeddingBackward : send) +
+    (k.output ? perLayer.logitsBackward : 0);
+  const flops = k.dense * denseCost.hardwareFlops + k.moe * moeCost.hardwareFlops + (k.output ? logits.hardwareFlops : 0);
+  const params = stageParams(input.model, layout, k, perLayer.params);
+  const reduce = layout.zero === 0 ? allReduceSeconds : reduceScatterSeconds;
+  return {
+    counts: k,
+    flops,
+    forwardSeconds,
+    backwardSeconds,
+    params,
+    layers: k.dense + k.moe,
+    gradientReduceSeconds: layout.zero < 3 ? gradientSync(input.hw, layout, params, 4, reduce) : 0,
+  };
+}
+
+/** Seconds by part of a chunk kind, for the breakdown and the timeline only: screening needs totals. */
+function chunkTimeParts(costs: LayoutCosts, k: LayerCounts): { forward: TimeParts; backward: TimeParts } {
+  const { denseCost, moeCost, embedding, logits } = costs.perLayer;
+  let forward = addParts(scaleParts(denseCost.forward, k.dense), moeCost.forward, k.moe);
+  let backward = addParts(scaleParts(denseCost.backward, k.dense), moeCost.backward, k.moe);
+  if (k.embedding) {
+    forward = addParts(forward, embedding.forward);
+    backward = addParts(backward, embedding.backward);
+  } else backward.pp += costs.send;
+  if (k.output) {
+    forward = addParts(forward, logits.forward);
+    backward = addParts(backward, logits.backward);
+  } else forward.pp += costs.send;
+  return { forward, backward };
+}
+
+/** Parameters one rank of stage s holds: the sum over its chunks. */
+function stageParamsOf(costs: LayoutCosts, s: number): StageParams {
+  const params: StageParams = { dense: 0, expert: 0 };
+  for (const k of costs.shape.kindOf[s]!) {
+    params.dense += costs.kindParts[k]!.params.dense;
+    params.expert += costs.kindParts[k]!.params.expert;
+  }
+  return params;
+}
+
+/** Activation bytes stage s holds at its peak, `peakInFlight` chunk-micro-batches of its largest chunk. */
+function stageActivationBytes(costs: LayoutCosts, s: number, peakInFlight: number): number {
+  const { layout, input, perLayer, shape } = costs;
+  let largestChunk = 0;
+  for (const k of shape.kindOf[s]!)
+    largestChunk = Math.max(
+      largestChunk,
+      shape.kinds[k]!.dense * perLayer.denseActivations + shape.kinds[k]!.moe * perLayer.moeActivations,
+    );
+  let activations = peakInFlight * largestChunk + perLayer.recomputeBuffer;
+  if (s === layout.pp - 1) activations += (costs.tokensPerRank * input.model.vocab * 4) / layout.tp; // fp32 logits for the loss
+  return activations;
+}
+
+/** Bytes one chip of a stage needs: weights, gradients and optimizer states, activations, buffers, the runtime's reserve. */
+function stageMemoryBytes(costs: LayoutCosts, params: StageParams, activations: number): number {
+  const states = stateBytes(params, costs.layout);
+  return (
+    states.weights +
+    states.gradients +
+    states.optimizerStates +
+    activations +
+    costs.communicationBuffers +
+    costs.input.hw.runtimeReservedBytes
+  );
+}
+
+/** What follows a stage's last backward: the exposed data-parallel communication and the optimizer. */
+interface StageTail {
+  /** When the gradient reductions end (the pipeline's end, if they are hidden). */
+  commEnd: number;
+  gatherExposed: number;
+  dataParallel: number;
+  optimizer: number;
+  end: number;
+}
+
+/**
+ * Stage s's data-parallel tail and optimizer after its pipeline ends at `pipelineEnd`. `lastBackwardEnd`
+ * holds when each chunk's last backward ends (the simulation's); null means the closed form's
+ * cool-down, which runs chunk v-1 down to 0 back to back and ends with chunk 0 at `pipelineEnd`.
+ */
+function stageTail(
+  costs: LayoutCosts,
+  s: number,
+  params: StageParams,
+  pipelineEnd: number,
+  lastBackwardEnd: readonly number[] | null,
+): StageTail {
+  const { layout, kindParts } = costs;
+  const hw = costs.input.hw;
+  const kindsOnStage = costs.shape.kindOf[s]!;
+  const v = kindsOnStage.length;
+  let layersOnStage = 0;
+  let firstForward = 0;
+  let backwardTotal = 0;
+  for (const k of kindsOnStage) {
+    layersOnStage += kindParts[k]!.layers;
+    firstForward += kindParts[k]!.forwardSeconds;
+    backwardTotal += kindParts[k]!.backwardSeconds;
+  }
+  layersOnStage = Math.max(1, layersOnStage);
+  let commEnd = pipelineEnd;
+  let gatherAfter = 0;
+  if (layout.zero < 3) {
+    // Gradients are reduced bucket by bucket as the last micro-batch's backward produces them: each
+    // chunk's reduction starts during its last backward and queues on one communication stream.
+    let channelFree = 0;
+    // Chunks in the order their last backward ends: the closed form's cool-down runs chunk v-1 to 0.
+    const order = lastBackwardEnd ? kindsOnStage.map((_, c) => c).sort((a, b) => lastBackwardEnd[a]! - lastBackwardEnd[b]!) : null;
+    // Closed form: chunk c's last backward ends after those of chunks v-1 down to c, at pipelineEnd less
+    // the backwards of chunks c-1 down to 0 still to run.
+    let later = backwardTotal;
+    for (let i = 0; i < v; i++) {
+      const c = order ? order[i]! : v - 1 - i;
+      const chunk = kindParts[kindsOnStage[c]!]!;
+      if (!order) later -= chunk.backwardSeconds;
+      const layers = Math.max(1, chunk.layers);
+      const lastBucketReady = lastBackwardEnd ? lastBackwardEnd[c]! : pipelineEnd - later;
+      const firstBucketReady = lastBucketReady - chunk.backwardSeconds * (1 - 1 / layers);
+      const start = Math.max(channelFree, firstBucketReady);
+      channelFree = Math.max(start + chunk.gradientReduceSeconds, lastBucketReady + chunk.gradientReduceSeconds / layers);
+    }
+    commEnd = Math.max(pipelineEnd, channelFree);
+    if (layout.zero >= 1) gatherAfter = gradientSync(hw, layout, params, 2, allGatherSeconds);
+  }
+  const d = layout.dp * layout.cp;
+  const shardParams = layout.zero >= 1 ? params.dense / d + params.expert / layout.edp : params.dense + params.expert;
+  const optimizer = memorySeconds(hw, OPTIMIZER_BYTES_PER_PARAM * shardParams);
+  // The updated weights are all-gathered behind the next step's first forward passes (overlap-param-gather);
+  // only what outlasts them, and at least the first layer's share, is exposed.
+  const gatherExposed = gatherAfter > 0 ? Math.max(gatherAfter / layersOnStage, gatherAfter - firstForward) : 0;
+  const dataParallel = commEnd - pipelineEnd + gatherExposed;
+  return { commEnd, gatherExposed, dataParallel, optimizer, end: pipelineEnd + dataParallel + optimizer };
+}
+
+/** The timeline slices of a stage's tail: exposed gradient reduction, optimizer, exposed parameter gather. */
+function tailSlices(s: number, pipelineEnd: number, tail: StageTail): TimelineSlice[] {
+  const { commEnd, optimizer, gatherExposed, end } = tail;
+  return [
+    ...(commEnd > pipelineEnd
+      ? [{ stage: s, name: "gradient reduce (exposed)", category: "data-parallel" as const, start: pipelineEnd, end: commEnd }]
+      : []),
+    { stage: s, name: "optimizer step", category: "optimizer" as const, start: commEnd, end: commEnd + optimizer },
+    ...(gatherExposed > 0
+      ? [{ stage: s, name: "parameter all-gather (exposed)", category: "data-parallel" as const, start: commEnd + optimizer, end }]
+      : []),
+  ];
+}
+
+/** The full prediction of one layout: the schedule simulated (or in closed form), every stage's tail, memory and the report. */
+function evaluateLayout(input: TrainingInput, resolved: ResolvedLayout): TrainingPrediction {
+  const { hw, chips, run } = input;
+  const { layout } = resolved;
+  const costs = layoutCosts(input, layout);
+  const { pp, vpp } = layout;
+  const m = layout.microBatches;
+  const { kindOf, groups, representatives } = costs.shape;
+  const chunk = (s: number, c: number) => costs.kindParts[kindOf[s]![c]!]!;
+
+  const closedForm = input.schedule === "closed-form";
   // The closed form ends every stage together, so one stage of each group stands for the group (the
   // first, which holds the most micro-batches in flight); the simulation needs every stage.
   const stages = closedForm ? representatives : Array.from({ length: pp }, (_, s) => s);
-  const stageParamsOf: StageParams[] = [];
-  for (const s of stages) {
-    const params: StageParams = { dense: 0, expert: 0 };
-    for (const k of kindOf[s]!) {
-      params.dense += kindParts[k]!.params.dense;
-      params.expert += kindParts[k]!.params.expert;
-    }
-    stageParamsOf[s] = params;
-  }
-
-  // Memory: the stage that needs the most.
-  const moeBuffers = model.moe ? 2 * (tokensPerRank / layout.tp) * model.moe.topK * model.hidden * 2 : 0;
-  const communicationBuffers = 2 * tokensPerRank * model.hidden * 2 + 2 * sendBytes + moeBuffers;
-  const worstMemory = (peakInFlight: (s: number) => number) => {
-    let worstStage = stages[0]!;
-    let worstTotal = -Infinity;
-    let worstActivations = 0;
-    for (const s of stages) {
-      const states = stateBytes(stageParamsOf[s]!, layout);
-      let largestChunk = 0;
-      for (const k of kindOf[s]!)
-        largestChunk = Math.max(largestChunk, kinds[k]!.dense * denseActivations + kinds[k]!.moe * moeActivations);
-      let activations = peakInFlight(s) * largestChunk + perLayer.recomputeBuffer;
-      if (s === pp - 1) activations += (tokensPerRank * model.vocab * 4) / layout.tp; // fp32 logits for the loss
-      const total =
-        states.weights + states.gradients + states.optimizerStates + activations + communicationBuffers + hw.runtimeReservedBytes;
-      if (total > worstTotal) {
-        worstStage = s;
-        worstTotal = total;
-        worstActivations = activations;
-      }
-    }
-    return { stage: worstStage, total: worstTotal, activations: worstActivations };
-  };
-  // Screening: a layout over the memory limit needs no step time.
-  if (closedForm && input.memoryLimitBytes !== undefined) {
-    const worst = worstMemory((s) => closedFormPeakInFlight(s, pp, vpp, m));
-    if (worst.total > input.memoryLimitBytes) {
-      return {
-        estimate: { stepSeconds: Infinity, memoryBytes: worst.total },
-        report: () => {
-          throw new Error("internal: no report for a layout screened out on memory");
-        },
-      };
-    }
-  }
-
   const scheduleInput = {
     stages: pp,
     chunks: vpp,
@@ -457,160 +595,101 @@ function evaluateLayout(
   };
   const pipeline: PipelineResult = closedForm ? closedFormPipeline(scheduleInput, groups) : simulatePipeline(scheduleInput);
 
-  // Data parallelism and the optimizer, stage by stage.
+  // Data parallelism and the optimizer, stage by stage; memory: the stage that needs the most.
   let stepSeconds = -Infinity;
-  const stageTails: { dataParallel: number; optimizer: number; end: number; slices: readonly TimelineSlice[] }[] = [];
+  const stageTails: StageTail[] = [];
+  const paramsOf: StageParams[] = [];
+  let worst = { stage: stages[0]!, total: -Infinity, activations: 0 };
   for (const s of stages) {
-    const kindsOnStage = kindOf[s]!;
-    const params = stageParamsOf[s]!;
-    let layersOnStage = 0;
-    let firstForward = 0;
-    for (const k of kindsOnStage) {
-      layersOnStage += kindParts[k]!.layers;
-      firstForward += kindParts[k]!.forwardSeconds;
-    }
-    layersOnStage = Math.max(1, layersOnStage);
-    const pipelineEnd = pipeline.stageEnd[s]!;
-    let commEnd = pipelineEnd;
-    let gatherAfter = 0;
-    if (layout.zero < 3) {
-      // Gradients are reduced bucket by bucket as the last micro-batch's backward produces them: each
-      // chunk's reduction starts during its last backward and queues on one communication stream.
-      let channelFree = 0;
-      const ends = pipeline.lastBackwardEnd[s]!;
-      // Chunks in the order their last backward ends (the closed form's cool-down runs chunk v-1 to 0).
-      const order = closedForm ? descendingChunks(vpp) : kindsOnStage.map((_, c) => c).sort((a, b) => ends[a]! - ends[b]!);
-      for (const c of order) {
-        const chunk = kindParts[kindsOnStage[c]!]!;
-        const layers = Math.max(1, chunk.layers);
-        const lastBucketReady = ends[c]!;
-        const firstBucketReady = lastBucketReady - chunk.backwardSeconds * (1 - 1 / layers);
-        const start = Math.max(channelFree, firstBucketReady);
-        channelFree = Math.max(start + chunk.gradientReduceSeconds, lastBucketReady + chunk.gradientReduceSeconds / layers);
-      }
-      commEnd = Math.max(pipelineEnd, channelFree);
-      if (layout.zero >= 1) gatherAfter = gradientSync(params, 2, allGatherSeconds);
-    }
-    const d = layout.dp * layout.cp;
-    const shardParams = layout.zero >= 1 ? params.dense / d + params.expert / layout.edp : params.dense + params.expert;
-    const optimizer = memorySeconds(hw, OPTIMIZER_BYTES_PER_PARAM * shardParams);
-    // The updated weights are all-gathered behind the next step's first forward passes (overlap-param-gather);
-    // only what outlasts them, and at least the first layer's share, is exposed.
-    const gatherExposed = gatherAfter > 0 ? Math.max(gatherAfter / layersOnStage, gatherAfter - firstForward) : 0;
-    const dataParallel = commEnd - pipelineEnd + gatherExposed;
-    const end = pipelineEnd + dataParallel + optimizer;
-    stepSeconds = Math.max(stepSeconds, end);
-    stageTails[s] = {
-      dataParallel,
-      optimizer,
-      end,
-      slices: !input.timeline
-        ? NO_SLICES
-        : [
-            ...(commEnd > pipelineEnd
-              ? [{ stage: s, name: "gradient reduce (exposed)", category: "data-parallel" as const, start: pipelineEnd, end: commEnd }]
-              : []),
-            { stage: s, name: "optimizer step", category: "optimizer" as const, start: commEnd, end: commEnd + optimizer },
-            ...(gatherExposed > 0
-              ? [
-                  {
-                    stage: s,
-                    name: "parameter all-gather (exposed)",
-                    category: "data-parallel" as const,
-                    start: commEnd + optimizer,
-                    end: end,
-                  },
-                ]
-              : []),
-          ],
-    };
+    const params = (paramsOf[s] = stageParamsOf(costs, s));
+    const tail = (stageTails[s] = stageTail(costs, s, params, pipeline.stageEnd[s]!, closedForm ? null : pipeline.lastBackwardEnd[s]!));
+    stepSeconds = Math.max(stepSeconds, tail.end);
+    const activations = stageActivationBytes(costs, s, pipeline.peakInFlight[s]!);
+    const total = stageMemoryBytes(costs, params, activations);
+    if (total > worst.total) worst = { stage: s, total, activations };
   }
-  const worst = worstMemory((s) => pipeline.peakInFlight[s]!);
-  const estimate: StepEstimate = { stepSeconds, memoryBytes: worst.total };
-  const report = (): TrainingPrediction => {
-    // The breakdown is that of the bottleneck: the stage busiest with work of its own. Its idle time,
-    // waiting on its neighbours or in warm-up and cool-down, is the pipeline bubble.
-    let critical = stages[0]!;
-    let criticalLoad = -Infinity;
-    for (const s of stages) {
-      let work = 0;
-      for (const c of stageChunks(s)) work += c.forwardSeconds + c.backwardSeconds;
-      const load = m * work + stageTails[s]!.dataParallel + stageTails[s]!.optimizer;
-      if (load > criticalLoad) {
-        criticalLoad = load;
-        critical = s;
-      }
+
+  // The breakdown is that of the bottleneck: the stage busiest with work of its own. Its idle time,
+  // waiting on its neighbours or in warm-up and cool-down, is the pipeline bubble.
+  let critical = stages[0]!;
+  let criticalLoad = -Infinity;
+  for (const s of stages) {
+    let work = 0;
+    for (const k of kindOf[s]!) work += costs.kindParts[k]!.forwardSeconds + costs.kindParts[k]!.backwardSeconds;
+    const load = m * work + stageTails[s]!.dataParallel + stageTails[s]!.optimizer;
+    if (load > criticalLoad) {
+      criticalLoad = load;
+      critical = s;
     }
-    let busy = zeroParts();
-    for (const c of stageChunks(critical)) {
-      const parts = kindTimeParts(c.counts);
-      busy = addParts(addParts(busy, parts.forward, m), parts.backward, m);
-    }
-    const tail = stageTails[critical]!;
-    const breakdown: StepBreakdown = {
-      compute: busy.compute,
-      tensorParallel: busy.tp,
-      contextParallel: busy.cp,
-      expertParallel: busy.ep,
-      pipelineParallel: busy.pp,
-      pipelineBubble: stepSeconds - criticalLoad,
-      dataParallel: tail.dataParallel + busy.dp,
-      optimizer: tail.optimizer,
-    };
-
-    const states = stateBytes(stageParamsOf[worst.stage]!, layout);
-    const memory: MemoryBreakdown = {
-      weights: states.weights,
-      gradients: states.gradients,
-      optimizerStates: states.optimizerStates,
-      activations: worst.activations,
-      communicationBuffers,
-      runtimeReserved: hw.runtimeReservedBytes,
-      total: worst.total,
-      capacity: hw.hbmBytes,
-      fits: worst.total <= hw.hbmBytes,
-      freeBytes: hw.hbmBytes - worst.total,
-      stage: worst.stage,
-    };
-
-    const tokensPerStep = run.globalBatch * run.seqLen;
-    const modelFlopsPerStep = 3 * run.globalBatch * perLayer.modelFlopsPerSequence;
-    const peak = peakFlopsPerSecond(hw.chip, run.precision);
-    // Every rank of a stage executes its chunks' FLOPs (already divided by tp) for each micro-batch.
-    let hardwareFlopsPerStep = 0;
-    for (const group of groups)
-      for (const k of kindOf[group[0]!]!) hardwareFlopsPerStep += group.length * kindParts[k]!.flops * m * (chips / pp);
-
-    const timeline: TimelineSlice[] = pipeline.ops.map((op) => ({
-      stage: op.stage,
-      name: `${op.kind === "forward" ? "F" : "B"} mb${op.microBatch}${vpp > 1 ? ` c${op.chunk}` : ""}`,
-      category: op.kind,
-      start: op.start,
-      end: op.end,
-      chunk: op.chunk,
-      microBatch: op.microBatch,
-      parts: kindTimeParts(chunk(op.stage, op.chunk).counts)[op.kind],
-    }));
-    if (input.timeline) for (const s of stages) timeline.push(...stageTails[s]!.slices);
-
-    return {
-      layout,
-      assumptions: [...resolved.assumptions],
-      stepSeconds,
-      tokensPerStep,
-      tokensPerSecond: tokensPerStep / stepSeconds,
-      tokensPerSecondPerChip: tokensPerStep / stepSeconds / chips,
-      modelFlopsPerStep,
-      hardwareFlopsPerStep,
-      mfu: modelFlopsPerStep / (stepSeconds * chips * peak),
-      hfu: hardwareFlopsPerStep / (stepSeconds * chips * peak),
-      peakFlopsPerChip: peak,
-      breakdown,
-      memory,
-      criticalStage: critical,
-      efficiencyProvenance: hw.efficiencyProvenance,
-      timeline,
-    };
+  }
+  let busy = zeroParts();
+  for (const k of kindOf[critical]!) {
+    const parts = chunkTimeParts(costs, costs.kindParts[k]!.counts);
+    busy = addParts(addParts(busy, parts.forward, m), parts.backward, m);
+  }
+  const tail = stageTails[critical]!;
+  const breakdown: StepBreakdown = {
+    compute: busy.compute,
+    tensorParallel: busy.tp,
+    contextParallel: busy.cp,
+    expertParallel: busy.ep,
+    pipelineParallel: busy.pp,
+    pipelineBubble: stepSeconds - criticalLoad,
+    dataParallel: tail.dataParallel + busy.dp,
+    optimizer: tail.optimizer,
   };
-  return { estimate, report };
+
+  const states = stateBytes(paramsOf[worst.stage]!, layout);
+  const memory: MemoryBreakdown = {
+    weights: states.weights,
+    gradients: states.gradients,
+    optimizerStates: states.optimizerStates,
+    activations: worst.activations,
+    communicationBuffers: costs.communicationBuffers,
+    runtimeReserved: hw.runtimeReservedBytes,
+    total: worst.total,
+    capacity: hw.hbmBytes,
+    fits: worst.total <= hw.hbmBytes,
+    freeBytes: hw.hbmBytes - worst.total,
+    stage: worst.stage,
+  };
+
+  const tokensPerStep = run.globalBatch * run.seqLen;
+  const modelFlopsPerStep = 3 * run.globalBatch * costs.perLayer.modelFlopsPerSequence;
+  const peak = peakFlopsPerSecond(hw.chip, run.precision);
+  // Every rank of a stage executes its chunks' FLOPs (already divided by tp) for each micro-batch.
+  let hardwareFlopsPerStep = 0;
+  for (const group of groups)
+    for (const k of kindOf[group[0]!]!) hardwareFlopsPerStep += group.length * costs.kindParts[k]!.flops * m * (chips / pp);
+
+  const timeline: TimelineSlice[] = pipeline.ops.map((op) => ({
+    stage: op.stage,
+    name: `${op.kind === "forward" ? "F" : "B"} mb${op.microBatch}${vpp > 1 ? ` c${op.chunk}` : ""}`,
+    category: op.kind,
+    start: op.start,
+    end: op.end,
+    chunk: op.chunk,
+    microBatch: op.microBatch,
+    parts: chunkTimeParts(costs, chunk(op.stage, op.chunk).counts)[op.kind],
+  }));
+  if (input.timeline) for (const s of stages) timeline.push(...tailSlices(s, pipeline.stageEnd[s]!, stageTails[s]!));
+
+  return {
+    layout,
+    assumptions: [...resolved.assumptions],
+    stepSeconds,
+    tokensPerStep,
+    tokensPerSecond: tokensPerStep / stepSeconds,
+    tokensPerSecondPerChip: tokensPerStep / stepSeconds / chips,
+    modelFlopsPerStep,
+    hardwareFlopsPerStep,
+    mfu: modelFlopsPerStep / (stepSeconds * chips * peak),
+    hfu: hardwareFlopsPerStep / (stepSeconds * chips * peak),
+    peakFlopsPerChip: peak,
+    breakdown,
+    memory,
+    criticalStage: critical,
+    efficiencyProvenance: hw.efficiencyProvenance,
+    timeline,
+  };
 }

@@ -204,7 +204,7 @@ export function closedFormPipeline(input: PipelineInput, stageGroups?: number[][
     work.push(stageWork);
     backward.push(row);
   }
-  const end = m * slowest + ((p - 1) * slotSum) / (p * v);
+  const end = closedFormEnd(p, v, m, slowest, slotSum);
   const stageEnd = new Array<number>(p).fill(end);
   const stageBusy = new Array<number>(p);
   const lastBackwardEnd = new Array<number[]>(p);
@@ -224,6 +224,17 @@ export function closedFormPipeline(input: PipelineInput, stageGroups?: number[][
   const peakInFlight = new Array<number>(p);
   for (const group of groups) for (const s of group) peakInFlight[s] = closedFormPeakInFlight(s, p, v, m);
   return { ops: [], stageEnd, stageBusy, peakInFlight, lastBackwardEnd };
+}
+
+/**
+ * When the closed-form schedule ends: m micro-batches at the pace of the slowest stage, plus warm-up and
+ * cool-down, in which each stage's share (p-1)/(p·v) of the work of all stages runs ahead or behind.
+ * `slowestStageWork` and `allStagesWork` are seconds per micro-batch (forwards and backwards of every
+ * chunk): of the slowest stage, and summed over the stages. For uniform stages this is
+ * uniformPipelineSeconds.
+ */
+export function closedFormEnd(p: number, v: number, m: number, slowestStageWork: number, allStagesWork: number): number {
+  return m * slowestStageWork + ((p - 1) * allStagesWork) / (p * v);
 }
 
 /** Chunk-micro-batches stage s holds at once: Megatron's warm-up count plus the one in hand. */

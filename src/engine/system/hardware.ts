@@ -120,22 +120,24 @@ export function widthClass(precision: Precision): "b16" | "b8" | "b4" {
   return "b16";
 }
 
+/** The precisions whose rate a chip runs each precision at, in order of preference. */
+const PEAK_FALLBACKS: Record<Precision, readonly Precision[]> = {
+  fp32: ["fp32", "tf32", "bf16"],
+  tf32: ["tf32", "bf16"],
+  bf16: ["bf16"],
+  fp16: ["fp16", "bf16"],
+  fp8: ["fp8", "mxfp8", "bf16"],
+  mxfp8: ["mxfp8", "fp8", "bf16"],
+  nvfp4: ["nvfp4", "mxfp4", "fp8", "mxfp8", "bf16"],
+  mxfp4: ["mxfp4", "nvfp4", "fp8", "mxfp8", "bf16"],
+};
+
 /**
  * Dense peak FLOP/s at a precision. A chip without a rate for the precision runs it at the nearest
  * wider one it has (fp8 on Trainium1 runs at the bf16 rate), which is what its compiler does.
  */
 export function peakFlopsPerSecond(chip: ChipSpec, precision: Precision): number {
-  const fallbacks: Record<Precision, Precision[]> = {
-    fp32: ["fp32", "tf32", "bf16"],
-    tf32: ["tf32", "bf16"],
-    bf16: ["bf16"],
-    fp16: ["fp16", "bf16"],
-    fp8: ["fp8", "mxfp8", "bf16"],
-    mxfp8: ["mxfp8", "fp8", "bf16"],
-    nvfp4: ["nvfp4", "mxfp4", "fp8", "mxfp8", "bf16"],
-    mxfp4: ["mxfp4", "nvfp4", "fp8", "mxfp8", "bf16"],
-  };
-  for (const p of fallbacks[precision]) {
+  for (const p of PEAK_FALLBACKS[precision]) {
     const figure = chip.peakTflops[p];
     if (figure) return figure.value * TFLOPS;
   }

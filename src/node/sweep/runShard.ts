@@ -12,13 +12,15 @@ import { writeRows } from "./resultFile.js";
 import { ResultLog } from "./resultLog.js";
 import type { Shard } from "./shardFromEnvironment.js";
 import { claimDirectory, manifestFor, mergeShards, parquetMetadata, removeFile, shardFile, shardLog } from "./sweepDirectory.js";
-import { runPoints } from "./sweepPool.js";
+import { runPoints, type PoolKind } from "./sweepPool.js";
 
 export interface RunOptions {
   out: string;
   format: ResultFormat;
   shard: Shard;
   workers?: number;
+  /** Child processes (the default) or worker threads. */
+  pool?: PoolKind;
   /** Points finished of the shard's total (resumed ones included), now and then. */
   onProgress?: (done: number, total: number, resumed: number) => void;
 }
@@ -58,6 +60,7 @@ export async function runShard(loaded: LoadedSweep, options: RunOptions): Promis
   try {
     await runPoints(loaded.sweep, todo, {
       workers: options.workers,
+      pool: options.pool,
       catalogEntries: loaded.catalogEntries,
       onRows: (rows: Cell[][]) => {
         log.append(rows);

@@ -50,21 +50,24 @@ const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.tes
 
 /**
  * Run the sweep and SIGKILL it once its log holds `points` finished points (or when it ends by itself).
- * Resolves with the sweep's worker processes alive at the kill.
+ * Resolves with the sweep's worker processes, every one seen while it ran.
  */
 function runAndKillAt(args: string[], points: number): Promise<number[]> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [cli, ...args], { cwd: dir, stdio: "ignore" });
-    let workers: number[] = [];
+    const workers = new Set<number>();
+    const look = () => childrenOf(child.pid!).forEach((pid) => workers.add(pid));
+    const watch = setInterval(look, 25);
     const poll = setInterval(() => {
       if (loggedPoints("killed").length >= points && child.exitCode === null) {
-        workers = childrenOf(child.pid!);
+        look();
         child.kill("SIGKILL");
       }
     }, 2);
     child.on("exit", () => {
       clearInterval(poll);
-      resolve(workers);
+      clearInterval(watch);
+      resolve([...workers]);
     });
   });
 }

@@ -1,19 +1,30 @@
 // Result files of a sweep, one row per point: Parquet (the default: pandas, polars, DuckDB, Spark),
 // CSV or JSONL. Every file is written whole to a temporary name, flushed, then renamed into place,
 // so a reader (or a rerun after a kill) sees the finished file or none, never half of one.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
-import { parquetMetadata, parquetReadObjects } from "hyparquet";
-import { ByteWriter, parquetWrite } from "hyparquet-writer";
+import { parquetMetadata, parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from "hyparquet";
+import { ByteWriter, fileWriter, ParquetWriter, parquetWrite, schemaFromColumnData } from "hyparquet-writer";
 import { UltrasimError } from "../../engine/errors.js";
 import type { Cell, Column } from "../../engine/sweep/sweepColumns.js";
 
 export const RESULT_FORMATS = ["parquet", "csv", "jsonl"] as const;
 export type ResultFormat = (typeof RESULT_FORMATS)[number];
 
+/** A temporary name beside `path`, for writing a file that is renamed into place once complete. */
+const temporaryPath = (path: string) => join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+
+/** Flush a finished temporary file to disk and rename it over `path`. */
+function commitFile(temporary: string, path: string): void {
+  const fd = openSync(temporary, "r+");
+  fsyncSync(fd);
+  closeSync(fd);
+  renameSync(temporary, path);
+}
+
 /** Write `bytes` to `path` atomically: a temporary file beside it, flushed to disk, then renamed over it. */
 export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+  const temporary = temporaryPath(path);
   const fd = openSync(temporary, "w");
   try {
     writeSync(fd, typeof bytes === "string" ? Buffer.from(bytes) : bytes);
@@ -39,6 +50,7 @@ export function encodeRows(
   columns: Column[],
   rows: Cell[][],
   metadata: Record<string, string> = {},
+  rowGroupSize?: number,
 ): Uint8Array | string {
   if (format === "jsonl")
     return rows.map((row) => JSON.stringify(Object.fromEntries(columns.map((c, i) => [c.name, row[i]]))) + "\n").join("");
@@ -47,15 +59,128 @@ export function encodeRows(
   const writer = new ByteWriter();
   parquetWrite({
     writer,
-    columnData: columns.map((c, i) => ({ name: c.name, type: c.type, nullable: c.name !== "point", data: rows.map((row) => row[i]) })),
-    kvMetadata: Object.entries(metadata).map(([key, value]) => ({ key, value })),
-    createdBy: "ultrasim sweep (hyparquet-writer)",
+    columnData: columnSources(columns, rows),
+    kvMetadata: keyValues(metadata),
+    createdBy: CREATED_BY,
+    ...(rowGroupSize ? { rowGroupSize } : {}),
   });
   return new Uint8Array(writer.getBuffer());
 }
 
-export function writeRows(path: string, format: ResultFormat, columns: Column[], rows: Cell[][], metadata?: Record<string, string>): void {
-  writeFileAtomic(path, encodeRows(format, columns, rows, metadata));
+const CREATED_BY = "ultrasim sweep (hyparquet-writer)";
+const keyValues = (metadata: Record<string, string>) => Object.entries(metadata).map(([key, value]) => ({ key, value }));
+/** Parquet columns of `rows`: every column nullable but the point number. */
+const columnSources = (columns: Column[], rows: Cell[][]) =>
+  columns.map((c, i) => ({ name: c.name, type: c.type, nullable: c.name !== "point", data: rows.map((row) => row[i]) }));
+
+/** Write a result file atomically. Parquet is written in row groups of `rowGroupSize` rows where given. */
+export function writeRows(
+  path: string,
+  format: ResultFormat,
+  columns: Column[],
+  rows: Cell[][],
+  metadata?: Record<string, string>,
+  rowGroupSize?: number,
+): void {
+  writeFileAtomic(path, encodeRows(format, columns, rows, metadata, rowGroupSize));
+}
+
+/**
+ * A Parquet result file written one row group at a time, for results too big to hold in memory at
+ * once: to a temporary file beside `path`, renamed into place by close().
+ */
+export class ParquetRowGroupWriter {
+  private readonly temporary: string;
+  private readonly parquet: ParquetWriter;
+
+  constructor(
+    private readonly path: string,
+    private readonly columns: Column[],
+    metadata: Record<string, string>,
+  ) {
+    this.temporary = temporaryPath(path);
+    this.parquet = new ParquetWriter({
+      writer: fileWriter(this.temporary),
+      schema: schemaFromColumnData({ columnData: columnSources(columns, []) }),
+      kvMetadata: keyValues(metadata),
+      createdBy: CREATED_BY,
+    });
+  }
+
+  writeRowGroup(rows: Cell[][]): void {
+    if (rows.length === 0) return;
+    // The schema is the file's, given once: the columns here carry only names and values.
+    const columnData = columnSources(this.columns, rows).map(({ name, data }) => ({ name, data }));
+    void this.parquet.write({ columnData, rowGroupSize: rows.length });
+  }
+
+  close(): void {
+    void this.parquet.finish();
+    commitFile(this.temporary, this.path);
+  }
+
+  /** Drop the unfinished file. */
+  abort(): void {
+    rmSync(this.temporary, { force: true });
+  }
+}
+
+/** A Parquet result file read a range of rows at a time. */
+export class ParquetRowReader {
+  private readonly fd: number;
+  private readonly file: AsyncBuffer;
+
+  private constructor(
+    readonly metadata: FileMetaData,
+    fd: number,
+    file: AsyncBuffer,
+  ) {
+    this.fd = fd;
+    this.file = file;
+  }
+
+  /** Open `path`; an error names the file if its columns are not `columns`. */
+  static async open(path: string, columns: Column[]): Promise<ParquetRowReader> {
+    const fd = openSync(path, "r");
+    const size = fstatSync(fd).size;
+    const file: AsyncBuffer = {
+      byteLength: size,
+      slice: (start: number, end = size) => {
+        const bytes = Buffer.allocUnsafe(end - start);
+        readSync(fd, bytes, 0, end - start, start);
+        return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+      },
+    };
+    try {
+      const metadata = await parquetMetadataAsync(file);
+      const names = metadata.schema.slice(1).map((s) => s.name);
+      if (names.join(",") !== columns.map((c) => c.name).join(","))
+        throw new UltrasimError("INVALID_INPUT", `not a result file of this sweep: its columns are ${names.join(", ")}`, { file: path });
+      return new ParquetRowReader(metadata, fd, file);
+    } catch (e) {
+      closeSync(fd);
+      throw e;
+    }
+  }
+
+  get rowCount(): number {
+    return Number(this.metadata.num_rows);
+  }
+
+  /** The file's key-value metadata. */
+  get keyValues(): Record<string, string> {
+    return Object.fromEntries((this.metadata.key_value_metadata ?? []).map((kv) => [kv.key, kv.value ?? ""]));
+  }
+
+  /** Rows [start, end), in `columns` order. */
+  async rows(columns: Column[], start: number, end: number): Promise<Cell[][]> {
+    const objects = await parquetReadObjects({ file: this.file, metadata: this.metadata, rowStart: start, rowEnd: end });
+    return objects.map((o) => columns.map((c) => normalise(o[c.name])));
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
 }
 
 /** RFC 4180 fields of a CSV text, row by row; an empty field that was not quoted is null. */

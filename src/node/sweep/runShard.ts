@@ -11,7 +11,16 @@ import type { ResultFormat } from "./resultFile.js";
 import { writeRows } from "./resultFile.js";
 import { ResultLog } from "./resultLog.js";
 import type { Shard } from "./shardFromEnvironment.js";
-import { claimDirectory, manifestFor, mergeShards, parquetMetadata, removeFile, shardFile, shardLog } from "./sweepDirectory.js";
+import {
+  claimDirectory,
+  manifestFor,
+  mergeShards,
+  parquetMetadata,
+  removeFile,
+  shardFile,
+  shardLog,
+  shardRowGroupSize,
+} from "./sweepDirectory.js";
 import { runPoints, type PoolKind } from "./sweepPool.js";
 
 export interface RunOptions {
@@ -71,7 +80,7 @@ export async function runShard(loaded: LoadedSweep, options: RunOptions): Promis
     log.close();
   }
   const rows = ids.map((p) => log.done.get(p)!);
-  writeRows(path, options.format, manifest.columns, rows, parquetMetadata(manifest, `${index} of ${count}`));
+  writeRows(path, options.format, manifest.columns, rows, parquetMetadata(manifest, `${index} of ${count}`), shardRowGroupSize(count));
   removeFile(logPath);
   return { path, points: ids.length, resumed, alreadyDone: false, merged: await merge(), seconds: elapsed() };
 }

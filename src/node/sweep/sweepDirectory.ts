@@ -11,7 +11,7 @@ import type { Cell, Column } from "../../engine/sweep/sweepColumns.js";
 import type { Sweep } from "../../engine/sweep/sweepFile.js";
 import { shardPoints } from "../../engine/sweep/sweepPoints.js";
 import type { LoadedSweep } from "./loadSweep.js";
-import { readRows, writeFileAtomic, writeRows, type ResultFormat } from "./resultFile.js";
+import { ParquetRowGroupWriter, ParquetRowReader, readRows, writeFileAtomic, writeRows, type ResultFormat } from "./resultFile.js";
 
 export interface SweepManifest {
   ultrasimSweep: 1;
@@ -154,27 +154,101 @@ export async function mergeShards(dir: string, out?: string): Promise<{ manifest
       `${missing.length} of ${manifest.shards} shard(s) missing: ${describeIndices(missing)} (run them with --shard-index, or rerun the array for those indices; sweep status lists them)`,
       { file: dir },
     );
-  const rows: Cell[][] = new Array(manifest.points);
-  for (let index = 0; index < manifest.shards; index++) {
-    const file = join(dir, shardFile(manifest, index));
-    const { rows: shardRows, metadata } = await readRows(file, manifest.format, manifest.columns);
-    if (manifest.format === "parquet" && metadata["ultrasim.sweep.hash"] !== manifest.hash)
-      throw new UltrasimError("INVALID_INPUT", `belongs to another sweep (hash ${metadata["ultrasim.sweep.hash"]?.slice(0, 16)})`, {
-        file,
-      });
-    const expected = shardPoints(manifest.points, index, manifest.shards);
-    const got = shardRows.map((r) => r[0] as number);
-    if (got.length !== expected.length || got.some((p, i) => p !== expected[i]))
-      throw new UltrasimError(
-        "INVALID_INPUT",
-        `holds ${got.length} points, not the ${expected.length} of shard ${index} of ${manifest.shards}`,
-        { file },
-      );
-    for (const row of shardRows) rows[row[0] as number] = row;
-  }
   const path = out ?? join(dir, mergedFile(manifest));
-  writeRows(path, manifest.format, manifest.columns, rows, parquetMetadata(manifest, "merged"));
-  return { manifest, path, rows: rows.length };
+  if (manifest.format === "parquet") await mergeParquetShards(dir, manifest, path);
+  else {
+    const rows: Cell[][] = new Array(manifest.points);
+    for (let index = 0; index < manifest.shards; index++) {
+      const file = join(dir, shardFile(manifest, index));
+      const { rows: shardRows } = await readRows(file, manifest.format, manifest.columns);
+      checkShardPoints(
+        file,
+        manifest,
+        index,
+        shardRows.map((r) => r[0] as number),
+        0,
+        true,
+      );
+      for (const row of shardRows) rows[row[0] as number] = row;
+    }
+    writeRows(path, manifest.format, manifest.columns, rows, parquetMetadata(manifest, "merged"));
+  }
+  return { manifest, path, rows: manifest.points };
+}
+
+/** Rows of each shard read at a time when merging: the merged file gets row groups of about MERGE_BLOCK_ROWS. */
+const MERGE_BLOCK_ROWS = 25_000;
+
+/** Row-group size for a shard's Parquet file: what the merge reads of each shard at a time, so its reads fall on whole row groups. */
+export const shardRowGroupSize = (shards: number) => Math.max(1, Math.floor(MERGE_BLOCK_ROWS / shards));
+
+/** Rows `offset` on of shard `index` must hold the points the shard owns there, in order; a whole shard (offset 0, `whole`) all of them. */
+function checkShardPoints(file: string, manifest: SweepManifest, index: number, points: number[], offset: number, whole: boolean): void {
+  const n = manifest.shards;
+  const count = shardPoints(manifest.points, index, n).length;
+  if ((whole && points.length !== count) || points.some((p, j) => p !== (offset + j) * n + index))
+    throw new UltrasimError(
+      "INVALID_INPUT",
+      `holds ${whole ? points.length : "other"} points, not the ${count} of shard ${index} of ${n}`,
+      {
+        file,
+      },
+    );
+}
+
+/**
+ * Parquet shards merged a block at a time, never all in memory: shard i holds points i, i+n, ..., so
+ * rows [k, k+b) of every shard, interleaved, are points k·n to (k+b)·n - 1 of the merged file.
+ */
+async function mergeParquetShards(dir: string, manifest: SweepManifest, path: string): Promise<void> {
+  const n = manifest.shards;
+  const readers: ParquetRowReader[] = [];
+  const writer = new ParquetRowGroupWriter(path, manifest.columns, parquetMetadata(manifest, "merged"));
+  try {
+    for (let index = 0; index < n; index++) {
+      const file = join(dir, shardFile(manifest, index));
+      const reader = await ParquetRowReader.open(file, manifest.columns);
+      readers.push(reader);
+      if (reader.keyValues["ultrasim.sweep.hash"] !== manifest.hash)
+        throw new UltrasimError(
+          "INVALID_INPUT",
+          `belongs to another sweep (hash ${reader.keyValues["ultrasim.sweep.hash"]?.slice(0, 16)})`,
+          {
+            file,
+          },
+        );
+      const count = shardPoints(manifest.points, index, n).length;
+      if (reader.rowCount !== count)
+        throw new UltrasimError("INVALID_INPUT", `holds ${reader.rowCount} points, not the ${count} of shard ${index} of ${n}`, { file });
+    }
+    const block = shardRowGroupSize(n);
+    const longest = readers[0]?.rowCount ?? 0;
+    for (let start = 0; start < longest; start += block) {
+      const blocks: Cell[][][] = [];
+      for (let index = 0; index < n; index++) {
+        const end = Math.min(start + block, readers[index]!.rowCount);
+        const rows = start < end ? await readers[index]!.rows(manifest.columns, start, end) : [];
+        checkShardPoints(
+          join(dir, shardFile(manifest, index)),
+          manifest,
+          index,
+          rows.map((r) => r[0] as number),
+          start,
+          false,
+        );
+        blocks.push(rows);
+      }
+      const merged: Cell[][] = [];
+      for (let j = 0; j < block; j++) for (const rows of blocks) if (j < rows.length) merged.push(rows[j]!);
+      writer.writeRowGroup(merged);
+    }
+    writer.close();
+  } catch (e) {
+    writer.abort();
+    throw e;
+  } finally {
+    for (const reader of readers) reader.close();
+  }
 }
 
 export function parquetMetadata(manifest: SweepManifest, shard: string): Record<string, string> {

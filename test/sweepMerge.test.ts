@@ -1,0 +1,83 @@
+// Merging big sweeps: Parquet shards are merged a block of rows at a time, so a merge needs memory for
+// one block, not for the whole sweep. Shards of 150,000 synthetic points (every column filled) are
+// merged by the CLI with its heap capped at 96 MB; reading them whole would take several hundred MB.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Cell } from "../src/engine/sweep/sweepColumns.js";
+import { shardPoints } from "../src/engine/sweep/sweepPoints.js";
+import { loadSweep } from "../src/node/sweep/loadSweep.js";
+import { ParquetRowReader, writeRows } from "../src/node/sweep/resultFile.js";
+import { claimDirectory, manifestFor, parquetMetadata, shardFile, shardRowGroupSize } from "../src/node/sweep/sweepDirectory.js";
+import { requireBuild, ultrasim } from "./sweepHelpers.js";
+
+let dir: string;
+beforeAll(() => {
+  requireBuild();
+  dir = mkdtempSync(join(tmpdir(), "ultrasim-merge-"));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const POINTS = 150_000;
+const SHARDS = 3;
+
+/** A row of point p: each cell a value of its column's type that says which point it belongs to. */
+function syntheticRow(columns: { type: string }[], p: number): Cell[] {
+  return columns.map((c, j) => (j === 0 ? p : c.type === "STRING" ? `p${p}c${j}` : c.type === "BOOLEAN" ? p % 2 === 0 : p * 1000 + j));
+}
+
+describe("sweep merge", () => {
+  it("merges Parquet shards a block at a time, within a small heap, in point order", async () => {
+    // A plan sweep of 150,000 points (3 models × 50,000 prices); its shards are written here, not run.
+    const prices = Array.from({ length: POINTS / 3 }, (_, i) => 1 + i / 1e4).join(", ");
+    writeFileSync(
+      join(dir, "big.yaml"),
+      `schemaVersion: 1
+kind: plan
+base:
+  model: llama3-8b
+  system: { id: dgx-h100, chips: 64 }
+  run: { seqLen: 8192, globalBatch: 512, precision: bf16 }
+maxPoints: 1000000
+axes:
+  model: [llama3-8b, llama3-70b, mixtral-8x7b]
+  operations.usdPerChipHour: [${prices}]
+`,
+    );
+    const loaded = loadSweep(join(dir, "big.yaml"));
+    expect(loaded.points.productIndices.length).toBe(POINTS);
+    const out = join(dir, "out");
+    const manifest = manifestFor(loaded, SHARDS, "parquet");
+    rmSync(out, { recursive: true, force: true });
+    mkdirSync(out, { recursive: true });
+    claimDirectory(out, manifest);
+    for (let index = 0; index < SHARDS; index++) {
+      const rows = shardPoints(POINTS, index, SHARDS).map((p) => syntheticRow(manifest.columns, p));
+      writeRows(
+        join(out, shardFile(manifest, index)),
+        "parquet",
+        manifest.columns,
+        rows,
+        parquetMetadata(manifest, `${index}`),
+        shardRowGroupSize(SHARDS),
+      );
+    }
+
+    const merge = ultrasim(dir, ["sweep", "merge", "out"], { NODE_OPTIONS: "--max-old-space-size=96" });
+    expect(merge.code, merge.stderr).toBe(0);
+
+    const reader = await ParquetRowReader.open(join(out, "sweep.parquet"), manifest.columns);
+    try {
+      expect(reader.rowCount).toBe(POINTS);
+      expect(reader.keyValues["ultrasim.sweep.hash"]).toBe(manifest.hash);
+      // Every row is its point's, in order: spot checks across block boundaries and the end.
+      for (const start of [0, 24_990, 75_000 - 3, POINTS - 7]) {
+        const rows = await reader.rows(manifest.columns, start, start + 7);
+        expect(rows).toEqual(rows.map((_, j) => syntheticRow(manifest.columns, start + j)));
+      }
+    } finally {
+      reader.close();
+    }
+  }, 120_000);
+});

@@ -111,64 +111,114 @@ function buildStageOrder(stage: number, stages: number, chunks: number, microBat
   return order;
 }
 
+/**
+ * Each stage's operations in order, as indices into one table of end times (operation (s, c, mb) of
+ * kind k at ((c·p + s)·m + mb)·2 + k, k = 1 for a backward), with the index of the operation whose end
+ * its input waits for (-1: the first forward, whose input is there from the start) and its chunk.
+ * Derived from stageOrderCodes once per schedule shape, so the simulation itself only looks things up.
+ */
+interface StageSteps {
+  index: Int32Array;
+  dependency: Int32Array;
+  chunk: Int32Array;
+}
+
+const stepsCache = new Map<number, StageSteps[]>();
+let stepsCached = 0;
+
+function stageSteps(p: number, v: number, m: number): StageSteps[] {
+  const key = (p * 1024 + v) * 2 ** 24 + m;
+  const cached = stepsCache.get(key);
+  if (cached) return cached;
+  const at = (s: number, c: number, mb: number, backward: number) => ((c * p + s) * m + mb) * 2 + backward;
+  const steps = stageOrderCodes(p, v, m).map((order, s) => {
+    const index = new Int32Array(order.length);
+    const dependency = new Int32Array(order.length);
+    const chunk = new Int32Array(order.length);
+    order.forEach((code, i) => {
+      const c = slotChunk(code, m);
+      const mb = slotMicroBatch(code, m);
+      chunk[i] = c;
+      if (!slotIsBackward(code)) {
+        index[i] = at(s, c, mb, 0);
+        // A forward takes the previous stage's output, or the last stage's output of the previous chunk.
+        dependency[i] = s > 0 ? at(s - 1, c, mb, 0) : c > 0 ? at(p - 1, c - 1, mb, 0) : -1;
+      } else {
+        index[i] = at(s, c, mb, 1);
+        // A backward takes the next stage's gradient, or the first stage's of the next chunk; the last
+        // chunk of the last stage starts from its own forward (the loss).
+        dependency[i] = s < p - 1 ? at(s + 1, c, mb, 1) : c < v - 1 ? at(0, c + 1, mb, 1) : at(p - 1, c, mb, 0);
+      }
+    });
+    return { index, dependency, chunk };
+  });
+  const size = 6 * p * v * m;
+  if (stepsCached + size > ORDER_CODES_LIMIT) {
+    stepsCache.clear();
+    stepsCached = 0;
+  }
+  if (size <= ORDER_CODES_LIMIT && p < 1024 && v < 1024 && m < 2 ** 24) {
+    stepsCache.set(key, steps);
+    stepsCached += size;
+  }
+  return steps;
+}
+
 export function simulatePipeline(input: PipelineInput): PipelineResult {
   const { stages: p, chunks: v, microBatches: m } = input;
-  const key = (stage: number, chunk: number, mb: number) => (chunk * p + stage) * m + mb;
-  const forwardEnd = new Float64Array(p * v * m).fill(-1);
-  const backwardEnd = new Float64Array(p * v * m).fill(-1);
-  const orders = stageOrderCodes(p, v, m);
+  // When each operation ends; -1 until it has run.
+  const end = new Float64Array(2 * p * v * m).fill(-1);
+  const steps = stageSteps(p, v, m);
   const next = new Array<number>(p).fill(0);
   const free = new Array<number>(p).fill(0);
   const busy = new Array<number>(p).fill(0);
   const inFlight = new Array<number>(p).fill(0);
   const peakInFlight = new Array<number>(p).fill(0);
   const lastBackwardEnd = Array.from({ length: p }, () => new Array<number>(v).fill(0));
-  const fwd = Array.from({ length: p }, (_, s) => Array.from({ length: v }, (_, c) => input.forwardSeconds(s, c)));
-  const bwd = Array.from({ length: p }, (_, s) => Array.from({ length: v }, (_, c) => input.backwardSeconds(s, c)));
+  // Durations by stage and chunk, forwards then backwards.
+  const duration = new Float64Array(2 * p * v);
+  for (let s = 0; s < p; s++)
+    for (let c = 0; c < v; c++) {
+      duration[(s * v + c) * 2] = input.forwardSeconds(s, c);
+      duration[(s * v + c) * 2 + 1] = input.backwardSeconds(s, c);
+    }
   const ops: PipelineOp[] = [];
 
-  // When the input of an operation is ready, or -1 if its producer has not run yet.
-  const ready = (s: number, backward: boolean, c: number, mb: number): number => {
-    if (!backward) {
-      if (s > 0) return forwardEnd[key(s - 1, c, mb)]!;
-      return c > 0 ? forwardEnd[key(p - 1, c - 1, mb)]! : 0;
-    }
-    if (s < p - 1) return backwardEnd[key(s + 1, c, mb)]!;
-    return c < v - 1 ? backwardEnd[key(0, c + 1, mb)]! : forwardEnd[key(p - 1, c, mb)]!;
-  };
-
-  let remaining = orders.reduce((n, o) => n + o.length, 0);
+  let remaining = 2 * p * v * m;
   while (remaining > 0) {
     let progressed = false;
     for (let s = 0; s < p; s++) {
-      const order = orders[s]!;
-      while (next[s]! < order.length) {
-        const code = order[next[s]!]!;
-        const backward = slotIsBackward(code);
-        const chunk = slotChunk(code, m);
-        const microBatch = slotMicroBatch(code, m);
-        const inputReady = ready(s, backward, chunk, microBatch);
+      const { index, dependency, chunk: chunkOf } = steps[s]!;
+      let i = next[s]!;
+      let stageFree = free[s]!;
+      while (i < index.length) {
+        const dep = dependency[i]!;
+        const inputReady = dep < 0 ? 0 : end[dep]!;
         if (inputReady < 0) break;
-        const start = Math.max(free[s]!, inputReady);
-        const duration = backward ? bwd[s]![chunk]! : fwd[s]![chunk]!;
-        const end = start + duration;
-        const k = key(s, chunk, microBatch);
+        const k = index[i]!;
+        const backward = k & 1;
+        const chunk = chunkOf[i]!;
+        const start = Math.max(stageFree, inputReady);
+        const took = duration[(s * v + chunk) * 2 + backward]!;
+        const finish = start + took;
+        end[k] = finish;
         if (!backward) {
-          forwardEnd[k] = end;
           inFlight[s]!++;
-          peakInFlight[s] = Math.max(peakInFlight[s]!, inFlight[s]!);
+          if (inFlight[s]! > peakInFlight[s]!) peakInFlight[s] = inFlight[s]!;
         } else {
-          backwardEnd[k] = end;
           inFlight[s]!--;
-          lastBackwardEnd[s]![chunk] = Math.max(lastBackwardEnd[s]![chunk]!, end);
+          if (finish > lastBackwardEnd[s]![chunk]!) lastBackwardEnd[s]![chunk] = finish;
         }
-        if (input.recordOps) ops.push({ stage: s, chunk, microBatch, kind: backward ? "backward" : "forward", start, end });
-        free[s] = end;
-        busy[s]! += duration;
-        next[s]!++;
+        if (input.recordOps)
+          ops.push({ stage: s, chunk, microBatch: (k >> 1) % m, kind: backward ? "backward" : "forward", start, end: finish });
+        stageFree = finish;
+        busy[s]! += took;
+        i++;
         remaining--;
         progressed = true;
       }
+      next[s] = i;
+      free[s] = stageFree;
     }
     if (!progressed) throw new Error("internal: pipeline schedule deadlocked");
   }

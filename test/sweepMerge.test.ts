@@ -1,6 +1,7 @@
-// Merging big sweeps: Parquet shards are merged a block of rows at a time, so a merge needs memory for
-// one block, not for the whole sweep. Shards of 150,000 synthetic points (every column filled) are
-// merged by the CLI with its heap capped at 96 MB; reading them whole would take several hundred MB.
+// Big sweeps in a small heap: Parquet shards are merged a block of rows at a time, and a shard's log is
+// compacted into its file a block at a time, so neither needs memory for the whole sweep. 150,000
+// synthetic points (every column filled) go through the CLI with its heap capped at 96 MB; holding
+// them whole (as both did before) runs out of memory there.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,7 +10,7 @@ import type { Cell } from "../src/engine/sweep/sweepColumns.js";
 import { shardPoints } from "../src/engine/sweep/sweepPoints.js";
 import { loadSweep } from "../src/node/sweep/loadSweep.js";
 import { ParquetRowReader, writeRows } from "../src/node/sweep/resultFile.js";
-import { claimDirectory, manifestFor, parquetMetadata, shardFile, shardRowGroupSize } from "../src/node/sweep/sweepDirectory.js";
+import { claimDirectory, manifestFor, parquetMetadata, shardFile, shardLog, shardRowGroupSize } from "../src/node/sweep/sweepDirectory.js";
 import { requireBuild, ultrasim } from "./sweepHelpers.js";
 
 let dir: string;
@@ -78,6 +79,39 @@ axes:
       }
     } finally {
       reader.close();
+    }
+  }, 120_000);
+
+  it("compacts a one-machine run's log a block at a time, within a small heap, in point order", async () => {
+    // The same 150,000 points, all logged as finished (as a run killed just before compaction leaves
+    // them): rerun, the sweep has nothing left to compute and turns its log into its result files.
+    const loaded = loadSweep(join(dir, "big.yaml"));
+    const out = join(dir, "one");
+    const manifest = manifestFor(loaded, 1, "parquet");
+    mkdirSync(out, { recursive: true });
+    claimDirectory(out, manifest);
+    const header = { ultrasimSweepLog: 1, hash: manifest.hash, shard: 0, shards: 1 };
+    // Logged out of order, as workers finish: every block of 1,000 points backwards.
+    const lines = [JSON.stringify(header)];
+    for (let block = 0; block < POINTS; block += 1000)
+      for (let p = Math.min(POINTS, block + 1000) - 1; p >= block; p--) lines.push(JSON.stringify(syntheticRow(manifest.columns, p)));
+    writeFileSync(join(out, shardLog(manifest, 0)), lines.join("\n") + "\n");
+
+    const run = ultrasim(dir, ["sweep", "run", "big.yaml", "--out", "one", "--quiet"], { NODE_OPTIONS: "--max-old-space-size=96" });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/150,000 resumed/);
+
+    for (const file of [shardFile(manifest, 0), "sweep.parquet"]) {
+      const reader = await ParquetRowReader.open(join(out, file), manifest.columns);
+      try {
+        expect(reader.rowCount).toBe(POINTS);
+        for (const start of [0, 999, 74_998, POINTS - 5]) {
+          const rows = await reader.rows(manifest.columns, start, start + 5);
+          expect(rows).toEqual(rows.map((_, j) => syntheticRow(manifest.columns, start + j)));
+        }
+      } finally {
+        reader.close();
+      }
     }
   }, 120_000);
 });

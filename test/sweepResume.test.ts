@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seededRandom } from "../src/engine/random.js";
+import type { Cell } from "../src/engine/sweep/sweepColumns.js";
 import { ResultLog } from "../src/node/sweep/resultLog.js";
 import { cli, requireBuild, resultRows, trainSweep, ultrasim } from "./sweepHelpers.js";
 
@@ -119,7 +120,7 @@ describe("the result log", () => {
     log.close();
     writeFileSync(path, readFileSync(path, "utf8") + "[2, 3."); // a kill in the middle of a write
     const reopened = new ResultLog(path, header);
-    expect([...reopened.done.keys()]).toEqual([0, 1]);
+    expect(reopened.points()).toEqual([0, 1]);
     reopened.append([
       [1, 2.5],
       [2, 3.5],
@@ -127,5 +128,24 @@ describe("the result log", () => {
     reopened.close();
     expect(readFileSync(path, "utf8").split("\n").slice(1)).toEqual(["[0,1.5]", "[1,2.5]", "[2,3.5]", ""]);
     expect(() => new ResultLog(path, { ...header, hash: "def" })).toThrow(/another sweep or shard/);
+  });
+
+  it("reads each point's row back from the log, in any order, multi-byte text included", () => {
+    const path = join(dir, "rows.log");
+    const header = { hash: "abc", shard: 0, shards: 1 };
+    const rows: Cell[][] = [
+      [0, "Trainium3 · 144 chips", 1.5],
+      [1, "naïve — ∞", null],
+      [2, "", true],
+    ];
+    const log = new ResultLog(path, header);
+    log.append(rows.slice(0, 2));
+    expect(log.rows([1, 0])).toEqual([rows[1], rows[0]]);
+    log.close();
+    const reopened = new ResultLog(path, header);
+    reopened.append(rows.slice(1));
+    expect(reopened.size).toBe(3);
+    expect(reopened.rows([2, 1, 0])).toEqual([rows[2], rows[1], rows[0]]);
+    reopened.close();
   });
 });

@@ -85,6 +85,46 @@ export function writeRows(
   writeFileAtomic(path, encodeRows(format, columns, rows, metadata, rowGroupSize));
 }
 
+/** A result file written a block of rows at a time, for results too big to hold at once. */
+export interface RowWriter {
+  write(rows: Cell[][]): void;
+  /** Finish the file and rename it into place. */
+  close(): void;
+  /** Drop the unfinished file. */
+  abort(): void;
+}
+
+/** A RowWriter for `format`: Parquet row groups, or CSV / JSONL lines (the CSV header first). */
+export function openRowWriter(path: string, format: ResultFormat, columns: Column[], metadata: Record<string, string>): RowWriter {
+  if (format === "parquet") {
+    const parquet = new ParquetRowGroupWriter(path, columns, metadata);
+    return { write: (rows) => parquet.writeRowGroup(rows), close: () => parquet.close(), abort: () => parquet.abort() };
+  }
+  const temporary = temporaryPath(path);
+  const fd = openSync(temporary, "w");
+  let open = true;
+  const text = (rows: Cell[][]) => {
+    const encoded = encodeRows(format, columns, rows) as string;
+    // encodeRows gives CSV its header: written once, first.
+    return format === "csv" ? encoded.slice(encoded.indexOf("\n") + 1) : encoded;
+  };
+  if (format === "csv") writeSync(fd, Buffer.from(encodeRows(format, columns, []) as string));
+  return {
+    write: (rows) => void (rows.length && writeSync(fd, Buffer.from(text(rows)))),
+    close: () => {
+      fsyncSync(fd);
+      closeSync(fd);
+      open = false;
+      renameSync(temporary, path);
+    },
+    abort: () => {
+      if (open) closeSync(fd);
+      open = false;
+      rmSync(temporary, { force: true });
+    },
+  };
+}
+
 /**
  * A Parquet result file written one row group at a time, for results too big to hold in memory at
  * once: to a temporary file beside `path`, renamed into place by close().

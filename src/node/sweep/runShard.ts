@@ -8,7 +8,7 @@ import type { Cell } from "../../engine/sweep/sweepColumns.js";
 import { shardPoints } from "../../engine/sweep/sweepPoints.js";
 import type { LoadedSweep } from "./loadSweep.js";
 import type { ResultFormat } from "./resultFile.js";
-import { writeRows } from "./resultFile.js";
+import { openRowWriter } from "./resultFile.js";
 import { ResultLog } from "./resultLog.js";
 import type { Shard } from "./shardFromEnvironment.js";
 import {
@@ -63,8 +63,8 @@ export async function runShard(loaded: LoadedSweep, options: RunOptions): Promis
   }
 
   const log = new ResultLog(logPath, { hash: manifest.hash, shard: index, shards: count });
-  const resumed = log.done.size;
-  const todo: [number, number][] = ids.filter((p) => !log.done.has(p)).map((p) => [p, loaded.points.productIndices[p]!]);
+  const resumed = log.size;
+  const todo: [number, number][] = ids.filter((p) => !log.has(p)).map((p) => [p, loaded.points.productIndices[p]!]);
   options.onProgress?.(resumed, ids.length, resumed);
   try {
     await runPoints(loaded.sweep, todo, {
@@ -73,14 +73,22 @@ export async function runShard(loaded: LoadedSweep, options: RunOptions): Promis
       catalogEntries: loaded.catalogEntries,
       onRows: (rows: Cell[][]) => {
         log.append(rows);
-        options.onProgress?.(log.done.size, ids.length, resumed);
+        options.onProgress?.(log.size, ids.length, resumed);
       },
     });
   } finally {
     log.close();
   }
-  const rows = ids.map((p) => log.done.get(p)!);
-  writeRows(path, options.format, manifest.columns, rows, parquetMetadata(manifest, `${index} of ${count}`), shardRowGroupSize(count));
+  // The shard's file, in point order, a block at a time (Parquet row groups the merge reads whole).
+  const writer = openRowWriter(path, options.format, manifest.columns, parquetMetadata(manifest, `${index} of ${count}`));
+  try {
+    const block = shardRowGroupSize(count);
+    for (let start = 0; start < ids.length; start += block) writer.write(log.rows(ids.slice(start, start + block)));
+    writer.close();
+  } catch (e) {
+    writer.abort();
+    throw e;
+  }
   removeFile(logPath);
   return { path, points: ids.length, resumed, alreadyDone: false, merged: await merge(), seconds: elapsed() };
 }

@@ -316,6 +316,7 @@ export function plan(request: PlanRequest): PlanResult {
   let bestExact = Infinity;
   // The exact predictions share layer costs through a memo of their own, as the screening does.
   const exactMemo = new Map<string | number, unknown>();
+  const rankedByOperations = objective === "cost" || objective === "energy";
   for (const { score: screenedScore, chips, parallelism, run } of screened) {
     if (plans.length >= topK && screenedScore > bestExact * (1 + EXACT_MARGIN)) break;
     const prediction = predictTraining({ model, hw, chips, run, parallelism, memo: exactMemo });
@@ -327,11 +328,17 @@ export function plan(request: PlanRequest): PlanResult {
       run,
       prediction,
       timeToTrainSeconds: request.tokens ? (request.tokens / prediction.tokensPerStep) * prediction.stepSeconds : null,
-      dominantCost: dominantCost(prediction),
-      operations: request.operations ? request.operations({ chips, parallelism, run, prediction }) : null,
+      dominantCost: "",
+      // $ and J per token rank plans under the cost and energy objectives; otherwise only the plans
+      // shown need them (below).
+      operations: rankedByOperations && request.operations ? request.operations({ chips, parallelism, run, prediction }) : null,
     });
   }
-  const ranked = rankPlans(plans, objective, request.tokens, topK);
+  const ranked = rankPlans(plans, objective, request.tokens, topK).map((p) => ({
+    ...p,
+    dominantCost: dominantCost(p.prediction),
+    operations: p.operations ?? (request.operations ? request.operations(p) : null),
+  }));
   return { evaluated, feasible, infeasible, plans: ranked, runnerUpNote: runnerUpNote(ranked, objective) };
 }
 

@@ -48,6 +48,26 @@ describe("ultrasim plan", () => {
     expect(scan.plans[0]!.stepSeconds).toBe(Math.min(one.plans[0]!.stepSeconds, two.plans[0]!.stepSeconds));
   });
 
+  it("prints a table whose header names every column, each plan's figures under them", () => {
+    const r = ultrasim(...base.filter((a) => a !== "--json"), "--chips", "32", "--top", "2", "--price-per-chip-hour", "2");
+    expect(r.status, r.stderr).toBe(0);
+    const cells = (line: string) =>
+      line
+        .split("│")
+        .slice(1, -1)
+        .map((c) => c.trim());
+    const rows = r.stdout.split("\n").filter((line) => line.startsWith("│"));
+    const [header, first] = [cells(rows[0]!), cells(rows[1]!)];
+    expect(first).toHaveLength(header.length);
+    const column = (name: string) => first[header.indexOf(name)];
+    const json = JSON.parse(ultrasim(...base, "--chips", "32", "--top", "2", "--price-per-chip-hour", "2").stdout) as {
+      plans: { parallelism: { placement?: string }; usdPerMillionTokens: number; stepSeconds: number }[];
+    };
+    expect(column("placement")).toBe(json.plans[0]!.parallelism.placement ?? "tp-cp-dp-pp");
+    expect(column("$/1M tokens")).toBe(`$${json.plans[0]!.usdPerMillionTokens.toFixed(2)}`);
+    expect(column("dominant cost")).toMatch(/% of the step\)$/);
+  });
+
   it("rejects a bad chip count with one line naming the flag and exit code 2", () => {
     const r = ultrasim(...base, "--chips", "lots");
     expect(r.status).toBe(2);

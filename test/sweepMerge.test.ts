@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Cell } from "../src/engine/sweep/sweepColumns.js";
 import { shardPoints } from "../src/engine/sweep/sweepPoints.js";
 import { loadSweep } from "../src/node/sweep/loadSweep.js";
-import { ParquetRowReader, writeRows } from "../src/node/sweep/resultFile.js";
+import { ParquetRowReader, readRows, writeRows } from "../src/node/sweep/resultFile.js";
 import { claimDirectory, manifestFor, parquetMetadata, shardFile, shardLog, shardRowGroupSize } from "../src/node/sweep/sweepDirectory.js";
 import { requireBuild, ultrasim } from "./sweepHelpers.js";
 
@@ -23,9 +23,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const POINTS = 150_000;
 const SHARDS = 3;
 
-/** A row of point p: each cell a value of its column's type that says which point it belongs to. */
+/**
+ * A row of point p: each cell a value of its column's type that says which point it belongs to; every
+ * 1,000th point's text has a comma, a quote and a newline, which CSV must quote.
+ */
 function syntheticRow(columns: { type: string }[], p: number): Cell[] {
-  return columns.map((c, j) => (j === 0 ? p : c.type === "STRING" ? `p${p}c${j}` : c.type === "BOOLEAN" ? p % 2 === 0 : p * 1000 + j));
+  const text = (j: number) => (p % 1000 === 0 ? `p${p}, "c${j}"\nend` : `p${p}c${j}`);
+  return columns.map((c, j) => (j === 0 ? p : c.type === "STRING" ? text(j) : c.type === "BOOLEAN" ? p % 2 === 0 : p * 1000 + j));
 }
 
 describe("sweep merge", () => {
@@ -81,6 +85,29 @@ axes:
       reader.close();
     }
   }, 120_000);
+
+  it.each(["csv", "jsonl"] as const)(
+    "merges %s shards a line at a time, within a small heap, in point order",
+    async (format) => {
+      const loaded = loadSweep(join(dir, "big.yaml"));
+      const out = join(dir, `out-${format}`);
+      const manifest = manifestFor(loaded, SHARDS, format);
+      mkdirSync(out, { recursive: true });
+      claimDirectory(out, manifest);
+      for (let index = 0; index < SHARDS; index++) {
+        const rows = shardPoints(POINTS, index, SHARDS).map((p) => syntheticRow(manifest.columns, p));
+        writeRows(join(out, shardFile(manifest, index)), format, manifest.columns, rows);
+      }
+      const merge = ultrasim(dir, ["sweep", "merge", `out-${format}`], { NODE_OPTIONS: "--max-old-space-size=96" });
+      expect(merge.code, merge.stderr).toBe(0);
+      const { rows } = await readRows(join(out, `sweep.${format}`), format, manifest.columns);
+      expect(rows.length).toBe(POINTS);
+      for (const p of [0, 1, 2, 999, 1000, 1001, 75_000, POINTS - 1])
+        expect(rows[p], `point ${p}`).toEqual(syntheticRow(manifest.columns, p));
+      expect(rows.every((row, p) => row[0] === p)).toBe(true);
+    },
+    120_000,
+  );
 
   it("compacts a one-machine run's log a block at a time, within a small heap, in point order", async () => {
     // The same 150,000 points, all logged as finished (as a run killed just before compaction leaves

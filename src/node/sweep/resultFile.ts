@@ -165,6 +165,101 @@ export class ParquetRowGroupWriter {
   }
 }
 
+/**
+ * The lines of a text file, one at a time, read a chunk at a time (the file is opened for each chunk,
+ * so a merge of thousands of shards holds no file open between reads).
+ */
+export class LineReader {
+  private position = 0;
+  private pending = Buffer.alloc(0);
+  private ended = false;
+
+  constructor(readonly path: string) {}
+
+  /**
+   * The next CSV record: lines joined while a quoted field is open (an odd number of quotes so far),
+   * since a quoted field may hold a newline.
+   */
+  nextRecord(): string | null {
+    let record = this.next();
+    const quotes = (text: string) => text.split('"').length - 1;
+    while (record !== null && quotes(record) % 2 === 1) {
+      const more = this.next();
+      if (more === null) break;
+      record += "\n" + more;
+    }
+    return record;
+  }
+
+  /** The next line without its newline, or null at the end; a last line without a newline counts. */
+  next(): string | null {
+    for (;;) {
+      const newline = this.pending.indexOf(10);
+      if (newline >= 0) {
+        const line = this.pending.toString("utf8", 0, newline);
+        this.pending = this.pending.subarray(newline + 1);
+        return line;
+      }
+      if (this.ended) {
+        if (this.pending.length === 0) return null;
+        const line = this.pending.toString("utf8");
+        this.pending = Buffer.alloc(0);
+        return line;
+      }
+      const fd = openSync(this.path, "r");
+      const chunk = Buffer.allocUnsafe(1 << 16);
+      const read = readSync(fd, chunk, 0, chunk.length, this.position);
+      closeSync(fd);
+      this.position += read;
+      if (read === 0) this.ended = true;
+      this.pending = Buffer.concat([this.pending, chunk.subarray(0, read)]);
+    }
+  }
+}
+
+/** A text file written a line at a time, buffered; to a temporary file renamed into place by close(). */
+export class LineWriter {
+  private readonly temporary: string;
+  private readonly fd: number;
+  private lines: string[] = [];
+  private bytes = 0;
+  private open = true;
+
+  constructor(private readonly path: string) {
+    this.temporary = temporaryPath(path);
+    this.fd = openSync(this.temporary, "w");
+  }
+
+  write(line: string): void {
+    this.lines.push(line, "\n");
+    this.bytes += line.length + 1;
+    if (this.bytes > 1 << 20) this.flush();
+  }
+
+  private flush(): void {
+    if (this.lines.length) writeSync(this.fd, Buffer.from(this.lines.join("")));
+    this.lines = [];
+    this.bytes = 0;
+  }
+
+  close(): void {
+    this.flush();
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.open = false;
+    renameSync(this.temporary, this.path);
+  }
+
+  abort(): void {
+    if (this.open) closeSync(this.fd);
+    this.open = false;
+    rmSync(this.temporary, { force: true });
+  }
+}
+
+/** The header line of a CSV result file. */
+export const csvHeader = (columns: Column[]) => columns.map((c) => csvCell(c.name)).join(",");
+
 /** A Parquet result file read a range of rows at a time. */
 export class ParquetRowReader {
   private readonly fd: number;

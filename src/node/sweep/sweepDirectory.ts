@@ -11,7 +11,15 @@ import type { Cell, Column } from "../../engine/sweep/sweepColumns.js";
 import type { Sweep } from "../../engine/sweep/sweepFile.js";
 import { shardPoints } from "../../engine/sweep/sweepPoints.js";
 import type { LoadedSweep } from "./loadSweep.js";
-import { ParquetRowGroupWriter, ParquetRowReader, readRows, writeFileAtomic, writeRows, type ResultFormat } from "./resultFile.js";
+import {
+  csvHeader,
+  LineReader,
+  LineWriter,
+  ParquetRowGroupWriter,
+  ParquetRowReader,
+  writeFileAtomic,
+  type ResultFormat,
+} from "./resultFile.js";
 
 export interface SweepManifest {
   ultrasimSweep: 1;
@@ -156,24 +164,56 @@ export async function mergeShards(dir: string, out?: string): Promise<{ manifest
     );
   const path = out ?? join(dir, mergedFile(manifest));
   if (manifest.format === "parquet") await mergeParquetShards(dir, manifest, path);
-  else {
-    const rows: Cell[][] = new Array(manifest.points);
-    for (let index = 0; index < manifest.shards; index++) {
-      const file = join(dir, shardFile(manifest, index));
-      const { rows: shardRows } = await readRows(file, manifest.format, manifest.columns);
-      checkShardPoints(
-        file,
-        manifest,
-        index,
-        shardRows.map((r) => r[0] as number),
-        0,
-        true,
-      );
-      for (const row of shardRows) rows[row[0] as number] = row;
-    }
-    writeRows(path, manifest.format, manifest.columns, rows, parquetMetadata(manifest, "merged"));
-  }
+  else mergeTextShards(dir, manifest, path);
   return { manifest, path, rows: manifest.points };
+}
+
+/**
+ * CSV or JSONL shards merged a line at a time: shard i holds points i, i+n, ..., so taking one line
+ * of each shard in turn gives the points in order. Lines are copied as they are, after a check of
+ * their point number.
+ */
+function mergeTextShards(dir: string, manifest: SweepManifest, path: string): void {
+  const n = manifest.shards;
+  const files = Array.from({ length: n }, (_, index) => join(dir, shardFile(manifest, index)));
+  const readers = files.map((file) => new LineReader(file));
+  const pointOf = (line: string): number =>
+    manifest.format === "csv" ? Number(line.slice(0, line.indexOf(","))) : (JSON.parse(line) as { point: number }).point;
+  const wrong = (index: number, what: string) =>
+    new UltrasimError(
+      "INVALID_INPUT",
+      `${what}, not the ${shardPoints(manifest.points, index, n).length} points of shard ${index} of ${n}`,
+      {
+        file: files[index]!,
+      },
+    );
+  const writer = new LineWriter(path);
+  try {
+    if (manifest.format === "csv") {
+      const header = csvHeader(manifest.columns);
+      readers.forEach((reader, index) => {
+        if (reader.nextRecord() !== header)
+          throw new UltrasimError("INVALID_INPUT", "not a result file of this sweep: its header differs", { file: files[index]! });
+      });
+      writer.write(header);
+    }
+    for (let point = 0; point < manifest.points; point++) {
+      const index = point % n;
+      const read = () => (manifest.format === "csv" ? readers[index]!.nextRecord() : readers[index]!.next());
+      let line = read();
+      while (line !== null && manifest.format === "jsonl" && line.trim() === "") line = read();
+      if (line === null) throw wrong(index, `ends before point ${point}`);
+      if (pointOf(line) !== point) throw wrong(index, `holds point ${pointOf(line)} where point ${point} belongs`);
+      writer.write(line);
+    }
+    readers.forEach((reader, index) => {
+      for (let line = reader.next(); line !== null; line = reader.next()) if (line.trim() !== "") throw wrong(index, "holds more points");
+    });
+    writer.close();
+  } catch (e) {
+    writer.abort();
+    throw e;
+  }
 }
 
 /** Rows of each shard read at a time when merging: the merged file gets row groups of about MERGE_BLOCK_ROWS. */

@@ -52,10 +52,9 @@ export function encodeRows(
   metadata: Record<string, string> = {},
   rowGroupSize?: number,
 ): Uint8Array | string {
-  if (format === "jsonl")
-    return rows.map((row) => JSON.stringify(Object.fromEntries(columns.map((c, i) => [c.name, row[i]]))) + "\n").join("");
+  if (format === "jsonl") return rows.map((row) => textLine("jsonl", columns, row) + "\n").join("");
   if (format === "csv")
-    return [columns.map((c) => c.name), ...rows].map((row) => row.map((v) => csvCell(v as Cell)).join(",") + "\n").join("");
+    return [csvHeader(columns), ...rows.map((row) => textLine("csv", columns, row))].map((line) => line + "\n").join("");
   const writer = new ByteWriter();
   parquetWrite({
     writer,
@@ -94,34 +93,23 @@ export interface RowWriter {
   abort(): void;
 }
 
+/** One row of a CSV or JSONL file, without its newline. */
+function textLine(format: "csv" | "jsonl", columns: Column[], row: Cell[]): string {
+  return format === "jsonl" ? JSON.stringify(Object.fromEntries(columns.map((c, i) => [c.name, row[i]]))) : row.map(csvCell).join(",");
+}
+
 /** A RowWriter for `format`: Parquet row groups, or CSV / JSONL lines (the CSV header first). */
 export function openRowWriter(path: string, format: ResultFormat, columns: Column[], metadata: Record<string, string>): RowWriter {
   if (format === "parquet") {
     const parquet = new ParquetRowGroupWriter(path, columns, metadata);
     return { write: (rows) => parquet.writeRowGroup(rows), close: () => parquet.close(), abort: () => parquet.abort() };
   }
-  const temporary = temporaryPath(path);
-  const fd = openSync(temporary, "w");
-  let open = true;
-  const text = (rows: Cell[][]) => {
-    const encoded = encodeRows(format, columns, rows) as string;
-    // encodeRows gives CSV its header: written once, first.
-    return format === "csv" ? encoded.slice(encoded.indexOf("\n") + 1) : encoded;
-  };
-  if (format === "csv") writeSync(fd, Buffer.from(encodeRows(format, columns, []) as string));
+  const lines = new LineWriter(path);
+  if (format === "csv") lines.write(csvHeader(columns));
   return {
-    write: (rows) => void (rows.length && writeSync(fd, Buffer.from(text(rows)))),
-    close: () => {
-      fsyncSync(fd);
-      closeSync(fd);
-      open = false;
-      renameSync(temporary, path);
-    },
-    abort: () => {
-      if (open) closeSync(fd);
-      open = false;
-      rmSync(temporary, { force: true });
-    },
+    write: (rows) => rows.forEach((row) => lines.write(textLine(format, columns, row))),
+    close: () => lines.close(),
+    abort: () => lines.abort(),
   };
 }
 

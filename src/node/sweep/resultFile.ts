@@ -1,6 +1,7 @@
 // Result files of a sweep, one row per point: Parquet (the default: pandas, polars, DuckDB, Spark),
-// CSV or JSONL. Every file is written whole to a temporary name, flushed, then renamed into place,
-// so a reader (or a rerun after a kill) sees the finished file or none, never half of one.
+// CSV or JSONL. Every file is written to a temporary name (whole, or a block of rows at a time for
+// results too big to hold), flushed, then renamed into place, so a reader (or a rerun after a kill)
+// sees the finished file or none, never half of one.
 import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 import { parquetMetadata, parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from "hyparquet";

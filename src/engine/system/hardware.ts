@@ -78,7 +78,8 @@ export function buildHardware(
     hbmBytesPerSecond: chip.hbmBandwidthTBps.value * TB,
     runtimeReservedBytes: chip.runtimeReservedGB.value * GB,
     levels,
-    ...(scaleOutTiers?.length ? { scaleOutTiers } : {}),
+    // Always present (undefined without tiers), so every Hardware has one shape for the JIT.
+    scaleOutTiers: scaleOutTiers?.length ? scaleOutTiers : undefined,
   };
 }
 

@@ -9,8 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Cell } from "../src/engine/sweep/sweepColumns.js";
 import { shardPoints } from "../src/engine/sweep/sweepPoints.js";
 import { loadSweep } from "../src/node/sweep/loadSweep.js";
-import { ParquetRowReader, readRows, writeRows } from "../src/node/sweep/resultFile.js";
-import { claimDirectory, manifestFor, parquetMetadata, shardFile, shardLog, shardRowGroupSize } from "../src/node/sweep/sweepDirectory.js";
+import { openRowWriter, ParquetRowReader, readRows, type ResultFormat } from "../src/node/sweep/resultFile.js";
+import {
+  claimDirectory,
+  manifestFor,
+  parquetMetadata,
+  shardFile,
+  shardLog,
+  shardRowGroupSize,
+  type SweepManifest,
+} from "../src/node/sweep/sweepDirectory.js";
 import { requireBuild, ultrasim } from "./sweepHelpers.js";
 
 let dir: string;
@@ -22,6 +30,16 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const POINTS = 150_000;
 const SHARDS = 3;
+
+/** Shard `index`'s result file as `sweep run` writes it: a block of rows at a time (Parquet row groups the merge reads whole). */
+function writeShard(out: string, manifest: SweepManifest, index: number, format: ResultFormat): void {
+  const writer = openRowWriter(join(out, shardFile(manifest, index)), format, manifest.columns, parquetMetadata(manifest, `${index}`));
+  const points = shardPoints(POINTS, index, SHARDS);
+  const block = shardRowGroupSize(SHARDS);
+  for (let start = 0; start < points.length; start += block)
+    writer.write(points.slice(start, start + block).map((p) => syntheticRow(manifest.columns, p)));
+  writer.close();
+}
 
 /**
  * A row of point p: each cell a value of its column's type that says which point it belongs to; every
@@ -57,17 +75,7 @@ axes:
     rmSync(out, { recursive: true, force: true });
     mkdirSync(out, { recursive: true });
     claimDirectory(out, manifest);
-    for (let index = 0; index < SHARDS; index++) {
-      const rows = shardPoints(POINTS, index, SHARDS).map((p) => syntheticRow(manifest.columns, p));
-      writeRows(
-        join(out, shardFile(manifest, index)),
-        "parquet",
-        manifest.columns,
-        rows,
-        parquetMetadata(manifest, `${index}`),
-        shardRowGroupSize(SHARDS),
-      );
-    }
+    for (let index = 0; index < SHARDS; index++) writeShard(out, manifest, index, "parquet");
 
     const merge = ultrasim(dir, ["sweep", "merge", "out"], { NODE_OPTIONS: "--max-old-space-size=96" });
     expect(merge.code, merge.stderr).toBe(0);
@@ -94,10 +102,7 @@ axes:
       const manifest = manifestFor(loaded, SHARDS, format);
       mkdirSync(out, { recursive: true });
       claimDirectory(out, manifest);
-      for (let index = 0; index < SHARDS; index++) {
-        const rows = shardPoints(POINTS, index, SHARDS).map((p) => syntheticRow(manifest.columns, p));
-        writeRows(join(out, shardFile(manifest, index)), format, manifest.columns, rows);
-      }
+      for (let index = 0; index < SHARDS; index++) writeShard(out, manifest, index, format);
       const merge = ultrasim(dir, ["sweep", "merge", `out-${format}`], { NODE_OPTIONS: "--max-old-space-size=96" });
       expect(merge.code, merge.stderr).toBe(0);
       const { rows } = await readRows(join(out, `sweep.${format}`), format, manifest.columns);

@@ -112,7 +112,7 @@ export function registerSweep(program: Command): void {
         `measured ${measured} point(s): ${secondsPerPoint < 0.1 ? `${(secondsPerPoint * 1000).toFixed(1)} ms` : `${secondsPerPoint.toFixed(2)} s`} per point on one thread`,
         `estimated time: ${duration(machineSeconds)} on ${cores} core(s)` +
           (shards > 1 ? `; ${duration(shardSeconds)} per shard with ${shards} shards of ${cores} core(s)` : ""),
-        // Measured: 54% of cores × one thread's speed on 16 cores, 67-81% on 2 (README, Sweeps).
+        // Measured in the README (Sweeps): well short of cores × one thread's speed on many cores.
         ...(Math.min(cores, n) > 1
           ? ["(at one thread's speed on every core: cores sharing one memory run slower, up to twice as long on 16)"]
           : []),

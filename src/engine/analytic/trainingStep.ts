@@ -219,11 +219,12 @@ export function estimateLayout(input: TrainingInput, layout: Layout): StepEstima
   const costs = layoutCosts(input, layout);
   const { pp, vpp, microBatches: m } = layout;
   const { kindOf, groups, representatives } = costs.shape;
+  const params = representatives.map((s) => stageParamsOf(costs, s));
   let memoryBytes = -Infinity;
-  for (const s of representatives) {
+  representatives.forEach((s, g) => {
     const activations = stageActivationBytes(costs, s, closedFormPeakInFlight(s, pp, vpp, m));
-    memoryBytes = Math.max(memoryBytes, stageMemoryBytes(costs, stageParamsOf(costs, s), activations));
-  }
+    memoryBytes = Math.max(memoryBytes, stageMemoryBytes(costs, params[g]!, activations));
+  });
   if (input.memoryLimitBytes !== undefined && memoryBytes > input.memoryLimitBytes) return { stepSeconds: Infinity, memoryBytes };
 
   let slowest = 0;
@@ -236,7 +237,7 @@ export function estimateLayout(input: TrainingInput, layout: Layout): StepEstima
   }
   const pipelineEnd = closedFormEnd(pp, vpp, m, slowest, total);
   let stepSeconds = -Infinity;
-  for (const s of representatives) stepSeconds = Math.max(stepSeconds, stageTail(costs, s, stageParamsOf(costs, s), pipelineEnd, null).end);
+  representatives.forEach((s, g) => (stepSeconds = Math.max(stepSeconds, stageTail(costs, s, params[g]!, pipelineEnd, null).end)));
   return { stepSeconds, memoryBytes };
 }
 

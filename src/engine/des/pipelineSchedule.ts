@@ -44,7 +44,7 @@ interface Slot {
 
 /** The order one stage runs its forwards and backwards in (Megatron's schedules.py). */
 export function stageOrder(stage: number, stages: number, chunks: number, microBatches: number): Slot[] {
-  return Array.from(stageOrderCodes(stages, chunks, microBatches)[stage]!, (code) => decodeSlot(code, microBatches));
+  return Array.from(buildStageOrder(stage, stages, chunks, microBatches), (code) => decodeSlot(code, microBatches));
 }
 
 // A slot packed in one small integer: (chunk · m + micro-batch) · 2, plus 1 for a backward.
@@ -56,29 +56,6 @@ const decodeSlot = (code: number, m: number): Slot => ({
   chunk: slotChunk(code, m),
   microBatch: slotMicroBatch(code, m),
 });
-
-// Every stage's order for a schedule shape, packed: the planner simulates many layouts of the same
-// shape, and building the orders as objects each time was most of what a sweep allocated.
-const orderCodesCache = new Map<number, Int32Array[]>();
-let orderCodesCached = 0;
-const ORDER_CODES_LIMIT = 1 << 22;
-
-function stageOrderCodes(stages: number, chunks: number, microBatches: number): Int32Array[] {
-  const key = (stages * 1024 + chunks) * 2 ** 24 + microBatches;
-  const cached = orderCodesCache.get(key);
-  if (cached) return cached;
-  const orders = Array.from({ length: stages }, (_, s) => buildStageOrder(s, stages, chunks, microBatches));
-  const size = 2 * stages * chunks * microBatches;
-  if (orderCodesCached + size > ORDER_CODES_LIMIT) {
-    orderCodesCache.clear();
-    orderCodesCached = 0;
-  }
-  if (size <= ORDER_CODES_LIMIT && stages < 1024 && chunks < 1024 && microBatches < 2 ** 24) {
-    orderCodesCache.set(key, orders);
-    orderCodesCached += size;
-  }
-  return orders;
-}
 
 function buildStageOrder(stage: number, stages: number, chunks: number, microBatches: number): Int32Array {
   const total = chunks * microBatches;
@@ -115,7 +92,8 @@ function buildStageOrder(stage: number, stages: number, chunks: number, microBat
  * Each stage's operations in order, as indices into one table of end times (operation (s, c, mb) of
  * kind k at ((c·p + s)·m + mb)·2 + k, k = 1 for a backward), with the index of the operation whose end
  * its input waits for (-1: the first forward, whose input is there from the start) and its chunk.
- * Derived from stageOrderCodes once per schedule shape, so the simulation itself only looks things up.
+ * Derived from the stages' orders once per schedule shape and cached: the planner simulates many
+ * layouts of one shape, and the simulation itself then only looks things up.
  */
 interface StageSteps {
   index: Int32Array;
@@ -125,13 +103,16 @@ interface StageSteps {
 
 const stepsCache = new Map<number, StageSteps[]>();
 let stepsCached = 0;
+/** Integers the cache may hold before it is emptied. */
+const STEPS_LIMIT = 1 << 23;
 
 function stageSteps(p: number, v: number, m: number): StageSteps[] {
   const key = (p * 1024 + v) * 2 ** 24 + m;
   const cached = stepsCache.get(key);
   if (cached) return cached;
   const at = (s: number, c: number, mb: number, backward: number) => ((c * p + s) * m + mb) * 2 + backward;
-  const steps = stageOrderCodes(p, v, m).map((order, s) => {
+  const steps = Array.from({ length: p }, (_, s) => {
+    const order = buildStageOrder(s, p, v, m);
     const index = new Int32Array(order.length);
     const dependency = new Int32Array(order.length);
     const chunk = new Int32Array(order.length);
@@ -153,11 +134,11 @@ function stageSteps(p: number, v: number, m: number): StageSteps[] {
     return { index, dependency, chunk };
   });
   const size = 6 * p * v * m;
-  if (stepsCached + size > ORDER_CODES_LIMIT) {
+  if (stepsCached + size > STEPS_LIMIT) {
     stepsCache.clear();
     stepsCached = 0;
   }
-  if (size <= ORDER_CODES_LIMIT && p < 1024 && v < 1024 && m < 2 ** 24) {
+  if (size <= STEPS_LIMIT && p < 1024 && v < 1024 && m < 2 ** 24) {
     stepsCache.set(key, steps);
     stepsCached += size;
   }

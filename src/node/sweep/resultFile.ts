@@ -5,7 +5,7 @@
 import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 import { parquetMetadata, parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from "hyparquet";
-import { ByteWriter, fileWriter, ParquetWriter, parquetWrite, schemaFromColumnData } from "hyparquet-writer";
+import { fileWriter, ParquetWriter, schemaFromColumnData } from "hyparquet-writer";
 import { UltrasimError } from "../../engine/errors.js";
 import type { Cell, Column } from "../../engine/sweep/sweepColumns.js";
 
@@ -45,45 +45,11 @@ function csvCell(value: Cell): string {
   return /[",\n\r]/.test(text) || text === "" ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** The file's bytes: rows are arrays of cells in `columns` order. */
-export function encodeRows(
-  format: ResultFormat,
-  columns: Column[],
-  rows: Cell[][],
-  metadata: Record<string, string> = {},
-  rowGroupSize?: number,
-): Uint8Array | string {
-  if (format === "jsonl") return rows.map((row) => textLine("jsonl", columns, row) + "\n").join("");
-  if (format === "csv")
-    return [csvHeader(columns), ...rows.map((row) => textLine("csv", columns, row))].map((line) => line + "\n").join("");
-  const writer = new ByteWriter();
-  parquetWrite({
-    writer,
-    columnData: columnSources(columns, rows),
-    kvMetadata: keyValues(metadata),
-    createdBy: CREATED_BY,
-    ...(rowGroupSize ? { rowGroupSize } : {}),
-  });
-  return new Uint8Array(writer.getBuffer());
-}
-
 const CREATED_BY = "ultrasim sweep (hyparquet-writer)";
 const keyValues = (metadata: Record<string, string>) => Object.entries(metadata).map(([key, value]) => ({ key, value }));
 /** Parquet columns of `rows`: every column nullable but the point number. */
 const columnSources = (columns: Column[], rows: Cell[][]) =>
   columns.map((c, i) => ({ name: c.name, type: c.type, nullable: c.name !== "point", data: rows.map((row) => row[i]) }));
-
-/** Write a result file atomically. Parquet is written in row groups of `rowGroupSize` rows where given. */
-export function writeRows(
-  path: string,
-  format: ResultFormat,
-  columns: Column[],
-  rows: Cell[][],
-  metadata?: Record<string, string>,
-  rowGroupSize?: number,
-): void {
-  writeFileAtomic(path, encodeRows(format, columns, rows, metadata, rowGroupSize));
-}
 
 /** A result file written a block of rows at a time, for results too big to hold at once. */
 export interface RowWriter {
@@ -233,10 +199,9 @@ export class LineWriter {
 
   close(): void {
     this.flush();
-    fsyncSync(this.fd);
     closeSync(this.fd);
     this.open = false;
-    renameSync(this.temporary, this.path);
+    commitFile(this.temporary, this.path);
   }
 
   abort(): void {

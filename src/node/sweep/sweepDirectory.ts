@@ -222,14 +222,13 @@ const MERGE_BLOCK_ROWS = 25_000;
 /** Row-group size for a shard's Parquet file: what the merge reads of each shard at a time, so its reads fall on whole row groups. */
 export const shardRowGroupSize = (shards: number) => Math.max(1, Math.floor(MERGE_BLOCK_ROWS / shards));
 
-/** Rows `offset` on of shard `index` must hold the points the shard owns there, in order; a whole shard (offset 0, `whole`) all of them. */
-function checkShardPoints(file: string, manifest: SweepManifest, index: number, points: number[], offset: number, whole: boolean): void {
+/** Rows `offset` on of shard `index` must hold the points the shard owns there, in order. */
+function checkShardPoints(file: string, manifest: SweepManifest, index: number, points: number[], offset: number): void {
   const n = manifest.shards;
-  const count = shardPoints(manifest.points, index, n).length;
-  if ((whole && points.length !== count) || points.some((p, j) => p !== (offset + j) * n + index))
+  if (points.some((p, j) => p !== (offset + j) * n + index))
     throw new UltrasimError(
       "INVALID_INPUT",
-      `holds ${whole ? points.length : "other"} points, not the ${count} of shard ${index} of ${n}`,
+      `holds other points than the ${shardPoints(manifest.points, index, n).length} of shard ${index} of ${n}`,
       {
         file,
       },
@@ -274,7 +273,6 @@ async function mergeParquetShards(dir: string, manifest: SweepManifest, path: st
           index,
           rows.map((r) => r[0] as number),
           start,
-          false,
         );
         blocks.push(rows);
       }

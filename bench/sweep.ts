@@ -20,11 +20,14 @@ import { evaluatePoint } from "../src/engine/sweep/evaluatePoint.js";
 import { loadSweep } from "../src/node/sweep/loadSweep.js";
 import { runShard } from "../src/node/sweep/runShard.js";
 import { POOL_KINDS, runPoints } from "../src/node/sweep/sweepPool.js";
+import { PROBES, probeScaling, threadsPerCore } from "./machineCeiling.js";
 
 // Plan points: two models, two systems, three chip counts and k prices (a narrowed layout search).
-// k is set so that each run takes about RUN_SECONDS: long enough that worker start-up weighs little,
-// as in a real sweep of thousands of points.
-const RUN_SECONDS = 8;
+// k is set so that each run takes about RUN_SECONDS: long enough that worker start-up and the JIT's
+// warm-up weigh little, as in a real sweep of thousands of points. They do not weigh the same on both
+// sides: a lone worker's compiler threads run on idle cores, where every core is busy in the full run
+// (on a 2-core machine, runs of 4 s read about 63%, runs of 15 s about 90%).
+const RUN_SECONDS = 15;
 const cores = availableParallelism();
 const sweepText = (prices: number) => `schemaVersion: 1
 name: bench
@@ -43,15 +46,21 @@ axes:
 
 const dir = mkdtempSync(join(tmpdir(), "ultrasim-bench-sweep-"));
 try {
-  // A rough single-thread rate, only to size the runs: every (model, system, chips) group once, warm.
+  // The single-thread rate, warm, only to size the runs: every (model, system, chips) group in turn,
+  // for two seconds of warm-up, then one second measured.
   writeFileSync(join(dir, "calibrate.yaml"), sweepText(2));
   const calibration = loadSweep(join(dir, "calibrate.yaml"));
   const catalog = builtinCatalog();
   const ids = calibration.points.productIndices;
-  ids.forEach((productIndex, point) => evaluatePoint(calibration.sweep, point, productIndex, catalog, calibration.columns));
-  const roughStart = performance.now();
-  ids.forEach((productIndex, point) => evaluatePoint(calibration.sweep, point, productIndex, catalog, calibration.columns));
-  const roughRate = ids.length / ((performance.now() - roughStart) / 1000);
+  const evaluateFor = (seconds: number): number => {
+    const start = performance.now();
+    let n = 0;
+    for (; performance.now() - start < seconds * 1000; n++)
+      evaluatePoint(calibration.sweep, n % ids.length, ids[n % ids.length]!, catalog, calibration.columns);
+    return n / ((performance.now() - start) / 1000);
+  };
+  evaluateFor(2);
+  const roughRate = evaluateFor(1);
 
   // Prices per group so that one core's share takes about RUN_SECONDS.
   // A multiple of `cores`, so every core's share holds each group equally.
@@ -92,6 +101,17 @@ try {
     console.log(`    ${(ratio * 100).toFixed(0)}% of cores × single-core speed (bar: ≥ 80%)`);
   }
   console.log(`  processes / threads on ${cores} cores: ${(rates.processes! / rates.threads!).toFixed(2)}x`);
+
+  // The machine's own ceiling, to read the ratio against: what every core at once gives code that
+  // needs only the core, and code that needs only memory (bench/machineCeiling.ts).
+  const smt = threadsPerCore();
+  console.log(
+    `machine: ${cores} logical CPUs${smt === null ? "" : `, ${smt} per physical core as the OS sees it`} (a virtual machine's host may share its cores further)`,
+  );
+  for (const probe of PROBES) {
+    const scaling = await probeScaling(probe, cores);
+    console.log(`  ${probe} probe, ${cores} processes at once: each at ${(scaling * 100).toFixed(0)}% of one alone`);
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -9,7 +9,7 @@ import {
   simulatePipeline,
   type PipelineResult,
 } from "../des/pipelineSchedule.js";
-import { allGatherSeconds, allReduceSeconds, reduceScatterSeconds, sendSeconds } from "../network/collectives.js";
+import { allGatherSeconds, allReduceSeconds, reduceScatterSeconds, sendSeconds, type GroupPlacement } from "../network/collectives.js";
 import {
   dataParallelGroup,
   expertDataParallelGroup,
@@ -194,6 +194,8 @@ interface LayoutCosts {
   kindParts: ChunkKindCost[];
   /** Seconds of a micro-batch's activations sent to the next stage (0 without a pipeline). */
   send: number;
+  /** The groups over which dense and expert gradients are reduced: built once per layout, not per chunk. */
+  gradientGroups: GradientGroups;
   tokensPerRank: number;
   communicationBuffers: number;
 }
@@ -390,7 +392,8 @@ function layoutCosts(input: TrainingInput, layout: Layout): LayoutCosts {
   // Each chunk kind's cost, afresh: it depends on the layout's dp, ZeRO stage and pipeline as well as the
   // per-layer costs, so few layouts could share it, and a cache of them would cost the planner more
   // (in memory kept alive) than it saves.
-  const kindParts = shape.kinds.map((k) => chunkKindCost(input, layout, perLayer, k, send));
+  const gradientGroups: GradientGroups = { dense: dataParallelGroup(layout), expert: expertDataParallelGroup(layout) };
+  const kindParts = shape.kinds.map((k) => chunkKindCost(input, layout, perLayer, k, send, gradientGroups));
   return {
     input,
     layout,
@@ -398,18 +401,37 @@ function layoutCosts(input: TrainingInput, layout: Layout): LayoutCosts {
     shape,
     kindParts,
     send,
+    gradientGroups,
     tokensPerRank,
     communicationBuffers: 2 * tokensPerRank * model.hidden * 2 + 2 * sendBytes + moeBuffers,
   };
 }
 
 /** Seconds to synchronize a stage's gradients (or gather its weights) over data parallelism, dense and expert parameters each over their own group. */
-function gradientSync(hw: Hardware, layout: Layout, params: StageParams, bytesPerParam: number, op: typeof reduceScatterSeconds): number {
-  const dense = op(hw, dataParallelGroup(layout), params.dense * bytesPerParam);
-  return params.expert > 0 ? dense + op(hw, expertDataParallelGroup(layout), params.expert * bytesPerParam) : dense;
+interface GradientGroups {
+  dense: GroupPlacement;
+  expert: GroupPlacement;
 }
 
-function chunkKindCost(input: TrainingInput, layout: Layout, perLayer: PerLayerCosts, k: LayerCounts, send: number): ChunkKindCost {
+function gradientSync(
+  hw: Hardware,
+  groups: GradientGroups,
+  params: StageParams,
+  bytesPerParam: number,
+  op: typeof reduceScatterSeconds,
+): number {
+  const dense = op(hw, groups.dense, params.dense * bytesPerParam);
+  return params.expert > 0 ? dense + op(hw, groups.expert, params.expert * bytesPerParam) : dense;
+}
+
+function chunkKindCost(
+  input: TrainingInput,
+  layout: Layout,
+  perLayer: PerLayerCosts,
+  k: LayerCounts,
+  send: number,
+  gradientGroups: GradientGroups,
+): ChunkKindCost {
   const { denseCost, moeCost, logits } = perLayer;
   // The sums of chunkTimeParts, as plain numbers.
   const forwardSeconds =
@@ -432,7 +454,7 @@ function chunkKindCost(input: TrainingInput, layout: Layout, perLayer: PerLayerC
     backwardSeconds,
     params,
     layers: k.dense + k.moe,
-    gradientReduceSeconds: layout.zero < 3 ? gradientSync(input.hw, layout, params, 4, reduce) : 0,
+    gradientReduceSeconds: layout.zero < 3 ? gradientSync(input.hw, gradientGroups, params, 4, reduce) : 0,
   };
 }
 
@@ -546,7 +568,7 @@ function stageTail(
       channelFree = Math.max(start + chunk.gradientReduceSeconds, lastBucketReady + chunk.gradientReduceSeconds / layers);
     }
     commEnd = Math.max(pipelineEnd, channelFree);
-    if (layout.zero >= 1) gatherAfter = gradientSync(hw, layout, params, 2, allGatherSeconds);
+    if (layout.zero >= 1) gatherAfter = gradientSync(hw, costs.gradientGroups, params, 2, allGatherSeconds);
   }
   const d = layout.dp * layout.cp;
   const shardParams = layout.zero >= 1 ? params.dense / d + params.expert / layout.edp : params.dense + params.expert;

@@ -52,6 +52,11 @@ export const ChipSpec = Type.Object(
     runtimeReservedGB: Sourced,
     /** The chip whose fitted efficiencies this one borrows where it has no validation cases of its own. */
     efficiencyFrom: Type.Optional(Type.String()),
+    /**
+     * The chip whose fitted serving efficiencies this one borrows where it has no inference cases of its
+     * own, when that is not `efficiencyFrom`'s chip (the nearest chip on the same serving software).
+     */
+    servingEfficiencyFrom: Type.Optional(Type.String()),
     notes: Type.Optional(Type.Array(Type.String())),
   },
   { additionalProperties: false },

@@ -428,7 +428,7 @@ export function checkClaims(catalog: Catalog, options: ClaimsOptions = {}): Clai
 
   notes.push(
     "Workloads: training on 16 UltraServers of each (1,024 Trainium2, 2,304 Trainium3), the planner's best layout; serving by the serving simulator at one traffic and SLO.",
-    "Trainium2/3 efficiencies are borrowed from Trainium1's fit (no validation cases); chip powers are estimates.",
+    "Training: Trainium2/3 borrow Trainium1's fitted efficiencies (no training cases of their own). Serving: Trainium2 has its own fit (one NxD Inference case, partially pooled with Trainium1's and Inferentia2's) and Trainium3 borrows it. Chip powers are estimates.",
   );
   return { claims: [computeCheck, bwCheck, energyCheck, scaleCheck, costCheck], notes };
 }

@@ -38,7 +38,10 @@ export const PRIOR_SERVING_EFFICIENCY: ServingEfficiency = { memory: 0.8, comput
 
 export const BUILTIN_SERVING_EFFICIENCIES = servingEfficiencies as ServingEfficiencyEntry[];
 
-/** A chip's serving efficiencies: its own fit, else that of the chip it borrows from (efficiencyFrom), else the prior. */
+/**
+ * A chip's serving efficiencies: its own fit, else that of the chip it borrows from
+ * (servingEfficiencyFrom, else efficiencyFrom; followed until a chip with a fit), else the prior.
+ */
 export function servingEfficiency(
   catalog: Catalog,
   chipId: string,
@@ -46,12 +49,20 @@ export function servingEfficiency(
 ): { efficiency: ServingEfficiency; provenance: string } {
   const own = entries.find((e) => e.chip === chipId);
   if (own) return { efficiency: own.efficiency, provenance: `serving: ${own.provenance} (${chipId})` };
-  const from = catalog.listChips().find((c) => c.id === chipId)?.efficiencyFrom;
-  const borrowed = from ? entries.find((e) => e.chip === from) : undefined;
-  if (borrowed)
-    return {
-      efficiency: borrowed.efficiency,
-      provenance: `serving: borrowed from ${from} (${borrowed.provenance}): no inference cases for ${chipId}`,
-    };
+  const chips = catalog.listChips();
+  const seen = new Set([chipId]);
+  for (let id = chipId; ;) {
+    const chip = chips.find((c) => c.id === id);
+    const from = chip?.servingEfficiencyFrom ?? chip?.efficiencyFrom;
+    if (!from || seen.has(from)) break;
+    seen.add(from);
+    const borrowed = entries.find((e) => e.chip === from);
+    if (borrowed)
+      return {
+        efficiency: borrowed.efficiency,
+        provenance: `serving: borrowed from ${from} (${borrowed.provenance}): no inference cases for ${chipId}`,
+      };
+    id = from;
+  }
   return { efficiency: PRIOR_SERVING_EFFICIENCY, provenance: `serving: prior: no fitted serving efficiency for ${chipId}` };
 }

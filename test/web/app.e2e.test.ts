@@ -2,7 +2,8 @@
 // End-to-end tests of the web app (web/dist) in headless Chromium, driven by playwright-core: every
 // page loads without console errors, the numbers equal `ultrasim train --json` for the same scenario,
 // a link reproduces the view, and a bad scenario file gets a clear error while the page keeps working.
-// Screenshots of each page go to docs/screenshots/. Skipped, saying why, only where no Chromium exists.
+// Screenshots of each page go to a temporary folder, or to docs/screenshots/ with UPDATE_SCREENSHOTS=1
+// (so that a test run leaves the tree as it was). Skipped, saying why, only where no Chromium exists.
 import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,7 +18,7 @@ const ROOT = join(import.meta.dirname, "../..");
 const CHROMIUM = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p): p is string =>
   Boolean(p && existsSync(p)),
 );
-const SCREENSHOTS = join(ROOT, "docs/screenshots");
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? join(ROOT, "docs/screenshots") : mkdtempSync(join(tmpdir(), "ultrasim-screenshots-"));
 const CLI = join(ROOT, "dist/src/cli/main.js");
 
 if (!CHROMIUM) {
@@ -116,6 +117,7 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    if (!process.env.UPDATE_SCREENSHOTS) rmSync(SCREENSHOTS, { recursive: true, force: true });
   });
 
   /** A fresh page (its own context: no shared state) that records console errors and uncaught exceptions. */

@@ -380,6 +380,8 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     // A bad range names the flag, and the page recovers.
     await copy.getByLabel("Chips (range)").fill("1000..10");
     await textMatching(copy, "error", /--chips/);
+    // The last good result stays on screen beneath the error.
+    await expect(copy.locator("[data-testid=reliability-table] tbody tr").count()).resolves.toBe(4);
     await copy.getByLabel("Chips (range)").fill("2000..1000000");
     await copy.waitForSelector("[data-testid=error]", { state: "detached" });
     expect(errors.get(page)).toEqual([]);

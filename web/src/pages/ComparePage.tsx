@@ -1,15 +1,14 @@
 // Compare: the same workload and layout on several systems side by side.
 import * as Plot from "@observablehq/plot";
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useMemo } from "preact/hooks";
 import type { TrainingScenario } from "../../../src/index.ts";
 import { PlotFigure } from "../components/PlotFigure.tsx";
 import { ScenarioFiles } from "../components/ScenarioFiles.tsx";
 import { ScenarioForm } from "../components/ScenarioForm.tsx";
 import { download, toCsv } from "../download.ts";
-import { engine } from "../engine.ts";
-import { LatestOnly } from "../engineClient.ts";
 import { BREAKDOWN_LABELS, formatCount, formatGB, formatPercent, formatSeconds } from "../format.ts";
 import type { CatalogSummary, CompareRow } from "../protocol.ts";
+import { useLatestAnswer } from "../useLatestAnswer.ts";
 
 export function ComparePage({
   scenario,
@@ -24,26 +23,15 @@ export function ComparePage({
   onChange: (s: TrainingScenario) => void;
   onSystems: (ids: string[]) => void;
 }) {
-  const [rows, setRows] = useState<CompareRow[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [elapsedMs, setElapsedMs] = useState<number | null>(null);
-  const started = useRef(0);
-  const latest = useMemo(
-    () =>
-      new LatestOnly<{ kind: "compare"; scenario: unknown; systems: string[] }, CompareRow[]>(engine, (value, err) => {
-        setBusy(false);
-        setElapsedMs(performance.now() - started.current);
-        setRows(value);
-        setError(err ? err.message : null);
-      }),
-    [],
-  );
-  useEffect(() => {
-    started.current = performance.now();
-    setBusy(true);
-    latest.submit({ kind: "compare", scenario, systems });
-  }, [scenario, systems.join(",")]);
+  const {
+    answer: rows,
+    error,
+    busy,
+    elapsedMs,
+  } = useLatestAnswer<{ kind: "compare"; scenario: unknown; systems: string[] }, CompareRow[]>({ kind: "compare", scenario, systems }, [
+    scenario,
+    systems.join(","),
+  ]);
 
   const ok = (rows ?? []).filter((r) => r.report);
   const hasOperations = ok.some((r) => r.report!.energy !== null);

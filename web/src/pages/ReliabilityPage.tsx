@@ -1,14 +1,13 @@
 // Reliability: goodput and the best checkpoint interval as the cluster grows, closed form and Monte
 // Carlo, from the same engine call as `ultrasim reliability`.
 import * as Plot from "@observablehq/plot";
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useMemo } from "preact/hooks";
 import { PlotFigure } from "../components/PlotFigure.tsx";
 import { download, toCsv } from "../download.ts";
-import { engine } from "../engine.ts";
-import { LatestOnly } from "../engineClient.ts";
 import { formatInteger, formatPercent, formatSeconds } from "../format.ts";
 import type { CatalogSummary, ReliabilityAnswer } from "../protocol.ts";
 import { reliabilityArguments, type ReliabilityParam, type ReliabilityQuery } from "../reliabilityQuery.ts";
+import { useLatestAnswer } from "../useLatestAnswer.ts";
 import { Metric } from "./TrainPage.tsx";
 
 type Point = ReliabilityAnswer["points"][number];
@@ -42,27 +41,17 @@ export function ReliabilityPage({
   catalog: CatalogSummary;
   onChange: (q: ReliabilityQuery) => void;
 }) {
-  const [scan, setScan] = useState<ReliabilityAnswer | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [elapsedMs, setElapsedMs] = useState<number | null>(null);
-  const started = useRef(0);
-  const latest = useMemo(
-    () =>
-      new LatestOnly<{ kind: "reliability"; query: ReliabilityQuery }, ReliabilityAnswer>(engine, (value, err) => {
-        setBusy(false);
-        setElapsedMs(performance.now() - started.current);
-        // A bad input keeps the last good result on screen, with the error above it.
-        if (value) setScan(value);
-        setError(err ? err.message : null);
-      }),
-    [],
+  // A bad input keeps the last good result on screen, with the error above it.
+  const {
+    answer: scan,
+    error,
+    busy,
+    elapsedMs,
+  } = useLatestAnswer<{ kind: "reliability"; query: ReliabilityQuery }, ReliabilityAnswer>(
+    { kind: "reliability", query },
+    [JSON.stringify(query)],
+    true,
   );
-  useEffect(() => {
-    started.current = performance.now();
-    setBusy(true);
-    latest.submit({ kind: "reliability", query });
-  }, [JSON.stringify(query)]);
 
   const set = (name: ReliabilityParam, value: string) => onChange({ ...query, [name]: value });
   const select = (name: ReliabilityParam, label: string, options: { value: string; text: string }[]) => (

@@ -1,7 +1,7 @@
 // Train: one scenario's prediction (step time and where it goes, memory per chip against capacity,
 // MFU and tokens/s) and, where the planner is in the build, the best layouts and a scaling curve.
 import * as Plot from "@observablehq/plot";
-import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { useMemo } from "preact/hooks";
 import type { TrainingReport, TrainingScenario } from "../../../src/index.ts";
 import { PlotFigure } from "../components/PlotFigure.tsx";
 import { ScenarioFiles } from "../components/ScenarioFiles.tsx";
@@ -9,10 +9,11 @@ import { ScenarioForm } from "../components/ScenarioForm.tsx";
 import { PlannerPanel } from "../components/PlannerPanel.tsx";
 import { download, flatten, toCsv } from "../download.ts";
 import { engine } from "../engine.ts";
-import { EngineError, LatestOnly } from "../engineClient.ts";
+import { EngineError } from "../engineClient.ts";
 import { BREAKDOWN_LABELS, formatCount, formatGB, formatPercent, formatSeconds, GB, MEMORY_LABELS } from "../format.ts";
 import type { CatalogSummary, PredictAnswer } from "../protocol.ts";
 import { cliArguments } from "../urlState.ts";
+import { useLatestAnswer } from "../useLatestAnswer.ts";
 
 export function Metric({ label, value, text, testId }: { label: string; value: number | string; text: string; testId: string }) {
   return (
@@ -50,26 +51,10 @@ export function TrainPage({
   catalog: CatalogSummary;
   onChange: (s: TrainingScenario) => void;
 }) {
-  const [answer, setAnswer] = useState<PredictAnswer | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [elapsedMs, setElapsedMs] = useState<number | null>(null);
-  const started = useRef(0);
-  const latest = useMemo(
-    () =>
-      new LatestOnly<{ kind: "predict"; scenario: unknown }, PredictAnswer>(engine, (value, err) => {
-        setBusy(false);
-        setElapsedMs(performance.now() - started.current);
-        setAnswer(value);
-        setError(err ? err.message : null);
-      }),
-    [],
+  const { answer, error, setError, busy, elapsedMs } = useLatestAnswer<{ kind: "predict"; scenario: unknown }, PredictAnswer>(
+    { kind: "predict", scenario },
+    [scenario],
   );
-  useEffect(() => {
-    started.current = performance.now();
-    setBusy(true);
-    latest.submit({ kind: "predict", scenario });
-  }, [scenario]);
 
   const report = answer?.report;
   const exportTrace = async () => {

@@ -3,6 +3,7 @@
 // cancelled.
 import * as Plot from "@observablehq/plot";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { ErrorAlert } from "../components/Status.tsx";
 import { PlotFigure } from "../components/PlotFigure.tsx";
 import { download, toCsv } from "../download.ts";
 import { engine } from "../engine.ts";
@@ -85,11 +86,7 @@ export function ClaimsPage() {
           </button>
         )}
       </div>
-      {run?.state === "failed" && (
-        <div class="error" role="alert" data-testid="error">
-          {run.message}
-        </div>
-      )}
+      <ErrorAlert error={run?.state === "failed" ? run.message : null} />
       {report && <ClaimsResults report={report} />}
     </section>
   );

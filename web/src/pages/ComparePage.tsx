@@ -2,6 +2,7 @@
 import * as Plot from "@observablehq/plot";
 import { useMemo } from "preact/hooks";
 import type { TrainingScenario } from "../../../src/index.ts";
+import { ComputeStatus, ErrorAlert } from "../components/Status.tsx";
 import { PlotFigure } from "../components/PlotFigure.tsx";
 import { ScenarioFiles } from "../components/ScenarioFiles.tsx";
 import { ScenarioForm } from "../components/ScenarioForm.tsx";
@@ -102,22 +103,12 @@ export function ComparePage({
         <ScenarioFiles scenario={scenario} onImport={onChange} />
       </section>
       <section class="results" aria-label="Results" aria-busy={busy}>
-        <p class="status" role="status" data-testid="status">
-          {busy
-            ? "computing…"
-            : elapsedMs !== null
-              ? `${systems.length} systems computed in your browser in ${elapsedMs.toFixed(0)} ms`
-              : ""}
-        </p>
+        <ComputeStatus busy={busy} elapsedMs={elapsedMs} what={`${systems.length} systems computed`} />
         <p class="note">
           The same model, batch, precision, chip count and layout on each system.
           {!hasOperations && " Energy and $ are not in this build yet."}
         </p>
-        {error && (
-          <div class="error" role="alert" data-testid="error">
-            {error}
-          </div>
-        )}
+        <ErrorAlert error={error} />
         {rows && (
           <>
             <table class="numbers" data-testid="compare-table">

@@ -2,6 +2,7 @@
 // Carlo, from the same engine call as `ultrasim reliability`.
 import * as Plot from "@observablehq/plot";
 import { useMemo } from "preact/hooks";
+import { ComputeStatus, ErrorAlert } from "../components/Status.tsx";
 import { PlotFigure } from "../components/PlotFigure.tsx";
 import { download, toCsv } from "../download.ts";
 import { formatInteger, formatPercent, formatSeconds } from "../format.ts";
@@ -109,14 +110,8 @@ export function ReliabilityPage({
         </p>
       </section>
       <section class="results" aria-label="Results" aria-busy={busy}>
-        <p class="status" role="status" data-testid="status">
-          {busy ? "computing…" : elapsedMs !== null ? `computed in your browser in ${elapsedMs.toFixed(0)} ms` : ""}
-        </p>
-        {error && (
-          <div class="error" role="alert" data-testid="error">
-            {error}
-          </div>
-        )}
+        <ComputeStatus busy={busy} elapsedMs={elapsedMs} />
+        <ErrorAlert error={error} />
         {scan && <ReliabilityResults scan={scan} catalog={catalog} />}
       </section>
     </div>

@@ -4,6 +4,7 @@
 import * as Plot from "@observablehq/plot";
 import { stringify } from "yaml";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { ErrorAlert } from "../components/Status.tsx";
 import { PlotFigure } from "../components/PlotFigure.tsx";
 import { download, flatten, toCsv } from "../download.ts";
 import { engine } from "../engine.ts";
@@ -170,11 +171,7 @@ export function ServePage({ query, catalog, onChange }: { query: ServeQuery; cat
             </button>
           )}
         </div>
-        {error && (
-          <div class="error" role="alert" data-testid="error">
-            {error}
-          </div>
-        )}
+        <ErrorAlert error={error} />
         {sweep && <ServeResults sweep={sweep} query={query} />}
       </section>
     </div>

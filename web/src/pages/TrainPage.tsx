@@ -3,6 +3,7 @@
 import * as Plot from "@observablehq/plot";
 import { useMemo } from "preact/hooks";
 import type { TrainingReport, TrainingScenario } from "../../../src/index.ts";
+import { ComputeStatus, ErrorAlert } from "../components/Status.tsx";
 import { PlotFigure } from "../components/PlotFigure.tsx";
 import { ScenarioFiles } from "../components/ScenarioFiles.tsx";
 import { ScenarioForm } from "../components/ScenarioForm.tsx";
@@ -76,14 +77,8 @@ export function TrainPage({
         </p>
       </section>
       <section class="results" aria-label="Results" aria-busy={busy}>
-        <p class="status" role="status" data-testid="status">
-          {busy ? "computing…" : elapsedMs !== null ? `computed in your browser in ${elapsedMs.toFixed(0)} ms` : ""}
-        </p>
-        {error && (
-          <div class="error" role="alert" data-testid="error">
-            {error}
-          </div>
-        )}
+        <ComputeStatus busy={busy} elapsedMs={elapsedMs} />
+        <ErrorAlert error={error} />
         {report && <TrainResults report={report} onTrace={exportTrace} />}
         {catalog.capabilities.plan ? (
           <PlannerPanel scenario={scenario} catalog={catalog} onUse={onChange} />

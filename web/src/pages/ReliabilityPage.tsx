@@ -2,6 +2,7 @@
 // Carlo, from the same engine call as `ultrasim reliability`.
 import * as Plot from "@observablehq/plot";
 import { useMemo } from "preact/hooks";
+import { SelectField, systemOptions, type SelectOption } from "../components/SelectField.tsx";
 import { ComputeStatus, ErrorAlert } from "../components/Status.tsx";
 import { PlotFigure } from "../components/PlotFigure.tsx";
 import { download, toCsv } from "../download.ts";
@@ -55,16 +56,8 @@ export function ReliabilityPage({
   );
 
   const set = (name: ReliabilityParam, value: string) => onChange({ ...query, [name]: value });
-  const select = (name: ReliabilityParam, label: string, options: { value: string; text: string }[]) => (
-    <label class="field wide">
-      <span>{label}</span>
-      <select name={name} value={query[name]} onChange={(e) => set(name, e.currentTarget.value)}>
-        {!options.some((o) => o.value === query[name]) && <option value={query[name]}>{query[name]}</option>}
-        {options.map((o) => (
-          <option value={o.value}>{o.text}</option>
-        ))}
-      </select>
-    </label>
+  const select = (name: ReliabilityParam, label: string, options: SelectOption[]) => (
+    <SelectField name={name} label={label} value={query[name]} options={options} onChange={(v) => set(name, v)} />
   );
 
   return (
@@ -73,11 +66,7 @@ export function ReliabilityPage({
         <form class="scenario-form" onSubmit={(e) => e.preventDefault()} aria-label="Reliability inputs">
           <fieldset>
             <legend>Run</legend>
-            {select(
-              "system",
-              "System",
-              catalog.systems.map((s) => ({ value: s.id, text: `${s.name} (${s.chip})` })),
-            )}
+            {select("system", "System", systemOptions(catalog))}
             {select(
               "model",
               "Model (checkpointed)",

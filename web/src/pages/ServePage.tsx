@@ -4,6 +4,7 @@
 import * as Plot from "@observablehq/plot";
 import { stringify } from "yaml";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { SelectField, systemOptions, type SelectOption } from "../components/SelectField.tsx";
 import { ErrorAlert } from "../components/Status.tsx";
 import { PlotFigure } from "../components/PlotFigure.tsx";
 import { download, flatten, toCsv } from "../download.ts";
@@ -84,16 +85,8 @@ export function ServePage({ query, catalog, onChange }: { query: ServeQuery; cat
   }, [JSON.stringify(query)]);
 
   const set = (name: ServeParam, value: string) => onChange({ ...query, [name]: value });
-  const select = (name: ServeParam, label: string, options: { value: string; text: string }[], wide = true) => (
-    <label class={wide ? "field wide" : "field"}>
-      <span>{label}</span>
-      <select name={name} value={query[name]} onChange={(e) => set(name, e.currentTarget.value)}>
-        {!options.some((o) => o.value === query[name]) && <option value={query[name]}>{query[name]}</option>}
-        {options.map((o) => (
-          <option value={o.value}>{o.text}</option>
-        ))}
-      </select>
-    </label>
+  const select = (name: ServeParam, label: string, options: SelectOption[], wide = true) => (
+    <SelectField name={name} label={label} value={query[name]} options={options} onChange={(v) => set(name, v)} wide={wide} />
   );
   let command = "";
   try {
@@ -114,11 +107,7 @@ export function ServePage({ query, catalog, onChange }: { query: ServeQuery; cat
               "Model",
               catalog.models.map((m) => ({ value: m.id, text: m.name })),
             )}
-            {select(
-              "system",
-              "System",
-              catalog.systems.map((s) => ({ value: s.id, text: `${s.name} (${s.chip})` })),
-            )}
+            {select("system", "System", systemOptions(catalog))}
             {select(
               "precision",
               "Precision",

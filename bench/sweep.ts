@@ -69,6 +69,7 @@ try {
   const loaded = loadSweep(join(dir, "sweep.yaml"));
   const points = loaded.points.productIndices.length;
 
+  const smt = threadsPerCore();
   console.log(`sweep: plan points (${loaded.sweep.axes.map((a) => a.name).join(" × ")})`);
   const rates: Record<string, number> = {};
   for (const pool of POOL_KINDS) {
@@ -99,12 +100,14 @@ try {
       `    ${cores} cores: ${points} points in ${outcome.seconds.toFixed(2)} s, ${sweepRate.toFixed(1)} points/s (workers' start-up, log and result files included)`,
     );
     console.log(`    ${(ratio * 100).toFixed(0)}% of cores × single-core speed (bar: ≥ 80%)`);
+    // Where logical CPUs share physical cores (SMT), say also what the physical cores deliver.
+    if (smt !== null && smt > 1)
+      console.log(`    ${(ratio * smt * 100).toFixed(0)}% of physical cores (${cores / smt}) × single-core speed`);
   }
   console.log(`  processes / threads on ${cores} cores: ${(rates.processes! / rates.threads!).toFixed(2)}x`);
 
   // The machine's own ceiling, to read the ratio against: what every core at once gives code that
   // needs only the core, and code that needs only memory (bench/machineCeiling.ts).
-  const smt = threadsPerCore();
   console.log(
     `machine: ${cores} logical CPUs${smt === null ? "" : `, ${smt} per physical core as the OS sees it`} (a virtual machine's host may share its cores further)`,
   );

@@ -155,7 +155,7 @@ function fitAll(cs: InferenceCase[], rounds: number, log: boolean): ServingEffic
       entries.push({
         chip,
         efficiency: r.efficiency,
-        provenance: `fitted on ${own.length} open inference cases${chips.length > 1 ? `, with priors centred on the ${family} family's pooled fit of ${familyCases.length}` : ""}`,
+        provenance: `fitted on ${own.length} open inference case${own.length === 1 ? "" : "s"}${chips.length > 1 ? `, with priors centred on the ${family} family's pooled fit of ${familyCases.length}` : ""}`,
         note: `groups: ${groupsOf(own).join(", ")}${chips.length > 1 ? `; family pooled fit ${JSON.stringify(pooled.efficiency)} over ${chips.join(", ")}` : ""}`,
       });
     }

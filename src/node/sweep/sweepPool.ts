@@ -1,7 +1,8 @@
 // The points of a shard on every core: one worker per core, each with its own engine, fed batches from
 // a shared queue (a worker that finishes early takes the next batch, so slow points do not leave cores
 // idle). Batches are sized to take about a tenth of a second, so the main process's messages and log
-// writes cost little and progress stays live.
+// writes cost little and progress stays live; each worker holds the next batch while it runs one, so it
+// never waits on a busy main process.
 //
 // Workers are child processes by default. Worker threads share one address space, and on many cores
 // their garbage collectors' page mapping and unmapping contend for it: measured on a 16-core host,
@@ -109,22 +110,33 @@ export async function runPoints(sweep: Sweep, points: [number, number][], option
             const worker = startWorker(options.pool ?? "processes", input);
             workers.push(worker);
             let stopped = false;
+            // Batches sent and not yet answered: a worker holds one queued behind the one it runs, so
+            // it never waits on the main process between batches.
+            let inFlight = 0;
             const feed = () => {
               const batch = takeBatch();
-              if (batch.length === 0) {
+              if (batch.length > 0) {
+                inFlight++;
+                worker.send({ batch });
+              } else if (inFlight === 0 && !stopped) {
                 stopped = true;
                 worker.send({ stop: true });
                 resolve();
-              } else worker.send({ batch });
+              }
             };
             worker.onReply((reply) => {
+              inFlight--;
               const perPoint = reply.seconds / reply.rows.length;
               secondsPerPoint = secondsPerPoint === undefined ? perPoint : 0.8 * secondsPerPoint + 0.2 * perPoint;
               options.onRows(reply.rows as Cell[][]);
               feed();
             });
-            worker.onError(reject);
-            worker.onExit((code) => (stopped || code === 0 ? resolve() : reject(new Error(`sweep worker exited with code ${code}`))));
+            worker.onError((error) => reject(new Error(`sweep worker failed: ${error.message}`)));
+            // A worker that goes before it was told to stop takes its batches with it: that is an error.
+            worker.onExit((code) =>
+              stopped ? resolve() : reject(new Error(`sweep worker exited with code ${code} before its batches were done`)),
+            );
+            feed();
             feed();
           }),
       ),

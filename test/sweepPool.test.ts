@@ -1,0 +1,54 @@
+// The worker pool under a worker's death: a worker killed while it holds batches must fail the run,
+// not end it quietly with its points missing (each worker holds one batch queued behind the one it
+// runs, so a death loses up to two).
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { requireBuild, trainSweep } from "./sweepHelpers.js";
+
+// The built pool (`npm test` builds first), since its workers are the built sweepWorker.js beside it;
+// typed from the sources, loaded at run time so that type-checking needs no build.
+const built = <T>(path: string): Promise<T> => import(new URL(`../dist/${path}`, import.meta.url).href) as Promise<T>;
+
+describe("sweep worker pool", () => {
+  it("fails the run when a worker dies holding batches, and runs every point otherwise", async () => {
+    requireBuild();
+    const { loadSweep } = await built<typeof import("../src/node/sweep/loadSweep.js")>("src/node/sweep/loadSweep.js");
+    const { runPoints } = await built<typeof import("../src/node/sweep/sweepPool.js")>("src/node/sweep/sweepPool.js");
+    const dir = mkdtempSync(join(tmpdir(), "ultrasim-pool-"));
+    try {
+      writeFileSync(join(dir, "sweep.yaml"), trainSweep());
+      const loaded = loadSweep(join(dir, "sweep.yaml"));
+      const points = loaded.points.productIndices.map((p, i): [number, number] => [i, p]);
+
+      // Whole: every point answered once.
+      const seen: number[] = [];
+      await runPoints(loaded.sweep, points, {
+        workers: 2,
+        pool: "processes",
+        onRows: (rows) => seen.push(...rows.map((r) => r[0] as number)),
+      });
+      expect(seen.sort((a, b) => a - b)).toEqual(points.map(([i]) => i));
+
+      // A worker SIGKILLed after the first rows come back: the run rejects.
+      let killed = false;
+      const run = runPoints(loaded.sweep, points, {
+        workers: 2,
+        pool: "processes",
+        onRows: () => {
+          if (killed) return;
+          killed = true;
+          const children = execFileSync("pgrep", ["-P", String(process.pid)], { encoding: "utf8" })
+            .trim()
+            .split("\n");
+          process.kill(Number(children[0]), "SIGKILL");
+        },
+      });
+      await expect(run).rejects.toThrow(/^sweep worker (exited with code .* before its batches were done|failed: )/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

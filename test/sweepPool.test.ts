@@ -1,10 +1,11 @@
 // The worker pool under a worker's death: a worker killed while it holds batches must fail the run,
 // not end it quietly with its points missing (each worker holds one batch queued behind the one it
 // runs, so a death loses up to two).
-import { execFileSync } from "node:child_process";
+import { execFileSync, fork } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { requireBuild, trainSweep } from "./sweepHelpers.js";
 
@@ -47,6 +48,32 @@ describe("sweep worker pool", () => {
         },
       });
       await expect(run).rejects.toThrow(/^sweep worker (exited with code .* before its batches were done|failed: )/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a worker told to stop before it has started exits cleanly", async () => {
+    // Messages that reach a child process before its listener exists are replayed in one loop, and
+    // Node's replay fails if the channel closes in the middle of it; the worker disconnects a turn later.
+    requireBuild();
+    const dir = mkdtempSync(join(tmpdir(), "ultrasim-pool-"));
+    try {
+      writeFileSync(join(dir, "sweep.yaml"), trainSweep());
+      const { loadSweep } = await built<typeof import("../src/node/sweep/loadSweep.js")>("src/node/sweep/loadSweep.js");
+      const { sweep } = loadSweep(join(dir, "sweep.yaml"));
+      const worker = fork(fileURLToPath(new URL("../dist/src/node/sweep/sweepWorker.js", import.meta.url)), [], {
+        serialization: "advanced",
+        stdio: ["ignore", "pipe", "pipe", "ipc"],
+      });
+      let stderr = "";
+      worker.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+      // Both sent at once, long before the worker has loaded the engine and listens.
+      worker.send({ input: { sweep, catalogEntries: [] } });
+      worker.send({ stop: true });
+      const code = await new Promise<number | null>((resolve) => worker.on("exit", resolve));
+      expect(stderr).toBe("");
+      expect(code).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -101,8 +101,9 @@ export async function runPoints(sweep: Sweep, points: [number, number][], option
   };
   const input: WorkerInput = { sweep, catalogEntries: options.catalogEntries ?? [] };
   const workers: PoolWorker[] = [];
+  const feeds: (() => void)[] = [];
   try {
-    await Promise.all(
+    const done = Promise.all(
       Array.from(
         { length: workerCount },
         () =>
@@ -136,11 +137,14 @@ export async function runPoints(sweep: Sweep, points: [number, number][], option
             worker.onExit((code) =>
               stopped ? resolve() : reject(new Error(`sweep worker exited with code ${code} before its batches were done`)),
             );
-            feed();
-            feed();
+            feeds.push(feed);
           }),
       ),
     );
+    // A first batch to every worker, then a second to each: with few points, every worker still gets one.
+    for (const feed of feeds) feed();
+    for (const feed of feeds) feed();
+    await done;
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
   }

@@ -41,7 +41,9 @@ if (parentPort) {
   // process goes (killed, its channel closes), so no orphan keeps a core busy.
   let run: ((batch: [number, number][]) => WorkerReply) | undefined;
   process.on("message", (message: WorkerMessage) => {
-    if ("stop" in message) process.disconnect();
+    // Disconnect on a later turn: messages that came before this listener existed are replayed in one
+    // loop, and Node's replay fails if the channel goes in the middle of it (a stop among them).
+    if ("stop" in message) setImmediate(() => process.disconnect());
     else if ("input" in message) run = pointRunner(message.input);
     else {
       const reply = run!(message.batch);

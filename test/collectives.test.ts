@@ -7,6 +7,7 @@ import {
   allReduceSeconds,
   allToAllSeconds,
   expertDispatchSeconds,
+  latencySteps,
   levelFactors,
   reduceScatterSeconds,
   ringAllGatherBytesPerRank,
@@ -165,5 +166,17 @@ describe.each(collectives)("%s properties", (_name, op) => {
         expect(op(hw, g, large)).toBeGreaterThanOrEqual(tSmall * (1 - 1e-12));
       }),
     );
+  });
+});
+
+describe("latency steps", () => {
+  it("equal ceil(log2(factor)) for whole and fractional factors", () => {
+    for (let n = 0; n <= 5000; n++) {
+      for (const f of [n, n + 0.25, n + 0.5, n + 0.999]) {
+        const expected = f <= 1 ? 0 : Math.ceil(Math.log2(f));
+        expect(latencySteps(f), `factor ${f}`).toBe(expected);
+      }
+    }
+    for (const f of [2 ** 20, 2 ** 20 + 1, 1_000_000, 2 ** 31, 2 ** 31 + 1, 2 ** 40]) expect(latencySteps(f)).toBe(Math.ceil(Math.log2(f)));
   });
 });

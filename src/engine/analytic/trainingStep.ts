@@ -407,12 +407,13 @@ function layoutCosts(input: TrainingInput, layout: Layout): LayoutCosts {
   };
 }
 
-/** Seconds to synchronize a stage's gradients (or gather its weights) over data parallelism, dense and expert parameters each over their own group. */
+/** The data-parallel groups of a layout: dense parameters over dp*cp, expert parameters over edp. */
 interface GradientGroups {
   dense: GroupPlacement;
   expert: GroupPlacement;
 }
 
+/** Seconds to synchronize a stage's gradients (or gather its weights) over data parallelism, dense and expert parameters each over their own group. */
 function gradientSync(
   hw: Hardware,
   groups: GradientGroups,

@@ -43,7 +43,7 @@ if (parentPort) {
   process.on("message", (message: WorkerMessage) => {
     // Disconnect on a later turn: messages that came before this listener existed are replayed in one
     // loop, and Node's replay fails if the channel goes in the middle of it (a stop among them).
-    if ("stop" in message) setImmediate(() => process.disconnect());
+    if ("stop" in message) setImmediate(() => process.connected && process.disconnect());
     else if ("input" in message) run = pointRunner(message.input);
     else {
       const reply = run!(message.batch);

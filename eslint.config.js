@@ -5,7 +5,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/", "schema/", "web/dist/"] },
+  { ignores: ["dist/", "node_modules/", "coverage/", "schema/", "web/dist/", ".devcarry/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

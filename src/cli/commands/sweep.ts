@@ -112,9 +112,9 @@ export function registerSweep(program: Command): void {
         `measured ${measured} point(s): ${secondsPerPoint < 0.1 ? `${(secondsPerPoint * 1000).toFixed(1)} ms` : `${secondsPerPoint.toFixed(2)} s`} per point on one thread`,
         `estimated time: ${duration(machineSeconds)} on ${cores} core(s)` +
           (shards > 1 ? `; ${duration(shardSeconds)} per shard with ${shards} shards of ${cores} core(s)` : ""),
-        // Measured in the README (Sweeps): well short of cores × one thread's speed on many cores.
+        // Measured in the README (Sweeps): at the bar on 2 cores, well short of it on 16.
         ...(Math.min(cores, n) > 1
-          ? ["(at one thread's speed on every core: cores sharing one memory run slower, up to twice as long on 16)"]
+          ? ["(at one thread's speed on every core: many cores at once run slower, up to twice as long measured on 16)"]
           : []),
       ];
       print(lines.join("\n"));

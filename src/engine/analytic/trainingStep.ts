@@ -220,7 +220,7 @@ export function estimateStep(input: TrainingInput): StepEstimate {
 export function estimateLayout(input: TrainingInput, layout: Layout): StepEstimate {
   const costs = layoutCosts(input, layout);
   const { pp, vpp, microBatches: m } = layout;
-  const { kindOf, groups, representatives } = costs.shape;
+  const { groups, representatives } = costs.shape;
   const params = representatives.map((s) => stageParamsOf(costs, s));
   let memoryBytes = -Infinity;
   representatives.forEach((s, g) => {
@@ -232,8 +232,7 @@ export function estimateLayout(input: TrainingInput, layout: Layout): StepEstima
   let slowest = 0;
   let total = 0;
   for (let g = 0; g < groups.length; g++) {
-    let work = 0;
-    for (const k of kindOf[representatives[g]!]!) work += costs.kindParts[k]!.forwardSeconds + costs.kindParts[k]!.backwardSeconds;
+    const work = stageWorkSeconds(costs, representatives[g]!);
     slowest = Math.max(slowest, work);
     total += work * groups[g]!.length;
   }
@@ -475,6 +474,13 @@ function chunkTimeParts(costs: LayoutCosts, k: LayerCounts): { forward: TimePart
   return { forward, backward };
 }
 
+/** Seconds of one forward and one backward of every chunk of stage s: its work per micro-batch. */
+function stageWorkSeconds(costs: LayoutCosts, s: number): number {
+  let work = 0;
+  for (const k of costs.shape.kindOf[s]!) work += costs.kindParts[k]!.forwardSeconds + costs.kindParts[k]!.backwardSeconds;
+  return work;
+}
+
 /** Parameters one rank of stage s holds: the sum over its chunks. */
 function stageParamsOf(costs: LayoutCosts, s: number): StageParams {
   const params: StageParams = { dense: 0, expert: 0 };
@@ -638,9 +644,7 @@ function evaluateLayout(input: TrainingInput, resolved: ResolvedLayout): Trainin
   let critical = stages[0]!;
   let criticalLoad = -Infinity;
   for (const s of stages) {
-    let work = 0;
-    for (const k of kindOf[s]!) work += costs.kindParts[k]!.forwardSeconds + costs.kindParts[k]!.backwardSeconds;
-    const load = m * work + stageTails[s]!.dataParallel + stageTails[s]!.optimizer;
+    const load = m * stageWorkSeconds(costs, s) + stageTails[s]!.dataParallel + stageTails[s]!.optimizer;
     if (load > criticalLoad) {
       criticalLoad = load;
       critical = s;

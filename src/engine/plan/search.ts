@@ -312,7 +312,8 @@ export function plan(request: PlanRequest): PlanResult {
   // best exact one by more than the closed form's error can bridge (within 1.2% of the simulated
   // schedule at the 90th percentile of the validation layouts, 10% on unevenly interleaved ones),
   // and at least topK plans are in hand.
-  const plans: Plan[] = [];
+  // The dominant cost is named, and $ and J computed, only for the plans shown (below).
+  const plans: Omit<Plan, "dominantCost">[] = [];
   let bestExact = Infinity;
   // The exact predictions share layer costs through a memo of their own, as the screening does.
   const exactMemo = new Map<string | number, unknown>();
@@ -328,13 +329,11 @@ export function plan(request: PlanRequest): PlanResult {
       run,
       prediction,
       timeToTrainSeconds: request.tokens ? (request.tokens / prediction.tokensPerStep) * prediction.stepSeconds : null,
-      dominantCost: "",
-      // $ and J per token rank plans under the cost and energy objectives; otherwise only the plans
-      // shown need them (below).
+      // $ and J per token rank plans under the cost and energy objectives.
       operations: rankedByOperations && request.operations ? request.operations({ chips, parallelism, run, prediction }) : null,
     });
   }
-  const ranked = rankPlans(plans, objective, request.tokens, topK).map((p) => ({
+  const ranked: Plan[] = rankPlans(plans, objective, request.tokens, topK).map((p) => ({
     ...p,
     dominantCost: dominantCost(p.prediction),
     operations: p.operations ?? (request.operations ? request.operations(p) : null),
@@ -346,8 +345,13 @@ export function plan(request: PlanRequest): PlanResult {
 const EXACT_MARGIN = 0.1;
 
 /** Plans ordered by the objective, best first, at most `topK`; ties go to the plan needing less memory. */
-export function rankPlans(plans: Plan[], objective: PlanObjective, tokens: number | undefined, topK: number): Plan[] {
-  const exactScore = (p: Plan): number => {
+export function rankPlans<P extends Pick<Plan, "chips" | "prediction" | "operations">>(
+  plans: P[],
+  objective: PlanObjective,
+  tokens: number | undefined,
+  topK: number,
+): P[] {
+  const exactScore = (p: P): number => {
     if (objective === "cost") return p.operations?.usdPerMillionTokens ?? Infinity;
     if (objective === "energy") return p.operations?.joulesPerMillionTokens ?? Infinity;
     return score(p.prediction.stepSeconds, p.chips, objective, tokens);

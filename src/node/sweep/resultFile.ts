@@ -2,7 +2,7 @@
 // CSV or JSONL. Every file is written to a temporary name (whole, or a block of rows at a time for
 // results too big to hold), flushed, then renamed into place, so a reader (or a rerun after a kill)
 // sees the finished file or none, never half of one.
-import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { dirname, basename, join } from "node:path";
 import { parquetMetadata, parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from "hyparquet";
 import { fileWriter, ParquetWriter, schemaFromColumnData } from "hyparquet-writer";
@@ -26,17 +26,13 @@ function commitFile(temporary: string, path: string): void {
 /** Write `bytes` to `path` atomically: a temporary file beside it, flushed to disk, then renamed over it. */
 export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
   const temporary = temporaryPath(path);
-  const fd = openSync(temporary, "w");
   try {
-    writeSync(fd, typeof bytes === "string" ? Buffer.from(bytes) : bytes);
-    fsyncSync(fd);
+    writeFileSync(temporary, bytes);
+    commitFile(temporary, path);
   } catch (e) {
-    closeSync(fd);
     rmSync(temporary, { force: true });
     throw e;
   }
-  closeSync(fd);
-  renameSync(temporary, path);
 }
 
 function csvCell(value: Cell): string {

@@ -241,11 +241,12 @@ function checkShardPoints(file: string, manifest: SweepManifest, index: number, 
  */
 async function mergeParquetShards(dir: string, manifest: SweepManifest, path: string): Promise<void> {
   const n = manifest.shards;
+  const files = Array.from({ length: n }, (_, index) => join(dir, shardFile(manifest, index)));
   const readers: ParquetRowReader[] = [];
   const writer = new ParquetRowGroupWriter(path, manifest.columns, parquetMetadata(manifest, "merged"));
   try {
     for (let index = 0; index < n; index++) {
-      const file = join(dir, shardFile(manifest, index));
+      const file = files[index]!;
       const reader = await ParquetRowReader.open(file, manifest.columns);
       readers.push(reader);
       if (reader.keyValues["ultrasim.sweep.hash"] !== manifest.hash)
@@ -268,7 +269,7 @@ async function mergeParquetShards(dir: string, manifest: SweepManifest, path: st
         const end = Math.min(start + block, readers[index]!.rowCount);
         const rows = start < end ? await readers[index]!.rows(manifest.columns, start, end) : [];
         checkShardPoints(
-          join(dir, shardFile(manifest, index)),
+          files[index]!,
           manifest,
           index,
           rows.map((r) => r[0] as number),

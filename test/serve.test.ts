@@ -205,6 +205,28 @@ describe("ultrasim serve (CLI)", () => {
     expect(table.status, table.stderr).toBe(0);
     expect(table.stdout).toContain("time to first token");
   });
+  it("on a trn2.48xlarge, tp 16 chips runs 64 ranks and keeps 4 KV heads per chip; the table says so", () => {
+    const f = join(dir, "trn2.yaml");
+    const trn2 = SCENARIO.map((l) =>
+      l === "model: llama3.1-8b"
+        ? "model: llama3.1-70b"
+        : l === "  system: dgx-h100"
+          ? "  system: trn2.48xlarge"
+          : l === "  tp: 1"
+            ? "  tp: 16"
+            : l,
+    ).map((l) => (l === "  replicas: 2" ? "  replicas: 1" : l));
+    writeFileSync(f, trn2.join("\n") + "\n");
+    const r = run("serve", f, "--json");
+    expect(r.status, r.stderr).toBe(0);
+    const pool = JSON.parse(r.stdout).pools[0];
+    expect(pool.tensorParallelRanks).toBe(64); // 16 chips x 4 logical NeuronCores (LNC=2)
+    // Llama 3.1 70B's 8 KV heads over 64 ranks: a copy on each, 4 per chip, fp8 K and V of 128 each, 80 layers.
+    const perTokenPerChip = 4 * 2 * 128 * 1 * 80;
+    expect(pool.memory.tokens).toBe(Math.floor(pool.memory.kvBytesPerChip / perTokenPerChip / 16) * 16);
+    const table = run("serve", f);
+    expect(table.stdout).toContain("tp16 (64 ranks)");
+  });
   it("a bad field: exit 2, one line with file, line and field", () => {
     const f = join(dir, "bad.yaml");
     writeFileSync(f, SCENARIO.map((l) => (l === "  tp: 1" ? "  tp: 0" : l)).join("\n") + "\n");

@@ -17,7 +17,7 @@ export function renderServing(r: ServingReport): string {
     pools.push([
       p.role,
       `${p.systemId} (${p.chipId})`,
-      `${p.replicas} × tp${p.tp} pp${p.pp}${p.ep > 1 ? ` ep${p.ep}` : ""}, ${p.precision} (KV ${p.kvCachePrecision})`,
+      `${p.replicas} × tp${p.tp}${p.tensorParallelRanks !== p.tp ? ` (${p.tensorParallelRanks} ranks)` : ""} pp${p.pp}${p.ep > 1 ? ` ep${p.ep}` : ""}, ${p.precision} (KV ${p.kvCachePrecision})`,
       `${p.policy}, max ${p.maxBatch}${p.policy === "continuous" ? `, ${p.maxTokensPerIteration} tok/iter${p.chunkedPrefill ? ", chunked" : ""}` : ""}`,
       formatBytes(p.memory.weightBytesPerChip),
       `${formatCount(p.memory.tokens)} tokens (${formatBytes(Math.max(0, p.memory.kvBytesPerChip))}/chip)`,

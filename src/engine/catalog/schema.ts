@@ -48,6 +48,12 @@ export const ChipSpec = Type.Object(
     /** Scale-up (NVLink / NeuronLink) bandwidth per chip, both directions together, in GB/s. */
     scaleUpGBps: Sourced,
     tdpW: Sourced,
+    /**
+     * Tensor-parallel ranks one chip runs: Neuron's logical NeuronCores, each its own rank (Trn1 and
+     * Inf2 two, Trn2 four at the default LNC=2). Serving pads and copies attention heads per rank
+     * (serve/headSharding.ts). Absent: one rank per chip, as on a GPU.
+     */
+    logicalCoresPerChip: Type.Optional(Sourced),
     /** Memory the runtime keeps for itself (context, workspace, allocator slack), in GB. */
     runtimeReservedGB: Sourced,
     /** The chip whose fitted efficiencies this one borrows where it has no validation cases of its own. */

@@ -23,6 +23,8 @@ export interface PoolSummary {
   chipId: string;
   chips: number;
   tp: number;
+  /** Tensor-parallel ranks per stage: tp chips x the chip's logical cores (headSharding.ts). */
+  tensorParallelRanks: number;
   pp: number;
   ep: number;
   replicas: number;
@@ -96,17 +98,19 @@ export function resolvePool(
   const kvPrecision = spec.kvCachePrecision ?? defaultKvPrecision(spec.precision);
   const maxTokens = spec.batching.maxTokensPerIteration ?? DEFAULT_MAX_TOKENS_PER_ITERATION;
   const blockTokens = spec.kvBlockTokens ?? DEFAULT_KV_BLOCK_TOKENS;
+  const logicalCoresPerChip = chip.logicalCoresPerChip?.value ?? 1;
   const memory = kvCapacity(model, hw, {
     precision: spec.precision,
     kvPrecision,
     tp: spec.tp,
     pp,
+    logicalCoresPerChip,
     maxTokensPerIteration: maxTokens,
     maxBatch: spec.batching.maxBatch,
     memoryUtilization: spec.memoryUtilization ?? DEFAULT_MEMORY_UTILIZATION,
     blockTokens,
   });
-  const shape = kvShape(model, kvPrecision, spec.tp, pp);
+  const shape = kvShape(model, kvPrecision, spec.tp, pp, logicalCoresPerChip);
   const runtime: PoolRuntime = {
     role,
     replicas: spec.replicas,
@@ -127,6 +131,7 @@ export function resolvePool(
       tp: spec.tp,
       pp,
       ep,
+      logicalCoresPerChip,
     }),
   };
   const capacityBytesPerChip = hw.hbmBytes * (spec.memoryUtilization ?? DEFAULT_MEMORY_UTILIZATION) - hw.runtimeReservedBytes;
@@ -144,6 +149,7 @@ export function resolvePool(
       chipId: chip.id,
       chips: spec.tp * pp * spec.replicas,
       tp: spec.tp,
+      tensorParallelRanks: spec.tp * logicalCoresPerChip,
       pp,
       ep,
       replicas: spec.replicas,

@@ -8,6 +8,7 @@ import { attentionSeconds, gemmSeconds, memorySeconds } from "../analytic/roofli
 import { allReduceSeconds, expertDispatchSeconds, sendSeconds } from "../network/collectives.js";
 import type { Hardware } from "../system/hardware.js";
 import { attentionDims, mlpMatrices } from "../workload/transformer.js";
+import { headSharding } from "./headSharding.js";
 import { kvShape, type KvShape } from "./kvCache.js";
 import type { ServingEfficiency } from "./servingEfficiency.js";
 
@@ -42,6 +43,8 @@ export interface IterationModelOptions {
   tp: number;
   pp: number;
   ep: number;
+  /** Tensor-parallel ranks one chip runs (Neuron's logical NeuronCores; 1 for a GPU). */
+  logicalCoresPerChip: number;
 }
 
 export type IterationModel = (work: IterationWork) => IterationSeconds;
@@ -51,12 +54,12 @@ export function createIterationModel(o: IterationModelOptions): IterationModel {
   const h = model.hidden;
   const a = attentionDims(model);
   const k = mlpMatrices(model);
-  const shape: KvShape = kvShape(model, o.kvPrecision, tp, pp);
+  const shape: KvShape = kvShape(model, o.kvPrecision, tp, pp, o.logicalCoresPerChip);
   const layersPerStage = Math.ceil(model.layers / pp);
   const moeLayers = model.moe ? Math.max(0, Math.min(layersPerStage, model.layers - model.moe.denseLayers)) : 0;
   const denseLayers = layersPerStage - moeLayers;
-  // Heads that do not divide evenly are padded (as Neuron does), so the busiest rank sets the time.
-  const headsPerRank = Math.ceil(model.heads / tp);
+  // Ranks hold whole heads: padded query heads and copied key-value heads cost like real ones.
+  const heads = headSharding(model, tp, o.logicalCoresPerChip);
   const tpGroup = { size: tp, stride: 1 };
   // Expert-parallel ranks sit inside the tensor-parallel group, each expert split etp = tp/ep ways.
   const etp = Math.max(1, tp / ep);
@@ -73,7 +76,11 @@ export function createIterationModel(o: IterationModelOptions): IterationModel {
       s += gemmSeconds(hw, precision, tokens, m.kvLoraRank, (model.heads * (m.qkNopeHeadDim + m.vHeadDim)) / tp);
       return s + gemmSeconds(hw, precision, tokens, (model.heads * m.vHeadDim) / tp, h);
     }
-    return gemmSeconds(hw, precision, tokens, h, (a.qDim + 2 * a.kvDim) / tp) + gemmSeconds(hw, precision, tokens, a.qDim / tp, h);
+    const qDim = heads.queryHeadsPerChip * a.qkHeadDim;
+    const kvDim = heads.kvHeadsPerChip * (a.qkHeadDim + a.vHeadDim);
+    return (
+      gemmSeconds(hw, precision, tokens, h, qDim + kvDim) + gemmSeconds(hw, precision, tokens, heads.queryHeadsPerChip * a.vHeadDim, h)
+    );
   };
   const denseMlp = (tokens: number): number =>
     gemmSeconds(hw, precision, tokens, h, ((k - 1) * model.ffnHidden) / tp) + gemmSeconds(hw, precision, tokens, model.ffnHidden / tp, h);
@@ -132,7 +139,7 @@ export function createIterationModel(o: IterationModelOptions): IterationModel {
     if (tokens <= 0) return { seconds: 0, gemm: 0, attention: 0, communication: 0, overhead: 0 };
     const { gemmPerStage, communication } = tokenParts(tokens);
     // Prefill attention: FLOPs over the keys each prompt token attends (QK^T and AV).
-    const prefillFlops = 2 * headsPerRank * (a.qkHeadDim + a.vHeadDim) * work.prefillAttendedKeys;
+    const prefillFlops = 2 * heads.queryHeadsPerChip * (a.qkHeadDim + a.vHeadDim) * work.prefillAttendedKeys;
     const meanKeys = work.prefillTokens > 0 ? work.prefillAttendedKeys / work.prefillTokens : 1;
     const prefillAttention = attentionSeconds(hw, prefillFlops, meanKeys, a.qkHeadDim);
     // Decode attention: every decoding request's keys and values read from HBM (windowed layers

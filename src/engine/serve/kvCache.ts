@@ -6,15 +6,15 @@ import type { ModelSpec, Precision } from "../catalog/schema.js";
 import { bytesPerElement } from "../analytic/roofline.js";
 import type { Hardware } from "../system/hardware.js";
 import { headDim, paramCounts } from "../workload/transformer.js";
+import { headSharding } from "./headSharding.js";
 
-/** Bytes of one token's keys and values in one layer on one tensor-parallel rank. */
-export function kvBytesPerTokenPerLayer(model: ModelSpec, kvPrecision: Precision, tp = 1): number {
+/** Bytes of one token's keys and values in one layer on one chip of a tp-chip replica. */
+export function kvBytesPerTokenPerLayer(model: ModelSpec, kvPrecision: Precision, tp = 1, logicalCoresPerChip = 1): number {
   const bytes = bytesPerElement(kvPrecision);
   // MLA's latent is shared by all heads, so every rank keeps all of it.
-  if (model.mla) return (model.mla.kvLoraRank + model.mla.qkRopeHeadDim) * bytes;
-  // Key-value heads split over tensor-parallel ranks; with fewer heads than ranks each rank keeps one.
-  const headsPerRank = Math.max(1, model.kvHeads / tp);
-  return 2 * headsPerRank * headDim(model) * bytes;
+  if (model.mla) return logicalCoresPerChip * (model.mla.kvLoraRank + model.mla.qkRopeHeadDim) * bytes;
+  // Key-value heads split over the ranks; with fewer heads than ranks each rank keeps a copy of one.
+  return 2 * headSharding(model, tp, logicalCoresPerChip).kvHeadsPerChip * headDim(model) * bytes;
 }
 
 /** Bytes of one token's keys and values over the whole model (one copy, no tensor parallelism). */
@@ -31,7 +31,7 @@ export interface KvShape {
   bytesPerTokenPerLayer: number;
 }
 
-export function kvShape(model: ModelSpec, kvPrecision: Precision, tp: number, pp: number): KvShape {
+export function kvShape(model: ModelSpec, kvPrecision: Precision, tp: number, pp: number, logicalCoresPerChip = 1): KvShape {
   const layers = Math.ceil(model.layers / pp);
   const fraction = model.slidingWindow === null ? 0 : (model.slidingWindowLayerFraction ?? 0.5);
   const windowLayers = Math.round(layers * fraction);
@@ -39,7 +39,7 @@ export function kvShape(model: ModelSpec, kvPrecision: Precision, tp: number, pp
     fullLayers: layers - windowLayers,
     windowLayers,
     window: model.slidingWindow ?? Infinity,
-    bytesPerTokenPerLayer: kvBytesPerTokenPerLayer(model, kvPrecision, tp),
+    bytesPerTokenPerLayer: kvBytesPerTokenPerLayer(model, kvPrecision, tp, logicalCoresPerChip),
   };
 }
 
@@ -53,11 +53,15 @@ export function weightBytesPerParam(precision: Precision): number {
   return bytesPerElement(precision);
 }
 
-/** Weight bytes on one chip: the transformer in `precision`, embedding and output layer in 16-bit, sharded tp x pp ways. */
-export function weightBytesPerChip(model: ModelSpec, precision: Precision, tp: number, pp: number): number {
+/**
+ * Weight bytes on one chip: the transformer in `precision`, embedding and output layer in 16-bit,
+ * sharded tp x pp ways, with the attention heads that padding and copies add (headSharding.ts).
+ */
+export function weightBytesPerChip(model: ModelSpec, precision: Precision, tp: number, pp: number, logicalCoresPerChip = 1): number {
   const p = paramCounts(model);
   const vocabParams = p.embedding + p.output;
-  return ((p.total - vocabParams) * weightBytesPerParam(precision) + vocabParams * 2) / (tp * pp);
+  const layerParams = p.total - vocabParams + headSharding(model, tp, logicalCoresPerChip).extraParamsPerLayer * model.layers;
+  return (layerParams * weightBytesPerParam(precision) + vocabParams * 2) / (tp * pp);
 }
 
 /** Peak activation workspace on one chip for an iteration of `tokens` tokens (bf16 buffers) and the logits of `batch` requests. */
@@ -87,17 +91,19 @@ export function kvCapacity(
     kvPrecision: Precision;
     tp: number;
     pp: number;
+    /** Tensor-parallel ranks one chip runs (Neuron's logical NeuronCores; 1 for a GPU). */
+    logicalCoresPerChip: number;
     maxTokensPerIteration: number;
     maxBatch: number;
     memoryUtilization: number;
     blockTokens: number;
   },
 ): KvCapacity {
-  const weights = weightBytesPerChip(model, options.precision, options.tp, options.pp);
+  const weights = weightBytesPerChip(model, options.precision, options.tp, options.pp, options.logicalCoresPerChip);
   const activations = activationBytesPerChip(model, options.maxTokensPerIteration, options.maxBatch, options.tp);
   const usable = hw.hbmBytes * options.memoryUtilization - hw.runtimeReservedBytes;
   const kvBytes = usable - weights - activations;
-  const shape = kvShape(model, options.kvPrecision, options.tp, options.pp);
+  const shape = kvShape(model, options.kvPrecision, options.tp, options.pp, options.logicalCoresPerChip);
   // Capacity counts full-context layers; windowed layers free their blocks past the window (vLLM's
   // sliding-window manager), so the full layers set the limit.
   const perToken = shape.bytesPerTokenPerLayer * Math.max(1, shape.fullLayers + (shape.fullLayers === 0 ? shape.windowLayers : 0));

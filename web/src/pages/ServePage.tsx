@@ -390,7 +390,7 @@ function ServeResults({ sweep, query }: { sweep: ServeSweep; query: ServeQuery }
         {report.pools
           .map(
             (p) =>
-              `${p.role} ${p.replicas} × (tp ${p.tp}${p.pp > 1 ? ` pp ${p.pp}` : ""}) on ${p.chipId} (${p.systemId}), ${p.precision}, ${p.policy} batching up to ${p.maxBatch}`,
+              `${p.role} ${p.replicas} × (tp ${p.tp}${p.tensorParallelRanks !== p.tp ? `, ${p.tensorParallelRanks} ranks` : ""}${p.pp > 1 ? ` pp ${p.pp}` : ""}) on ${p.chipId} (${p.systemId}), ${p.precision}, ${p.policy} batching up to ${p.maxBatch}`,
           )
           .join("; ")}
         . SLO: {sloText}.{usd === null && report.cost.reason ? ` $ per 1M tokens: ${report.cost.reason}.` : ""}

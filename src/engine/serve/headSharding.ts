@@ -1,0 +1,39 @@
+// How a serving replica's attention heads fall on its chips. Tensor parallelism splits the heads
+// over tp x logicalCoresPerChip ranks: a GPU is one rank, a Trainium chip runs several logical
+// NeuronCores, each its own rank (Trn1 and Inf2 two, Trn2 four at the default LNC=2). A rank holds
+// whole heads, so:
+// - query heads that do not divide over the ranks are padded to the next multiple (transformers-neuronx
+//   and NxD Inference pad; the padded heads cost FLOPs and weight bytes like real ones);
+// - with fewer key-value heads than ranks, each rank keeps a copy of one (NxD Inference's
+//   REPLICATE_TO_TP_DEGREE; vLLM and TensorRT-LLM replicate the same way), so the K/V projection
+//   weights and the KV cache are held once per rank, not once per head.
+// MLA's compressed latent is shared by all heads and every rank keeps all of it (kvCache.ts).
+import type { ModelSpec } from "../catalog/schema.js";
+import { attentionDims } from "../workload/transformer.js";
+
+export interface HeadSharding {
+  /** Tensor-parallel ranks of one pipeline stage: tp chips x logical cores per chip. */
+  ranks: number;
+  /** Query heads one chip computes, padding included. */
+  queryHeadsPerChip: number;
+  /** Key-value heads one chip keeps, copies included. */
+  kvHeadsPerChip: number;
+  /**
+   * Attention weights per layer that padding and copies add over the whole tensor-parallel group
+   * (parameters; zero where the heads divide evenly and there are at least as many KV heads as ranks).
+   */
+  extraParamsPerLayer: number;
+}
+
+export function headSharding(model: ModelSpec, tp: number, logicalCoresPerChip = 1): HeadSharding {
+  const ranks = tp * logicalCoresPerChip;
+  const queryHeadsPerChip = logicalCoresPerChip * Math.ceil(model.heads / ranks);
+  const kvHeadsPerChip = logicalCoresPerChip * Math.ceil(model.kvHeads / ranks);
+  if (model.mla) return { ranks, queryHeadsPerChip, kvHeadsPerChip, extraParamsPerLayer: 0 };
+  const a = attentionDims(model);
+  // Each query head brings its slice of Q and O, each key-value head its slice of K and V.
+  const extraQueryHeads = queryHeadsPerChip * tp - model.heads;
+  const extraKvHeads = kvHeadsPerChip * tp - model.kvHeads;
+  const extraParamsPerLayer = model.hidden * (extraQueryHeads * (a.qkHeadDim + a.vHeadDim) + extraKvHeads * (a.qkHeadDim + a.vHeadDim));
+  return { ranks, queryHeadsPerChip, kvHeadsPerChip, extraParamsPerLayer };
+}

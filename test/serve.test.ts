@@ -10,6 +10,7 @@ import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { EventQueue } from "../src/engine/des/eventQueue.js";
 import { weightBytesPerChip } from "../src/engine/serve/kvCache.js";
 import type { ServingScenario } from "../src/engine/serve/scenario.js";
+import { planServing } from "../src/engine/serve/plan.js";
 import { predictServing } from "../src/engine/serve/serve.js";
 import { servingEfficiency } from "../src/engine/serve/servingEfficiency.js";
 import { readRequestTrace } from "../src/node/requestTrace.js";
@@ -163,6 +164,53 @@ describe("trace files", () => {
   });
 });
 
+describe("serve plan", () => {
+  const scenario = base({
+    model: "llama3.1-70b",
+    deployment: { system: "p5.48xlarge", precision: "fp8", tp: 2, replicas: 1, batching: { policy: "continuous", maxBatch: 64 } },
+    traffic: { requests: 300, arrival: { kind: "poisson", ratePerSecond: 6 }, inputTokens: 1024, outputTokens: 128 },
+    slo: { ttftSeconds: 2, tpotSeconds: 0.05 },
+  });
+  const systems = ["p5.48xlarge", "trn2.48xlarge", "trn3-ultraserver"];
+  const search = { systems, maxChips: 32, tps: [2, 4, 8], batches: [64] };
+
+  it("ranks the deployments meeting the SLO first, then by output tokens/s per chip", () => {
+    const c = planServing(scenario, catalog, search);
+    const met = c.filter((x) => x.meetsSlo);
+    expect(met.length).toBeGreaterThan(1);
+    expect(c.slice(0, met.length).every((x) => x.meetsSlo)).toBe(true);
+    for (const x of met) {
+      expect(x.ttftP90Seconds!).toBeLessThanOrEqual(2);
+      expect(x.tpotP90Seconds!).toBeLessThanOrEqual(0.05);
+    }
+    for (let i = 1; i < met.length; i++)
+      expect(met[i]!.outputTokensPerSecondPerChip).toBeLessThanOrEqual(met[i - 1]!.outputTokensPerSecondPerChip);
+  });
+
+  it("cost: with one price for every chip, $ per 1M = price x chips / tokens per second, and the cheapest is the most tokens/s per chip", () => {
+    const usdPerChipHour = 3;
+    const byCost = planServing(scenario, catalog, { ...search, objective: "cost", cost: { usdPerChipHour } });
+    const byThroughput = planServing(scenario, catalog, { ...search, cost: { usdPerChipHour } });
+    for (const x of byCost)
+      expect(x.usdPerMillionOutputTokens).toBeCloseTo((usdPerChipHour * x.chips * 1e6) / (3600 * x.outputTokensPerSecond), 6);
+    const best = byCost.find((x) => x.meetsSlo)!;
+    expect(best.outputTokensPerSecondPerChip).toBe(byThroughput.find((x) => x.meetsSlo)!.outputTokensPerSecondPerChip);
+  });
+
+  it("cost: with the price table, sorted by $ per 1M output tokens; a system without a public price comes after those with one", () => {
+    const c = planServing(scenario, catalog, { ...search, objective: "cost" });
+    const met = c.filter((x) => x.meetsSlo);
+    const priced = met.filter((x) => x.usdPerMillionOutputTokens !== null);
+    expect(priced.length).toBeGreaterThan(1);
+    expect(met.slice(0, priced.length)).toEqual(priced);
+    for (let i = 1; i < priced.length; i++)
+      expect(priced[i]!.usdPerMillionOutputTokens!).toBeGreaterThanOrEqual(priced[i - 1]!.usdPerMillionOutputTokens!);
+    const unpriced = met.filter((x) => x.pool.system === "trn3-ultraserver");
+    expect(unpriced.length).toBeGreaterThan(0);
+    for (const x of unpriced) expect(x.costReason).toContain("no public price");
+  });
+});
+
 describe("ultrasim serve (CLI)", () => {
   const cli = fileURLToPath(new URL("../dist/src/cli/main.js", import.meta.url));
   let dir: string;
@@ -226,6 +274,21 @@ describe("ultrasim serve (CLI)", () => {
     expect(pool.memory.tokens).toBe(Math.floor(pool.memory.kvBytesPerChip / perTokenPerChip / 16) * 16);
     const table = run("serve", f);
     expect(table.stdout).toContain("tp16 (64 ranks)");
+  });
+  it("serve plan --objective cost: JSON names the objective and the cheapest; a bad objective exits 2 naming the flag", () => {
+    const f = join(dir, "plan.yaml");
+    writeFileSync(f, SCENARIO.join("\n") + "\n");
+    const r = run("serve", "plan", f, "--systems", "p5.48xlarge,trn2.48xlarge", "--objective", "cost", "--max-chips", "4", "--json");
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.objective).toBe("cost");
+    const met = out.candidates.filter((c: { meetsSlo: boolean }) => c.meetsSlo);
+    expect(out.best.usdPerMillionOutputTokens).toBe(
+      Math.min(...met.map((c: { usdPerMillionOutputTokens: number }) => c.usdPerMillionOutputTokens)),
+    );
+    const bad = run("serve", "plan", f, "--objective", "cheapest");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain("--objective");
   });
   it("a bad field: exit 2, one line with file, line and field", () => {
     const f = join(dir, "bad.yaml");

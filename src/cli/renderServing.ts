@@ -1,6 +1,6 @@
 // `ultrasim serve` for people: the deployment, latency percentiles, throughput, goodput, occupancy.
 import Table from "cli-table3";
-import type { PlanCandidate } from "../engine/serve/plan.js";
+import type { PlanCandidate, ServingPlanObjective } from "../engine/serve/plan.js";
 import type { LatencyStats, ServingReport } from "../engine/serve/servingReport.js";
 import type { ServingOperations } from "../engine/serve/servingOperations.js";
 import type { Figure } from "../engine/report/figure.js";
@@ -99,9 +99,9 @@ export function renderServingOperations(o: ServingOperations): string {
   return lines.join("\n");
 }
 
-export function renderPlan(candidates: PlanCandidate[], top = 10): string {
+export function renderPlan(candidates: PlanCandidate[], objective: ServingPlanObjective = "throughput", top = 10): string {
   const t = new Table({
-    head: ["system", "tp", "replicas", "max batch", "chips", "output tok/s", "per chip", "p90 TTFT", "p90 TPOT", "SLO"],
+    head: ["system", "tp", "replicas", "max batch", "chips", "output tok/s", "per chip", "$/1M out", "p90 TTFT", "p90 TPOT", "SLO"],
     style,
   });
   for (const c of candidates.slice(0, top))
@@ -113,10 +113,16 @@ export function renderPlan(candidates: PlanCandidate[], top = 10): string {
       String(c.chips),
       formatCount(c.outputTokensPerSecond),
       formatCount(c.outputTokensPerSecondPerChip),
+      c.usdPerMillionOutputTokens === null ? "-" : `$${c.usdPerMillionOutputTokens.toFixed(2)}`,
       c.ttftP90Seconds === null ? "-" : formatSeconds(c.ttftP90Seconds),
       c.tpotP90Seconds === null ? "-" : formatSeconds(c.tpotP90Seconds),
       c.meetsSlo ? "met" : (c.reason ?? "missed"),
     ]);
   const best = candidates.find((c) => c.meetsSlo);
-  return `${t.toString()}\n${best ? `best: ${best.pool.system}, ${best.pool.replicas} × tp${best.pool.tp}, max batch ${best.pool.batching.maxBatch}` : "no candidate meets the SLO"} (${candidates.length} simulated)`;
+  const by = objective === "cost" ? "fewest $ per 1M output tokens" : "most output tokens/s per chip";
+  const noPrice = objective === "cost" ? candidates.find((c) => c.meetsSlo && c.usdPerMillionOutputTokens === null) : undefined;
+  return (
+    `${t.toString()}\n${best ? `best (${by}): ${best.pool.system}, ${best.pool.replicas} × tp${best.pool.tp}, max batch ${best.pool.batching.maxBatch}` : "no candidate meets the SLO"} (${candidates.length} simulated)` +
+    (noPrice ? `\nranked last for want of a price: ${noPrice.pool.system} (${noPrice.costReason ?? "no price"})` : "")
+  );
 }

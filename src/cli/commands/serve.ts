@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { PRICE_KINDS, checkPrice, type PriceKind } from "../../engine/analytic/cost.js";
 import { UltrasimError } from "../../engine/errors.js";
 import { positiveNumber } from "../numberOption.js";
-import { planServing } from "../../engine/serve/plan.js";
+import { SERVING_PLAN_OBJECTIVES, planServing, type ServingPlanObjective } from "../../engine/serve/plan.js";
 import { predictServing } from "../../engine/serve/serve.js";
 import { servingTrace } from "../../engine/serve/servingTrace.js";
 import { locate } from "../../node/loadInput.js";
@@ -24,6 +24,7 @@ interface ServeOptions {
   catalog?: string[];
   systems?: string;
   maxChips?: string;
+  objective?: string;
   pue?: string;
   pricePerChipHour?: string;
   priceKind?: string;
@@ -50,6 +51,10 @@ export function registerServe(program: Command): void {
     .option("--request-trace <file>", "replay requests from a CSV/JSONL trace (arrival time, input tokens, output tokens)")
     .option("--systems <ids>", "plan: systems to consider, comma-separated (default: the scenario's)")
     .option("--max-chips <n>", "plan: the most chips a deployment may use (default 64)")
+    .option(
+      "--objective <kind>",
+      `plan: rank the deployments meeting the SLO by ${SERVING_PLAN_OBJECTIVES.join(" | ")} (most output tokens/s per chip, or fewest $ per 1M output tokens; default throughput)`,
+    )
     .option("--pue <value>", "data-centre PUE (default: AWS's reported 1.15)")
     .option("--price-per-chip-hour <usd>", "override the price table: dollars per chip-hour")
     .option("--price-kind <kind>", `price to take from the table: ${PRICE_KINDS.join(" | ")}`)
@@ -70,16 +75,6 @@ export function registerServe(program: Command): void {
         trace: opts.requestTrace,
       });
       try {
-        if (planning) {
-          const maxChips = Number(opts.maxChips ?? 64);
-          if (!Number.isInteger(maxChips) || maxChips < 1)
-            throw new UltrasimError("INVALID_INPUT", `must be a whole number ≥ 1, got '${opts.maxChips}'`, { field: "--max-chips" });
-          const systems = opts.systems ? opts.systems.split(",").map((s) => s.trim()) : [scenario.deployment?.system ?? ""];
-          const candidates = planServing(scenario, catalog, { systems, maxChips, requests });
-          if (opts.json) printJson({ best: candidates.find((c) => c.meetsSlo) ?? null, candidates });
-          else print(renderPlan(candidates));
-          return;
-        }
         if (opts.priceKind !== undefined && !(PRICE_KINDS as readonly string[]).includes(opts.priceKind))
           throw new UltrasimError("INVALID_INPUT", `must be one of ${PRICE_KINDS.join(", ")}, got '${opts.priceKind}'`, {
             field: "--price-kind",
@@ -90,6 +85,21 @@ export function registerServe(program: Command): void {
             opts.pricePerChipHour !== undefined ? nonNegativeNumber(opts.pricePerChipHour, "--price-per-chip-hour") : undefined,
           priceKind: opts.priceKind as PriceKind | undefined,
         };
+        if (planning) {
+          const maxChips = Number(opts.maxChips ?? 64);
+          if (!Number.isInteger(maxChips) || maxChips < 1)
+            throw new UltrasimError("INVALID_INPUT", `must be a whole number ≥ 1, got '${opts.maxChips}'`, { field: "--max-chips" });
+          const objective = (opts.objective ?? "throughput") as ServingPlanObjective;
+          if (!SERVING_PLAN_OBJECTIVES.includes(objective))
+            throw new UltrasimError("INVALID_INPUT", `must be one of ${SERVING_PLAN_OBJECTIVES.join(", ")}, got '${opts.objective}'`, {
+              field: "--objective",
+            });
+          const systems = opts.systems ? opts.systems.split(",").map((s) => s.trim()) : [scenario.deployment?.system ?? ""];
+          const candidates = planServing(scenario, catalog, { systems, maxChips, requests, objective, cost });
+          if (opts.json) printJson({ objective, best: candidates.find((c) => c.meetsSlo) ?? null, candidates });
+          else print(renderPlan(candidates, objective));
+          return;
+        }
         const result = predictServing(scenario, catalog, { requests, recordIterations: Boolean(opts.trace), cost });
         if (opts.trace) writeFileSync(opts.trace, JSON.stringify(servingTrace(result.records, result.report.pools, result.model.name)));
         if (opts.json) printJson(result.report);

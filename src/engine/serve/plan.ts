@@ -1,11 +1,16 @@
 // `serve plan`: search tensor parallelism, replicas, batch limits and the system for the deployment
-// that meets the SLO (p90 TTFT and TPOT) with the most output tokens/s per chip, under a chip
-// budget. Each candidate is simulated on the scenario's traffic.
+// that meets the SLO (p90 TTFT and TPOT), under a chip budget, with the most output tokens/s per chip
+// (objective "throughput") or the fewest dollars per 1M output tokens ("cost": the systems' prices
+// differ, so the two can pick different hardware). Each candidate is simulated on the scenario's traffic.
 import type { Catalog } from "../catalog/catalog.js";
 import { UltrasimError } from "../errors.js";
 import type { PoolSpec, RequestSpec, ServingScenario } from "./scenario.js";
 import { predictServing } from "./serve.js";
+import type { ServingCostOptions } from "./servingOperations.js";
 import type { ServingReport } from "./servingReport.js";
+
+export const SERVING_PLAN_OBJECTIVES = ["throughput", "cost"] as const;
+export type ServingPlanObjective = (typeof SERVING_PLAN_OBJECTIVES)[number];
 
 export interface PlanCandidate {
   pool: PoolSpec;
@@ -17,6 +22,9 @@ export interface PlanCandidate {
   ttftP90Seconds: number | null;
   tpotP90Seconds: number | null;
   goodputFraction: number | null;
+  /** Dollars per 1M output tokens at the system's price (null where it has none: `costReason` says why). */
+  usdPerMillionOutputTokens: number | null;
+  costReason: string | null;
 }
 
 export interface PlanOptions {
@@ -25,6 +33,10 @@ export interface PlanOptions {
   tps?: number[];
   batches?: number[];
   requests?: RequestSpec[];
+  /** What to rank the deployments meeting the SLO by; default "throughput". */
+  objective?: ServingPlanObjective;
+  /** Prices and PUE for the dollars per token. */
+  cost?: ServingCostOptions;
 }
 
 function meets(report: ServingReport, scenario: ServingScenario): { ok: boolean; reason: string | null } {
@@ -56,7 +68,11 @@ export function planServing(scenario: ServingScenario, catalog: Catalog, options
           if (base.ep && tp % base.ep !== 0) pool.ep = 1;
           let report: ServingReport;
           try {
-            report = predictServing({ ...scenario, deployment: pool }, catalog, { requests: options.requests, seriesPoints: 1 }).report;
+            report = predictServing({ ...scenario, deployment: pool }, catalog, {
+              requests: options.requests,
+              seriesPoints: 1,
+              cost: options.cost,
+            }).report;
           } catch (e) {
             if (e instanceof UltrasimError) break;
             throw e;
@@ -72,13 +88,18 @@ export function planServing(scenario: ServingScenario, catalog: Catalog, options
             ttftP90Seconds: report.latency.ttftSeconds?.p90 ?? null,
             tpotP90Seconds: report.latency.tpotSeconds?.p90 ?? null,
             goodputFraction: report.goodput?.fractionMeetingSlo ?? null,
+            usdPerMillionOutputTokens: report.cost.usdPerMillionTokens ?? null,
+            costReason: report.cost.reason ?? null,
           });
           if (ok || !report.feasible) break;
         }
       }
     }
   }
-  return candidates.sort(
-    (a, b) => Number(b.meetsSlo) - Number(a.meetsSlo) || b.outputTokensPerSecondPerChip - a.outputTokensPerSecondPerChip,
-  );
+  // Those meeting the SLO first; then by the objective (a deployment without a price last under "cost").
+  const byObjective =
+    options.objective === "cost"
+      ? (a: PlanCandidate, b: PlanCandidate) => (a.usdPerMillionOutputTokens ?? Infinity) - (b.usdPerMillionOutputTokens ?? Infinity)
+      : (a: PlanCandidate, b: PlanCandidate) => b.outputTokensPerSecondPerChip - a.outputTokensPerSecondPerChip;
+  return candidates.sort((a, b) => Number(b.meetsSlo) - Number(a.meetsSlo) || byObjective(a, b));
 }

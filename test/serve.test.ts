@@ -164,6 +164,29 @@ describe("trace files", () => {
   });
 });
 
+describe("capacity", () => {
+  const scenario = (rate: number) =>
+    base({ traffic: { requests: 3000, arrival: { kind: "poisson", ratePerSecond: rate }, inputTokens: 512, outputTokens: 256 } });
+
+  it("is what the deployment delivers when overloaded, and the offered load is the arrival rate over it", () => {
+    const { capacity } = predictServing(scenario(10), catalog, { capacity: true }).report;
+    expect(capacity).not.toBeNull();
+    expect(capacity!.offeredRequestsPerSecond).toBeCloseTo(10, 0);
+    expect(capacity!.utilization).toBeCloseTo(capacity!.offeredRequestsPerSecond / capacity!.requestsPerSecond, 9);
+    expect(capacity!.requestsPerSecond * 256).toBeCloseTo(capacity!.outputTokensPerSecond, 6);
+    // Offered half again what it can serve, the deployment runs flat out: at its capacity.
+    const overloaded = predictServing(scenario(1.5 * capacity!.requestsPerSecond), catalog).report;
+    expect(overloaded.throughput.sustainedOutputTokensPerSecond / capacity!.outputTokensPerSecond).toBeGreaterThan(0.95);
+    expect(overloaded.throughput.sustainedOutputTokensPerSecond / capacity!.outputTokensPerSecond).toBeLessThan(1.05);
+  });
+
+  it("is left out unless asked, and where every request arrives at once", () => {
+    expect(predictServing(scenario(10), catalog).report.capacity).toBeNull();
+    const offline = base({ traffic: { requests: 200, arrival: { kind: "offline" }, inputTokens: 512, outputTokens: 256 } });
+    expect(predictServing(offline, catalog, { capacity: true }).report.capacity).toBeNull();
+  });
+});
+
 describe("serve plan", () => {
   const scenario = base({
     model: "llama3.1-70b",
@@ -249,9 +272,13 @@ describe("ultrasim serve (CLI)", () => {
     expect(report.goodput.fractionMeetingSlo).toBeGreaterThan(0);
     expect(report.cost).toHaveProperty("usdPerMillionTokens");
     expect(existsSync(trace)).toBe(true);
+    expect(report.capacity.utilization).toBeGreaterThan(0);
     const table = run("serve", f);
     expect(table.status, table.stderr).toBe(0);
     expect(table.stdout).toContain("time to first token");
+    expect(table.stdout).toContain("capacity (this request mix)");
+    const overloaded = run("serve", f, "--rate", "2000", "--requests", "2000");
+    expect(overloaded.stdout).toContain("overloaded: requests arrive faster");
   });
   it("on a trn2.48xlarge, tp 16 chips runs 64 ranks and keeps 4 KV heads per chip; the table says so", () => {
     const f = join(dir, "trn2.yaml");

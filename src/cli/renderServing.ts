@@ -8,6 +8,8 @@ import { formatBytes, formatCount, formatPercent, formatSeconds } from "./format
 import { origin, show } from "./renderOperations.js";
 
 const style = { head: [], border: [] };
+/** Offered load, as a fraction of capacity, from which latencies are fragile (docs/serving.md, known gaps). */
+const NEAR_SATURATION = 0.9;
 
 export function renderServing(r: ServingReport): string {
   const out: string[] = [];
@@ -46,6 +48,10 @@ export function renderServing(r: ServingReport): string {
     { "total tokens/s": formatCount(r.throughput.totalTokensPerSecond) },
     { "requests/s": r.throughput.requestsPerSecond.toFixed(2) },
   );
+  if (r.capacity)
+    t.push({
+      "capacity (this request mix)": `${r.capacity.requestsPerSecond.toFixed(2)} req/s, ${formatCount(r.capacity.outputTokensPerSecond)} output tok/s; offered load ${formatPercent(r.capacity.utilization)} of it`,
+    });
   if (r.goodput && r.slo) {
     const parts = [
       r.slo.ttftSeconds !== undefined ? `TTFT ≤ ${formatSeconds(r.slo.ttftSeconds)}` : "",
@@ -61,6 +67,12 @@ export function renderServing(r: ServingReport): string {
     { "mean KV cache in use": formatPercent(r.occupancy.meanKvCacheFraction) },
   );
   out.push(t.toString());
+  if (r.capacity && r.capacity.utilization >= NEAR_SATURATION)
+    out.push(
+      r.capacity.utilization >= 1
+        ? `overloaded: requests arrive faster than the deployment serves them, so the queue and TTFT grow with the run's length`
+        : `near saturation: latency grows as 1 / (1 - load), so a few percent of capacity (an efficiency estimate, a longer prompt) moves TTFT and TPOT by tens of percent`,
+    );
   if (r.operations) out.push(renderServingOperations(r.operations));
   for (const x of r.rejectedRequests.slice(0, 5)) out.push(`request ${x.index} rejected: ${x.reason}`);
   return out.join("\n");

@@ -427,6 +427,7 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
         cli.throughput.outputTokensPerSecond,
       );
       expect(await value(page, "ttft-p99")).toBe((web.latency as { ttftSeconds: { p99: number } }).ttftSeconds.p99);
+      expect(await value(page, "load-of-capacity")).toBe((web.capacity as { utilization: number }).utilization);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -123,7 +123,7 @@ function serveSweep(id: number, query: ServeQuery): ServeSweep {
   const scenarios = rates.map((rate) => checkServingScenario(servingScenarioOf(query, rate)));
   return {
     points: scenarios.map((scenario, i) => {
-      const { report } = predictServing(scenario, catalog);
+      const { report } = predictServing(scenario, catalog, { capacity: true });
       post({ id, type: "progress", done: (i + 1) / rates.length });
       return { ratePerSecond: rates[i]!, report };
     }),

@@ -100,7 +100,7 @@ export function registerServe(program: Command): void {
           else print(renderPlan(candidates, objective));
           return;
         }
-        const result = predictServing(scenario, catalog, { requests, recordIterations: Boolean(opts.trace), cost });
+        const result = predictServing(scenario, catalog, { requests, recordIterations: Boolean(opts.trace), cost, capacity: true });
         if (opts.trace) writeFileSync(opts.trace, JSON.stringify(servingTrace(result.records, result.report.pools, result.model.name)));
         if (opts.json) printJson(result.report);
         else

@@ -7,7 +7,7 @@ import { resolvePool, type ResolvedPool } from "./deployment.js";
 import type { RequestSpec, ServingScenario } from "./scenario.js";
 import type { ServingEfficiencyEntry } from "./servingEfficiency.js";
 import { servingOperations, type ServingCostOptions } from "./servingOperations.js";
-import { servingReport, type ServingReport } from "./servingReport.js";
+import { servingReport, type ServingCapacity, type ServingReport } from "./servingReport.js";
 import { simulateServing, type IterationRecord } from "./simulate.js";
 import { generateRequests } from "./traffic.js";
 
@@ -20,6 +20,8 @@ export interface ServingOptions {
   servingEfficiencies?: ServingEfficiencyEntry[];
   /** Price and PUE for the energy and cost figures. */
   cost?: ServingCostOptions;
+  /** Also simulate the requests all queued at once, for the deployment's capacity (report.capacity). */
+  capacity?: boolean;
 }
 
 export interface ServingResult {
@@ -46,6 +48,34 @@ export function scenarioRequests(scenario: ServingScenario): RequestSpec[] {
     },
     scenario.seed ?? DEFAULT_SEED,
   );
+}
+
+/**
+ * The deployment's capacity for this request mix: the same requests all queued at once run at the
+ * sustained rate the deployment cannot exceed; offered load over it is the utilization. Null where
+ * the requests already arrive together (offline traffic).
+ */
+function capacityOf(
+  requests: RequestSpec[],
+  simulate: (rs: RequestSpec[], recordIterations?: boolean, seriesPoints?: number) => ReturnType<typeof simulateServing>,
+  context: Parameters<typeof servingReport>[1],
+): ServingCapacity | null {
+  const span = requests.length > 1 ? requests[requests.length - 1]!.arrivalSeconds - requests[0]!.arrivalSeconds : 0;
+  if (span <= 0) return null;
+  const queued = servingReport(
+    simulate(
+      requests.map((r) => ({ ...r, arrivalSeconds: 0 })),
+      false,
+      1,
+    ),
+    context,
+  );
+  const outputTokensPerSecond = queued.throughput.sustainedOutputTokensPerSecond;
+  let outputTokens = 0;
+  for (const r of requests) outputTokens += r.outputTokens;
+  const requestsPerSecond = outputTokensPerSecond / (outputTokens / requests.length);
+  const offeredRequestsPerSecond = (requests.length - 1) / span;
+  return { outputTokensPerSecond, requestsPerSecond, offeredRequestsPerSecond, utilization: offeredRequestsPerSecond / requestsPerSecond };
 }
 
 export function predictServing(scenario: ServingScenario, catalog: Catalog, options: ServingOptions = {}): ServingResult {
@@ -87,15 +117,18 @@ export function predictServing(scenario: ServingScenario, catalog: Catalog, opti
   };
   const infeasible = pools.find((p) => p.infeasible);
   const kvTransferSeconds = pools.length > 1 ? kvTransfer(pools[0]!, pools[1]!, scenario.disaggregated!.kvLink ?? "scale-out") : undefined;
-  const sim = simulateServing({
-    pools: pools.map((p) => p.runtime),
-    requests: infeasible ? [] : requests,
-    maxContextTokens: model.maxContext ?? Infinity,
-    kvTransferSeconds,
-    recordIterations: options.recordIterations,
-    seriesPoints: options.seriesPoints,
-  });
+  const simulate = (rs: RequestSpec[], recordIterations?: boolean, seriesPoints?: number) =>
+    simulateServing({
+      pools: pools.map((p) => p.runtime),
+      requests: rs,
+      maxContextTokens: model.maxContext ?? Infinity,
+      kvTransferSeconds,
+      recordIterations,
+      seriesPoints,
+    });
+  const sim = simulate(infeasible ? [] : requests, options.recordIterations, options.seriesPoints);
   const report = servingReport(sim, context);
+  if (options.capacity && !infeasible && report.requests.completed > 0) report.capacity = capacityOf(requests, simulate, context);
   if (infeasible) {
     report.feasible = false;
     report.infeasibleReason = `${infeasible.summary.role} pool: ${infeasible.infeasible}`;

@@ -48,6 +48,22 @@ export interface ServingReport {
    */
   cost: { usdPerMillionTokens: number | null; joulesPerToken: number | null; reason: string | null };
   operations: ServingOperations | null;
+  /**
+   * How much load the deployment takes, where asked (`ultrasim serve` asks) and requests arrive over
+   * time: the sustained output rate of the same requests all queued at once, the arrival rate that
+   * sustains, and the offered load as a fraction of it. Near 1 the queue, and with it TTFT and TPOT,
+   * hinges on a few percent of capacity (latency ~ 1 / (1 - utilization)).
+   */
+  capacity: ServingCapacity | null;
+}
+
+export interface ServingCapacity {
+  outputTokensPerSecond: number;
+  requestsPerSecond: number;
+  /** Requests per second arriving in the scenario's traffic. */
+  offeredRequestsPerSecond: number;
+  /** Offered over sustainable requests per second. */
+  utilization: number;
 }
 
 export function latencyStats(values: number[]): LatencyStats | null {
@@ -192,5 +208,6 @@ export function servingReport(sim: SimulationResult, ctx: ReportContext): Servin
     },
     cost: { usdPerMillionTokens: null, joulesPerToken: null, reason: null },
     operations: null,
+    capacity: null,
   };
 }

@@ -379,6 +379,14 @@ function ServeResults({ sweep, query }: { sweep: ServeSweep; query: ServeQuery }
           testId="usd-per-million-tokens"
         />
         <Metric
+          label="Load, of capacity"
+          value={report.capacity?.utilization ?? ""}
+          text={
+            report.capacity ? `${formatPercent(report.capacity.utilization)} of ${report.capacity.requestsPerSecond.toFixed(1)} req/s` : "-"
+          }
+          testId="load-of-capacity"
+        />
+        <Metric
           label="KV cache in use (mean)"
           value={report.occupancy.meanKvCacheFraction}
           text={formatPercent(report.occupancy.meanKvCacheFraction)}

@@ -55,22 +55,10 @@ export function scenarioRequests(scenario: ServingScenario): RequestSpec[] {
  * sustained rate the deployment cannot exceed; offered load over it is the utilization. Null where
  * the requests already arrive together (offline traffic).
  */
-function capacityOf(
-  requests: RequestSpec[],
-  simulate: (rs: RequestSpec[], recordIterations?: boolean, seriesPoints?: number) => ReturnType<typeof simulateServing>,
-  context: Parameters<typeof servingReport>[1],
-): ServingCapacity | null {
+function capacityOf(requests: RequestSpec[], reportQueued: (queued: RequestSpec[]) => ServingReport): ServingCapacity | null {
   const span = requests.length > 1 ? requests[requests.length - 1]!.arrivalSeconds - requests[0]!.arrivalSeconds : 0;
   if (span <= 0) return null;
-  const queued = servingReport(
-    simulate(
-      requests.map((r) => ({ ...r, arrivalSeconds: 0 })),
-      false,
-      1,
-    ),
-    context,
-  );
-  const outputTokensPerSecond = queued.throughput.sustainedOutputTokensPerSecond;
+  const outputTokensPerSecond = reportQueued(requests.map((r) => ({ ...r, arrivalSeconds: 0 }))).throughput.sustainedOutputTokensPerSecond;
   let outputTokens = 0;
   for (const r of requests) outputTokens += r.outputTokens;
   const requestsPerSecond = outputTokensPerSecond / (outputTokens / requests.length);
@@ -128,7 +116,8 @@ export function predictServing(scenario: ServingScenario, catalog: Catalog, opti
     });
   const sim = simulate(infeasible ? [] : requests, options.recordIterations, options.seriesPoints);
   const report = servingReport(sim, context);
-  if (options.capacity && !infeasible && report.requests.completed > 0) report.capacity = capacityOf(requests, simulate, context);
+  if (options.capacity && !infeasible && report.requests.completed > 0)
+    report.capacity = capacityOf(requests, (queued) => servingReport(simulate(queued, false, 1), context));
   if (infeasible) {
     report.feasible = false;
     report.infeasibleReason = `${infeasible.summary.role} pool: ${infeasible.infeasible}`;

@@ -31,9 +31,8 @@ export function headSharding(model: ModelSpec, tp: number, logicalCoresPerChip =
   const kvHeadsPerChip = logicalCoresPerChip * Math.ceil(model.kvHeads / ranks);
   if (model.mla) return { ranks, queryHeadsPerChip, kvHeadsPerChip, extraParamsPerLayer: 0 };
   const a = attentionDims(model);
-  // Each query head brings its slice of Q and O, each key-value head its slice of K and V.
-  const extraQueryHeads = queryHeadsPerChip * tp - model.heads;
-  const extraKvHeads = kvHeadsPerChip * tp - model.kvHeads;
-  const extraParamsPerLayer = model.hidden * (extraQueryHeads * (a.qkHeadDim + a.vHeadDim) + extraKvHeads * (a.qkHeadDim + a.vHeadDim));
+  // Each extra head, query or key-value, brings hidden x (qk + v) weights: Q and O slices, or K and V.
+  const extraHeads = queryHeadsPerChip * tp - model.heads + (kvHeadsPerChip * tp - model.kvHeads);
+  const extraParamsPerLayer = model.hidden * (a.qkHeadDim + a.vHeadDim) * extraHeads;
   return { ranks, queryHeadsPerChip, kvHeadsPerChip, extraParamsPerLayer };
 }

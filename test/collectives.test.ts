@@ -1,4 +1,5 @@
 // Collective costs of src/engine/network/collectives.ts on small hand-made systems.
+import { PLAIN_SOFTWARE } from "../src/engine/calibrate/framework.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ChipSpec, SystemSpec } from "../src/engine/catalog/schema.js";
@@ -48,7 +49,7 @@ function system(upGBps = 100, outGbps = 400, upLatencyUs = 2, outLatencyUs = 5):
 
 /** Line-rate hardware: link efficiencies of 1. */
 function hardware(upGBps = 100, outGbps = 400, upLatencyUs = 2, outLatencyUs = 5): Hardware {
-  return buildHardware(chip, system(upGBps, outGbps, upLatencyUs, outLatencyUs), { ...PRIOR_EFFICIENCY, scaleUp: 1, scaleOut: 1 }, "test");
+  return buildHardware(chip, system(upGBps, outGbps, upLatencyUs, outLatencyUs), { ...PRIOR_EFFICIENCY, scaleUp: 1, scaleOut: 1 }, "test", PLAIN_SOFTWARE);
 }
 
 describe("ring traffic", () => {

@@ -154,13 +154,14 @@ describe("memory from predictTraining", () => {
             "optimizerStates",
             "activations",
             "communicationBuffers",
+            "allocatorOverhead",
             "runtimeReserved",
             "total",
           ] as const) {
             expect(m[key]).toBeGreaterThanOrEqual(0);
           }
           expect(m.total).toBeCloseTo(
-            m.weights + m.gradients + m.optimizerStates + m.activations + m.communicationBuffers + m.runtimeReserved,
+            m.weights + m.gradients + m.optimizerStates + m.activations + m.communicationBuffers + m.allocatorOverhead + m.runtimeReserved,
             0,
           );
         }

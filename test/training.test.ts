@@ -69,7 +69,7 @@ const predict = (sc: Scenario, hw: Hardware = catalog.hardware(sc.systemId)) => 
 function fasterChip(hw: Hardware, k: number): Hardware {
   const chip = structuredClone(hw.chip);
   for (const figure of Object.values(chip.peakTflops)) if (figure) figure.value *= k;
-  return buildHardware(chip, hw.system, hw.efficiency, hw.efficiencyProvenance);
+  return buildHardware(chip, hw.system, hw.efficiency, hw.efficiencyProvenance, hw.software);
 }
 
 describe.each(scenarios)("$name", (sc) => {

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { TrainingCase } from "../src/engine/catalog/scenario.js";
 import { percentile, summarize, validateCases, type CaseResult } from "../src/engine/validate/validation.js";
+import { readValidationFiles } from "../src/node/validationFiles.js";
 
 const casesPath = fileURLToPath(new URL("../../shared/validation/training.json", import.meta.url));
 
@@ -44,7 +45,8 @@ describe("validation cases", () => {
   });
   const all = JSON.parse(readFileSync(casesPath, "utf8")) as unknown[];
   const cases = all.filter((c) => (c as { kind?: string }).kind === "training") as TrainingCase[];
-  const report = validateCases(cases, builtinCatalog());
+  // Each case on the framework its group ran (groups.json beside the cases).
+  const report = validateCases(cases, builtinCatalog(), readValidationFiles([casesPath]).frameworkOf);
 
   it("holds training cases, each of the documented format", () => {
     expect(cases.length).toBeGreaterThan(0);

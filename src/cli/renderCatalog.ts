@@ -1,5 +1,7 @@
 // `ultrasim catalog` for people: each entry's key figures, with estimates marked and sources listed.
 import Table from "cli-table3";
+import type { Calibration } from "../engine/calibrate/calibration.js";
+import type { FrameworkSpec } from "../engine/calibrate/framework.js";
 import type { ChipSpec, ModelSpec, Sourced, SystemSpec } from "../engine/catalog/schema.js";
 import { paramCounts } from "../engine/workload/transformer.js";
 import { formatCount } from "./format.js";
@@ -62,4 +64,45 @@ export function renderModels(models: ModelSpec[]): string {
     ]);
   }
   return t.toString();
+}
+
+export function renderFrameworks(frameworks: FrameworkSpec[]): string {
+  const t = new Table({
+    head: ["id", "TP overlap", "DP overlap", "PP send overlap", "PP scatter/gather", "FSDP fp32 shards", "selective recompute", "fp8", "allocator"],
+    style: { head: [], border: [] },
+  });
+  const yes = (f: { value: boolean }) => (f.value ? "yes" : "no");
+  for (const f of frameworks)
+    t.push([
+      f.id,
+      yes(f.tpCommOverlap),
+      yes(f.dataParallelOverlap),
+      yes(f.pipelineSendOverlap),
+      yes(f.pipelineScatterGather),
+      yes(f.fsdpShardsFp32Params),
+      f.selectiveRecompute.value,
+      f.fp8Recipe.value,
+      `${(f.allocatorOverheadFraction.value * 100).toFixed(0)}%${f.allocatorOverheadFraction.estimate ? " (est.)" : ""}`,
+    ]);
+  return `${t.toString()}\nEach feature's source: ultrasim catalog frameworks --json`;
+}
+
+export function renderCalibration(c: Calibration): string {
+  const t = new Table({
+    head: ["owner", "id", "parameter", "value", "± sd", "prior", "provenance", "cases", "groups"],
+    style: { head: [], border: [] },
+  });
+  for (const v of c.values)
+    t.push([
+      v.owner,
+      v.id,
+      v.name,
+      `${v.value}${v.atBound ? " (AT BOUND)" : ""}`,
+      v.sd === undefined ? "-" : String(v.sd),
+      v.prior === undefined ? "-" : String(v.prior),
+      v.provenance,
+      v.cases === undefined ? "-" : String(v.cases),
+      String(v.fittedOn?.length ?? 0),
+    ]);
+  return `${t.toString()}\n${c.method}.\nUnlisted parameters are priors or device measurements (sources: ultrasim catalog calibration --json; src/engine/calibrate/parameters.ts).`;
 }

@@ -57,6 +57,7 @@ export function renderTraining(r: TrainingReport): string {
     ["optimizer states", m.optimizerStates],
     ["activations", m.activations],
     ["communication buffers", m.communicationBuffers],
+    ["allocator overhead", m.allocatorOverhead],
     ["runtime reserved", m.runtimeReserved],
   ];
   for (const [label, bytes] of rows) memory.push([label, formatBytes(bytes), formatPercent(bytes / m.capacity)]);

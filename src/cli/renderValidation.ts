@@ -1,6 +1,7 @@
 // `ultrasim validate` for people: predicted against measured per case, then error per group.
 import Table from "cli-table3";
 import type { InferenceValidationReport } from "../engine/validate/inference.js";
+import type { CrossValidation } from "../engine/calibrate/fitTraining.js";
 import type { ErrorSummary, ValidationReport } from "../engine/validate/validation.js";
 import { formatSeconds, formatSignedPercent } from "./format.js";
 
@@ -17,7 +18,22 @@ function summaryRow(name: string, s: ErrorSummary): string[] {
   ];
 }
 
-export function renderValidation(r: ValidationReport): string {
+function groupTable(groups: Record<string, ErrorSummary>, summary: ErrorSummary): string {
+  const table = new Table({
+    head: ["group", "cases", "failed", "median |error|", "p90 |error|", "mean error"],
+    style: { head: [], border: [] },
+  });
+  for (const [name, s] of Object.entries(groups)) table.push(summaryRow(name, s));
+  table.push(summaryRow("all", summary));
+  return table.toString();
+}
+
+/** Held-out errors: each group predicted by a fit on the other groups. */
+export function renderCrossValidation(r: CrossValidation): string {
+  return `step-time error held out (leave one group out: each group predicted by a fit on the others)\n${groupTable(r.groups, r.summary)}`;
+}
+
+export function renderValidation(r: ValidationReport, label?: string): string {
   const cases = new Table({ head: ["case", "system", "chips", "measured", "predicted", "error", ""], style: { head: [], border: [] } });
   for (const c of r.cases) {
     cases.push([
@@ -30,13 +46,7 @@ export function renderValidation(r: ValidationReport): string {
       c.fits === false ? "predicted not to fit in memory" : "",
     ]);
   }
-  const groups = new Table({
-    head: ["group", "cases", "failed", "median |error|", "p90 |error|", "mean error"],
-    style: { head: [], border: [] },
-  });
-  for (const [name, s] of Object.entries(r.groups)) groups.push(summaryRow(name, s));
-  groups.push(summaryRow("all", r.summary));
-  return `${cases.toString()}\n\nstep-time error per group\n${groups.toString()}`;
+  return `${cases.toString()}\n\nstep-time error per group${label ? `, ${label}` : ""}\n${groupTable(r.groups, r.summary)}`;
 }
 
 const metricValue = (metric: string, x: number) =>

@@ -14,7 +14,7 @@ export interface TrainingResult {
 
 export function predictScenario(scenario: TrainingScenario, catalog: Catalog, options: { timeline?: boolean } = {}): TrainingResult {
   const model = typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model;
-  const hw = catalog.hardware(scenario.system.id, scenario.efficiency ?? {}, scenario.system.scaleOutGbpsPerChip);
+  const hw = catalog.hardware(scenario.system.id, scenario.efficiency ?? {}, scenario.system.scaleOutGbpsPerChip, scenario.framework);
   const prediction = predictTraining({
     model,
     hw,

@@ -24,6 +24,7 @@ export const TRAINING_FLAGS = {
   zero: { path: "parallelism.zero", kind: "number", help: "ZeRO stage 0-3" },
   recompute: { path: "parallelism.recompute", kind: "string", help: "none | selective | full" },
   placement: { path: "parallelism.placement", kind: "string", help: "rank order: tp-cp-dp-pp (default) | tp-cp-pp-dp" },
+  framework: { path: "framework", kind: "string", help: "training framework (ultrasim catalog frameworks); default: the chip vendor's" },
 } as const;
 export type TrainingFlag = keyof typeof TRAINING_FLAGS;
 

@@ -45,5 +45,6 @@ export const MEMORY_LABELS = {
   optimizerStates: "optimizer states",
   activations: "activations",
   communicationBuffers: "communication buffers",
+  allocatorOverhead: "allocator",
   runtimeReserved: "runtime",
 } as const;

@@ -2,23 +2,33 @@
 import type { Command } from "commander";
 import { UltrasimError } from "../../engine/errors.js";
 import { catalogFrom, print, printJson } from "../output.js";
-import { renderChips, renderModels, renderSystems } from "../renderCatalog.js";
+import { renderCalibration, renderChips, renderFrameworks, renderModels, renderSystems } from "../renderCatalog.js";
 
 export function registerCatalog(program: Command): void {
   program
     .command("catalog")
-    .description("list the chips, systems or models with their key figures and sources")
-    .argument("[kind]", "chips | systems | models", "chips")
+    .description("list the chips, systems, models or frameworks with their figures and sources, or the calibration with each value's provenance")
+    .argument("[kind]", "chips | systems | models | frameworks | calibration", "chips")
     .option("--json", "print the entries, with every figure's source, as JSON")
     .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")
     .action((kind: string, opts: { json?: boolean; catalog?: string[] }) => {
       const catalog = catalogFrom(opts.catalog);
-      const lists = { chips: catalog.listChips(), systems: catalog.listSystems(), models: catalog.listModels() };
+      const lists = {
+        chips: catalog.listChips(),
+        systems: catalog.listSystems(),
+        models: catalog.listModels(),
+        frameworks: catalog.listFrameworks(),
+        calibration: catalog.calibrationValues(),
+      };
       if (!(kind in lists))
-        throw new UltrasimError("INVALID_INPUT", `unknown catalog '${kind}': use chips, systems or models`, { field: "kind" });
+        throw new UltrasimError("INVALID_INPUT", `unknown catalog '${kind}': use chips, systems, models, frameworks or calibration`, {
+          field: "kind",
+        });
       if (opts.json) printJson(lists[kind as keyof typeof lists]);
       else if (kind === "chips") print(renderChips(lists.chips));
       else if (kind === "systems") print(renderSystems(lists.systems));
+      else if (kind === "frameworks") print(renderFrameworks(lists.frameworks));
+      else if (kind === "calibration") print(renderCalibration(lists.calibration));
       else print(renderModels(lists.models));
     });
 }

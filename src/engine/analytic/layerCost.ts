@@ -149,6 +149,10 @@ export function layerCost(ctx: StepContext, layer: number): LayerCost {
   if (layout.recompute === "full") {
     computeBackward += computeForward;
     hardwareFlops += gemms.flops + attentionFlops;
+  } else if (layout.recompute === "selective" && hw.software.selectiveRecompute === "op-level") {
+    // PyTorch's op-level policy re-runs every other matmul and the memory-bound kernels.
+    computeBackward += gemms.seconds / 2 + elementwiseForward;
+    hardwareFlops += gemms.flops / 2;
   } else if (layout.recompute === "selective") {
     // Selective recompute re-runs the core attention forward (Korthikanti et al. 2022, sec. 5).
     computeBackward += attentionForward;
@@ -176,7 +180,8 @@ export function layerCost(ctx: StepContext, layer: number): LayerCost {
     cpBackward = Math.max(0, 2 * ring - attentionBackward * ((layout.cp - 1) / layout.cp));
   }
 
-  // Expert parallelism: dispatch and combine of each token to its experts, twice as many in the backward.
+  // Expert parallelism: dispatch and combine of each token to its experts; the backward returns the
+  // gradients the same two ways.
   let epOnce = 0;
   if (moeLayer && layout.ep > 1) {
     // fp8 recipes dispatch in fp8 (DeepEP, Transformer Engine); the combine returns 16-bit outputs.
@@ -207,11 +212,14 @@ export function layerCost(ctx: StepContext, layer: number): LayerCost {
 
   return {
     forward: { compute: computeForward, tp: tpExposed, cp: cpForward, ep: epOnce, pp: 0, dp: dpForward },
+    // The backward pass runs the same collectives as the forward (transposed); full recompute runs
+    // the forward's once more first, for tensor and expert parallelism alike (Korthikanti et al. 2022,
+    // sec. 5: the recomputed forward repeats its communication).
     backward: {
       compute: computeBackward,
-      tp: tpExposed * (layout.recompute === "full" ? 1.5 : 1),
+      tp: tpExposed * (layout.recompute === "full" ? 2 : 1),
       cp: cpBackward,
-      ep: 2 * epOnce,
+      ep: epOnce * (layout.recompute === "full" ? 2 : 1),
       pp: 0,
       dp: dpBackward,
     },

@@ -12,6 +12,8 @@ export interface ActivationOptions {
   dropout: boolean;
   /** Bytes per element of the saved inputs of the linear layers: 2, or 1 where fp8 recipes keep fp8 copies (Transformer Engine). */
   gemmInputBytes: number;
+  /** What selective recompute keeps: Megatron's (all but the core attention) or PyTorch's op-level policy. */
+  selectiveRecompute?: "core-attention" | "op-level";
 }
 
 export const MODERN_ACTIVATIONS: ActivationOptions = { flashAttention: true, dropout: false, gemmInputBytes: 2 };
@@ -37,6 +39,7 @@ export function layerActivationBytes(
   const h = model.hidden;
   const shard = (bytes: number) => (layout.sequenceParallel ? bytes / t : bytes);
   if (layout.recompute === "full") return shard(2 * tokens * h); // only the layer's input is kept
+  if (layout.recompute === "selective" && options.selectiveRecompute === "op-level") return opLevelActivationBytes(model, layout, seqLen, layer);
   const g = options.gemmInputBytes;
   const a = attentionDims(model);
   const kvLocal = model.mla ? (model.heads * (a.qkHeadDim + a.vHeadDim)) / t : Math.max(1, model.kvHeads / t) * (a.qkHeadDim + a.vHeadDim);
@@ -65,6 +68,29 @@ export function layerActivationBytes(
   if (options.dropout) mlp += shard(tokens * h);
   const norms = shard(2 * 2 * tokens * h);
   return attention + mlp + norms;
+}
+
+/**
+ * PyTorch's op-level selective checkpointing (torchtitan's default): the layer's input, the attention
+ * output and every other matmul output are saved; norms, activations and the other matmuls are
+ * recomputed. Saved bytes: input and attention output, plus half the matmul outputs.
+ */
+function opLevelActivationBytes(
+  model: ModelSpec,
+  layout: Pick<Layout, "tp" | "cp" | "sequenceParallel" | "microBatch">,
+  seqLen: number,
+  layer: number,
+): number {
+  const t = layout.tp;
+  const tokens = (layout.microBatch * seqLen) / layout.cp;
+  const h = model.hidden;
+  const a = attentionDims(model);
+  const input = (layout.sequenceParallel ? 2 * tokens * h / t : 2 * tokens * h);
+  const attentionOut = (2 * tokens * model.heads * a.vHeadDim) / t + (4 * model.heads * tokens) / t;
+  const ffn = isMoeLayer(model, layer) ? (model.moe!.topK * model.moe!.expertFfnHidden) / t : model.ffnHidden / t;
+  const upWidth = (model.ffnKind === "swiglu" ? 2 : 1) * ffn;
+  const matmulOutputs = 2 * tokens * ((a.qDim + 2 * a.kvDim) / t + h + upWidth + h);
+  return input + attentionOut + matmulOutputs / 2;
 }
 
 export interface StageParams {
@@ -115,13 +141,16 @@ export interface StateBytes {
  * fp32 master weights, momentum and variance per parameter (Megatron's distributed optimizer: 6 + 12/d
  * bytes per parameter with ZeRO-1). ZeRO-2 also shards gradients, ZeRO-3 also weights.
  */
-export function stateBytes(params: StageParams, layout: Layout): StateBytes {
+export function stateBytes(params: StageParams, layout: Layout, fsdpShardsFp32Params = false): StateBytes {
   const d = layout.dp * layout.cp;
   const e = layout.edp;
   const shard = (stage: number, dense: number, expert: number) => (layout.zero >= stage ? dense / d + expert / e : dense + expert);
   const { dense, expert } = params;
+  // PyTorch FSDP2 keeps only the fp32 shard (counted with the optimizer states) and gathers a bf16 copy
+  // layer by layer: 16 bytes per parameter over d, not 18.
+  const fsdp = layout.zero === 3 && fsdpShardsFp32Params;
   return {
-    weights: 2 * shard(3, dense, expert),
+    weights: fsdp ? 0 : 2 * shard(3, dense, expert),
     gradients: 4 * shard(2, dense, expert),
     optimizerStates: 12 * shard(1, dense, expert),
   };

@@ -16,6 +16,7 @@ import {
   layersPerVirtualStage,
   pipelineStride,
   resolveLayout,
+  tpGroup,
   type Layout,
   type ResolvedLayout,
 } from "../plan/layout.js";
@@ -84,6 +85,8 @@ export interface MemoryBreakdown {
   optimizerStates: number;
   activations: number;
   communicationBuffers: number;
+  /** What the framework's allocator holds beyond the activations and buffers it hands out (fragmentation). */
+  allocatorOverhead: number;
   runtimeReserved: number;
   total: number;
   capacity: number;
@@ -314,7 +317,11 @@ function computePerLayer(input: TrainingInput, layout: Layout): PerLayerCosts {
   const { model, hw, run } = input;
   const ctx: StepContext = { model, hw, layout, seqLen: run.seqLen, precision: run.precision };
   // fp8 recipes keep GEMM inputs for the backward in fp8.
-  const activationOptions = { ...MODERN_ACTIVATIONS, gemmInputBytes: bytesPerElement(run.precision) >= 2 ? 2 : 1 };
+  const activationOptions = {
+    ...MODERN_ACTIVATIONS,
+    gemmInputBytes: bytesPerElement(run.precision) >= 2 ? 2 : 1,
+    selectiveRecompute: hw.software.selectiveRecompute,
+  };
   const dense = layerCost(ctx, 0);
   const denseActivations = layerActivationBytes(model, layout, run.seqLen, 0, activationOptions);
   const moeLayer = model.moe?.denseLayers ?? 0;
@@ -385,8 +392,14 @@ function layoutCosts(input: TrainingInput, layout: Layout): LayoutCosts {
   const perLayer = perLayerCosts(input, layout);
   const shape = chunkLayout(model, layout.pp, layout.vpp);
   const tokensPerRank = (layout.microBatch * run.seqLen) / layout.cp;
-  const sendBytes = (tokensPerRank * model.hidden * 2) / (layout.sequenceParallel ? layout.tp : 1);
-  const send = layout.pp > 1 ? sendSeconds(hw, pipelineStride(layout), sendBytes) : 0;
+  // A stage sends its output activations to the next. Each tensor-parallel rank sends its 1/tp share:
+  // sequence-parallel activations are already sharded, and Megatron's scatter/gather splits replicated
+  // ones, the receiver all-gathering them over the scale-up links (Narayanan et al. 2021, sec. 4.1).
+  const activationBytes = tokensPerRank * model.hidden * 2;
+  const split = layout.sequenceParallel || hw.software.pipelineScatterGather ? layout.tp : 1;
+  const sendBytes = activationBytes / split;
+  const regather = !layout.sequenceParallel && split > 1 ? allGatherSeconds(hw, tpGroup(layout), activationBytes) : 0;
+  const send = layout.pp > 1 ? sendSeconds(hw, pipelineStride(layout), sendBytes) + regather : 0;
   const moeBuffers = model.moe ? 2 * (tokensPerRank / layout.tp) * model.moe.topK * model.hidden * 2 : 0;
   // Each chunk kind's cost, afresh: it depends on the layout's dp, ZeRO stage and pipeline as well as the
   // per-layer costs, so few layouts could share it, and a cache of them would cost the planner more
@@ -505,15 +518,25 @@ function stageActivationBytes(costs: LayoutCosts, s: number, peakInFlight: numbe
   return activations;
 }
 
-/** Bytes one chip of a stage needs: weights, gradients and optimizer states, activations, buffers, the runtime's reserve. */
+/**
+ * Allocator overhead: the framework's caching allocator holds a fraction more than the activations and
+ * buffers it hands out, which come and go every micro-batch; weights, gradients and optimizer states
+ * live in contiguous buffers allocated once.
+ */
+function allocatorOverheadBytes(costs: LayoutCosts, activations: number): number {
+  return costs.input.hw.software.allocatorOverheadFraction * (activations + costs.communicationBuffers);
+}
+
+/** Bytes one chip of a stage needs: weights, gradients and optimizer states, activations, buffers, allocator overhead, the runtime's reserve. */
 function stageMemoryBytes(costs: LayoutCosts, params: StageParams, activations: number): number {
-  const states = stateBytes(params, costs.layout);
+  const states = stateBytes(params, costs.layout, costs.input.hw.software.fsdpShardsFp32Params);
   return (
     states.weights +
     states.gradients +
     states.optimizerStates +
     activations +
     costs.communicationBuffers +
+    allocatorOverheadBytes(costs, activations) +
     costs.input.hw.runtimeReservedBytes
   );
 }
@@ -570,7 +593,8 @@ function stageTail(
       if (!order) later -= chunk.backwardSeconds;
       const layers = Math.max(1, chunk.layers);
       const lastBucketReady = lastBackwardEnd ? lastBackwardEnd[c]! : pipelineEnd - later;
-      const firstBucketReady = lastBucketReady - chunk.backwardSeconds * (1 - 1 / layers);
+      // Without overlap (the framework's), the reduction waits for the whole backward pass.
+      const firstBucketReady = hw.software.dataParallelOverlap ? lastBucketReady - chunk.backwardSeconds * (1 - 1 / layers) : pipelineEnd;
       const start = Math.max(channelFree, firstBucketReady);
       channelFree = Math.max(start + chunk.gradientReduceSeconds, lastBucketReady + chunk.gradientReduceSeconds / layers);
     }
@@ -667,13 +691,14 @@ function evaluateLayout(input: TrainingInput, resolved: ResolvedLayout): Trainin
     optimizer: tail.optimizer,
   };
 
-  const states = stateBytes(paramsOf[worst.stage]!, layout);
+  const states = stateBytes(paramsOf[worst.stage]!, layout, hw.software.fsdpShardsFp32Params);
   const memory: MemoryBreakdown = {
     weights: states.weights,
     gradients: states.gradients,
     optimizerStates: states.optimizerStates,
     activations: worst.activations,
     communicationBuffers: costs.communicationBuffers,
+    allocatorOverhead: allocatorOverheadBytes(costs, worst.activations),
     runtimeReserved: hw.runtimeReservedBytes,
     total: worst.total,
     capacity: hw.hbmBytes,

@@ -3,7 +3,9 @@
 import { Value } from "@sinclair/typebox/value";
 import type { TSchema } from "@sinclair/typebox";
 import { UltrasimError } from "../errors.js";
-import { EfficiencyEntry, PRIOR_EFFICIENCY, type Efficiency } from "../system/efficiency.js";
+import { assembleEfficiency, indexCalibration, type Calibration, type CalibrationIndex, type Owners } from "../calibrate/calibration.js";
+import { resolveFramework, softwareFeatures, type FrameworkCatalog, type FrameworkSpec } from "../calibrate/framework.js";
+import { EfficiencyEntry, type Efficiency } from "../system/efficiency.js";
 import { buildHardware, type Hardware } from "../system/hardware.js";
 import { scaleOutTiers, type ScaleOutNetwork } from "../system/scaleOutNetwork.js";
 import { ChipSpec, ModelSpec, SystemSpec } from "./schema.js";
@@ -15,7 +17,29 @@ export interface CatalogEntries {
   efficiencies: EfficiencyEntry[];
   /** Multi-tier scale-out networks (data/networks.json), by the systems they serve. */
   networks?: ScaleOutNetwork[];
+  /** Training frameworks (data/frameworks.json) and the default per chip vendor. */
+  frameworks?: FrameworkCatalog;
+  /** Fitted parameters by silicon, framework and collective library (data/calibration.json). */
+  calibration?: Calibration;
 }
+
+const NO_FRAMEWORKS: FrameworkCatalog = {
+  defaults: { byVendor: {} },
+  frameworks: [
+    {
+      id: "generic",
+      name: "generic framework",
+      tpCommOverlap: { value: false, source: "none given" },
+      dataParallelOverlap: { value: true, source: "none given" },
+      pipelineSendOverlap: { value: false, source: "none given" },
+      pipelineScatterGather: { value: false, source: "none given" },
+      fp8Recipe: { value: "none", source: "none given" },
+      allocatorOverheadFraction: { value: 0, source: "none given" },
+      fsdpShardsFp32Params: { value: false, source: "none given" },
+      selectiveRecompute: { value: "core-attention", source: "none given" },
+    },
+  ],
+};
 
 /** Closest ids by edit distance, for "did you mean" hints. */
 function suggestions(id: string, known: string[]): string {
@@ -50,6 +74,9 @@ export class Catalog {
   private readonly models = new Map<string, ModelSpec>();
   private readonly efficiencies = new Map<string, EfficiencyEntry>();
   private readonly networks: ScaleOutNetwork[];
+  private readonly frameworks: FrameworkCatalog;
+  private readonly calibration: Calibration;
+  private readonly calibrationIndex: CalibrationIndex;
 
   constructor(entries: CatalogEntries) {
     for (const c of entries.chips) this.chips.set(c.id, c);
@@ -57,6 +84,9 @@ export class Catalog {
     for (const m of entries.models) if (m.id) this.models.set(m.id, m);
     for (const e of entries.efficiencies) this.efficiencies.set(e.chip, e);
     this.networks = entries.networks ?? [];
+    this.frameworks = entries.frameworks ?? NO_FRAMEWORKS;
+    this.calibration = entries.calibration ?? { method: "none", values: [] };
+    this.calibrationIndex = indexCalibration(this.calibration);
   }
 
   /** A new catalog with these entries added (replacing built-ins with the same id), each validated. */
@@ -66,6 +96,8 @@ export class Catalog {
     for (const s of extra.systems ?? []) entries.systems.push(checkEntry<SystemSpec>(SystemSpec, s, "system"));
     for (const m of extra.models ?? []) entries.models.push(checkEntry<ModelSpec>(ModelSpec, m, "model"));
     for (const e of extra.efficiencies ?? []) entries.efficiencies.push(checkEntry<EfficiencyEntry>(EfficiencyEntry, e, "efficiency"));
+    if (extra.calibration) entries.calibration = extra.calibration;
+    if (extra.frameworks) entries.frameworks = extra.frameworks;
     const next = new Catalog(entries);
     for (const s of next.systems.values()) next.chip(s.chip, `system ${s.id}: chip`);
     return next;
@@ -78,6 +110,8 @@ export class Catalog {
       models: [...this.models.values()],
       efficiencies: [...this.efficiencies.values()],
       networks: [...this.networks],
+      frameworks: this.frameworks,
+      calibration: this.calibration,
     };
   }
 
@@ -109,18 +143,47 @@ export class Catalog {
     return m;
   }
 
-  /** The efficiencies a chip runs at: its own fit, else the chip it borrows from, else the prior. */
-  efficiency(chipId: string): { efficiency: Efficiency; provenance: string } {
+  /** The framework a scenario names, else the default for the chip's vendor. */
+  framework(chipId: string, id?: string | null, field = "framework"): FrameworkSpec {
+    return resolveFramework(this.frameworks, this.chip(chipId), id, field);
+  }
+
+  listFrameworks(): FrameworkSpec[] {
+    return [...this.frameworks.frameworks];
+  }
+
+  /** The built-in (or given) calibration: every fitted value with its provenance. */
+  calibrationValues(): Calibration {
+    return this.calibration;
+  }
+
+  /** Whose calibrated values a chip under a framework reads: its silicon and the chips it borrows from. */
+  owners(chipId: string, framework: FrameworkSpec): Owners {
+    const silicon: string[] = [];
+    const seen = new Set<string>();
+    for (let id: string | undefined = chipId; id && !seen.has(id); id = this.chips.get(id)?.efficiencyFrom) {
+      seen.add(id);
+      const s = this.chips.get(id)?.silicon ?? id;
+      if (!silicon.includes(s)) silicon.push(s);
+    }
+    const vendor = this.chip(chipId).vendor;
+    return {
+      silicon,
+      framework: framework.id,
+      collectives: this.frameworks.defaults.collectivesByVendor?.[vendor] ?? "nccl",
+      tpCommOverlap: framework.tpCommOverlap.value,
+    };
+  }
+
+  /**
+   * The efficiencies a chip runs at under a framework: a user's own entry for the chip if there is
+   * one, else the calibration by silicon, framework and collective library, else priors.
+   */
+  efficiency(chipId: string, frameworkId?: string | null): { efficiency: Efficiency; provenance: string } {
     const own = this.efficiencies.get(chipId);
     if (own) return { efficiency: own.efficiency, provenance: `${own.provenance} (${chipId})` };
-    const from = this.chips.get(chipId)?.efficiencyFrom;
-    const borrowed = from ? this.efficiencies.get(from) : undefined;
-    if (borrowed)
-      return {
-        efficiency: borrowed.efficiency,
-        provenance: `borrowed from ${from} (${borrowed.provenance}): no validation cases for ${chipId}`,
-      };
-    return { efficiency: PRIOR_EFFICIENCY, provenance: `prior: no fitted efficiency for ${chipId}` };
+    const assembled = assembleEfficiency(this.calibrationIndex, this.owners(chipId, this.framework(chipId, frameworkId)));
+    return { efficiency: assembled.efficiency, provenance: assembled.summary };
   }
 
   /** The multi-tier scale-out network a system sits on, if the catalog describes one. */
@@ -128,17 +191,32 @@ export class Catalog {
     return this.networks.find((n) => n.systems.includes(systemId));
   }
 
-  hardware(systemId: string, override: Partial<Efficiency> = {}, scaleOutGbpsPerChip?: number): Hardware {
+  hardware(systemId: string, override: Partial<Efficiency> = {}, scaleOutGbpsPerChip?: number, frameworkId?: string | null): Hardware {
     const system = this.system(systemId);
     const chip = this.chip(system.chip, `system ${systemId}: chip`);
-    const { efficiency, provenance } = this.efficiency(chip.id);
+    const framework = this.framework(chip.id, frameworkId);
+    const { efficiency, provenance } = this.efficiency(chip.id, framework.id);
     const overridden = Object.keys(override).length > 0;
+    return this.hardwareWith(
+      systemId,
+      { ...efficiency, ...override, gemm: { ...efficiency.gemm, ...(override.gemm ?? {}) } },
+      overridden ? `${provenance}, with scenario overrides` : provenance,
+      framework,
+      scaleOutGbpsPerChip,
+    );
+  }
+
+  /** A system's hardware at the given efficiencies (what a fit tries), under a framework. */
+  hardwareWith(systemId: string, efficiency: Efficiency, provenance: string, framework: FrameworkSpec, scaleOutGbpsPerChip?: number): Hardware {
+    const system = this.system(systemId);
+    const chip = this.chip(system.chip, `system ${systemId}: chip`);
     const network = this.network(systemId);
     return buildHardware(
       chip,
       system,
-      { ...efficiency, ...override, gemm: { ...efficiency.gemm, ...(override.gemm ?? {}) } },
-      overridden ? `${provenance}, with scenario overrides` : provenance,
+      efficiency,
+      provenance,
+      softwareFeatures(framework),
       scaleOutGbpsPerChip,
       network ? scaleOutTiers(network, system) : undefined,
     );

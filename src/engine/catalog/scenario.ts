@@ -25,6 +25,8 @@ export const TrainingScenario = Type.Object(
     system: SystemRef,
     run: RunSpec,
     parallelism: ParallelismSpec,
+    /** The training framework (ultrasim catalog frameworks); absent: the default for the chip's vendor. */
+    framework: Type.Optional(Type.String({ description: "a framework id from `ultrasim catalog frameworks`" })),
     /** Replace any of the chip's efficiencies for this scenario. */
     efficiency: Type.Optional(Type.Partial(EfficiencySpec)),
   },
@@ -43,6 +45,8 @@ export const TrainingCase = Type.Object(
     model: ModelSpec,
     run: RunSpec,
     parallelism: ParallelismSpec,
+    /** The framework the run used, where the case says; else its group's (groups.json beside the file). */
+    framework: Type.Optional(Type.String()),
     measured: Type.Object({ stepSeconds: Type.Number({ exclusiveMinimum: 0 }) }, { additionalProperties: true }),
     assumptions: Type.Optional(Type.Array(Type.String())),
   },

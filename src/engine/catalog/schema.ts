@@ -56,6 +56,11 @@ export const ChipSpec = Type.Object(
     logicalCoresPerChip: Type.Optional(Sourced),
     /** Memory the runtime keeps for itself (context, workspace, allocator slack), in GB. */
     runtimeReservedGB: Sourced,
+    /**
+     * The die this chip is built on. Chips of one die share kernel efficiencies (GEMM, attention) and
+     * differ only in what their datasheets say (clocks, power, memory, links). Absent: the chip's id.
+     */
+    silicon: Type.Optional(Id),
     /** The chip whose fitted efficiencies this one borrows where it has no validation cases of its own. */
     efficiencyFrom: Type.Optional(Type.String()),
     /**

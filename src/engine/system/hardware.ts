@@ -2,6 +2,7 @@
 // memory formula reads. Built from catalog entries (which carry units in their field names).
 import type { ChipSpec, Precision, SystemSpec } from "../catalog/schema.js";
 import { GB, GBIT_TO_BYTES, GBPS_TO_BYTES_PER_SECOND, TB, TFLOPS, US } from "../units.js";
+import type { SoftwareFeatures } from "../calibrate/framework.js";
 import type { Efficiency } from "./efficiency.js";
 
 /** One level of the network hierarchy; the last is the scale-out network, whose domain is unbounded. */
@@ -34,6 +35,8 @@ export interface Hardware {
   system: SystemSpec;
   efficiency: Efficiency;
   efficiencyProvenance: string;
+  /** What the training framework does (data/frameworks.json): overlaps, pipeline sends, allocator. */
+  software: SoftwareFeatures;
   hbmBytes: number;
   hbmBytesPerSecond: number;
   runtimeReservedBytes: number;
@@ -52,6 +55,7 @@ export function buildHardware(
   system: SystemSpec,
   efficiency: Efficiency,
   efficiencyProvenance: string,
+  software: SoftwareFeatures,
   scaleOutGbpsPerChip?: number,
   scaleOutTiers?: ScaleOutTier[],
 ): Hardware {
@@ -74,6 +78,7 @@ export function buildHardware(
     system,
     efficiency,
     efficiencyProvenance,
+    software,
     hbmBytes: chip.hbmCapacityGB.value * GB,
     hbmBytesPerSecond: chip.hbmBandwidthTBps.value * TB,
     runtimeReservedBytes: chip.runtimeReservedGB.value * GB,

@@ -57,7 +57,8 @@ export function summarize(results: CaseResult[]): ErrorSummary {
   };
 }
 
-export function predictCase(c: TrainingCase, catalog: Catalog): CaseResult {
+/** Predict a case on the framework it ran on (undefined: the chip's default). */
+export function predictCase(c: TrainingCase, catalog: Catalog, framework?: string): CaseResult {
   const base = {
     id: c.id,
     group: c.group,
@@ -66,7 +67,7 @@ export function predictCase(c: TrainingCase, catalog: Catalog): CaseResult {
     measured: { stepSeconds: c.measured.stepSeconds },
   };
   try {
-    const hw = catalog.hardware(c.system.id, {}, c.system.scaleOutGbpsPerChip);
+    const hw = catalog.hardware(c.system.id, {}, c.system.scaleOutGbpsPerChip, framework);
     const p = predictTraining({ model: c.model, hw, chips: c.system.chips, run: c.run, parallelism: c.parallelism });
     return {
       ...base,
@@ -81,8 +82,8 @@ export function predictCase(c: TrainingCase, catalog: Catalog): CaseResult {
   }
 }
 
-export function validateCases(cases: TrainingCase[], catalog: Catalog): ValidationReport {
-  const results = cases.map((c) => predictCase(c, catalog));
+export function validateCases(cases: TrainingCase[], catalog: Catalog, frameworkOf: (c: TrainingCase) => string | undefined = () => undefined): ValidationReport {
+  const results = cases.map((c) => predictCase(c, catalog, frameworkOf(c)));
   const groups: Record<string, ErrorSummary> = {};
   for (const g of [...new Set(results.map((r) => r.group))]) groups[g] = summarize(results.filter((r) => r.group === g));
   return { cases: results, groups, summary: summarize(results) };

@@ -1,0 +1,121 @@
+// Training frameworks as data (data/frameworks.json): what each software stack does that changes a
+// step's time or memory, each feature with its source. Fitted figures of a framework (its per-layer
+// overhead, how much of its tensor-parallel traffic hides) live in the calibration, shared by every
+// chip it runs on; the features here say which of those can exist at all.
+import { Type, type Static } from "@sinclair/typebox";
+import { UltrasimError } from "../errors.js";
+import type { ChipSpec } from "../catalog/schema.js";
+
+const SourcedFlag = Type.Object(
+  { value: Type.Boolean(), source: Type.String({ minLength: 1 }), note: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+);
+const SourcedText = Type.Object(
+  { value: Type.String(), source: Type.String({ minLength: 1 }), note: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+);
+const SourcedFraction = Type.Object(
+  {
+    value: Type.Number({ minimum: 0, maximum: 1 }),
+    source: Type.String({ minLength: 1 }),
+    estimate: Type.Optional(Type.Boolean()),
+    note: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+
+export const FrameworkSpec = Type.Object(
+  {
+    id: Type.String({ pattern: "^[a-z0-9][a-z0-9._-]*$" }),
+    name: Type.String(),
+    /** Tensor-parallel collectives overlapped with the GEMMs around them (userbuffers, async TP). */
+    tpCommOverlap: SourcedFlag,
+    /** Gradient reduction overlapped with the backward pass, bucket by bucket. */
+    dataParallelOverlap: SourcedFlag,
+    /** Pipeline sends and receives run beside compute instead of blocking it. */
+    pipelineSendOverlap: SourcedFlag,
+    /** Without sequence parallelism, each tensor-parallel rank sends 1/tp of a stage's output, then all-gathers. */
+    pipelineScatterGather: SourcedFlag,
+    fp8Recipe: SourcedText,
+    /** ZeRO-3 as PyTorch FSDP2 does it: the sharded parameter is the fp32 master; no bf16 copy persists. */
+    fsdpShardsFp32Params: SourcedFlag,
+    /** What `recompute: selective` means: Megatron's core-attention recompute, or PyTorch's op-level policy. */
+    selectiveRecompute: Type.Object(
+      {
+        value: Type.Union([Type.Literal("core-attention"), Type.Literal("op-level")]),
+        source: Type.String({ minLength: 1 }),
+        note: Type.Optional(Type.String()),
+      },
+      { additionalProperties: false },
+    ),
+    /** Memory the allocator holds beyond what tensors use, as a fraction of that use. */
+    allocatorOverheadFraction: SourcedFraction,
+  },
+  { additionalProperties: false },
+);
+export type FrameworkSpec = Static<typeof FrameworkSpec>;
+
+export const FrameworkCatalog = Type.Object(
+  {
+    defaults: Type.Object({
+      note: Type.Optional(Type.String()),
+      /** The framework a chip's vendor's chips run when a scenario names none. */
+      byVendor: Type.Record(Type.String(), Type.String()),
+      /** The collective library (whose fitted bandwidth efficiencies apply) by chip vendor. */
+      collectivesByVendor: Type.Optional(Type.Record(Type.String(), Type.String())),
+    }),
+    frameworks: Type.Array(FrameworkSpec, { minItems: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type FrameworkCatalog = Static<typeof FrameworkCatalog>;
+
+/** What the step model reads of a framework. */
+export interface SoftwareFeatures {
+  framework: string;
+  tpCommOverlap: boolean;
+  dataParallelOverlap: boolean;
+  pipelineSendOverlap: boolean;
+  pipelineScatterGather: boolean;
+  allocatorOverheadFraction: number;
+  fsdpShardsFp32Params: boolean;
+  selectiveRecompute: "core-attention" | "op-level";
+}
+
+/** A framework that overlaps nothing but the gradient reduction: what a bare Hardware assumes (tests, tools). */
+export const PLAIN_SOFTWARE: SoftwareFeatures = {
+  framework: "plain",
+  tpCommOverlap: false,
+  dataParallelOverlap: true,
+  pipelineSendOverlap: false,
+  pipelineScatterGather: false,
+  allocatorOverheadFraction: 0,
+  fsdpShardsFp32Params: false,
+  selectiveRecompute: "core-attention",
+};
+
+export function softwareFeatures(f: FrameworkSpec): SoftwareFeatures {
+  return {
+    framework: f.id,
+    tpCommOverlap: f.tpCommOverlap.value,
+    dataParallelOverlap: f.dataParallelOverlap.value,
+    pipelineSendOverlap: f.pipelineSendOverlap.value,
+    pipelineScatterGather: f.pipelineScatterGather.value,
+    allocatorOverheadFraction: f.allocatorOverheadFraction.value,
+    fsdpShardsFp32Params: f.fsdpShardsFp32Params.value,
+    selectiveRecompute: f.selectiveRecompute.value,
+  };
+}
+
+/** The framework a scenario names, else the default for the chip's vendor. */
+export function resolveFramework(frameworks: FrameworkCatalog, chip: ChipSpec, id?: string | null, field = "framework"): FrameworkSpec {
+  const wanted = id ?? frameworks.defaults.byVendor[chip.vendor] ?? frameworks.frameworks[0]!.id;
+  const found = frameworks.frameworks.find((f) => f.id === wanted);
+  if (!found)
+    throw new UltrasimError(
+      "UNKNOWN_ID",
+      `unknown framework '${wanted}'. Known: ${frameworks.frameworks.map((f) => f.id).join(", ")} (list them: ultrasim catalog frameworks)`,
+      { field },
+    );
+  return found;
+}

@@ -1,0 +1,90 @@
+// Validation case files as `validate` reads them: several files at once, each case checked against
+// its schema (a bad case is a failed result naming its file and line, not the end of the run), and
+// the software each group ran on from the groups.json beside the file, where there is one.
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { TrainingCase } from "../engine/catalog/scenario.js";
+import { UltrasimError } from "../engine/errors.js";
+import { InferenceCase } from "../engine/validate/inference.js";
+import type { CaseResult } from "../engine/validate/validation.js";
+import { checkSchema, lineOf, readInputFile, type LoadedDocument } from "./loadInput.js";
+import { readCasesFile } from "./trainingScenario.js";
+
+export interface ValidationInput {
+  training: TrainingCase[];
+  /** Cases that failed their schema check, as failed results. */
+  invalid: CaseResult[];
+  inference: InferenceCase[];
+  /** The training framework of a case: its own `framework`, else its group's in groups.json. */
+  frameworkOf: (c: TrainingCase) => string | undefined;
+  /** Where a training case is, for messages: "file:line". */
+  placeOf: (c: TrainingCase) => string;
+}
+
+/** groups.json beside a cases file: { group: { kind, software } }. */
+function readGroups(file: string): Map<string, string> {
+  const path = join(dirname(file), "groups.json");
+  const software = new Map<string, string>();
+  if (!existsSync(path)) return software;
+  const loaded = readInputFile(path);
+  if (typeof loaded.value !== "object" || loaded.value === null || Array.isArray(loaded.value))
+    throw new UltrasimError("INVALID_INPUT", "groups.json holds one mapping of group names to { kind, software }", { file: path, line: 1 });
+  for (const [group, entry] of Object.entries(loaded.value as Record<string, unknown>)) {
+    const s = (entry as { software?: unknown; kind?: unknown } | null)?.software;
+    if (typeof s === "string" && (entry as { kind?: unknown }).kind !== "inference") software.set(group, s);
+  }
+  return software;
+}
+
+export function readValidationFiles(files: string[]): ValidationInput {
+  const training: TrainingCase[] = [];
+  const invalid: CaseResult[] = [];
+  const inference: InferenceCase[] = [];
+  const groupSoftware = new Map<string, string>();
+  const places = new Map<TrainingCase, string>();
+  for (const file of files) {
+    const { loaded, cases } = readCasesFile(file);
+    for (const [group, software] of readGroups(file)) groupSoftware.set(group, software);
+    readCases(file, loaded, cases, { training, invalid, inference, places });
+  }
+  return {
+    training,
+    invalid,
+    inference,
+    frameworkOf: (c) => c.framework ?? groupSoftware.get(c.group),
+    placeOf: (c) => places.get(c) ?? "",
+  };
+}
+
+function readCases(
+  file: string,
+  loaded: LoadedDocument,
+  cases: unknown[],
+  into: { training: TrainingCase[]; invalid: CaseResult[]; inference: InferenceCase[]; places: Map<TrainingCase, string> },
+): void {
+  cases.forEach((raw, i) => {
+    const c = raw as Partial<TrainingCase>;
+    if ((c.kind as string) === "inference") {
+      into.inference.push(checkSchema<InferenceCase>(InferenceCase, loaded, raw, `${i}.`));
+      return;
+    }
+    if (c.kind !== "training") return;
+    try {
+      const checked = checkSchema<TrainingCase>(TrainingCase, loaded, raw, `${i}.`);
+      into.training.push(checked);
+      into.places.set(checked, `${file}:${lineOf(loaded, String(i))}`);
+    } catch (e) {
+      if (!(e instanceof UltrasimError)) throw e;
+      into.invalid.push({
+        id: String(c.id ?? `#${i}`),
+        group: String(c.group ?? "unknown"),
+        systemId: String(c.system?.id ?? "?"),
+        chips: Number(c.system?.chips ?? 0),
+        predicted: null,
+        measured: { stepSeconds: Number(c.measured?.stepSeconds ?? NaN) },
+        errorPct: null,
+        failure: e.describe(),
+      });
+    }
+  });
+}

@@ -172,7 +172,7 @@ describe("batching and the KV cache", () => {
     const { efficiency } = catalog.efficiency(system.chip);
     const ib = system.scaleOut;
     const nvlink = system.scaleUp[0]!;
-    const overIb = ib.latencyUs.value * 1e-6 + kvBytes / ((ib.gbpsPerChip.value * 1e9) / 8 * efficiency.scaleOut);
+    const overIb = ib.latencyUs.value * 1e-6 + kvBytes / (((ib.gbpsPerChip.value * 1e9) / 8) * efficiency.scaleOut);
     const overNvlink = nvlink.latencyUs.value * 1e-6 + kvBytes / (nvlink.bandwidthGBps.value * 1e9 * efficiency.scaleUp);
     expect(overIb).toBeGreaterThan(overNvlink);
 

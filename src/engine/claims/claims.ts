@@ -13,11 +13,7 @@ import type { ServingScenario } from "../serve/scenario.js";
 import { peakFlopsPerSecond } from "../system/hardware.js";
 
 /** "cannot be checked": a figure the claim rests on is not public (a price), so no verdict either way. */
-export type Verdict =
-  | "holds"
-  | "holds only for some workloads"
-  | "does not follow from the published specs"
-  | "cannot be checked";
+export type Verdict = "holds" | "holds only for some workloads" | "does not follow from the published specs" | "cannot be checked";
 
 export interface ClaimSource {
   id: string;

@@ -226,3 +226,15 @@ describe("the best plan against each published layout", () => {
     },
   );
 });
+
+describe("progress", () => {
+  it("is reported as the search goes, from 0 up to 1, never backwards", () => {
+    const seen: number[] = [];
+    plan({ ...small, onProgress: (done) => seen.push(done) });
+    expect(seen[0]).toBe(0);
+    expect(seen[seen.length - 1]).toBe(1);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]!);
+    // Not only at the end: most reports fall strictly inside the search.
+    expect(seen.filter((d) => d > 0 && d < 1).length).toBeGreaterThan(seen.length / 2);
+  });
+});

@@ -174,24 +174,67 @@ describe("chip counts", () => {
 const casesUrl = new URL("../../shared/validation/training.json", import.meta.url);
 const cases = (JSON.parse(readFileSync(casesUrl, "utf8")) as TrainingCase[]).filter((c) => c.kind === "training");
 
+// Each published layout ran on its hardware, so it fit there: where the model predicts it does not,
+// the memory model overestimates. Those cases are tested for what still holds (the overestimate is
+// small, and the planner offers only layouts that fit), and counted, so that a memory model that
+// rejects more of what really ran fails here instead of silently shrinking the comparison below.
+const publishedOf = (c: TrainingCase) => {
+  const hw = catalog.hardware(c.system.id, {}, c.system.scaleOutGbpsPerChip);
+  return { hw, published: predictTraining({ model: c.model, hw, chips: c.system.chips, run: c.run, parallelism: c.parallelism }) };
+};
+const fitting = cases.filter((c) => publishedOf(c).published.memory.fits);
+const overCapacity = cases.filter((c) => !publishedOf(c).published.memory.fits);
+
+const bestPlanFor = (c: TrainingCase) => {
+  const { hw, published } = publishedOf(c);
+  const l = published.layout;
+  return plan({
+    model: c.model,
+    hw,
+    chips: [c.system.chips],
+    globalBatch: c.run.globalBatch,
+    seqLen: c.run.seqLen,
+    precision: c.run.precision,
+    memoryHeadroom: 0,
+    topK: 1,
+    space: { zero: [l.zero], recompute: [l.recompute], sequenceParallel: [l.sequenceParallel] },
+  }).plans[0];
+};
+
 describe("the best plan against each published layout", () => {
-  it.each(cases.map((c) => [c.id, c] as const))("%s", (_id, c) => {
-    const hw = catalog.hardware(c.system.id, {}, c.system.scaleOutGbpsPerChip);
-    const published = predictTraining({ model: c.model, hw, chips: c.system.chips, run: c.run, parallelism: c.parallelism });
-    if (!published.memory.fits) return; // predicted not to fit: not in the planner's feasible space
-    const l = published.layout;
-    const best = plan({
-      model: c.model,
-      hw,
-      chips: [c.system.chips],
-      globalBatch: c.run.globalBatch,
-      seqLen: c.run.seqLen,
-      precision: c.run.precision,
-      memoryHeadroom: 0,
-      topK: 1,
-      space: { zero: [l.zero], recompute: [l.recompute], sequenceParallel: [l.sequenceParallel] },
-    }).plans[0];
+  it("the memory model rejects at most 5% of the published layouts, all of which ran", () => {
+    expect(cases.length).toBeGreaterThan(50);
+    expect(fitting.length + overCapacity.length).toBe(cases.length);
+    expect(overCapacity.length, overCapacity.map((c) => c.id).join(", ")).toBeLessThanOrEqual(0.05 * cases.length);
+  });
+
+  it.each(fitting.map((c) => [c.id, c] as const))("%s: the planner's best is no slower", (_id, c) => {
+    const best = bestPlanFor(c);
     expect(best, "the planner found no plan, though the published layout fits").toBeDefined();
-    expect(best!.prediction.stepSeconds).toBeLessThanOrEqual(published.stepSeconds * (1 + 1e-9));
+    expect(best!.prediction.stepSeconds).toBeLessThanOrEqual(publishedOf(c).published.stepSeconds * (1 + 1e-9));
+  });
+
+  it.each(overCapacity.map((c) => [c.id, c] as const))(
+    "%s: predicted over capacity though it ran; by under 15%, and the planner offers only layouts that fit",
+    (_id, c) => {
+      const { memory } = publishedOf(c).published;
+      expect(memory.freeBytes).toBeLessThan(0);
+      expect(memory.total).toBeCloseTo(memory.capacity - memory.freeBytes, 0);
+      expect(memory.total).toBeLessThan(1.15 * memory.capacity);
+      const best = bestPlanFor(c);
+      if (best) expect(best.prediction.memory.fits).toBe(true);
+    },
+  );
+});
+
+describe("progress", () => {
+  it("is reported as the search goes, from 0 up to 1, never backwards", () => {
+    const seen: number[] = [];
+    plan({ ...small, onProgress: (done) => seen.push(done) });
+    expect(seen[0]).toBe(0);
+    expect(seen[seen.length - 1]).toBe(1);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]!);
+    // Not only at the end: most reports fall strictly inside the search.
+    expect(seen.filter((d) => d > 0 && d < 1).length).toBeGreaterThan(seen.length / 2);
   });
 });

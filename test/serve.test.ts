@@ -109,24 +109,76 @@ describe("batching and the KV cache", () => {
     expect(report.rejectedRequests[0]!.reason).toContain("exceeds");
   });
   it("static batches wait for their longest request", () => {
-    const s = base({
-      deployment: { system: "dgx-h100", precision: "bf16", tp: 1, replicas: 1, batching: { policy: "static", maxBatch: 4 } },
-      traffic: { requests: 4, inputTokens: 128, outputTokens: { distribution: "uniform", min: 10, max: 300 } },
+    // Four requests queued at t = 0, batches of two: the first batch holds outputs of 10 and 100 tokens.
+    // Its first iteration prefills both (and samples token 1 of each), then 9 decode iterations at batch
+    // 2 finish the short request and 90 more at batch 1 finish the long one. Only then (iteration 100)
+    // does the second batch start, though a slot fell free after iteration 9.
+    const input = 128;
+    const requests = [10, 100, 10, 10].map((outputTokens) => ({ arrivalSeconds: 0, inputTokens: input, outputTokens }));
+    const deployment = { system: "dgx-h100", precision: "bf16" as const, tp: 1, replicas: 1 };
+    const s = base({ deployment: { ...deployment, batching: { policy: "static", maxBatch: 2 } } });
+    const { report, records: it } = predictServing(s, catalog, { requests, recordIterations: true });
+    expect(it.map((r) => [r.prefillTokens, r.decodeTokens])).toEqual([
+      [2 * input, 0],
+      ...Array.from({ length: 9 }, () => [0, 2]),
+      ...Array.from({ length: 90 }, () => [0, 1]),
+      [2 * input, 0],
+      ...Array.from({ length: 9 }, () => [0, 2]),
+    ]);
+    // Iterations run back to back, so each request's times are sums of iteration times.
+    const until = (n: number) => it.slice(0, n).reduce((t, r) => t + r.seconds, 0);
+    expect(it[100]!.startSeconds).toBeCloseTo(until(100), 12);
+    const ttft = [until(1), until(1), until(101), until(101)];
+    const e2e = [until(10), until(100), until(110), until(110)];
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(report.latency.ttftSeconds!.mean).toBeCloseTo(mean(ttft), 12);
+    expect(report.latency.e2eSeconds!.mean).toBeCloseTo(mean(e2e), 12);
+    expect(report.durationSeconds).toBeCloseTo(until(110), 12);
+
+    // Continuous batching fills the slot at once: the third request is prefilled in iteration 10.
+    const c = predictServing(base({ deployment: { ...deployment, batching: { policy: "continuous", maxBatch: 2 } } }), catalog, {
+      requests,
+      recordIterations: true,
     });
-    expect(predictServing(s, catalog).report.requests.completed).toBe(4);
+    expect(c.records[10]!.prefillTokens).toBe(input);
+    expect(c.report.latency.ttftSeconds!.mean).toBeLessThan(report.latency.ttftSeconds!.mean);
   });
-  it("disaggregated serving costs the KV transfer", () => {
+  it("disaggregated serving costs the KV transfer: bytes of KV for the prompt over the link", () => {
+    // One request, 256 prompt tokens, 2 output tokens. Colocated, the second token is decoded right after
+    // the prefill; disaggregated, the prompt's KV cache first crosses to the decode pool. With identical
+    // pools the iterations are the same, so the end-to-end latencies differ by the transfer alone.
     const pool = {
       system: "dgx-h100",
-      precision: "fp8" as const,
+      precision: "bf16" as const,
+      kvCachePrecision: "bf16" as const,
       tp: 1,
       replicas: 1,
-      batching: { policy: "continuous" as const, maxBatch: 64 },
+      batching: { policy: "continuous" as const, maxBatch: 8 },
     };
-    const s = base({ deployment: undefined, disaggregated: { prefill: pool, decode: pool } });
-    const { report } = predictServing(s, catalog);
-    expect(report.requests.completed).toBe(200);
-    expect(report.pools.map((p) => p.role)).toEqual(["prefill", "decode"]);
+    const requests = [{ arrivalSeconds: 0, inputTokens: 256, outputTokens: 2 }];
+    const e2e = (over: Partial<ServingScenario>) => {
+      const { report } = predictServing(base(over), catalog, { requests });
+      expect(report.requests.completed).toBe(1);
+      return { e2e: report.latency.e2eSeconds!.mean, ttft: report.latency.ttftSeconds!.mean };
+    };
+    const colocated = e2e({ deployment: pool });
+    const overScaleOut = e2e({ deployment: undefined, disaggregated: { prefill: pool, decode: pool } });
+    const overScaleUp = e2e({ deployment: undefined, disaggregated: { prefill: pool, decode: pool, kvLink: "scale-up" } });
+
+    // Llama 3.1 8B: 32 layers, 8 KV heads of 128 dims, K and V, 2 bytes each in bf16.
+    const kvBytes = 256 * (2 * 32 * 8 * 128 * 2);
+    // DGX H100 links (data/systems.json), at the achieved fraction the catalog fits for the H100.
+    const system = catalog.system("dgx-h100");
+    const { efficiency } = catalog.efficiency(system.chip);
+    const ib = system.scaleOut;
+    const nvlink = system.scaleUp[0]!;
+    const overIb = ib.latencyUs.value * 1e-6 + kvBytes / (((ib.gbpsPerChip.value * 1e9) / 8) * efficiency.scaleOut);
+    const overNvlink = nvlink.latencyUs.value * 1e-6 + kvBytes / (nvlink.bandwidthGBps.value * 1e9 * efficiency.scaleUp);
+    expect(overIb).toBeGreaterThan(overNvlink);
+
+    expect(overScaleOut.ttft).toBeCloseTo(colocated.ttft, 12); // the first token comes from the prefill pool
+    expect(overScaleOut.e2e - colocated.e2e).toBeCloseTo(overIb, 9);
+    expect(overScaleUp.e2e - colocated.e2e).toBeCloseTo(overNvlink, 9);
   });
 });
 

@@ -95,10 +95,10 @@ describe("scaling curve", () => {
     }
   });
 
-  it("planning 1,000,000 chips costs no more than a few times planning 10,000", () => {
+  it("planning 1,000,000 chips searches no more than a few times the configurations of 10,000", () => {
     // Weak scaling per UltraServer: 10,080 chips (70 UltraServers) and 999,936 (6,944), 2 sequences each.
-    const time = (chips: number) => {
-      const started = performance.now();
+    // The time this takes is a figure of bench/interactive.ts, not an assertion here.
+    const evaluated = (chips: number) => {
       const r = plan({
         model,
         hw,
@@ -110,13 +110,8 @@ describe("scaling curve", () => {
         space: SPACE,
       });
       expect(r.plans.length).toBe(1);
-      return { ms: performance.now() - started, evaluated: r.evaluated };
+      return r.evaluated;
     };
-    time(10080); // warm-up
-    const small = [time(10080), time(10080)];
-    const big = [time(999936), time(999936)];
-    const best = (xs: { ms: number }[]) => Math.min(...xs.map((x) => x.ms));
-    expect(big[0]!.evaluated).toBeLessThanOrEqual(4 * small[0]!.evaluated);
-    expect(best(big)).toBeLessThanOrEqual(4 * best(small) + 20);
+    expect(evaluated(999936)).toBeLessThanOrEqual(4 * evaluated(10080));
   });
 });

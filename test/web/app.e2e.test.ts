@@ -197,7 +197,7 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     await page.context().close();
   });
 
-  it("Train: changing inputs changes the numbers, which equal the CLI's, fast; the URL then reproduces them in a fresh page", async () => {
+  it("Train: changing inputs changes the numbers, which equal the CLI's; the URL then reproduces them in a fresh page", async () => {
     const page = await open("?page=train");
     const before = await stepSeconds(page);
     await page.getByLabel("Global batch").fill("2304");
@@ -211,9 +211,8 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     expect(new URL(page.url()).searchParams.get("model")).toBe("llama3.1-70b");
     const shown = await shownNumbers(page);
     expect(shown).toEqual(cliNumbers(cliFor(page.url())));
-    // A single prediction comes back well inside 200 ms (the worker is warm by now).
-    const ms = Number(/in (\d+) ms/.exec((await page.getByTestId("status").textContent()) ?? "")?.[1]);
-    expect(ms).toBeLessThan(200);
+    // The status says how long the prediction took (how fast it is is bench/interactive.ts's figure).
+    expect(await page.getByTestId("status").textContent()).toMatch(/in \d+ ms/);
 
     const copy = await open(new URL(page.url()).search);
     await stepSeconds(copy);
@@ -324,7 +323,35 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
       ),
     ) as { plans: { stepSeconds: number }[] };
     expect(shown).toBe(cli.plans[0]!.stepSeconds);
+
+    // The scaling curve runs the same search at each chip count: at 64 chips its best is the table's first.
+    await page.getByRole("button", { name: /Scaling curve/ }).click();
+    await page.waitForSelector('[data-testid=scaling-table] tr[data-chips="64"]', { timeout: 120_000 });
+    const curveAt64 = await page
+      .locator('[data-testid=scaling-table] tr[data-chips="64"] [data-testid=scaling-tokens-per-second]')
+      .getAttribute("data-value");
+    const plannerBest = await page.getByTestId("plan-tokens-per-second").first().getAttribute("data-value");
+    expect(Number(curveAt64)).toBe(Number(plannerBest));
     expect(errors.get(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it("Planner: progress moves while the search runs, not only at its end", async () => {
+    const page = await open("?page=train"); // 1,152 Trainium3: a search of a few seconds
+    await stepSeconds(page);
+    await page.getByRole("button", { name: "Find the best layouts" }).click();
+    // Seen part-way: a value strictly between 0 and 1 while the search is still running.
+    await page.waitForFunction(
+      () => {
+        const bar = document.querySelector<HTMLProgressElement>("[data-testid=search-progress]");
+        return bar !== null && bar.value > 0 && bar.value < 1;
+      },
+      null,
+      { timeout: 60_000, polling: 20 },
+    );
+    await page.waitForSelector("[data-testid=plan-step-seconds]", { timeout: 120_000 });
+    expect(errors.get(page)).toEqual([]);
+    await page.context().close();
   });
 
   /** The Reliability page's numbers, once computed: closed-form and Monte Carlo goodput and the interval at each scale. */
@@ -490,6 +517,47 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     await page.context().close();
   });
 
+  it("Train: chip counts read as people write them", async () => {
+    const page = await open("?page=train&system=trn3-ultraserver&chips=1152");
+    await stepSeconds(page);
+    await expect(page.getByTestId("chips-label").textContent()).resolves.toBe("1,152 × Trainium3");
+    expect(await page.getByLabel("System").locator("option[value=trn3-ultraserver]").textContent()).toContain("144 × Trainium3");
+    expect(errors.get(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  it("Reliability: the headline goodput is the Monte Carlo's, which the page trusts where the closed form fails", async () => {
+    const page = await open("?page=reliability&chips=1000..1000000&points=4");
+    await reliabilityNumbers(page);
+    const last = page.locator("[data-testid=reliability-table] tbody tr").last();
+    const monteCarlo = await last.getByTestId("monte-carlo-goodput").getAttribute("data-value");
+    const closedForm = await last.getByTestId("closed-form-goodput").getAttribute("data-value");
+    expect(monteCarlo).not.toBe("null");
+    expect(Number(monteCarlo)).not.toBeCloseTo(Number(closedForm), 3); // at 1M chips the two differ: the test means something
+    await expect(page.getByTestId("goodput-last").getAttribute("data-value")).resolves.toBe(monteCarlo);
+    expect(await page.locator("dt", { hasText: "Goodput at 1,000,000 chips" }).textContent()).toContain("Monte Carlo");
+    expect(errors.get(page)).toEqual([]);
+    await page.context().close();
+  });
+
+  /** Every chart's drawing spans its box, and the box nearly the screen (the page's padding aside). */
+  async function expectFullWidthCharts(page: Page): Promise<void> {
+    await page.waitForTimeout(300); // a resize redraws the chart at the box's width
+    const charts = await page.evaluate(() =>
+      [...document.querySelectorAll(".chart")].map((c) => ({
+        id: c.getAttribute("data-testid"),
+        box: c.getBoundingClientRect().width,
+        drawn: Math.max(0, ...[...c.querySelectorAll("svg")].map((svg) => svg.getBoundingClientRect().width)),
+        screen: window.innerWidth,
+      })),
+    );
+    expect(charts.length).toBeGreaterThan(0);
+    for (const c of charts) {
+      expect(c.drawn, `${c.id}: drawn ${c.drawn} px in a ${c.box} px box`).toBeGreaterThanOrEqual(c.box - 2);
+      expect(c.box, `${c.id}: a ${c.box} px box on a ${c.screen} px screen`).toBeGreaterThanOrEqual(0.85 * c.screen);
+    }
+  }
+
   it("works on a phone: no sideways scrolling, labelled controls", async () => {
     for (const [query, ready] of [
       ["?page=reliability", "[data-testid=goodput-chart] svg"],
@@ -498,6 +566,7 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
       const page = await open(query, { width: 390, height: 844 });
       await page.waitForSelector(ready);
       expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+      await expectFullWidthCharts(page);
       if (query.includes("serve")) await page.screenshot({ path: join(SCREENSHOTS, "serve-phone.png"), fullPage: true });
       expect(errors.get(page)).toEqual([]);
       await page.context().close();
@@ -506,6 +575,8 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     await stepSeconds(page);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow).toBeLessThanOrEqual(0);
+    await page.waitForSelector("[data-testid=breakdown-chart] svg");
+    await expectFullWidthCharts(page);
     const unlabelled = await page.evaluate(
       () =>
         [...document.querySelectorAll("input, select")].filter(

@@ -26,6 +26,8 @@ export function formatCount(value: number, digits = 3): string {
 export const formatPercent = (fraction: number) => `${(fraction * 100).toFixed(1)}%`;
 export const formatGB = (bytes: number) => `${(bytes / GB).toFixed(1)} GB`;
 export const formatInteger = (n: number) => n.toLocaleString("en-US");
+/** A chip count as people write it: "1,152 × Trainium3". */
+export const formatChips = (count: number, chipName: string) => `${formatInteger(count)} × ${chipName}`;
 
 /** The step-time breakdown's parts, in the order the CLI's table lists them. */
 export const BREAKDOWN_LABELS = {

@@ -6,6 +6,8 @@ import type { ServeQuery } from "./serveQuery.ts";
 
 export interface CatalogSummary {
   systems: { id: string; name: string; chip: string; chipsPerSystem: number; hbmBytes: number }[];
+  /** Chips by id, with the name people write ("Trainium3", "H100 SXM5 80GB": the catalog's, less the vendor). */
+  chips: { id: string; name: string }[];
   models: { id: string; name: string; parameters: number }[];
   precisions: readonly string[];
   recompute: readonly string[];
@@ -36,6 +38,12 @@ export interface PlanSummary {
   runnerUpNote: string | null;
 }
 
+/**
+ * Layouts the planner re-predicts exactly and ranks. The scaling curve asks for as many as the
+ * planner's table, so that at the same chip count its best layout is the table's first row.
+ */
+export const PLAN_TOP_K = 5;
+
 export interface ScalingPoint {
   chips: number;
   best: PlanRow | null;
@@ -46,7 +54,7 @@ export type EngineRequest =
   | { kind: "predict"; scenario: unknown; timeline?: boolean }
   | { kind: "compare"; scenario: unknown; systems: string[] }
   | { kind: "plan"; scenario: unknown; topK: number }
-  | { kind: "scaling"; scenario: unknown; chips: number[] }
+  | { kind: "scaling"; scenario: unknown; chips: number[]; topK: number }
   | { kind: "reliability"; query: ReliabilityQuery }
   | { kind: "serveSweep"; query: ServeQuery }
   | { kind: "claims" };

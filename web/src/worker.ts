@@ -57,6 +57,21 @@ function reportOf(result: engine.TrainingResult) {
 const catalog = builtinCatalog();
 const post = (message: WorkerMessage) => self.postMessage(message);
 
+/**
+ * A progress callback for request `id` that posts at most once per percent: the planner reports
+ * hundreds of times a second, and each message re-renders the page. `from` and `share` place this
+ * search inside a larger one (the scaling curve's chip counts).
+ */
+function progressOf(id: number, from = 0, share = 1): (done: number) => void {
+  let posted = -1;
+  return (done) => {
+    const total = from + done * share;
+    if (total - posted < 0.01 && done < 1) return;
+    posted = total;
+    post({ id, type: "progress", done: total });
+  };
+}
+
 function summary(): CatalogSummary {
   const entries = catalog.entries();
   return {
@@ -67,6 +82,7 @@ function summary(): CatalogSummary {
       chipsPerSystem: s.chipsPerSystem,
       hbmBytes: catalog.hardware(s.id, {}).hbmBytes,
     })),
+    chips: entries.chips.map((c) => ({ id: c.id, name: withoutVendor(c.name, c.vendor) })),
     models: entries.models.map((m) => ({ id: m.id ?? m.name, name: m.name, parameters: paramCounts(m).total })),
     precisions: PRECISIONS,
     recompute: RECOMPUTE,
@@ -74,6 +90,12 @@ function summary(): CatalogSummary {
     checkpointModes: CHECKPOINT_MODES,
     servingPrecisions: servingPrecisions(),
   };
+}
+
+/** "AWS Trainium3" -> "Trainium3", "NVIDIA H100 SXM5 80GB" -> "H100 SXM5 80GB": the vendor's first word dropped. */
+function withoutVendor(name: string, vendor: string): string {
+  const prefix = `${vendor.split(" ")[0]} `;
+  return name.startsWith(prefix) ? name.slice(prefix.length) : name;
 }
 
 /** The precisions a serving pool accepts, read from the scenario schema. */
@@ -203,9 +225,7 @@ function answer(id: number, request: EngineRequest): EngineAnswer {
     case "plan": {
       if (!optional.plan) throw new UltrasimError("INVALID_INPUT", "the planner is not in this build");
       const scenario = checkScenario(request.scenario);
-      const result = optional.plan(
-        planRequest(scenario, [scenario.system.chips], { topK: request.topK, onProgress: (done) => post({ id, type: "progress", done }) }),
-      );
+      const result = optional.plan(planRequest(scenario, [scenario.system.chips], { topK: request.topK, onProgress: progressOf(id) }));
       const value: PlanSummary = {
         evaluated: result.evaluated,
         feasible: result.feasible,
@@ -225,18 +245,11 @@ function answer(id: number, request: EngineRequest): EngineAnswer {
     case "scaling": {
       const plan = optional.plan;
       if (!plan) throw new UltrasimError("INVALID_INPUT", "the planner is not in this build");
-      // The common layout choices only, so that a curve over many chip counts comes back in seconds.
-      const space = { zero: [1 as const], recompute: ["selective" as const], microBatch: [1], vpp: [1, 2, 4, 8] };
+      // The planner's own search at each chip count (its whole space, its topK), so that the curve and
+      // the planner's table agree where they meet.
+      const n = request.chips.length;
       return request.chips.map((chips, i): ScalingPoint => {
-        const result = plan(
-          planRequest(request.scenario, [chips], {
-            topK: 1,
-            exactCandidates: 4,
-            space,
-            onProgress: (done) => post({ id, type: "progress", done: (i + done) / request.chips.length }),
-          }),
-        );
-        post({ id, type: "progress", done: (i + 1) / request.chips.length });
+        const result = plan(planRequest(request.scenario, [chips], { topK: request.topK, onProgress: progressOf(id, i / n, 1 / n) }));
         const best = result.plans[0];
         return { chips, best: best ? planRow(best) : null };
       });

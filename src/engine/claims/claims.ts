@@ -12,7 +12,8 @@ import { planServing } from "../serve/plan.js";
 import type { ServingScenario } from "../serve/scenario.js";
 import { peakFlopsPerSecond } from "../system/hardware.js";
 
-export type Verdict = "holds" | "holds only for some workloads" | "does not follow from the published specs";
+/** "cannot be checked": a figure the claim rests on is not public (a price), so no verdict either way. */
+export type Verdict = "holds" | "holds only for some workloads" | "does not follow from the published specs" | "cannot be checked";
 
 export interface ClaimSource {
   id: string;
@@ -293,7 +294,7 @@ export function checkClaims(catalog: Catalog, options: ClaimsOptions = {}): Clai
       },
     ],
     verdict: bw3 / bw2 >= 3.5 ? "holds" : "does not follow from the published specs",
-    reason: `Per UltraServer ${(bw3 / bw2).toFixed(2)}x ("almost 4x", aiwiki's 3.9x rounds up); it is ${chipRatio.toFixed(2)}x the chips × ${(trn3.hbmBytesPerSecond / trn2.hbmBytesPerSecond).toFixed(2)}x per chip, so per chip it is 1.7x.`,
+    reason: `Per UltraServer ${(bw3 / bw2).toFixed(2)}x ("almost 4x"); it is ${chipRatio.toFixed(2)}x the chips × ${(trn3.hbmBytesPerSecond / trn2.hbmBytesPerSecond).toFixed(2)}x per chip, so per chip it is 1.7x.`,
   };
 
   // --- Energy: tokens per joule, 4x vs 40% ---
@@ -421,7 +422,7 @@ export function checkClaims(catalog: Catalog, options: ClaimsOptions = {}): Clai
       `prices: p5.48xlarge ${p5.kind} $${p5.usdPerChipHour.value}/GPU-h (${p5.usdPerChipHour.source}); Trn3: ${trn3Price.usdPerChipHour.note}`,
     ],
     figures: costFigures,
-    verdict: "does not follow from the published specs",
+    verdict: "cannot be checked",
     reason:
       "No public Trn3 price exists, so $ per token cannot be checked; the break-even price per chip-hour is what would have to be true. Customer anecdotes also mix training and inference.",
   };

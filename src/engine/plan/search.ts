@@ -204,6 +204,7 @@ export function plan(request: PlanRequest): PlanResult {
   for (const chips of request.chips) {
     // Tensor parallelism beyond one scale-up domain is never worth it: it is left out of the space.
     const tps = (space.tp ?? divisors(chips).filter((t) => t <= domain)).filter((t) => chips % t === 0);
+    const liveTps = tps.filter((t) => model.heads % t === 0); // for progress: the others cost nothing
     for (const tp of tps) {
       if (model.heads % tp !== 0) {
         infeasible["heads-not-divisible"]++;
@@ -211,12 +212,15 @@ export function plan(request: PlanRequest): PlanResult {
         continue;
       }
       const cps = (space.cp ?? divisors(chips / tp).filter((c) => c <= 32)).filter((c) => (chips / tp) % c === 0 && seqLen % c === 0);
-      for (const cp of cps) {
+      for (const [ci, cp] of cps.entries()) {
         // Every memo entry depends on tp and cp: those of earlier (tp, cp) are never read again, and a
         // large MoE search would otherwise hold millions of them.
         memo.clear();
         const pps = (space.pp ?? divisors(chips / (tp * cp))).filter((p) => (chips / (tp * cp)) % p === 0);
-        for (const pp of pps) {
+        for (const [pi, pp] of pps.entries()) {
+          // Progress: each tp, cp and pp an equal share of its parent's (the work is uneven, but the bar moves).
+          const ti = liveTps.indexOf(tp);
+          request.onProgress?.((outer + (ti + (ci + pi / pps.length) / cps.length) / liveTps.length) / outerTotal);
           if (pp > model.layers) {
             infeasible["too-many-stages"]++;
             evaluated++;

@@ -8,7 +8,7 @@ import { download, toCsv } from "../download.ts";
 import { engine } from "../engine.ts";
 import { EngineError } from "../engineClient.ts";
 import { formatCount, formatGB, formatInteger, formatPercent, formatSeconds } from "../format.ts";
-import type { CatalogSummary, PlanRow, PlanSummary, ScalingPoint } from "../protocol.ts";
+import { PLAN_TOP_K, type CatalogSummary, type PlanRow, type PlanSummary, type ScalingPoint } from "../protocol.ts";
 import { PlotFigure } from "./PlotFigure.tsx";
 
 const MAX_CHIPS = 1 << 20;
@@ -81,14 +81,14 @@ export function PlannerPanel({
         <button
           type="button"
           disabled={search !== null}
-          onClick={() => void run<PlanSummary>("plan", { kind: "plan", scenario, topK: 5 }, setPlans)}
+          onClick={() => void run<PlanSummary>("plan", { kind: "plan", scenario, topK: PLAN_TOP_K }, setPlans)}
         >
           Find the best layouts
         </button>
         <button
           type="button"
           disabled={search !== null}
-          onClick={() => void run<ScalingPoint[]>("scaling", { kind: "scaling", scenario, chips: chipCounts }, setCurve)}
+          onClick={() => void run<ScalingPoint[]>("scaling", { kind: "scaling", scenario, chips: chipCounts, topK: PLAN_TOP_K }, setCurve)}
         >
           Scaling curve ({formatInteger(domain)} to {formatInteger(chipCounts[chipCounts.length - 1] ?? domain)} chips)
         </button>
@@ -144,7 +144,9 @@ export function PlannerPanel({
                   <td data-testid="plan-step-seconds" data-value={row.stepSeconds}>
                     {formatSeconds(row.stepSeconds)}
                   </td>
-                  <td>{formatCount(row.tokensPerSecond)}</td>
+                  <td data-testid="plan-tokens-per-second" data-value={row.tokensPerSecond}>
+                    {formatCount(row.tokensPerSecond)}
+                  </td>
                   <td>{formatPercent(row.mfu)}</td>
                   <td>{formatGB(row.memoryBytes)}</td>
                   <td>{row.dominantCost}</td>
@@ -168,8 +170,8 @@ export function PlannerPanel({
           />
           <table class="numbers" data-testid="scaling-table">
             <caption>
-              Best layout per chip count at a global batch of {formatInteger(scenario.run.globalBatch)} (ZeRO-1, selective recompute,
-              micro-batch 1)
+              The planner&apos;s best layout at each chip count (the same search as &ldquo;Find the best layouts&rdquo;), at a global batch
+              of {formatInteger(scenario.run.globalBatch)}
             </caption>
             <thead>
               <tr>
@@ -181,10 +183,12 @@ export function PlannerPanel({
             </thead>
             <tbody>
               {curve.map((p) => (
-                <tr>
+                <tr data-chips={p.chips}>
                   <th scope="row">{formatInteger(p.chips)}</th>
                   <td>{p.best ? p.best.layout : "no layout fits"}</td>
-                  <td>{p.best ? formatCount(p.best.tokensPerSecond) : "—"}</td>
+                  <td data-testid="scaling-tokens-per-second" data-value={p.best?.tokensPerSecond ?? ""}>
+                    {p.best ? formatCount(p.best.tokensPerSecond) : "—"}
+                  </td>
                   <td>{p.best ? formatPercent(p.best.mfu) : "—"}</td>
                 </tr>
               ))}

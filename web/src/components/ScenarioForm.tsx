@@ -2,7 +2,7 @@
 import type { TrainingScenario } from "../../../src/index.ts";
 import type { CatalogSummary } from "../protocol.ts";
 import { getPath, parseParam, SCENARIO_PARAMS, setPath, type ScenarioParam } from "../urlState.ts";
-import { formatCount, formatGB } from "../format.ts";
+import { formatChips, formatCount, formatGB } from "../format.ts";
 
 export interface FormProps {
   scenario: TrainingScenario;
@@ -90,7 +90,8 @@ export function ScenarioForm({ scenario, catalog, onChange, hide = [] }: FormPro
             <select name="system" value={scenario.system.id} onChange={(e) => set("system", e.currentTarget.value)}>
               {catalog.systems.map((s) => (
                 <option value={s.id}>
-                  {s.name} ({s.chipsPerSystem} × {s.chip}, {formatGB(s.hbmBytes)})
+                  {s.name} ({formatChips(s.chipsPerSystem, catalog.chips.find((c) => c.id === s.chip)?.name ?? s.chip)},{" "}
+                  {formatGB(s.hbmBytes)})
                 </option>
               ))}
             </select>

@@ -17,6 +17,7 @@ const VERDICT_CLASS: Record<string, string> = {
   holds: "verdict-holds",
   "holds only for some workloads": "verdict-some",
   "does not follow from the published specs": "verdict-not",
+  "cannot be checked": "verdict-unknown",
 };
 
 export function ClaimsPage() {

@@ -11,7 +11,7 @@ import { PlannerPanel } from "../components/PlannerPanel.tsx";
 import { download, flatten, toCsv } from "../download.ts";
 import { engine } from "../engine.ts";
 import { EngineError } from "../engineClient.ts";
-import { BREAKDOWN_LABELS, formatCount, formatGB, formatPercent, formatSeconds, GB, MEMORY_LABELS } from "../format.ts";
+import { BREAKDOWN_LABELS, formatChips, formatCount, formatGB, formatPercent, formatSeconds, GB, MEMORY_LABELS } from "../format.ts";
 import type { CatalogSummary, PredictAnswer } from "../protocol.ts";
 import { cliArguments } from "../urlState.ts";
 import { useLatestAnswer } from "../useLatestAnswer.ts";
@@ -79,7 +79,13 @@ export function TrainPage({
       <section class="results" aria-label="Results" aria-busy={busy}>
         <ComputeStatus busy={busy} elapsedMs={elapsedMs} />
         <ErrorAlert error={error} />
-        {report && <TrainResults report={report} onTrace={exportTrace} />}
+        {report && (
+          <TrainResults
+            report={report}
+            chipName={catalog.chips.find((c) => c.id === report.system.chip)?.name ?? report.system.chip}
+            onTrace={exportTrace}
+          />
+        )}
         {catalog.capabilities.plan ? (
           <PlannerPanel scenario={scenario} catalog={catalog} onUse={onChange} />
         ) : (
@@ -92,7 +98,7 @@ export function TrainPage({
   );
 }
 
-function TrainResults({ report, onTrace }: { report: TrainingReport; onTrace: () => void }) {
+function TrainResults({ report, chipName, onTrace }: { report: TrainingReport; chipName: string; onTrace: () => void }) {
   const breakdown = breakdownRows(report);
   const memory = memoryRows(report);
   const capacity = report.memoryBytes.capacity;
@@ -166,8 +172,8 @@ function TrainResults({ report, onTrace }: { report: TrainingReport; onTrace: ()
         />
       </dl>
       <p class="subtitle">
-        {report.model.name} on {formatCount(report.system.chips, 4)} × {report.system.chip} ({report.system.id}), critical stage{" "}
-        {report.criticalStage}
+        {report.model.name} on <span data-testid="chips-label">{formatChips(report.system.chips, chipName)}</span> ({report.system.id}),
+        critical stage {report.criticalStage}
       </p>
       <div class="downloads">
         <button type="button" onClick={() => download(`${fileBase}.json`, JSON.stringify(report, null, 2) + "\n", "application/json")}>

@@ -26,7 +26,7 @@ export function renderTraining(r: TrainingReport): string {
   lines.push(`${r.model.name} on ${r.system.chips} × ${r.system.chip} (${r.system.id})`);
   lines.push(
     `layout: tp ${l.tp} · pp ${l.pp}${l.vpp > 1 ? ` (vpp ${l.vpp})` : ""} · dp ${l.dp} · cp ${l.cp}${l.ep > 1 ? ` · ep ${l.ep}` : ""}` +
-      ` · micro-batch ${l.microBatch} × ${l.microBatches} · ZeRO-${l.zero} · recompute ${l.recompute}${l.sequenceParallel ? " · sequence parallel" : ""}${l.placement !== "tp-cp-dp-pp" ? ` · rank order ${l.placement}` : ""}`,
+      ` · micro-batch ${l.microBatch} × ${l.microBatches} · ZeRO-${l.zero} · recompute ${l.recompute}${l.recompute === "full" && l.recomputeFraction < 1 ? ` (${Math.round(l.recomputeFraction * 100)}% of layers)` : ""}${l.sequenceParallel ? " · sequence parallel" : ""}${l.placement !== "tp-cp-dp-pp" ? ` · rank order ${l.placement}` : ""}`,
   );
   lines.push(`run: seq ${r.run.seqLen} · global batch ${r.run.globalBatch} · ${r.run.precision}`);
   lines.push("");

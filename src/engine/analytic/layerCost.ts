@@ -146,9 +146,11 @@ export function layerCost(ctx: StepContext, layer: number): LayerCost {
   // Backward: data and weight gradients double the GEMMs; elementwise kernels run twice.
   let computeBackward = 2 * gemms.seconds + attentionBackward + 2 * elementwiseForward + 2 * overhead;
   let hardwareFlops = 3 * gemms.flops + 3.5 * attentionFlops;
+  // Full recompute re-runs the forward of the layers it covers (a fraction, under Megatron's block method).
+  const recomputed = layout.recompute === "full" ? layout.recomputeFraction : 0;
   if (layout.recompute === "full") {
-    computeBackward += computeForward;
-    hardwareFlops += gemms.flops + attentionFlops;
+    computeBackward += recomputed * computeForward;
+    hardwareFlops += recomputed * (gemms.flops + attentionFlops);
   } else if (layout.recompute === "selective" && hw.software.selectiveRecompute === "op-level") {
     // PyTorch's op-level policy re-runs every other matmul and the memory-bound kernels.
     computeBackward += gemms.seconds / 2 + elementwiseForward;
@@ -166,7 +168,11 @@ export function layerCost(ctx: StepContext, layer: number): LayerCost {
   const tpOnce = layout.sequenceParallel
     ? 2 * (allGatherSeconds(hw, tpGroupPlacement, activationBytes) + reduceScatterSeconds(hw, tpGroupPlacement, activationBytes))
     : 2 * allReduceSeconds(hw, tpGroupPlacement, activationBytes);
-  const tpExposed = tpOnce * (1 - hw.efficiency.tpOverlap);
+  // Overlap (userbuffers, async TP) pipelines each collective with the GEMM beside it, so it hides at
+  // most that GEMM's time: `tpOverlap` is the fraction of the GEMMs' time that can cover communication.
+  // What outlasts them stays exposed. The backward has twice the GEMMs (data and weight gradients).
+  const tpHidden = hw.efficiency.tpOverlap * gemms.seconds;
+  const tpForward = Math.max(0, tpOnce - tpHidden);
 
   // Context parallelism (ring attention): cp-1 exchanges of each rank's K and V blocks, overlapped with
   // the attention of the block in hand; the backward also returns dK and dV.
@@ -211,15 +217,15 @@ export function layerCost(ctx: StepContext, layer: number): LayerCost {
   }
 
   return {
-    forward: { compute: computeForward, tp: tpExposed, cp: cpForward, ep: epOnce, pp: 0, dp: dpForward },
+    forward: { compute: computeForward, tp: tpForward, cp: cpForward, ep: epOnce, pp: 0, dp: dpForward },
     // The backward pass runs the same collectives as the forward (transposed); full recompute runs
     // the forward's once more first, for tensor and expert parallelism alike (Korthikanti et al. 2022,
     // sec. 5: the recomputed forward repeats its communication).
     backward: {
       compute: computeBackward,
-      tp: tpExposed * (layout.recompute === "full" ? 2 : 1),
+      tp: Math.max(0, tpOnce * (1 + recomputed) - tpHidden * (2 + recomputed)),
       cp: cpBackward,
-      ep: epOnce * (layout.recompute === "full" ? 2 : 1),
+      ep: epOnce * (1 + recomputed),
       pp: 0,
       dp: dpBackward,
     },

@@ -38,7 +38,12 @@ export function layerActivationBytes(
   const tokens = layout.microBatch * s;
   const h = model.hidden;
   const shard = (bytes: number) => (layout.sequenceParallel ? bytes / t : bytes);
-  if (layout.recompute === "full") return shard(2 * tokens * h); // only the layer's input is kept
+  if (layout.recompute === "full") {
+    // Only the input of a recomputed layer is kept; the others keep everything.
+    const fraction = (layout as { recomputeFraction?: number }).recomputeFraction ?? 1;
+    const kept = shard(2 * tokens * h);
+    return fraction >= 1 ? kept : fraction * kept + (1 - fraction) * layerActivationBytes(model, { ...layout, recompute: "none" }, seqLen, layer, options);
+  }
   if (layout.recompute === "selective" && options.selectiveRecompute === "op-level") return opLevelActivationBytes(model, layout, seqLen, layer);
   const g = options.gemmInputBytes;
   const a = attentionDims(model);

@@ -141,13 +141,36 @@ export function predictTraining(input: TrainingInput): TrainingPrediction {
   if (input.parallelism.recompute !== null)
     return evaluateLayout(input, resolveLayout(input.model, input.run, input.parallelism, input.chips));
   let last: TrainingPrediction | undefined;
-  for (const recompute of RECOMPUTE) {
-    const resolved = resolveLayout(input.model, input.run, { ...input.parallelism, recompute }, input.chips);
-    last = evaluateLayout(input, resolved);
-    if (last.memory.fits) break;
+  for (const recompute of ["none", "selective"] as const) {
+    last = evaluateLayout(input, resolveLayout(input.model, input.run, { ...input.parallelism, recompute }, input.chips));
+    if (last.memory.fits) {
+      last.assumptions.push(`recompute not given: ${recompute}, the least recomputation that fits in memory`);
+      return last;
+    }
   }
-  last!.assumptions.push(`recompute not given: ${last!.layout.recompute}, the least recomputation that fits in memory`);
-  return last!;
+  // Full recompute of as few layers per stage as fit (Megatron's recompute_method=block): memory falls
+  // as more layers are recomputed, so a binary search over the count finds the least.
+  const resolved = resolveLayout(input.model, input.run, { ...input.parallelism, recompute: "full" }, input.chips);
+  const layers = Math.max(1, Math.ceil(input.model.layers / (resolved.layout.pp * resolved.layout.vpp)));
+  const withLayers = (k: number) =>
+    evaluateLayout(input, { layout: { ...resolved.layout, recomputeFraction: k / layers }, assumptions: [...resolved.assumptions] });
+  let lo = 1;
+  let hi = layers;
+  let best = withLayers(hi);
+  while (lo < hi && best.memory.fits) {
+    const mid = Math.floor((lo + hi) / 2);
+    const trial = withLayers(mid);
+    if (trial.memory.fits) {
+      hi = mid;
+      best = trial;
+    } else lo = mid + 1;
+  }
+  best.assumptions.push(
+    best.layout.recomputeFraction < 1
+      ? `recompute not given: full on ${Math.round(best.layout.recomputeFraction * layers)} of ${layers} layers per virtual stage (Megatron's block method), the least recomputation that fits in memory`
+      : "recompute not given: full, the least recomputation that fits in memory",
+  );
+  return best;
 }
 
 /** What a chunk of one kind costs per micro-batch on one rank, and what it holds. */
@@ -375,7 +398,9 @@ function perLayerCosts(input: TrainingInput, layout: Layout): PerLayerCosts {
   // (ZeRO-3's gathers, expert parallelism).
   const pipelineInside = layout.placement === "tp-cp-pp-dp";
   const layerKeyA = ((layout.tp * 128 + layout.cp) * 2 + (layout.sequenceParallel ? 1 : 0)) * 128 + layout.microBatch;
-  const layerKeyB = ((layout.ep * 4096 + layout.etp) * 3 + RECOMPUTE.indexOf(layout.recompute)) * 2 + (pipelineInside ? 1 : 0);
+  // Recompute: none 0, selective 1, full 2 + the fraction of layers recomputed in thousandths.
+  const recomputeKey = layout.recompute === "full" ? 2 + Math.round(layout.recomputeFraction * 1000) : RECOMPUTE.indexOf(layout.recompute);
+  const layerKeyB = ((layout.ep * 4096 + layout.etp) * 1003 + recomputeKey) * 2 + (pipelineInside ? 1 : 0);
   const ppMatters = pipelineInside && (layout.zero === 3 || layout.ep > 1);
   const layerSubKey = (layout.zero === 3 ? layout.dp : 0) * 1024 + (ppMatters ? layout.pp : 0);
   let byA = memo.get(layerKeyA) as Map<number, Map<number, PerLayerCosts>> | undefined;

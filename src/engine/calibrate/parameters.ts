@@ -94,8 +94,8 @@ export const PARAMETERS: Record<CalibratedParameter, ParameterDefinition> = {
     owner: "framework",
     lo: 0,
     hi: 1,
-    prior: { value: 0.5, sd: 0.3, source: "prior: overlap hides part of the traffic; how much is the framework's" },
-    description: "fraction of tensor-parallel communication hidden behind GEMMs (only where the framework overlaps it)",
+    prior: { value: 0.5, sd: 0.3, source: "prior: overlapped collectives share SMs and memory with the GEMMs they hide behind" },
+    description: "fraction of the adjacent GEMMs' time that hides tensor-parallel communication (only where the framework overlaps it)",
   },
   epOverlap: {
     name: "epOverlap",

@@ -79,6 +79,7 @@ function layoutFor(part: HeteroPart, pp: number, request: HeteroRequest): Layout
     placement: "tp-cp-pp-dp",
     zero: 1,
     recompute: "selective",
+    recomputeFraction: 1,
     microBatch: request.run.microBatch,
     microBatches: m,
     edp: request.dp,

@@ -17,6 +17,11 @@ export interface Layout {
   placement: Placement;
   zero: 0 | 1 | 2 | 3;
   recompute: Recompute;
+  /**
+   * Under full recompute, the fraction of each stage's layers recomputed; the others keep their
+   * activations (Megatron's recompute_method=block with recompute_num_layers). 1 = every layer.
+   */
+  recomputeFraction: number;
   microBatch: number;
   /** Micro-batches per data-parallel rank per step (gradient accumulation steps). */
   microBatches: number;
@@ -122,6 +127,7 @@ export function resolveLayout(model: ModelSpec, run: RunSpec, par: ParallelismSp
       placement: par.placement ?? "tp-cp-dp-pp",
       zero: par.zero,
       recompute,
+      recomputeFraction: 1,
       microBatch,
       microBatches,
       edp: (tp * cp * dp) / (ep * etp),

@@ -275,6 +275,7 @@ export function plan(request: PlanRequest): PlanResult {
                             placement,
                             zero,
                             recompute,
+                            recomputeFraction: 1,
                             microBatch,
                             microBatches: m,
                             edp: (tp * cp * dp) / (ep * etp),

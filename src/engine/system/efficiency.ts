@@ -29,7 +29,7 @@ export const EfficiencySpec = Type.Object(
     scaleOut: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
     /** Fixed time per layer per micro-batch, forward plus backward (kernel launches, framework). */
     layerOverheadUs: Type.Number({ minimum: 0 }),
-    /** Fraction of tensor-parallel communication hidden behind GEMMs (userbuffers / async TP). */
+    /** Fraction of the adjacent GEMMs' time that hides tensor-parallel communication (userbuffers / async TP). */
     tpOverlap: Type.Number({ minimum: 0, maximum: 1 }),
     /** Fraction of expert-parallel all-to-all hidden behind compute. */
     epOverlap: Type.Number({ minimum: 0, maximum: 1 }),

@@ -22,6 +22,7 @@ import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import {
   BUILTIN_SERVING_EFFICIENCIES,
   PRIOR_SERVING_EFFICIENCY,
+  type KernelBasis,
   type ServingEfficiency,
   type ServingEfficiencyEntry,
 } from "../src/engine/serve/servingEfficiency.js";
@@ -155,6 +156,7 @@ function fitAll(cs: InferenceCase[], rounds: number, log: boolean): ServingEffic
       entries.push({
         chip,
         efficiency: r.efficiency,
+        kernelBasis: kernelBasisOf(chip),
         provenance: `fitted on ${own.length} open inference case${own.length === 1 ? "" : "s"}${chips.length > 1 ? `, with priors centred on the ${family} family's pooled fit of ${familyCases.length}` : ""}`,
         note: `groups: ${groupsOf(own).join(", ")}${chips.length > 1 ? `; family pooled fit ${JSON.stringify(pooled.efficiency)} over ${chips.join(", ")}` : ""}`,
       });
@@ -168,6 +170,12 @@ function fitAll(cs: InferenceCase[], rounds: number, log: boolean): ServingEffic
       });
   }
   return entries;
+}
+
+/** What `compute` multiplied while fitting: the chip's training efficiencies, as the catalog has them now. */
+function kernelBasisOf(chip: string): KernelBasis {
+  const { efficiency, provenance } = catalog.efficiency(chip);
+  return { efficiency: structuredClone(efficiency), source: `training calibration at fit time: ${provenance}` };
 }
 
 const cases = onlyFamily ? allCases.filter((c) => familyOf(c) === onlyFamily) : allCases;

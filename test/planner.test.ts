@@ -238,3 +238,75 @@ describe("progress", () => {
     expect(seen.filter((d) => d > 0 && d < 1).length).toBeGreaterThan(seen.length / 2);
   });
 });
+
+describe("the planner at the edges", () => {
+  const odd: PlanRequest = { ...small, model: catalog.model("llama3.1-70b"), chips: [96], globalBatch: 1000, topK: 50 };
+
+  it("keeps the batch exact by default: a data-parallel degree that does not divide it is infeasible", () => {
+    const r = plan(odd);
+    expect(r.infeasible["batch-not-divisible"]).toBeGreaterThan(0);
+    for (const p of r.plans) expect(p.run.globalBatch).toBe(1000);
+    expect(r.notes).toEqual([]);
+  });
+
+  it("with --batch-tolerance shrinks the batch to the nearest multiple of dp, never past the tolerance, and says so", () => {
+    const r = plan({ ...odd, batchTolerance: 0.05 });
+    // dp 12 (tp 4 pp 2): 1000 is not a multiple of 12; the nearest smaller one is 83 × 12 = 996, 0.4% less.
+    const dp12 = r.plans.find((p) => p.parallelism.dp === 12);
+    expect(dp12?.run.globalBatch).toBe(996);
+    for (const p of r.plans) {
+      expect(p.run.globalBatch % p.parallelism.dp).toBe(0);
+      expect(p.run.globalBatch).toBeGreaterThanOrEqual(950);
+      expect(p.run.globalBatch).toBeLessThanOrEqual(1000);
+    }
+    const shrunk = r.plans.findIndex((p) => p.run.globalBatch !== 1000);
+    expect(r.notes.some((n) => n.startsWith(`plan ${shrunk + 1} runs a global batch of`))).toBe(true);
+    // Ranked per token: a smaller batch must not win on its shorter step alone.
+    const perToken = r.plans.map((p) => p.prediction.stepSeconds / p.prediction.tokensPerStep);
+    for (let i = 1; i < perToken.length; i++) expect(perToken[i]!).toBeGreaterThanOrEqual(perToken[i - 1]! * (1 - 1e-9));
+  });
+
+  it("warns when the chip count is not a whole number of systems", () => {
+    // 100 chips of 8-GPU DGX H100 systems: 13 systems, 4 chips idle.
+    const r = plan({ ...small, chips: [100], globalBatch: 200 });
+    expect(r.notes).toContain(
+      "100 chips is not a whole number of dgx-h100 systems (8 chips each): the plan pays for 13 systems and leaves 4 chips idle",
+    );
+    expect(plan(small).notes).toEqual([]);
+  });
+
+  it("lists no layout twice in its top-k (the rank placement is part of the layout)", () => {
+    const r = plan({ ...odd, topK: 50 });
+    const keys = r.plans.map((p) => JSON.stringify({ ...p.parallelism, mb: p.run.microBatch }));
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it("under full recompute covers the fewest layers per stage that fit: one fewer does not", () => {
+    const tight: PlanRequest = {
+      ...small,
+      model: catalog.model("llama3.1-70b"),
+      chips: [64],
+      globalBatch: 128,
+      topK: 200,
+      space: { recompute: ["full"] },
+    };
+    const r = plan(tight);
+    const partial = r.plans.filter((p) => p.parallelism.recomputeLayers != null);
+    expect(partial.length).toBeGreaterThan(0);
+    const limit = (1 - 0.1) * tight.hw.hbmBytes;
+    for (const p of partial.slice(0, 5)) {
+      const k = p.parallelism.recomputeLayers!;
+      expect(p.prediction.memory.total).toBeLessThanOrEqual(limit);
+      if (k > 1) {
+        const fewer = predictTraining({
+          model: tight.model,
+          hw: tight.hw,
+          chips: p.chips,
+          run: p.run,
+          parallelism: { ...p.parallelism, recomputeLayers: k - 1 },
+        });
+        expect(fewer.memory.total).toBeGreaterThan(limit * 0.995);
+      }
+    }
+  });
+});

@@ -12,6 +12,8 @@ export function renderPlan(
   lines.push(
     `${request.model} on ${request.system}, ${request.chips.length > 1 ? `${request.chips[0]}..${request.chips[request.chips.length - 1]}` : request.chips[0]} chips · seq ${request.run.seqLen} · global batch ${request.run.globalBatch} · ${request.run.precision}`,
   );
+  // With --batch-tolerance a plan may run a smaller batch than asked: then each plan shows its own.
+  const shrunk = r.plans.some((p) => p.run.globalBatch !== request.run.globalBatch);
   const table = new Table({
     head: [
       "#",
@@ -22,6 +24,7 @@ export function renderPlan(
       "cp",
       "ep",
       "mb",
+      ...(shrunk ? ["batch"] : []),
       "ZeRO",
       "recompute",
       "sp",
@@ -48,8 +51,9 @@ export function renderPlan(
       String(l.cp),
       String(l.ep),
       String(p.run.microBatch),
+      ...(shrunk ? [String(p.run.globalBatch)] : []),
       String(l.zero),
-      String(l.recompute),
+      l.recompute === "full" && l.recomputeLayers ? `full, ${l.recomputeLayers} layers/stage` : String(l.recompute),
       l.sequenceParallel ? "yes" : "no",
       l.placement ?? "tp-cp-dp-pp",
       formatSeconds(q.stepSeconds),
@@ -66,6 +70,7 @@ export function renderPlan(
   if (best?.timeToTrainSeconds != null)
     lines.push(`time to train the token budget with the best plan: ${formatSeconds(best.timeToTrainSeconds)}`);
   if (r.runnerUpNote) lines.push(r.runnerUpNote);
+  for (const note of r.notes) lines.push(`note: ${note}`);
   if (r.plans.length === 0) lines.push("No layout fits: every candidate was infeasible (see the reasons below).");
   const reasons = Object.entries(r.infeasible)
     .filter(([, n]) => n > 0)

@@ -2,7 +2,7 @@
 // with the same engine, and the results are merged as one search would report them.
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { mergePlanResults, plan, type PlanResult } from "../engine/plan/search.js";
+import { mergePlanResults, plan, planNotes, type PlanResult } from "../engine/plan/search.js";
 import { UltrasimError } from "../engine/errors.js";
 import { buildPlanRequest, type PlanOptions } from "./planRequest.js";
 
@@ -39,5 +39,6 @@ export async function planInParallel(file: string | undefined, opts: PlanOptions
         }),
     ),
   );
-  return mergePlanResults(results, request.objective ?? "step-time", request.tokens, request.topK ?? 5);
+  const merged = mergePlanResults(results, request.objective ?? "step-time", request.tokens, request.topK ?? 5);
+  return { ...merged, notes: planNotes(request, merged.plans) };
 }

@@ -92,6 +92,7 @@ export function buildPlanRequest(file: string | undefined, opts: PlanOptions): B
       objective,
       tokens,
       memoryHeadroom: number("headroom", "--headroom", 0, 0.9),
+      batchTolerance: number("batchTolerance", "--batch-tolerance", 0, 0.5),
       topK: number("top", "--top", 1, 100),
       operations,
     },

@@ -36,6 +36,8 @@ export interface PlanSummary {
   infeasible: Record<string, number>;
   plans: PlanRow[];
   runnerUpNote: string | null;
+  /** What the planner says about the request itself (a chip count that is not whole systems). */
+  notes: string[];
 }
 
 /**

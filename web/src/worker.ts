@@ -232,6 +232,7 @@ function answer(id: number, request: EngineRequest): EngineAnswer {
         infeasible: result.infeasible,
         plans: result.plans.map(planRow),
         runnerUpNote: result.runnerUpNote,
+        notes: result.notes,
       };
       return value;
     }

@@ -24,6 +24,10 @@ export function registerPlan(program: Command): void {
     )
     .option("--tokens <n>", "tokens to train (time-to-train), e.g. 15e12")
     .option("--headroom <fraction>", "memory kept free", "0.1")
+    .option(
+      "--batch-tolerance <fraction>",
+      "let the global batch shrink by up to this fraction to the nearest size a layout divides (off: 0); plans are then ranked per token and each shows its batch",
+    )
     .option("--top <k>", "plans to show", "5")
     .option("--json", "print the result as JSON")
     .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")
@@ -59,6 +63,7 @@ function planJson(p: ReturnType<typeof plan>["plans"][number]) {
     chips: p.chips,
     parallelism: p.parallelism,
     microBatch: p.run.microBatch,
+    globalBatch: p.run.globalBatch,
     stepSeconds: q.stepSeconds,
     tokensPerSecond: q.tokensPerSecond,
     mfu: q.mfu,

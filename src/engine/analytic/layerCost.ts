@@ -109,6 +109,55 @@ function layerGemms(ctx: StepContext, layer: number, tokens: number): { seconds:
   return { seconds, flops };
 }
 
+export interface AttentionCost {
+  /** FLOPs of the forward QK^T and AV on this rank. */
+  attentionFlops: number;
+  attentionForward: number;
+  attentionBackward: number;
+}
+
+/** Core attention of `tokens` tokens on one rank, by the framework's attention kernels. */
+export function coreAttentionCost(ctx: StepContext, tokens: number): AttentionCost {
+  return ctx.hw.software.attentionKernel === "unfused" ? unfusedAttention(ctx, tokens) : flashAttention(ctx, tokens);
+}
+
+/** Flash attention: one fused kernel at the calibrated attention efficiency, over the keys attended. */
+function flashAttention(ctx: StepContext, tokens: number): AttentionCost {
+  const { model, hw, layout, seqLen } = ctx;
+  const a = attentionDims(model);
+  const keys = meanAttendedKeys(model, seqLen);
+  const attentionFlops = 2 * tokens * keys * (model.heads / layout.tp) * (a.qkHeadDim + a.vHeadDim);
+  const attentionKeysPerBlock = meanAttendedKeys(model, seqLen / layout.cp);
+  const attentionForward = attentionSeconds(hw, attentionFlops, attentionKeysPerBlock, a.qkHeadDim);
+  // Flash attention's backward recomputes the scores: 2.5x the forward FLOPs (Dao 2023, FlashAttention-2).
+  return { attentionFlops, attentionForward, attentionBackward: 2.5 * attentionForward };
+}
+
+/**
+ * Megatron-LM's attention of 2021-22 (Korthikanti et al. 2022, sec. 4.1): QK^T and AV are batched
+ * GEMMs over every key (the causal mask is applied, not skipped) at the GEMM efficiency; between them
+ * the fused scale-mask-softmax reads and writes the s x s scores (2 + 2 bytes per score) and attention
+ * dropout reads them and writes them and a 1-byte mask (2 + 2 + 1). The backward runs four such GEMMs
+ * (dP = dO V^T, dS K, dS^T Q, P^T dO) and the dropout and softmax backwards (read dP and the mask,
+ * write; read P and dP, write: 5 + 6 bytes per score).
+ */
+function unfusedAttention(ctx: StepContext, tokens: number): AttentionCost {
+  const { model, hw, layout, seqLen, precision } = ctx;
+  const a = attentionDims(model);
+  const sequences = tokens / (seqLen / layout.cp);
+  const batch = sequences * (model.heads / layout.tp); // one (queries x keys) score matrix per sequence and head
+  const queries = seqLen / layout.cp;
+  const keys = seqLen;
+  // 16-bit attention GEMMs: fp8 recipes keep core attention in 16 bits.
+  const p: Precision = bytesPerElement(precision) >= 2 ? precision : "bf16";
+  const scoresGemm = gemmSeconds(hw, p, queries, a.qkHeadDim, keys, batch);
+  const valuesGemm = gemmSeconds(hw, p, queries, keys, a.vHeadDim, batch);
+  const scores = batch * queries * keys;
+  const attentionForward = scoresGemm + valuesGemm + memorySeconds(hw, scores * (4 + 5));
+  const attentionBackward = 2 * (scoresGemm + valuesGemm) + memorySeconds(hw, scores * (5 + 6));
+  return { attentionFlops: 2 * batch * queries * keys * (a.qkHeadDim + a.vHeadDim), attentionForward, attentionBackward };
+}
+
 export function layerCost(ctx: StepContext, layer: number): LayerCost {
   const { model, hw, layout, seqLen } = ctx;
   const h = model.hidden;
@@ -120,12 +169,7 @@ export function layerCost(ctx: StepContext, layer: number): LayerCost {
   const gemms = layerGemms(ctx, layer, tokens);
   // Core attention: QK^T and AV over the keys each query attends; with context parallelism each rank
   // holds seqLen/cp queries (load-balanced causal chunks) and attends over the whole sequence.
-  const keys = meanAttendedKeys(model, seqLen);
-  const attentionFlops = 2 * tokens * keys * (model.heads / t) * (a.qkHeadDim + a.vHeadDim);
-  const attentionKeysPerBlock = meanAttendedKeys(model, seqLen / layout.cp);
-  const attentionForward = attentionSeconds(hw, attentionFlops, attentionKeysPerBlock, a.qkHeadDim);
-  // Flash attention's backward recomputes the scores: 2.5x the forward FLOPs (Dao 2023, FlashAttention-2).
-  const attentionBackward = 2.5 * attentionForward;
+  const { attentionFlops, attentionForward, attentionBackward } = coreAttentionCost(ctx, tokens);
 
   // Memory-bound kernels per token: two norms (read+write h), two residual adds (2 reads + 1 write of
   // h), rotary embedding of q and k, the activation function (SwiGLU reads 2f writes f; GeLU f and f).

@@ -19,6 +19,8 @@ import {
   tpGroup,
   type Layout,
   type ResolvedLayout,
+  leastRecomputeLayers,
+  mostLayersPerVirtualStage,
 } from "../plan/layout.js";
 import { peakFlopsPerSecond, type Hardware } from "../system/hardware.js";
 import { forwardFlopsPerSequence } from "../workload/transformer.js";
@@ -37,6 +39,7 @@ import {
 import {
   layerActivationBytes,
   layerParamsByKind,
+  KORTHIKANTI_ACTIVATIONS,
   MODERN_ACTIVATIONS,
   stageParams,
   stateBytes,
@@ -148,26 +151,16 @@ export function predictTraining(input: TrainingInput): TrainingPrediction {
       return last;
     }
   }
-  // Full recompute of as few layers per stage as fit (Megatron's recompute_method=block): memory falls
-  // as more layers are recomputed, so a binary search over the count finds the least.
-  const resolved = resolveLayout(input.model, input.run, { ...input.parallelism, recompute: "full" }, input.chips);
-  const layers = Math.max(1, Math.ceil(input.model.layers / (resolved.layout.pp * resolved.layout.vpp)));
-  const withLayers = (k: number) =>
-    evaluateLayout(input, { layout: { ...resolved.layout, recomputeFraction: k / layers }, assumptions: [...resolved.assumptions] });
-  let lo = 1;
-  let hi = layers;
-  let best = withLayers(hi);
-  while (lo < hi && best.memory.fits) {
-    const mid = Math.floor((lo + hi) / 2);
-    const trial = withLayers(mid);
-    if (trial.memory.fits) {
-      hi = mid;
-      best = trial;
-    } else lo = mid + 1;
-  }
+  // Full recompute of as few layers per stage as fit (Megatron's recompute_method=block).
+  const full = { ...input.parallelism, recompute: "full" as const, recomputeLayers: null };
+  const resolved = resolveLayout(input.model, input.run, full, input.chips);
+  const layers = mostLayersPerVirtualStage(input.model, resolved.layout);
+  const withLayers = (k: number) => evaluateLayout(input, resolveLayout(input.model, input.run, { ...full, recomputeLayers: k }, input.chips));
+  const least = leastRecomputeLayers(layers, (k) => withLayers(k).memory.fits);
+  const best = withLayers(least ?? layers);
   best.assumptions.push(
-    best.layout.recomputeFraction < 1
-      ? `recompute not given: full on ${Math.round(best.layout.recomputeFraction * layers)} of ${layers} layers per virtual stage (Megatron's block method), the least recomputation that fits in memory`
+    least !== null && least < layers
+      ? `recompute not given: full on ${least} of ${layers} layers per virtual stage (Megatron's block method), the least recomputation that fits in memory`
       : "recompute not given: full, the least recomputation that fits in memory",
   );
   return best;
@@ -341,7 +334,7 @@ function computePerLayer(input: TrainingInput, layout: Layout): PerLayerCosts {
   const ctx: StepContext = { model, hw, layout, seqLen: run.seqLen, precision: run.precision };
   // fp8 recipes keep GEMM inputs for the backward in fp8.
   const activationOptions = {
-    ...MODERN_ACTIVATIONS,
+    ...(hw.software.attentionKernel === "unfused" ? KORTHIKANTI_ACTIVATIONS : MODERN_ACTIVATIONS),
     gemmInputBytes: bytesPerElement(run.precision) >= 2 ? 2 : 1,
     selectiveRecompute: hw.software.selectiveRecompute,
   };

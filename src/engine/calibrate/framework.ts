@@ -50,6 +50,19 @@ export const FrameworkSpec = Type.Object(
     ),
     /** Memory the allocator holds beyond what tensors use, as a fraction of that use. */
     allocatorOverheadFraction: SourcedFraction,
+    /**
+     * The core-attention kernels: flash attention (no s x s scores in memory, Dao et al. 2022), or the
+     * unfused kernels of Megatron-LM 2021-22 (QK^T and AV as batched GEMMs around a fused
+     * scale-mask-softmax and attention dropout, each reading and writing the s x s scores through HBM).
+     */
+    attentionKernel: Type.Object(
+      {
+        value: Type.Union([Type.Literal("flash"), Type.Literal("unfused")]),
+        source: Type.String({ minLength: 1 }),
+        note: Type.Optional(Type.String()),
+      },
+      { additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );
@@ -80,6 +93,7 @@ export interface SoftwareFeatures {
   allocatorOverheadFraction: number;
   fsdpShardsFp32Params: boolean;
   selectiveRecompute: "core-attention" | "op-level";
+  attentionKernel: "flash" | "unfused";
 }
 
 /** A framework that overlaps nothing but the gradient reduction: what a bare Hardware assumes (tests, tools). */
@@ -92,6 +106,7 @@ export const PLAIN_SOFTWARE: SoftwareFeatures = {
   allocatorOverheadFraction: 0,
   fsdpShardsFp32Params: false,
   selectiveRecompute: "core-attention",
+  attentionKernel: "flash",
 };
 
 export function softwareFeatures(f: FrameworkSpec): SoftwareFeatures {
@@ -104,6 +119,7 @@ export function softwareFeatures(f: FrameworkSpec): SoftwareFeatures {
     allocatorOverheadFraction: f.allocatorOverheadFraction.value,
     fsdpShardsFp32Params: f.fsdpShardsFp32Params.value,
     selectiveRecompute: f.selectiveRecompute.value,
+    attentionKernel: f.attentionKernel.value,
   };
 }
 

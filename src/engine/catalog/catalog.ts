@@ -37,6 +37,7 @@ const NO_FRAMEWORKS: FrameworkCatalog = {
       allocatorOverheadFraction: { value: 0, source: "none given" },
       fsdpShardsFp32Params: { value: false, source: "none given" },
       selectiveRecompute: { value: "core-attention", source: "none given" },
+      attentionKernel: { value: "flash", source: "none given" },
     },
   ],
 };

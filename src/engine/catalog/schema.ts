@@ -182,6 +182,15 @@ export const ParallelismSpec = Type.Object(
     sequenceParallel: Type.Boolean(),
     zero: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2), Type.Literal(3)]),
     recompute: Nullable(Type.Union(RECOMPUTE.map((r) => Type.Literal(r)))),
+    recomputeLayers: Type.Optional(
+      Nullable(
+        Type.Integer({
+          minimum: 1,
+          description:
+            "under full recompute, the layers of each virtual pipeline stage that are recomputed; the rest keep their activations (Megatron's --recompute-method block --recompute-num-layers). null or absent = all",
+        }),
+      ),
+    ),
     placement: Type.Optional(
       Type.Union(
         PLACEMENTS.map((p) => Type.Literal(p)),

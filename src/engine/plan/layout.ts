@@ -91,6 +91,21 @@ export function resolveLayout(model: ModelSpec, run: RunSpec, par: ParallelismSp
       field: "parallelism.vpp",
     });
   }
+  const stageLayers = mostLayersPerVirtualStage(model, { pp, vpp });
+  const recomputeLayers = par.recomputeLayers ?? null;
+  if (recomputeLayers !== null) {
+    degree(recomputeLayers, "parallelism.recomputeLayers");
+    if (recompute !== "full")
+      throw new UltrasimError("INVALID_DEGREE", `recomputeLayers ${recomputeLayers} applies to full recompute only, not ${recompute}`, {
+        field: "parallelism.recomputeLayers",
+      });
+    if (recomputeLayers > stageLayers)
+      throw new UltrasimError(
+        "INVALID_DEGREE",
+        `recomputeLayers ${recomputeLayers} exceeds the ${stageLayers} layers of each virtual pipeline stage`,
+        { field: "parallelism.recomputeLayers" },
+      );
+  }
   if (model.moe) {
     if (model.moe.experts % ep !== 0) {
       throw new UltrasimError("INVALID_DEGREE", `ep ${ep} does not divide the model's ${model.moe.experts} experts`, {
@@ -127,7 +142,7 @@ export function resolveLayout(model: ModelSpec, run: RunSpec, par: ParallelismSp
       placement: par.placement ?? "tp-cp-dp-pp",
       zero: par.zero,
       recompute,
-      recomputeFraction: 1,
+      recomputeFraction: recomputeLayers === null ? 1 : recomputeLayers / stageLayers,
       microBatch,
       microBatches,
       edp: (tp * cp * dp) / (ep * etp),
@@ -142,6 +157,27 @@ export function resolveLayout(model: ModelSpec, run: RunSpec, par: ParallelismSp
 function dataParallelStride(l: Layout): number {
   return l.placement === "tp-cp-pp-dp" ? l.tp * l.cp * l.pp : l.tp * l.cp;
 }
+/** The layers of the fullest virtual pipeline stage: what `recomputeLayers` counts up to. */
+export function mostLayersPerVirtualStage(model: ModelSpec, l: Pick<Layout, "pp" | "vpp">): number {
+  return Math.max(1, Math.ceil(model.layers / (l.pp * l.vpp)));
+}
+
+/**
+ * The least count in 1..most for which `fits` holds, by binary search: memory falls as more layers
+ * are recomputed, so `fits` is monotone in the count. null when even `most` does not fit.
+ */
+export function leastRecomputeLayers(most: number, fits: (layers: number) => boolean): number | null {
+  if (!fits(most)) return null;
+  let lo = 1;
+  let hi = most;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fits(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return hi;
+}
+
 export function tpGroup(l: Layout): GroupPlacement {
   return { size: l.tp, stride: 1 };
 }

@@ -14,7 +14,7 @@ import {
 } from "../catalog/schema.js";
 import { UltrasimError } from "../errors.js";
 import type { Hardware } from "../system/hardware.js";
-import type { Layout } from "./layout.js";
+import { leastRecomputeLayers, mostLayersPerVirtualStage, type Layout } from "./layout.js";
 
 export type PlanObjective = "step-time" | "time-to-train" | "cost" | "energy";
 
@@ -49,6 +49,12 @@ export interface PlanRequest {
   objective?: PlanObjective;
   /** Tokens to train, for the time-to-train objective and report. */
   tokens?: number;
+  /**
+   * How far the global batch may shrink, as a fraction, so that a layout whose data-parallel degree
+   * does not divide it can still run (the nearest smaller multiple, as Calculon does). 0 (the
+   * default): the batch is exact. Plans are then ranked per token, and each one says its batch.
+   */
+  batchTolerance?: number;
   /** Fraction of memory kept free: a plan fits if it needs at most (1 - headroom) of capacity. */
   memoryHeadroom?: number;
   topK?: number;
@@ -88,6 +94,8 @@ export interface PlanResult {
   plans: Plan[];
   /** Why the runner-up lost to the best, in words. */
   runnerUpNote: string | null;
+  /** What the user should know about the request itself (a chip count that is not whole systems, a shrunk batch). */
+  notes: string[];
 }
 
 const divisors = (n: number): number[] => {
@@ -121,7 +129,7 @@ function dominantCost(p: TrainingPrediction): string {
 
 function describeLayout(par: ParallelismSpec, microBatch: number): string {
   const placement = par.placement && par.placement !== "tp-cp-dp-pp" ? ` (${par.placement})` : "";
-  return `tp ${par.tp} pp ${par.pp}${(par.vpp ?? 1) > 1 ? `×${par.vpp}` : ""} dp ${par.dp} cp ${par.cp}${par.ep > 1 ? ` ep ${par.ep}` : ""} mb ${microBatch} ZeRO-${par.zero} ${par.recompute}${par.sequenceParallel ? " sp" : ""}${placement}`;
+  return `tp ${par.tp} pp ${par.pp}${(par.vpp ?? 1) > 1 ? `×${par.vpp}` : ""} dp ${par.dp} cp ${par.cp}${par.ep > 1 ? ` ep ${par.ep}` : ""} mb ${microBatch} ZeRO-${par.zero} ${par.recompute}${par.recompute === "full" && par.recomputeLayers ? ` (${par.recomputeLayers} layers/stage)` : ""}${par.sequenceParallel ? " sp" : ""}${placement}`;
 }
 
 /** Why `loser` is slower than `winner`: the parts of the step that differ most. */
@@ -149,6 +157,9 @@ export function plan(request: PlanRequest): PlanResult {
   if ((objective === "cost" || objective === "energy") && !request.operations) {
     throw new UltrasimError("INVALID_INPUT", `the ${objective} objective needs prices and the power model`, { field: "objective" });
   }
+  const batchTolerance = request.batchTolerance ?? 0;
+  if (!(batchTolerance >= 0 && batchTolerance < 1))
+    throw new UltrasimError("INVALID_INPUT", `must be a fraction in [0, 1), got ${batchTolerance}`, { field: "batchTolerance" });
   const headroom = request.memoryHeadroom ?? 0.1;
   const topK = request.topK ?? 5;
   const exactCandidates = Math.max(topK, request.exactCandidates ?? 256);
@@ -227,15 +238,16 @@ export function plan(request: PlanRequest): PlanResult {
             continue;
           }
           const dp = chips / (tp * cp * pp);
-          if (globalBatch % dp !== 0) {
+          const batch = globalBatch % dp === 0 ? globalBatch : Math.floor(globalBatch / dp) * dp;
+          if (batch === 0 || batch < globalBatch * (1 - batchTolerance)) {
             infeasible["batch-not-divisible"]++;
             evaluated++;
             continue;
           }
-          const mbs = (space.microBatch ?? divisors(globalBatch / dp).filter((b) => b <= 16)).filter((b) => (globalBatch / dp) % b === 0);
+          const mbs = (space.microBatch ?? divisors(batch / dp).filter((b) => b <= 16)).filter((b) => (batch / dp) % b === 0);
           for (const microBatch of mbs) {
-            const m = globalBatch / (dp * microBatch);
-            const run: RunSpec = { seqLen, globalBatch, microBatch, precision };
+            const m = batch / (dp * microBatch);
+            const run: RunSpec = { seqLen, globalBatch: batch, microBatch, precision };
             // Interleaving: up to 16 virtual stages per rank, the embedding and loss may take one each.
             const vpps =
               pp === 1 ? [1] : (space.vpp ?? Array.from({ length: 16 }, (_, i) => i + 1)).filter((v) => pp * v <= model.layers + 2);
@@ -263,7 +275,7 @@ export function plan(request: PlanRequest): PlanResult {
                       for (const zero of zeros)
                         for (const recompute of recomputes) {
                           evaluated++;
-                          const layout: Layout = {
+                          const base: Layout = {
                             tp,
                             pp,
                             dp,
@@ -280,13 +292,23 @@ export function plan(request: PlanRequest): PlanResult {
                             microBatches: m,
                             edp: (tp * cp * dp) / (ep * etp),
                           };
+                          // Full recompute covers as few layers per virtual stage as fit (Megatron's
+                          // block method): fewer recomputed layers are always faster.
+                          const stageLayers = mostLayersPerVirtualStage(model, base);
+                          const withLayers = (k: number): Layout => ({ ...base, recomputeFraction: k / stageLayers });
+                          const recomputeLayers =
+                            recompute === "full"
+                              ? (leastRecomputeLayers(stageLayers, (k) => estimateLayout(input, withLayers(k)).memoryBytes <= capacity) ??
+                                stageLayers)
+                              : stageLayers;
+                          const layout = withLayers(recomputeLayers);
                           const p = estimateLayout(input, layout);
                           if (p.memoryBytes > capacity) {
                             infeasible["out-of-memory"]++;
                             continue;
                           }
                           feasible++;
-                          const scored = score(p.stepSeconds, chips, objective, request.tokens);
+                          const scored = score(p.stepSeconds / (batch * seqLen), chips, objective, request.tokens);
                           if (screened.length === exactCandidates && scored >= screened[screened.length - 1]!.score) continue;
                           const parallelism: ParallelismSpec = {
                             tp,
@@ -299,6 +321,10 @@ export function plan(request: PlanRequest): PlanResult {
                             sequenceParallel,
                             zero,
                             recompute,
+                            ...(recompute === "full" && recomputeLayers < stageLayers ? { recomputeLayers } : {}),
+                            // The rank order is part of the layout: without it two rows of the top-k
+                            // would read (and run) as the same layout.
+                            ...(placement !== "tp-cp-dp-pp" ? { placement } : {}),
                           };
                           keep({ score: scored, chips, parallelism, run });
                         }
@@ -327,7 +353,7 @@ export function plan(request: PlanRequest): PlanResult {
     if (plans.length >= topK && screenedScore > bestExact * (1 + EXACT_MARGIN)) break;
     const prediction = predictTraining({ model, hw, chips, run, parallelism, memo: exactMemo });
     if (prediction.memory.total > capacity) continue;
-    bestExact = Math.min(bestExact, score(prediction.stepSeconds, chips, objective, request.tokens));
+    bestExact = Math.min(bestExact, score(prediction.stepSeconds / prediction.tokensPerStep, chips, objective, request.tokens));
     plans.push({
       chips,
       parallelism,
@@ -343,7 +369,32 @@ export function plan(request: PlanRequest): PlanResult {
     dominantCost: dominantCost(p.prediction),
     operations: p.operations ?? (request.operations ? request.operations(p) : null),
   }));
-  return { evaluated, feasible, infeasible, plans: ranked, runnerUpNote: runnerUpNote(ranked, objective) };
+  return {
+    evaluated,
+    feasible,
+    infeasible,
+    plans: ranked,
+    runnerUpNote: runnerUpNote(ranked, objective),
+    notes: planNotes(request, ranked),
+  };
+}
+
+/** What a user should know about the request: a chip count that is not whole systems, a batch that shrank. */
+export function planNotes(request: Pick<PlanRequest, "hw" | "chips" | "globalBatch" | "batchTolerance">, plans: Plan[]): string[] {
+  const notes: string[] = [];
+  const perSystem = request.hw.system.chipsPerSystem;
+  for (const chips of request.chips)
+    if (chips % perSystem !== 0)
+      notes.push(
+        `${chips} chips is not a whole number of ${request.hw.system.id} systems (${perSystem} chips each): the plan pays for ${Math.ceil(chips / perSystem)} systems and leaves ${Math.ceil(chips / perSystem) * perSystem - chips} chips idle`,
+      );
+  plans.forEach((p, i) => {
+    if (p.run.globalBatch !== request.globalBatch)
+      notes.push(
+        `plan ${i + 1} runs a global batch of ${p.run.globalBatch}, not ${request.globalBatch} (${(((request.globalBatch - p.run.globalBatch) / request.globalBatch) * 100).toFixed(1)}% smaller, within --batch-tolerance ${request.batchTolerance}); plans are ranked per token`,
+      );
+  });
+  return notes;
 }
 
 /** How far past the best exact score a screened plan may be and still be predicted exactly. */
@@ -359,7 +410,7 @@ export function rankPlans<P extends Pick<Plan, "chips" | "prediction" | "operati
   const exactScore = (p: P): number => {
     if (objective === "cost") return p.operations?.usdPerMillionTokens ?? Infinity;
     if (objective === "energy") return p.operations?.joulesPerMillionTokens ?? Infinity;
-    return score(p.prediction.stepSeconds, p.chips, objective, tokens);
+    return score(p.prediction.stepSeconds / p.prediction.tokensPerStep, p.chips, objective, tokens);
   };
   return [...plans]
     .sort((a, b) => {
@@ -380,7 +431,13 @@ export function runnerUpNote(plans: Plan[], objective: PlanObjective): string | 
       : objective === "energy" && first.operations?.joulesPerMillionTokens != null && second.operations?.joulesPerMillionTokens != null
         ? `${((second.operations.joulesPerMillionTokens - first.operations.joulesPerMillionTokens) / 3.6e6).toFixed(3)} kWh more per 1M tokens; `
         : "";
-  return `runner-up (${describeLayout(second.parallelism, second.run.microBatch!)}) loses: ${byObjective}${whyLost(first.prediction, second.prediction)}`;
+  const perToken = (p: Plan) => p.prediction.stepSeconds / p.prediction.tokensPerStep;
+  // Under --batch-tolerance the two may run different batches: step times are then not comparable.
+  const why =
+    first.run.globalBatch !== second.run.globalBatch
+      ? `${((perToken(second) / perToken(first) - 1) * 100).toFixed(1)}% more time per token (batch ${second.run.globalBatch} against ${first.run.globalBatch})`
+      : whyLost(first.prediction, second.prediction);
+  return `runner-up (${describeLayout(second.parallelism, second.run.microBatch!)}) loses: ${byObjective}${why}`;
 }
 
 /** Results of searches over disjoint chip counts, combined as one search would report them. */
@@ -399,17 +456,20 @@ export function mergePlanResults(results: PlanResult[], objective: PlanObjective
     infeasible,
     plans,
     runnerUpNote: runnerUpNote(plans, objective),
+    // Notes name plans by rank: the caller makes them again for the merged list (planNotes).
+    notes: [],
   };
 }
 
 /**
- * The screening score. Step time and time to train rank alike at a fixed batch. Cost and energy per
- * token scale with chip-seconds per step (price per chip-hour is one figure per system; power varies
- * with utilization, which the exact phase then counts).
+ * The score plans are ranked by, from the seconds each token takes. Step time and time to train rank
+ * alike (and, at an exact batch, as step time does). Cost and energy per token scale with
+ * chip-seconds per token (price per chip-hour is one figure per system; power varies with
+ * utilization, which the exact phase then counts).
  */
-function score(stepSeconds: number, chips: number, objective: PlanObjective, tokens: number | undefined): number {
-  if (objective === "cost" || objective === "energy") return stepSeconds * chips;
-  return objective === "time-to-train" && tokens ? stepSeconds * tokens : stepSeconds;
+function score(secondsPerToken: number, chips: number, objective: PlanObjective, tokens: number | undefined): number {
+  if (objective === "cost" || objective === "energy") return secondsPerToken * chips;
+  return objective === "time-to-train" && tokens ? secondsPerToken * tokens : secondsPerToken;
 }
 
 export { describeLayout, divisors };

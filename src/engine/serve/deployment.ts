@@ -87,9 +87,13 @@ export function resolvePool(
       });
   }
   const serving = servingEfficiency(catalog, chip.id, servingEntries);
-  const base = catalog.efficiency(chip.id).efficiency;
+  // The serving fit's `compute` multiplies the training efficiencies it was fitted against (its own
+  // chip's, recorded with it); a chip borrowing another's fit applies it to its own current calibration.
+  const base = serving.kernelBasis?.efficiency ?? catalog.efficiency(chip.id).efficiency;
   const c = serving.efficiency.compute;
   const hw = catalog.hardware(spec.system, {
+    // What the serving fit saw, whole (its kernels' shape curves and collectives too), then its own figures.
+    ...(serving.kernelBasis?.efficiency ?? {}),
     memory: serving.efficiency.memory,
     gemm: { b16: Math.min(1, base.gemm.b16 * c), b8: Math.min(1, base.gemm.b8 * c), b4: Math.min(1, base.gemm.b4 * c) },
     attention: Math.min(1, base.attention * c),

@@ -6,6 +6,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import servingEfficiencies from "../../../data/serving-efficiency.json" with { type: "json" };
 import type { Catalog } from "../catalog/catalog.js";
+import { EfficiencySpec } from "../system/efficiency.js";
 
 export const ServingEfficiencySpec = Type.Object(
   {
@@ -22,10 +23,24 @@ export const ServingEfficiencySpec = Type.Object(
 );
 export type ServingEfficiency = Static<typeof ServingEfficiencySpec>;
 
+/**
+ * The training efficiencies (kernels, collectives) a serving fit was made against: `compute`
+ * multiplies its GEMM and attention figures, and its collective efficiencies carry the TP traffic. A
+ * later refit of the training calibration then does not silently move what the serving fit found;
+ * refitting serving (scripts/fit-serving-efficiency.ts) records the calibration of the day.
+ */
+export const KernelBasis = Type.Object(
+  { efficiency: EfficiencySpec, source: Type.String({ minLength: 1 }) },
+  { additionalProperties: false },
+);
+export type KernelBasis = Static<typeof KernelBasis>;
+
 export const ServingEfficiencyEntry = Type.Object(
   {
     chip: Type.String(),
     efficiency: ServingEfficiencySpec,
+    /** The chip's training efficiencies when this entry was fitted (applies to this chip only). */
+    kernelBasis: Type.Optional(KernelBasis),
     provenance: Type.String(),
     note: Type.Optional(Type.String()),
   },
@@ -46,9 +61,9 @@ export function servingEfficiency(
   catalog: Catalog,
   chipId: string,
   entries: ServingEfficiencyEntry[] = BUILTIN_SERVING_EFFICIENCIES,
-): { efficiency: ServingEfficiency; provenance: string } {
+): { efficiency: ServingEfficiency; provenance: string; kernelBasis?: KernelBasis } {
   const own = entries.find((e) => e.chip === chipId);
-  if (own) return { efficiency: own.efficiency, provenance: `serving: ${own.provenance} (${chipId})` };
+  if (own) return { efficiency: own.efficiency, provenance: `serving: ${own.provenance} (${chipId})`, kernelBasis: own.kernelBasis };
   const chips = catalog.listChips();
   const seen = new Set([chipId]);
   for (let id = chipId; ;) {

@@ -122,6 +122,11 @@ export function PlannerPanel({
               .join(", ")}
             . {plans.runnerUpNote}
           </p>
+          {plans.notes.map((note) => (
+            <p class="note" role="note">
+              {note}
+            </p>
+          ))}
           <table class="numbers" data-testid="plans-table">
             <caption>Top layouts for {formatInteger(scenario.system.chips)} chips</caption>
             <thead>

@@ -33,9 +33,13 @@ function head(path: string, length: number): Buffer {
  */
 function checkResultFile(path: string): void {
   const notResults = (why: string) =>
-    new UltrasimError("INVALID_INPUT", `not a sweep result file (${why}): give a sweep's output directory or its .parquet, .csv or .jsonl`, {
-      file: path,
-    });
+    new UltrasimError(
+      "INVALID_INPUT",
+      `not a sweep result file (${why}): give a sweep's output directory or its .parquet, .csv or .jsonl`,
+      {
+        file: path,
+      },
+    );
   const extension = extname(path);
   const start = head(path, 1 << 16);
   if (extension === ".parquet") {
@@ -112,7 +116,9 @@ export async function querySweep(target: string, sql: string): Promise<QueryResu
     try {
       await connection.run(`CREATE VIEW sweep AS SELECT * FROM ${reader}`);
     } catch (e) {
-      throw new UltrasimError("INVALID_INPUT", `not a readable sweep result file: ${(e as Error).message.split("\n")[0]}`, { file: source });
+      throw new UltrasimError("INVALID_INPUT", `not a readable sweep result file: ${(e as Error).message.split("\n")[0]}`, {
+        file: source,
+      });
     }
     let result;
     try {

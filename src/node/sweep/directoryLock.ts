@@ -47,7 +47,12 @@ export function acquireLock(path: string, dir: string): () => void {
       fd = openSync(path, "wx");
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const owner = readOwner(path);
+      let owner = readOwner(path);
+      // Created but not yet written: give its run a moment to write its pid.
+      for (let wait = 0; owner === null && wait < 20; wait++) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        owner = readOwner(path);
+      }
       if (owner === "gone") continue;
       if (owner === null || owner.host !== me.host || alive(owner.pid)) {
         const who = owner === null ? "a run starting now" : `pid ${owner.pid}${owner.host !== me.host ? ` on ${owner.host}` : ""}`;

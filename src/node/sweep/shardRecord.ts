@@ -53,6 +53,15 @@ export type ShardCheck = { state: "absent" } | { state: "good" } | { state: "dam
 
 /** Check the shard file at `shardPath` against its record; `rows`: the points the shard owns. */
 export function checkShard(shardPath: string, rows: number): ShardCheck {
+  try {
+    return compareWithRecord(shardPath, rows);
+  } catch (e) {
+    // Unreadable (permissions, an I/O error): not a shard that can be merged.
+    return { state: "damaged", why: `it cannot be read: ${(e as Error).message}` };
+  }
+}
+
+function compareWithRecord(shardPath: string, rows: number): ShardCheck {
   if (!existsSync(shardPath)) return { state: "absent" };
   const path = recordPath(shardPath);
   if (!existsSync(path)) return { state: "damaged", why: `it has no record of its checksum (${basename(path)}): it was never finished` };

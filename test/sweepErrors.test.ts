@@ -1,10 +1,11 @@
 // A bad sweep file fails before any work starts, with one line naming the file, the line and the
 // field, and exit code 2; and the pure parts (point order, filters, hash) behave as documented.
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compileFilter } from "../src/engine/sweep/filterExpression.js";
+import { compileFilter, MAX_FILTER_DEPTH } from "../src/engine/sweep/filterExpression.js";
 import { sha256Hex } from "../src/engine/sweep/sha256.js";
 import { sweepHash } from "../src/engine/sweep/sweepHash.js";
 import { axisValuesAt, enumeratePoints, shardPoints } from "../src/engine/sweep/sweepPoints.js";
@@ -66,6 +67,40 @@ describe("sweep file errors", () => {
   });
 });
 
+describe("filters nested too deep", () => {
+  // Each form recursed once per level in the parser (or, for a long chain, in the evaluator): 100,000
+  // levels overflowed the stack with a RangeError.
+  const deep = 100_000;
+  const forms = {
+    parentheses: "(".repeat(deep) + "true" + ")".repeat(deep),
+    "! operators": "!".repeat(deep) + "true",
+    "- operators": "-".repeat(deep) + "1 > 0",
+    lists: "[".repeat(deep) + "1" + "]".repeat(deep) + " == 1",
+    "a chain of &&": Array(deep).fill("true").join(" && "),
+  };
+  it.each(Object.entries(forms))("refuses %s past the depth limit, with a message", (_, source) => {
+    expect(() => compileFilter(source)).toThrow(/nests deeper than 64 levels/);
+  });
+
+  it("keeps filters at the limit, and quotes only part of a long one", () => {
+    const read = () => 1;
+    expect(compileFilter("(".repeat(MAX_FILTER_DEPTH) + "true" + ")".repeat(MAX_FILTER_DEPTH)).test(read)).toBe(true);
+    expect(compileFilter(Array(MAX_FILTER_DEPTH).fill("true").join(" && ")).test(read)).toBe(true);
+    expect(() => compileFilter("(".repeat(MAX_FILTER_DEPTH + 1) + "true" + ")".repeat(MAX_FILTER_DEPTH + 1))).toThrow(/column 65/);
+    try {
+      compileFilter(forms.parentheses);
+    } catch (e) {
+      expect((e as Error).message.length).toBeLessThan(300);
+    }
+  });
+
+  it("names the sweep file, line and filter from the command line, exit 2, no stack", () => {
+    const stderr = runBad("deep.yaml", trainSweep(`filters:\n  - "${forms.parentheses}"\n`));
+    expect(stderr).toMatch(/^ultrasim: deep\.yaml:17: filters\[0\]: the filter nests deeper than 64 levels .* \(200004 characters\)$/);
+    expect(stderr.split("\n")).toHaveLength(1);
+  });
+});
+
 describe("sweep points", () => {
   const sweep: Sweep = {
     name: null,
@@ -102,7 +137,20 @@ describe("sweep points", () => {
 
   it("hashes what decides the results, not the name", () => {
     expect(sha256Hex("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-    expect(sha256Hex("é".repeat(100))).toHaveLength(64);
+    // FIPS 180-4 / NIST CSVP vectors: the empty string and the two-block 448-bit message.
+    expect(sha256Hex("")).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    expect(sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")).toBe(
+      "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
+    );
+    // UTF-8 bytes, as Node's own SHA-256 hashes them.
+    for (const text of ["é".repeat(100), "日本語🚀".repeat(33), "x".repeat(55), "y".repeat(64)])
+      expect(sha256Hex(text)).toBe(createHash("sha256").update(text, "utf8").digest("hex"));
+    // A sweep's hash is SHA-256 of its canonical JSON, so a library swap keeps every directory's hash.
+    expect(sweepHash(sweep, "1")).toBe(
+      createHash("sha256")
+        .update('{"axes":[["a",[1,2]],["b",["x","y","z"]]],"base":{},"filters":[],"format":1,"kind":"train","ultrasimVersion":"1"}')
+        .digest("hex"),
+    );
     expect(sweepHash({ ...sweep, name: "other" }, "1")).toBe(sweepHash(sweep, "1"));
     expect(sweepHash({ ...sweep, base: { x: 1, y: 2 } }, "1")).toBe(sweepHash({ ...sweep, base: { y: 2, x: 1 } }, "1"));
     expect(sweepHash({ ...sweep, filters: ["a == 1"] }, "1")).not.toBe(sweepHash(sweep, "1"));

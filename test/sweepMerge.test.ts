@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Cell } from "../src/engine/sweep/sweepColumns.js";
 import { shardPoints } from "../src/engine/sweep/sweepPoints.js";
 import { loadSweep } from "../src/node/sweep/loadSweep.js";
+import { logLine, type LogHeader } from "../src/node/sweep/resultLog.js";
+import { writeShardRecord } from "../src/node/sweep/shardRecord.js";
 import { openRowWriter, ParquetRowReader, readRows, type ResultFormat } from "../src/node/sweep/resultFile.js";
 import {
   claimDirectory,
@@ -39,6 +41,7 @@ function writeShard(out: string, manifest: SweepManifest, index: number, format:
   for (let start = 0; start < points.length; start += block)
     writer.write(points.slice(start, start + block).map((p) => syntheticRow(manifest.columns, p)));
   writer.close();
+  writeShardRecord(join(out, shardFile(manifest, index)), points.length);
 }
 
 /**
@@ -122,12 +125,12 @@ axes:
     const manifest = manifestFor(loaded, 1, "parquet");
     mkdirSync(out, { recursive: true });
     claimDirectory(out, manifest);
-    const header = { ultrasimSweepLog: 1, hash: manifest.hash, shard: 0, shards: 1 };
+    const header: LogHeader = { ultrasimSweepLog: 2, hash: manifest.hash, shard: 0, shards: 1 };
     // Logged out of order, as workers finish: every block of 1,000 points backwards.
-    const lines = [JSON.stringify(header)];
+    const lines = [JSON.stringify(header) + "\n"];
     for (let block = 0; block < POINTS; block += 1000)
-      for (let p = Math.min(POINTS, block + 1000) - 1; p >= block; p--) lines.push(JSON.stringify(syntheticRow(manifest.columns, p)));
-    writeFileSync(join(out, shardLog(manifest, 0)), lines.join("\n") + "\n");
+      for (let p = Math.min(POINTS, block + 1000) - 1; p >= block; p--) lines.push(logLine(syntheticRow(manifest.columns, p)));
+    writeFileSync(join(out, shardLog(manifest, 0)), lines.join(""));
 
     const run = ultrasim(dir, ["sweep", "run", "big.yaml", "--out", "one", "--quiet"], { NODE_OPTIONS: "--max-old-space-size=96" });
     expect(run.code, run.stderr).toBe(0);

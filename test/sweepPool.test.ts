@@ -41,7 +41,8 @@ describe("sweep worker pool", () => {
         onRows: () => {
           if (killed) return;
           killed = true;
-          const children = execFileSync("pgrep", ["-P", String(process.pid)], { encoding: "utf8" })
+          // This pool's workers only: other test files running in this process have children of their own.
+          const children = execFileSync("pgrep", ["-P", String(process.pid), "-f", "sweepWorker\\.js"], { encoding: "utf8" })
             .trim()
             .split("\n");
           process.kill(Number(children[0]), "SIGKILL");

@@ -1,6 +1,7 @@
 // Resuming: a sweep killed (SIGKILL, no chance to clean up) at seeded random moments and run again
 // loses no finished point and duplicates none, and ends with exactly the rows of an uninterrupted run.
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,7 +30,7 @@ function loggedPoints(out: string): number[] {
   const lines = readFileSync(join(dir, out, log), "utf8")
     .split("\n")
     .slice(1, -1);
-  return lines.map((line) => (JSON.parse(line) as number[])[0]!);
+  return lines.map((line) => (JSON.parse(line.slice(0, line.lastIndexOf("\t"))) as number[])[0]!);
 }
 
 /** Processes whose parent is `pid` (Linux's /proc; none elsewhere). */
@@ -126,7 +127,9 @@ describe("the result log", () => {
       [2, 3.5],
     ]);
     reopened.close();
-    expect(readFileSync(path, "utf8").split("\n").slice(1)).toEqual(["[0,1.5]", "[1,2.5]", "[2,3.5]", ""]);
+    // Each line: the row's JSON, a tab, then the first 16 hex digits of the JSON's SHA-256.
+    const check = (json: string) => `${json}\t${createHash("sha256").update(json).digest("hex").slice(0, 16)}`;
+    expect(readFileSync(path, "utf8").split("\n").slice(1)).toEqual([check("[0,1.5]"), check("[1,2.5]"), check("[2,3.5]"), ""]);
     expect(() => new ResultLog(path, { ...header, hash: "def" })).toThrow(/another sweep or shard/);
   });
 

@@ -93,10 +93,10 @@ describe("sweep across machines", () => {
     expect(first.code, first.stderr).toBe(0);
     const status = ultrasim(dir, ["sweep", "status", out]);
     expect(status.code).toBe(1);
-    expect(status.stdout).toMatch(/missing: 0, 2-3/);
+    expect(status.stdout).toMatch(/missing: shards 0, 2-3 of 4 \(indices from 0/);
     const merge = ultrasim(dir, ["sweep", "merge", out]);
     expect(merge.code).toBe(2);
-    expect(merge.stderr).toMatch(/3 of 4 shard\(s\) missing: 0, 2-3/);
+    expect(merge.stderr).toMatch(/3 of 4 shard\(s\) missing or damaged: 0, 2-3/);
 
     // Another sweep cannot write into the same directory ...
     writeFileSync(join(dir, "other.yaml"), trainSweep().replace("seqLen: 2048", "seqLen: 4096"));

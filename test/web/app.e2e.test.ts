@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { serveStatic, type StaticServer } from "../../src/node/staticServer.js";
+import { CONTENT_SECURITY_POLICY, serveStatic, type StaticServer } from "../../src/node/staticServer.js";
 import { TRAINING_FLAGS } from "../../src/node/trainingScenario.js";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -179,6 +179,20 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: button, exact: true }).click()]);
     return readFileSync((await download.path())!, "utf8");
   }
+
+  it("pages here are served under the Content-Security-Policy of `ultrasim web`, so their no-console-error checks cover it", async () => {
+    // Chromium reports a CSP violation (a blocked script, worker or style) as a console error.
+    for (const path of ["", "index.html", "no-such-page"]) {
+      const response = await fetch(server.url + path);
+      expect(response.headers.get("content-security-policy"), path).toBe(CONTENT_SECURITY_POLICY);
+    }
+    const page = await open("?page=reliability");
+    const response = await page.reload();
+    expect(response?.headers()["content-security-policy"]).toBe(CONTENT_SECURITY_POLICY);
+    await page.locator("svg[aria-label]").first().waitFor();
+    expect(errors.get(page)).toEqual([]);
+    await page.context().close();
+  });
 
   it("Train: loads without console errors, shows the CLI's numbers, and its JSON download is the CLI's --json", async () => {
     const page = await open("");

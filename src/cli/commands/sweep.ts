@@ -1,6 +1,7 @@
 // `ultrasim sweep`: many scenarios from one sweep file, on every core of one machine or as the shards
 // of a Kubernetes Indexed Job, an AWS Batch array job or a Slurm job array; then merged and queried.
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import { Option, type Command } from "commander";
 import Table from "cli-table3";
 import { UltrasimError } from "../../engine/errors.js";
@@ -9,13 +10,19 @@ import { loadSweep, type LoadedSweep } from "../../node/sweep/loadSweep.js";
 import { RESULT_FORMATS, type ResultFormat } from "../../node/sweep/resultFile.js";
 import { runShard } from "../../node/sweep/runShard.js";
 import { shardFromEnvironment, type ShardFlags } from "../../node/sweep/shardFromEnvironment.js";
-import { describeIndices, mergeShards, sweepStatus } from "../../node/sweep/sweepDirectory.js";
+import { describeIndices, mergeShards, shardFile, sweepStatus } from "../../node/sweep/sweepDirectory.js";
 import { POOL_KINDS, type PoolKind } from "../../node/sweep/sweepPool.js";
 import { querySweep } from "../../node/sweep/sweepQuery.js";
 import { print, printJson } from "../output.js";
 import { progressReporter } from "../progress.js";
 
 const count = (n: number) => n.toLocaleString("en-US");
+
+/** A shard as every message names it: its index from 0, as --shard-index takes it. */
+export const shardName = (index: number, shards: number) => `shard ${index} of ${shards}`;
+
+/** One line on stderr about a damaged file, named, that ultrasim has set aside or set right. */
+const warnDamaged = (file: string, message: string) => process.stderr.write(`ultrasim: ${file}: ${message}\n`);
 
 export function duration(seconds: number): string {
   if (!Number.isFinite(seconds)) return "?";
@@ -153,7 +160,7 @@ export function registerSweep(program: Command): void {
         const shard = shardFromEnvironment(opts);
         const workers = positiveInteger(opts.workers, "--workers");
         const loaded = load(file, opts);
-        const label = shard.count > 1 ? `shard ${shard.index + 1}/${shard.count}` : "sweep";
+        const label = shard.count > 1 ? shardName(shard.index, shard.count) : "sweep";
         const progress = progressReporter(label, !opts.quiet);
         let lastDraw = 0;
         let startedAt: number | undefined;
@@ -164,6 +171,7 @@ export function registerSweep(program: Command): void {
           shard,
           workers,
           pool: opts.pool,
+          onWarning: warnDamaged,
           onProgress: (done, total) => {
             const now = performance.now();
             if (startedAt === undefined) [startedAt, startedDone] = [now, done];
@@ -199,6 +207,11 @@ export function registerSweep(program: Command): void {
     .action((dir: string, opts: { json?: boolean }) => {
       const { manifest, shards, merged } = sweepStatus(dir);
       const missing = shards.filter((s) => s.state !== "done").map((s) => s.index);
+      for (const s of shards.filter((x) => x.state === "damaged"))
+        warnDamaged(
+          join(dir, shardFile(manifest, s.index)),
+          `damaged (${s.damage}): ${shardName(s.index, manifest.shards)} counts as missing; run it again`,
+        );
       if (opts.json) printJson({ hash: manifest.hash, points: manifest.points, shardCount: manifest.shards, shards, missing, merged });
       else {
         const lines = [
@@ -206,8 +219,11 @@ export function registerSweep(program: Command): void {
         ];
         lines.push(`done: ${shards.length - missing.length} of ${shards.length}`);
         for (const s of shards.filter((x) => x.state === "in progress"))
-          lines.push(`in progress: shard ${s.index} (${count(s.pointsDone)} of ${count(s.points)} points logged)`);
-        if (missing.length) lines.push(`missing: ${describeIndices(missing)}`);
+          lines.push(`in progress: ${shardName(s.index, manifest.shards)} (${count(s.pointsDone)} of ${count(s.points)} points logged)`);
+        if (missing.length)
+          lines.push(
+            `missing: ${missing.length === 1 ? "shard" : "shards"} ${describeIndices(missing)} of ${manifest.shards} (indices from 0, as --shard-index takes them)`,
+          );
         else lines.push(merged ? "merged" : `all shards done: ultrasim sweep merge ${dir}`);
         print(lines.join("\n"));
       }
@@ -220,7 +236,9 @@ export function registerSweep(program: Command): void {
     .argument("<dir>", "a sweep's output directory")
     .option("--out <file>", "where to write (default: DIR/sweep.<format>)")
     .action(async (dir: string, opts: { out?: string }) => {
-      const { path, rows, manifest } = await mergeShards(dir, opts.out);
+      const { path, rows, manifest } = await mergeShards(dir, opts.out, (file, why) =>
+        warnDamaged(file, `damaged (${why}): not merged; run its shard again`),
+      );
       print(`merged ${manifest.shards} shard(s): ${count(rows)} points -> ${path}`);
     });
 

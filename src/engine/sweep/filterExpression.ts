@@ -51,8 +51,15 @@ function tokenize(source: string): Token[] {
   return tokens;
 }
 
+/** The filter as a message quotes it: whole when short, else the 60 characters around `at`. */
+function quote(source: string, at = 0): string {
+  if (source.length <= 80) return `"${source}"`;
+  const start = Math.max(0, Math.min(at - 30, source.length - 60));
+  return `"${start > 0 ? "…" : ""}${source.slice(start, start + 60)}${start + 60 < source.length ? "…" : ""}" (${source.length} characters)`;
+}
+
 function filterError(source: string, at: number, what: string): UltrasimError {
-  return new UltrasimError("INVALID_INPUT", `${what} at column ${at + 1} of "${source}"`);
+  return new UltrasimError("INVALID_INPUT", `${what} at column ${at + 1} of ${quote(source, at)}`);
 }
 
 // Binding power of the binary operators, loosest first.
@@ -73,9 +80,39 @@ const PRECEDENCE: Record<string, number> = {
   "%": 6,
 };
 
+/**
+ * How deep a filter may nest: parentheses, lists, `!` and `-`, and chains of operators each add a
+ * level. The parser and the evaluator recurse once per level, so without a bound a filter of
+ * thousands of parentheses would overflow the stack; real filters stay within a few levels.
+ */
+export const MAX_FILTER_DEPTH = 64;
+
 function parse(source: string): Node {
   const tokens = tokenize(source);
   let i = 0;
+  // Levels open now (parser recursion) and each node's height, bounded together by MAX_FILTER_DEPTH.
+  let open = 0;
+  const heights = new WeakMap<Node, number>();
+  const tooDeep = (at: number) =>
+    filterError(
+      source,
+      at,
+      `the filter nests deeper than ${MAX_FILTER_DEPTH} levels (parentheses, lists, ! or -, chained operators): split it into several filters`,
+    );
+  const node = (n: Node, at: number, ...children: Node[]): Node => {
+    const height = 1 + Math.max(0, ...children.map((c) => heights.get(c) ?? 1));
+    if (height > MAX_FILTER_DEPTH) throw tooDeep(at);
+    heights.set(n, height);
+    return n;
+  };
+  const nested = <T>(at: number, parse: () => T): T => {
+    if (++open > MAX_FILTER_DEPTH) throw tooDeep(at);
+    try {
+      return parse();
+    } finally {
+      open--;
+    }
+  };
   const peek = () => tokens[i]!;
   const expect = (text: string) => {
     if (peek().text !== text) throw filterError(source, peek().at, `expected '${text}'`);
@@ -91,20 +128,25 @@ function parse(source: string): Node {
       return { kind: "field", path: t.text };
     }
     if (t.text === "(") {
-      const inner = expression(0);
+      const inner = nested(t.at, () => expression(0));
       expect(")");
       return inner;
     }
     if (t.text === "[") {
       const items: Node[] = [];
-      while (peek().text !== "]") {
-        items.push(expression(0));
-        if (peek().text !== "]") expect(",");
-      }
+      nested(t.at, () => {
+        while (peek().text !== "]") {
+          items.push(expression(0));
+          if (peek().text !== "]") expect(",");
+        }
+      });
       i++;
-      return { kind: "list", items };
+      return node({ kind: "list", items }, t.at, ...items);
     }
-    if (t.text === "!" || t.text === "-") return { kind: "unary", op: t.text, operand: expression(7) };
+    if (t.text === "!" || t.text === "-") {
+      const operand = nested(t.at, () => expression(7));
+      return node({ kind: "unary", op: t.text, operand }, t.at, operand);
+    }
     throw filterError(source, t.at, t.kind === "end" ? "unexpected end: a value is missing" : `unexpected '${t.text}'`);
   };
   const expression = (minPrecedence: number): Node => {
@@ -114,7 +156,8 @@ function parse(source: string): Node {
       const precedence = (t.kind === "op" || t.text === "in") && PRECEDENCE[t.text];
       if (!precedence || precedence <= minPrecedence) return left;
       i++;
-      left = { kind: "binary", op: t.text, left, right: expression(precedence) };
+      const right = nested(t.at, () => expression(precedence));
+      left = node({ kind: "binary", op: t.text, left, right }, t.at, left, right);
     }
   };
   const tree = expression(0);
@@ -135,7 +178,7 @@ const describe = (v: unknown) => (typeof v === "string" ? `'${v}'` : JSON.string
 export function compileFilter(source: string): CompiledFilter {
   const tree = parse(source);
   const fail = (what: string): never => {
-    throw new UltrasimError("INVALID_INPUT", `${what} in "${source}"`);
+    throw new UltrasimError("INVALID_INPUT", `${what} in ${quote(source)}`);
   };
   const number = (v: unknown, op: string): number => (typeof v === "number" ? v : fail(`'${op}' needs numbers, got ${describe(v)}`));
   const boolean = (v: unknown, op: string): boolean =>

@@ -2,21 +2,26 @@
 // loses no finished point and duplicates none.
 //
 // The first line names the sweep (hash) and the shard; each later line is one finished point's row
-// (a JSON array, the point number first), appended in one write as soon as a worker hands it back. A
-// kill can tear only the last line: on reopening, every complete line is kept, a torn tail is cut
-// off, and a point already logged is never run again (and, were it ever logged twice, kept once).
+// (a JSON array, the point number first) then a tab and the first 16 hex digits of the row's SHA-256,
+// appended in one write as soon as a worker hands it back. A kill can tear only the last line: on
+// reopening, every complete line is kept, a torn tail is cut off, and a point already logged is never
+// run again (and, were it ever logged twice, kept once). A complete line whose checksum does not
+// match, or whose point is not the shard's, was damaged after it was written: it is counted, not
+// kept, and its point runs again.
 // When the shard is done, the log is compacted into the shard's result file (read back by point, a
 // block at a time, written atomically) and only then deleted: a kill between the two leaves the log,
 // which the rerun finds superseded by the finished file.
 //
 // The log keeps where each point's line is, not the row itself, so a shard of millions of points
 // needs memory for its index, not its results.
+import { createHash } from "node:crypto";
 import { closeSync, existsSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import { UltrasimError } from "../../engine/errors.js";
 import type { Cell } from "../../engine/sweep/sweepColumns.js";
 
-interface LogHeader {
-  ultrasimSweepLog: 1;
+export interface LogHeader {
+  /** 2: lines carry a checksum. A log of version 1 (none) is started afresh. */
+  ultrasimSweepLog: 2;
   hash: string;
   shard: number;
   shards: number;
@@ -26,18 +31,45 @@ interface LogHeader {
 const LENGTH_BITS = 2 ** 21;
 const READ_CHUNK = 1 << 23;
 
+/** A row's line checksum: the first 16 hex digits of SHA-256 of its JSON. */
+const lineChecksum = (json: string) => createHash("sha256").update(json).digest("hex").slice(0, 16);
+
+/** A row's line in the log, with its newline. */
+export const logLine = (row: Cell[]) => {
+  const json = JSON.stringify(row);
+  return `${json}\t${lineChecksum(json)}\n`;
+};
+
+/** The row of a log line (without its newline), or null when the line is damaged. */
+function parseLine(line: string): Cell[] | null {
+  const tab = line.lastIndexOf("\t");
+  if (tab < 0) return null;
+  const json = line.slice(0, tab);
+  if (line.slice(tab + 1) !== lineChecksum(json)) return null;
+  try {
+    const row = JSON.parse(json) as unknown;
+    return Array.isArray(row) && Number.isInteger(row[0]) ? (row as Cell[]) : null;
+  } catch {
+    return null;
+  }
+}
+
 export class ResultLog {
   /** Where each logged point's line is, by point. */
   private readonly lines = new Map<number, number>();
   private fd: number;
   /** Bytes in the log: where the next line goes. */
   private bytes = 0;
+  /** Complete lines found damaged on reopening (not kept: their points run again). */
+  private damaged = 0;
 
+  /** `owns`: whether a point is this shard's. */
   constructor(
     readonly path: string,
     header: Omit<LogHeader, "ultrasimSweepLog">,
+    owns: (point: number) => boolean = () => true,
   ) {
-    const expected: LogHeader = { ultrasimSweepLog: 1, ...header };
+    const expected: LogHeader = { ultrasimSweepLog: 2, ...header };
     const headerLine = JSON.stringify(expected) + "\n";
     if (!existsSync(path)) {
       this.fd = openSync(path, "a");
@@ -60,26 +92,35 @@ export class ResultLog {
       let start = 0;
       for (let end = buffer.indexOf(10, start); end >= 0; end = buffer.indexOf(10, start)) {
         const offset = carryAt + start;
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(buffer.toString("utf8", start, end));
-        } catch {
-          torn = true;
-          break;
-        }
         if (lineNumber === 0) {
-          const h = parsed as LogHeader;
-          if (h.ultrasimSweepLog !== 1 || h.hash !== expected.hash || h.shard !== expected.shard || h.shards !== expected.shards) {
+          let h: Partial<LogHeader> | undefined;
+          try {
+            const parsed = JSON.parse(buffer.toString("utf8", start, end)) as unknown;
+            h = typeof parsed === "object" && parsed !== null ? (parsed as Partial<LogHeader>) : undefined;
+          } catch {
+            h = undefined;
+          }
+          const older = h?.hash === expected.hash && h.shard === expected.shard && h.shards === expected.shards && h.ultrasimSweepLog !== 2;
+          // Written by an older ultrasim without line checksums, or a damaged first line (the file's
+          // name already says whose log it is): start afresh.
+          if (h === undefined || older) {
+            if (h === undefined) this.damaged++;
+            torn = true;
+            break;
+          }
+          if (h.ultrasimSweepLog !== 2 || h.hash !== expected.hash || h.shard !== expected.shard || h.shards !== expected.shards) {
             closeSync(fd);
             throw new UltrasimError(
               "INVALID_INPUT",
-              `this log belongs to another sweep or shard (${JSON.stringify(h)}): delete it or use another --out`,
+              `this log belongs to another sweep or shard, or its first line is damaged (${buffer.toString("utf8", start, Math.min(end, start + 200))}): delete it or use another --out`,
               { file: path },
             );
           }
         } else {
-          const point = (parsed as Cell[])[0] as number;
-          if (!this.lines.has(point)) this.lines.set(point, offset * LENGTH_BITS + (end + 1 - start));
+          const row = parseLine(buffer.toString("utf8", start, end));
+          const point = row?.[0] as number | undefined;
+          if (point === undefined || !owns(point)) this.damaged++;
+          else if (!this.lines.has(point)) this.lines.set(point, offset * LENGTH_BITS + (end + 1 - start));
         }
         lineNumber++;
         start = end + 1;
@@ -107,6 +148,11 @@ export class ResultLog {
     this.bytes += bytes.length;
   }
 
+  /** Complete lines found damaged on reopening (not kept: their points run again). */
+  get damagedLines(): number {
+    return this.damaged;
+  }
+
   /** Points logged. */
   get size(): number {
     return this.lines.size;
@@ -128,7 +174,7 @@ export class ResultLog {
     let offset = this.bytes;
     const text = fresh
       .map((row) => {
-        const line = JSON.stringify(row) + "\n";
+        const line = logLine(row);
         const length = Buffer.byteLength(line);
         if (length >= LENGTH_BITS) throw new Error(`internal: a result row of ${length} bytes`);
         this.lines.set(row[0] as number, offset * LENGTH_BITS + length);
@@ -149,7 +195,10 @@ export class ResultLog {
         const length = at % LENGTH_BITS;
         const bytes = Buffer.allocUnsafe(length);
         readSync(fd, bytes, 0, length, (at - length) / LENGTH_BITS);
-        return JSON.parse(bytes.toString("utf8", 0, length - 1)) as Cell[];
+        const row = parseLine(bytes.toString("utf8", 0, length - 1));
+        if (row === null)
+          throw new UltrasimError("INVALID_INPUT", `point ${point}'s line changed while the shard ran`, { file: this.path });
+        return row;
       });
     } finally {
       closeSync(fd);

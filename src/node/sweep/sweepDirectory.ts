@@ -2,6 +2,9 @@
 // every machine mounts):
 //   sweep.json                                the manifest: the sweep, its hash, points, shards, format, columns
 //   shard-00003-of-00010-<hash16>.<format>    a finished shard, written atomically
+//   shard-00003-of-00010-<hash16>.<format>.sha256.json
+//                                             its record: SHA-256, bytes and rows, checked before use (shardRecord.ts)
+//   shard-00003-of-00010-<hash16>.lock        held by the run of that shard (directoryLock.ts)
 //   shard-00003-of-00010-<hash16>.log         a shard in progress: its append-only log (resultLog.ts)
 //   sweep.<format>                            the merged result (sweep merge; a one-machine run merges itself)
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -11,8 +14,10 @@ import type { Cell, Column } from "../../engine/sweep/sweepColumns.js";
 import type { Sweep } from "../../engine/sweep/sweepFile.js";
 import { shardPoints } from "../../engine/sweep/sweepPoints.js";
 import type { LoadedSweep } from "./loadSweep.js";
+import { checkShard } from "./shardRecord.js";
 import {
   csvHeader,
+  RESULT_FORMATS,
   LineReader,
   LineWriter,
   ParquetRowGroupWriter,
@@ -69,8 +74,36 @@ export function readManifest(dir: string): SweepManifest {
     throw new UltrasimError("FILE_ERROR", `no ${MANIFEST} here: not a sweep's output directory (sweep run --out writes one)`, {
       file: dir,
     });
-  const manifest = JSON.parse(readFileSync(path, "utf8")) as SweepManifest;
-  if (manifest.ultrasimSweep !== 1) throw new UltrasimError("INVALID_INPUT", "not an ultrasim sweep manifest", { file: path });
+  // The shards carry the sweep's hash in their names and their own checksums, so a manifest written
+  // again by the same sweep file finds them all.
+  const damaged = (what: string) =>
+    new UltrasimError(
+      "INVALID_INPUT",
+      `${what}: the manifest is damaged; delete it and run \`ultrasim sweep run\` with the same sweep file and --out to write it again (finished shards are kept)`,
+      { file: path },
+    );
+  const text = readFileSync(path, "utf8");
+  if (text.trim() === "") throw damaged("empty");
+  let manifest: SweepManifest;
+  try {
+    manifest = JSON.parse(text) as SweepManifest;
+  } catch {
+    throw damaged("not valid JSON");
+  }
+  if (typeof manifest !== "object" || manifest === null || manifest.ultrasimSweep !== 1) throw damaged("not an ultrasim sweep manifest");
+  const wholeNumber = (v: unknown, least: number) => Number.isInteger(v) && (v as number) >= least;
+  if (
+    typeof manifest.hash !== "string" ||
+    !/^[0-9a-f]{64}$/.test(manifest.hash) ||
+    !wholeNumber(manifest.points, 0) ||
+    !wholeNumber(manifest.shards, 1) ||
+    !(RESULT_FORMATS as readonly string[]).includes(manifest.format) ||
+    !Array.isArray(manifest.columns) ||
+    manifest.columns.some((c) => typeof c?.name !== "string") ||
+    typeof manifest.sweep !== "object" ||
+    manifest.sweep === null
+  )
+    throw damaged("a field is missing or wrong (hash, points, shards, format, columns or sweep)");
   return manifest;
 }
 
@@ -109,17 +142,22 @@ export function claimDirectory(dir: string, manifest: SweepManifest): void {
 
 export interface ShardState {
   index: number;
-  state: "done" | "in progress" | "not started";
+  /** Damaged: the file there differs from its record (shardRecord.ts); it counts as missing. */
+  state: "done" | "in progress" | "not started" | "damaged";
   /** Points finished (from the log where in progress). */
   pointsDone: number;
   points: number;
+  /** Why a damaged shard is (its file is named by shardFile). */
+  damage?: string;
 }
 
 export function sweepStatus(dir: string): { manifest: SweepManifest; shards: ShardState[]; merged: boolean } {
   const manifest = readManifest(dir);
   const shards = Array.from({ length: manifest.shards }, (_, index): ShardState => {
     const points = shardPoints(manifest.points, index, manifest.shards).length;
-    if (existsSync(join(dir, shardFile(manifest, index)))) return { index, state: "done", pointsDone: points, points };
+    const check = checkShard(join(dir, shardFile(manifest, index)), points);
+    if (check.state === "good") return { index, state: "done", pointsDone: points, points };
+    if (check.state === "damaged") return { index, state: "damaged", pointsDone: 0, points, damage: check.why };
     const log = join(dir, shardLog(manifest, index));
     if (!existsSync(log)) return { index, state: "not started", pointsDone: 0, points };
     // Complete lines less the header: a torn last line has no newline yet.
@@ -141,8 +179,15 @@ export function describeIndices(indices: number[]): string {
   return parts.join(", ");
 }
 
-/** Check every shard is there and belongs to this sweep, then write them as one file sorted by point. */
-export async function mergeShards(dir: string, out?: string): Promise<{ manifest: SweepManifest; path: string; rows: number }> {
+/**
+ * Check every shard is there, matches its record and belongs to this sweep, then write them as one
+ * file sorted by point. A damaged shard is handed to `onDamaged` and counted missing.
+ */
+export async function mergeShards(
+  dir: string,
+  out?: string,
+  onDamaged: (file: string, why: string) => void = () => {},
+): Promise<{ manifest: SweepManifest; path: string; rows: number }> {
   const manifest = readManifest(dir);
   const names = readdirSync(dir);
   const expectedNames = new Set(Array.from({ length: manifest.shards }, (_, i) => shardFile(manifest, i)));
@@ -155,16 +200,27 @@ export async function mergeShards(dir: string, out?: string): Promise<{ manifest
         file: dir,
       },
     );
-  const missing = Array.from({ length: manifest.shards }, (_, i) => i).filter((i) => !names.includes(shardFile(manifest, i)));
+  const missing = Array.from({ length: manifest.shards }, (_, i) => i).filter((i) => {
+    const file = join(dir, shardFile(manifest, i));
+    const check = checkShard(file, shardPoints(manifest.points, i, manifest.shards).length);
+    if (check.state === "damaged") onDamaged(file, check.why);
+    return check.state !== "good";
+  });
   if (missing.length)
     throw new UltrasimError(
       "INVALID_INPUT",
-      `${missing.length} of ${manifest.shards} shard(s) missing: ${describeIndices(missing)} (run them with --shard-index, or rerun the array for those indices; sweep status lists them)`,
+      `${missing.length} of ${manifest.shards} shard(s) missing or damaged: ${describeIndices(missing)} (indices from 0: run them with --shard-index, or rerun the array for those indices; sweep status lists them)`,
       { file: dir },
     );
   const path = out ?? join(dir, mergedFile(manifest));
-  if (manifest.format === "parquet") await mergeParquetShards(dir, manifest, path);
-  else mergeTextShards(dir, manifest, path);
+  try {
+    if (manifest.format === "parquet") await mergeParquetShards(dir, manifest, path);
+    else mergeTextShards(dir, manifest, path);
+  } catch (e) {
+    // Shards matched their records, so this is a file changed together with its record, or a bug.
+    if (e instanceof UltrasimError || !(e instanceof Error)) throw e;
+    throw new UltrasimError("INVALID_INPUT", `a shard cannot be read: ${e.message.split("\n")[0]}`, { file: dir });
+  }
   return { manifest, path, rows: manifest.points };
 }
 

@@ -155,7 +155,8 @@ export function predictTraining(input: TrainingInput): TrainingPrediction {
   const full = { ...input.parallelism, recompute: "full" as const, recomputeLayers: null };
   const resolved = resolveLayout(input.model, input.run, full, input.chips);
   const layers = mostLayersPerVirtualStage(input.model, resolved.layout);
-  const withLayers = (k: number) => evaluateLayout(input, resolveLayout(input.model, input.run, { ...full, recomputeLayers: k }, input.chips));
+  const withLayers = (k: number) =>
+    evaluateLayout(input, resolveLayout(input.model, input.run, { ...full, recomputeLayers: k }, input.chips));
   const least = leastRecomputeLayers(layers, (k) => withLayers(k).memory.fits);
   const best = withLayers(least ?? layers);
   best.assumptions.push(
@@ -211,8 +212,10 @@ interface LayoutCosts {
   shape: ChunkLayout;
   /** The cost of each chunk kind of `shape`. */
   kindParts: ChunkKindCost[];
-  /** Seconds of a micro-batch's activations sent to the next stage (0 without a pipeline). */
+  /** Seconds a stage is held sending a micro-batch's activations to the next (0 without a pipeline, or when sends overlap compute). */
   send: number;
+  /** Seconds of overlapped sends still on the critical path: the pipeline's fill and drain. */
+  fillDrainSends: number;
   /** The groups over which dense and expert gradients are reduced: built once per layout, not per chunk. */
   gradientGroups: GradientGroups;
   tokensPerRank: number;
@@ -255,7 +258,7 @@ export function estimateLayout(input: TrainingInput, layout: Layout): StepEstima
     slowest = Math.max(slowest, work);
     total += work * groups[g]!.length;
   }
-  const pipelineEnd = closedFormEnd(pp, vpp, m, slowest, total);
+  const pipelineEnd = closedFormEnd(pp, vpp, m, slowest, total) + costs.fillDrainSends;
   let stepSeconds = -Infinity;
   representatives.forEach((s, g) => (stepSeconds = Math.max(stepSeconds, stageTail(costs, s, params[g]!, pipelineEnd, null).end)));
   return { stepSeconds, memoryBytes };
@@ -418,19 +421,26 @@ function layoutCosts(input: TrainingInput, layout: Layout): LayoutCosts {
   const sendBytes = activationBytes / split;
   const regather = !layout.sequenceParallel && split > 1 ? allGatherSeconds(hw, tpGroup(layout), activationBytes) : 0;
   const send = layout.pp > 1 ? sendSeconds(hw, pipelineStride(layout), sendBytes) + regather : 0;
+  // Frameworks that send asynchronously (Megatron-Core's overlap_p2p_comm, torch pipelining) hide each
+  // send behind the next micro-batch's compute: a stage is not held by it, and only the pipeline's
+  // fill and drain, pp-1 boundaries each way, wait on it. Blocking sends hold the sender every time.
+  const overlapped = hw.software.pipelineSendOverlap;
+  const blockingSend = overlapped ? 0 : send;
+  const fillDrainSends = overlapped ? 2 * (layout.pp - 1) * send : 0;
   const moeBuffers = model.moe ? 2 * (tokensPerRank / layout.tp) * model.moe.topK * model.hidden * 2 : 0;
   // Each chunk kind's cost, afresh: it depends on the layout's dp, ZeRO stage and pipeline as well as the
   // per-layer costs, so few layouts could share it, and a cache of them would cost the planner more
   // (in memory kept alive) than it saves.
   const gradientGroups: GradientGroups = { dense: dataParallelGroup(layout), expert: expertDataParallelGroup(layout) };
-  const kindParts = shape.kinds.map((k) => chunkKindCost(input, layout, perLayer, k, send, gradientGroups));
+  const kindParts = shape.kinds.map((k) => chunkKindCost(input, layout, perLayer, k, blockingSend, gradientGroups));
   return {
     input,
     layout,
     perLayer,
     shape,
     kindParts,
-    send,
+    send: blockingSend,
+    fillDrainSends,
     gradientGroups,
     tokensPerRank,
     communicationBuffers: 2 * tokensPerRank * model.hidden * 2 + 2 * sendBytes + moeBuffers,
@@ -674,7 +684,13 @@ function evaluateLayout(input: TrainingInput, resolved: ResolvedLayout): Trainin
   let worst = { stage: stages[0]!, total: -Infinity, activations: 0 };
   for (const s of stages) {
     const params = (paramsOf[s] = stageParamsOf(costs, s));
-    const tail = (stageTails[s] = stageTail(costs, s, params, pipeline.stageEnd[s]!, closedForm ? null : pipeline.lastBackwardEnd[s]!));
+    const tail = (stageTails[s] = stageTail(
+      costs,
+      s,
+      params,
+      pipeline.stageEnd[s]! + costs.fillDrainSends,
+      closedForm ? null : pipeline.lastBackwardEnd[s]!.map((t) => t + costs.fillDrainSends),
+    ));
     stepSeconds = Math.max(stepSeconds, tail.end);
     const activations = stageActivationBytes(costs, s, pipeline.peakInFlight[s]!);
     const total = stageMemoryBytes(costs, params, activations);
@@ -703,8 +719,8 @@ function evaluateLayout(input: TrainingInput, resolved: ResolvedLayout): Trainin
     tensorParallel: busy.tp,
     contextParallel: busy.cp,
     expertParallel: busy.ep,
-    pipelineParallel: busy.pp,
-    pipelineBubble: stepSeconds - criticalLoad,
+    pipelineParallel: busy.pp + costs.fillDrainSends,
+    pipelineBubble: stepSeconds - criticalLoad - costs.fillDrainSends,
     dataParallel: tail.dataParallel + busy.dp,
     optimizer: tail.optimizer,
   };
@@ -743,7 +759,7 @@ function evaluateLayout(input: TrainingInput, resolved: ResolvedLayout): Trainin
     microBatch: op.microBatch,
     parts: chunkTimeParts(costs, chunk(op.stage, op.chunk).counts)[op.kind],
   }));
-  if (input.timeline) for (const s of stages) timeline.push(...tailSlices(s, pipeline.stageEnd[s]!, stageTails[s]!));
+  if (input.timeline) for (const s of stages) timeline.push(...tailSlices(s, pipeline.stageEnd[s]! + costs.fillDrainSends, stageTails[s]!));
 
   return {
     layout,

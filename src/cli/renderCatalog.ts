@@ -68,7 +68,18 @@ export function renderModels(models: ModelSpec[]): string {
 
 export function renderFrameworks(frameworks: FrameworkSpec[]): string {
   const t = new Table({
-    head: ["id", "TP overlap", "DP overlap", "PP send overlap", "PP scatter/gather", "FSDP fp32 shards", "selective recompute", "fp8", "allocator"],
+    head: [
+      "id",
+      "TP overlap",
+      "DP overlap",
+      "PP send overlap",
+      "PP scatter/gather",
+      "FSDP fp32 shards",
+      "selective recompute",
+      "attention",
+      "fp8",
+      "allocator",
+    ],
     style: { head: [], border: [] },
   });
   const yes = (f: { value: boolean }) => (f.value ? "yes" : "no");
@@ -81,6 +92,7 @@ export function renderFrameworks(frameworks: FrameworkSpec[]): string {
       yes(f.pipelineScatterGather),
       yes(f.fsdpShardsFp32Params),
       f.selectiveRecompute.value,
+      f.attentionKernel.value,
       f.fp8Recipe.value,
       `${(f.allocatorOverheadFraction.value * 100).toFixed(0)}%${f.allocatorOverheadFraction.estimate ? " (est.)" : ""}`,
     ]);

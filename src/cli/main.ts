@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { UltrasimError } from "../engine/errors.js";
+import { writeFailureReason } from "../node/outputFile.js";
 import { registerCatalog } from "./commands/catalog.js";
 import { registerClaims } from "./commands/claims.js";
 import { registerCompare } from "./commands/compare.js";
@@ -23,7 +24,7 @@ for (const stream of [process.stdout, process.stderr])
   stream.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") process.exit(0);
     if (stream === process.stdout) {
-      process.stderr.write(`ultrasim: cannot write the output: ${e.code ?? e.message}\n`);
+      process.stderr.write(`ultrasim: standard output: cannot write the results: ${writeFailureReason(e, "standard output")}\n`);
       process.exit(2);
     }
   });

@@ -1,6 +1,5 @@
 // `ultrasim serve`: simulate an inference deployment request by request; `ultrasim serve plan`:
 // search layouts and hardware for the best one that meets an SLO.
-import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { PRICE_KINDS, checkPrice, type PriceKind } from "../../engine/analytic/cost.js";
 import { UltrasimError } from "../../engine/errors.js";
@@ -9,6 +8,7 @@ import { SERVING_PLAN_OBJECTIVES, planServing, type ServingPlanObjective } from 
 import { predictServing } from "../../engine/serve/serve.js";
 import { servingTrace } from "../../engine/serve/servingTrace.js";
 import { locate } from "../../node/loadInput.js";
+import { writeOutputFile } from "../../node/outputFile.js";
 import { loadServingScenario } from "../../node/servingScenario.js";
 import { catalogFrom, print, printJson } from "../output.js";
 import { renderPlan, renderServing } from "../renderServing.js";
@@ -101,7 +101,8 @@ export function registerServe(program: Command): void {
           return;
         }
         const result = predictServing(scenario, catalog, { requests, recordIterations: Boolean(opts.trace), cost, capacity: true });
-        if (opts.trace) writeFileSync(opts.trace, JSON.stringify(servingTrace(result.records, result.report.pools, result.model.name)));
+        if (opts.trace)
+          writeOutputFile(opts.trace, JSON.stringify(servingTrace(result.records, result.report.pools, result.model.name)), "--trace");
         if (opts.json) printJson(result.report);
         else
           print(renderServing(result.report) + (opts.trace ? `\ntrace written to ${opts.trace} (open it at https://ui.perfetto.dev)` : ""));

@@ -29,7 +29,10 @@ export function writeFailureReason(e: NodeJS.ErrnoException, path: string): stri
 
 function cannotWrite(e: unknown, path: string, flag: string, what: string): never {
   if (!(e instanceof Error) || !("code" in e)) throw e;
-  throw new UltrasimError("FILE_ERROR", `cannot write ${what}: ${writeFailureReason(e as NodeJS.ErrnoException, path)}`, { file: path, field: flag });
+  throw new UltrasimError("FILE_ERROR", `cannot write ${what}: ${writeFailureReason(e as NodeJS.ErrnoException, path)}`, {
+    file: path,
+    field: flag,
+  });
 }
 
 /** Write `text` to the file `path`, which `flag` named. */

@@ -3,7 +3,8 @@
 import type { Command } from "commander";
 import { PRICE_KINDS, checkPrice, type PriceKind } from "../../engine/analytic/cost.js";
 import { UltrasimError } from "../../engine/errors.js";
-import { positiveNumber } from "../numberOption.js";
+import { parseNumber } from "../../engine/flagSyntax.js";
+import { positiveNumber, wholeNumber } from "../numberOption.js";
 import { SERVING_PLAN_OBJECTIVES, planServing, type ServingPlanObjective } from "../../engine/serve/plan.js";
 import { predictServing } from "../../engine/serve/serve.js";
 import { servingTrace } from "../../engine/serve/servingTrace.js";
@@ -31,7 +32,7 @@ interface ServeOptions {
 }
 
 function nonNegativeNumber(text: string, flag: string): number {
-  return checkPrice(Number(text), flag);
+  return checkPrice(parseNumber(text), flag);
 }
 
 export function registerServe(program: Command): void {
@@ -86,9 +87,7 @@ export function registerServe(program: Command): void {
           priceKind: opts.priceKind as PriceKind | undefined,
         };
         if (planning) {
-          const maxChips = Number(opts.maxChips ?? 64);
-          if (!Number.isInteger(maxChips) || maxChips < 1)
-            throw new UltrasimError("INVALID_INPUT", `must be a whole number ≥ 1, got '${opts.maxChips}'`, { field: "--max-chips" });
+          const maxChips = wholeNumber(opts.maxChips, "--max-chips") ?? 64;
           const objective = (opts.objective ?? "throughput") as ServingPlanObjective;
           if (!SERVING_PLAN_OBJECTIVES.includes(objective))
             throw new UltrasimError("INVALID_INPUT", `must be one of ${SERVING_PLAN_OBJECTIVES.join(", ")}, got '${opts.objective}'`, {

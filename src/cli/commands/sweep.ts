@@ -12,6 +12,7 @@ import { shardFromEnvironment, type ShardFlags } from "../../node/sweep/shardFro
 import { describeIndices, mergeShards, sweepStatus } from "../../node/sweep/sweepDirectory.js";
 import { POOL_KINDS, type PoolKind } from "../../node/sweep/sweepPool.js";
 import { querySweep } from "../../node/sweep/sweepQuery.js";
+import { wholeNumber } from "../numberOption.js";
 import { print, printJson } from "../output.js";
 import { progressReporter } from "../progress.js";
 
@@ -26,12 +27,7 @@ export function duration(seconds: number): string {
   return `${(s / 86400).toFixed(1)} days`;
 }
 
-function positiveInteger(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UltrasimError("INVALID_INPUT", `must be a whole number ≥ 1, got '${text}'`, { field: flag });
-  return n;
-}
+const positiveInteger = (text: string | undefined, flag: string) => wholeNumber(text, flag, 1);
 
 function load(file: string, opts: { maxPoints?: string; catalog?: string[] }): LoadedSweep {
   return loadSweep(file, { maxPoints: positiveInteger(opts.maxPoints, "--max-points"), catalogFiles: opts.catalog });

@@ -3,6 +3,7 @@
 import Table from "cli-table3";
 import type { PlanResult } from "../engine/plan/search.js";
 import { formatBytes, formatCount, formatPercent, formatSeconds } from "./format.js";
+import { plural } from "../engine/report/plural.js";
 
 export function renderPlan(
   request: { model: string; system: string; chips: number[]; run: { seqLen: number; globalBatch: number; precision: string } },
@@ -10,7 +11,7 @@ export function renderPlan(
 ): string {
   const lines: string[] = [];
   lines.push(
-    `${request.model} on ${request.system}, ${request.chips.length > 1 ? `${request.chips[0]}..${request.chips[request.chips.length - 1]}` : request.chips[0]} chips · seq ${request.run.seqLen} · global batch ${request.run.globalBatch} · ${request.run.precision}`,
+    `${request.model} on ${request.system}, ${request.chips.length > 1 ? `${request.chips[0]}..${request.chips[request.chips.length - 1]}` : request.chips[0]} chip${request.chips.length === 1 && request.chips[0] === 1 ? "" : "s"} · seq ${request.run.seqLen} · global batch ${request.run.globalBatch} · ${request.run.precision}`,
   );
   const table = new Table({
     head: [
@@ -71,6 +72,6 @@ export function renderPlan(
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${k} ${n}`)
     .join(", ");
-  lines.push(`searched ${r.evaluated} layouts: ${r.feasible} feasible${reasons ? `; infeasible: ${reasons}` : ""}`);
+  lines.push(`searched ${plural(r.evaluated, "layout")}: ${r.feasible} feasible${reasons ? `; infeasible: ${reasons}` : ""}`);
   return lines.join("\n");
 }

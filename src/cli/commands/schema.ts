@@ -9,6 +9,7 @@ import { HeteroScenario } from "../../engine/hetero/heteroComparison.js";
 import { CatalogFile } from "../../node/userCatalog.js";
 import { outputDirectory, writeOutputFile } from "../../node/outputFile.js";
 import { print } from "../output.js";
+import { plural } from "../../engine/report/plural.js";
 
 export function registerSchema(program: Command): void {
   program
@@ -34,6 +35,6 @@ export function registerSchema(program: Command): void {
           "--out",
         );
       }
-      print(`wrote ${Object.keys(schemas).length} schemas to ${opts.out}/`);
+      print(`wrote ${plural(Object.keys(schemas).length, "schema")} to ${opts.out}/`);
     });
 }

@@ -15,6 +15,7 @@ import { querySweep } from "../../node/sweep/sweepQuery.js";
 import { wholeNumber } from "../numberOption.js";
 import { print, printJson } from "../output.js";
 import { progressReporter } from "../progress.js";
+import { plural } from "../../engine/report/plural.js";
 
 const count = (n: number) => n.toLocaleString("en-US");
 
@@ -54,7 +55,7 @@ function describeSweep(loaded: LoadedSweep): string[] {
   const n = points.productIndices.length;
   return [
     `sweep ${sweep.name ?? loaded.file} (${sweep.kind}), hash ${loaded.hash.slice(0, 16)}`,
-    `${count(n)} points` +
+    plural(n, "point", "points", count(n)) +
       (points.filteredOut ? ` (${count(points.productSize)} combinations, ${count(points.filteredOut)} dropped by filters)` : "") +
       `; limit ${count(loaded.maxPoints)}`,
     `axes: ${sweep.axes.map((a) => `${a.name} (${a.values.length})`).join(", ") || "none"}`,
@@ -107,7 +108,7 @@ export function registerSweep(program: Command): void {
         ...describeSweep(loaded),
         `measured ${measured} point(s): ${secondsPerPoint < 0.1 ? `${(secondsPerPoint * 1000).toFixed(1)} ms` : `${secondsPerPoint.toFixed(2)} s`} per point on one thread`,
         `estimated time: ${duration(machineSeconds)} on ${cores} core(s)` +
-          (shards > 1 ? `; ${duration(shardSeconds)} per shard with ${shards} shards of ${cores} core(s)` : ""),
+          (shards > 1 ? `; ${duration(shardSeconds)} per shard with ${plural(shards, "shard")} of ${plural(cores, "core")}` : ""),
         // Measured in the README (Sweeps): at the bar on 2 cores, well short of it on 16.
         ...(Math.min(cores, n) > 1
           ? ["(at one thread's speed on every core: many cores at once run slower, up to twice as long measured on 16)"]
@@ -169,15 +170,15 @@ export function registerSweep(program: Command): void {
             const eta = done < total && rate > 0 ? `, ETA ${duration((total - done) / rate)}` : "";
             progress.update(
               total ? done / total : 1,
-              `${count(done)}/${count(total)} points${rate > 0 ? `, ${rate.toFixed(rate < 10 ? 1 : 0)}/s` : ""}${eta}`,
+              `${count(done)}/${plural(total, "point", "points", count(total))}${rate > 0 ? `, ${rate.toFixed(rate < 10 ? 1 : 0)}/s` : ""}${eta}`,
             );
           },
         });
         progress.done();
         const lines = outcome.alreadyDone
-          ? [`${label}: already complete (${count(outcome.points)} points) in ${outcome.path}`]
+          ? [`${label}: already complete (${plural(outcome.points, "point", "points", count(outcome.points))}) in ${outcome.path}`]
           : [
-              `${label}: ${count(outcome.points)} points in ${duration(outcome.seconds)}` +
+              `${label}: ${plural(outcome.points, "point", "points", count(outcome.points))} in ${duration(outcome.seconds)}` +
                 (outcome.resumed ? ` (${count(outcome.resumed)} resumed from an earlier run)` : "") +
                 ` -> ${outcome.path}`,
             ];
@@ -198,11 +199,13 @@ export function registerSweep(program: Command): void {
       if (opts.json) printJson({ hash: manifest.hash, points: manifest.points, shardCount: manifest.shards, shards, missing, merged });
       else {
         const lines = [
-          `sweep ${manifest.name ?? manifest.sweepFile} (${manifest.kind}), hash ${manifest.hash.slice(0, 16)}: ${count(manifest.points)} points in ${manifest.shards} shard(s)`,
+          `sweep ${manifest.name ?? manifest.sweepFile} (${manifest.kind}), hash ${manifest.hash.slice(0, 16)}: ${plural(manifest.points, "point", "points", count(manifest.points))} in ${plural(manifest.shards, "shard")}`,
         ];
         lines.push(`done: ${shards.length - missing.length} of ${shards.length}`);
         for (const s of shards.filter((x) => x.state === "in progress"))
-          lines.push(`in progress: shard ${s.index} (${count(s.pointsDone)} of ${count(s.points)} points logged)`);
+          lines.push(
+            `in progress: shard ${s.index} (${count(s.pointsDone)} of ${plural(s.points, "point", "points", count(s.points))} logged)`,
+          );
         if (missing.length) lines.push(`missing: ${describeIndices(missing)}`);
         else lines.push(merged ? "merged" : `all shards done: ultrasim sweep merge ${dir}`);
         print(lines.join("\n"));
@@ -217,7 +220,7 @@ export function registerSweep(program: Command): void {
     .option("--out <file>", "where to write (default: DIR/sweep.<format>)")
     .action(async (dir: string, opts: { out?: string }) => {
       const { path, rows, manifest } = await mergeShards(dir, opts.out);
-      print(`merged ${manifest.shards} shard(s): ${count(rows)} points -> ${path}`);
+      print(`merged ${plural(manifest.shards, "shard")}: ${plural(rows, "point", "points", count(rows))} -> ${path}`);
     });
 
   sweep
@@ -237,7 +240,7 @@ export function registerSweep(program: Command): void {
       } else {
         const table = new Table({ head: result.columns, style: { head: [], border: [] } });
         for (const r of result.rows) table.push(result.columns.map((c) => text(r[c])));
-        print(`${table.toString()}\n${count(result.rows.length)} row(s)`);
+        print(`${table.toString()}\n${plural(result.rows.length, "row", "rows", count(result.rows.length))}`);
       }
     });
 }

@@ -12,6 +12,7 @@ import { locate } from "../../node/loadInput.js";
 import { writeOutputFile } from "../../node/outputFile.js";
 import { loadServingScenario } from "../../node/servingScenario.js";
 import { catalogFrom, print, printJson } from "../output.js";
+import { progressReporter } from "../progress.js";
 import { renderPlan, renderServing } from "../renderServing.js";
 
 interface ServeOptions {
@@ -94,7 +95,16 @@ export function registerServe(program: Command): void {
               field: "--objective",
             });
           const systems = opts.systems ? opts.systems.split(",").map((s) => s.trim()) : [scenario.deployment?.system ?? ""];
-          const candidates = planServing(scenario, catalog, { systems, maxChips, requests, objective, cost });
+          const progress = progressReporter("planning", true);
+          const candidates = planServing(scenario, catalog, {
+            systems,
+            maxChips,
+            requests,
+            objective,
+            cost,
+            onProgress: (done, total, system) => progress.update(done / total, `${done}/${total} shapes (${system})`),
+          });
+          progress.done();
           if (opts.json) printJson({ objective, best: candidates.find((c) => c.meetsSlo) ?? null, candidates });
           else print(renderPlan(candidates, objective));
           return;

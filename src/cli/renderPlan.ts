@@ -1,6 +1,6 @@
 // `ultrasim plan` for people: the top plans, what each pays most for, why the runner-up lost, and
 // how many layouts were searched and why the rest were infeasible.
-import Table from "cli-table3";
+import Table from "./fittedTable.js";
 import type { PlanResult } from "../engine/plan/search.js";
 import { formatBytes, formatCount, formatPercent, formatSeconds } from "./format.js";
 import { plural } from "../engine/report/plural.js";

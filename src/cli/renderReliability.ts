@@ -1,5 +1,5 @@
 // `ultrasim reliability` for people: one row per scale.
-import Table from "cli-table3";
+import Table from "./fittedTable.js";
 import type { ScaleScan } from "../engine/reliability/scaleScan.js";
 import { formatPercent } from "./format.js";
 import { show } from "./renderOperations.js";

@@ -1,5 +1,5 @@
 // `ultrasim serve` for people: the deployment, latency percentiles, throughput, goodput, occupancy.
-import Table from "cli-table3";
+import Table from "./fittedTable.js";
 import type { PlanCandidate, ServingPlanObjective } from "../engine/serve/plan.js";
 import type { LatencyStats, ServingReport } from "../engine/serve/servingReport.js";
 import type { ServingOperations } from "../engine/serve/servingOperations.js";

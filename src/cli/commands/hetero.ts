@@ -1,5 +1,5 @@
 // `ultrasim hetero`: a Trainium4 + GPU NVLink Fusion scenario against its alternatives.
-import Table from "cli-table3";
+import Table from "../fittedTable.js";
 import type { Command } from "commander";
 import { fileURLToPath } from "node:url";
 import { UltrasimError } from "../../engine/errors.js";

@@ -2,8 +2,7 @@
 // of a Kubernetes Indexed Job, an AWS Batch array job or a Slurm job array; then merged and queried.
 import { availableParallelism } from "node:os";
 import { Option, type Command } from "commander";
-import Table from "cli-table3";
-import { UltrasimError } from "../../engine/errors.js";
+import Table from "../fittedTable.js";
 import { evaluatePoint } from "../../engine/sweep/evaluatePoint.js";
 import { loadSweep, type LoadedSweep } from "../../node/sweep/loadSweep.js";
 import { RESULT_FORMATS, type ResultFormat } from "../../node/sweep/resultFile.js";

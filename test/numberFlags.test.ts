@@ -1,5 +1,8 @@
 // One number syntax for every numeric flag of every command: each command run with suffixed values
 // (15T, 4k, 2^6, 1.5e1) gives exactly what it gives with the plain numbers.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseNumber } from "../src/engine/flagSyntax.js";
 import { ultrasim } from "./cliHelpers.js";
@@ -341,6 +344,31 @@ describe("every command reads suffixed numbers as the plain ones", () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/limit 1,000,000/);
+  });
+
+  it("sweep run --workers --max-points", { timeout: 60_000 }, () => {
+    const out = mkdtempSync(join(tmpdir(), "ultrasim-numbers-"));
+    try {
+      const r = ultrasim(
+        "sweep",
+        "run",
+        "examples/sweep/what-if.yaml",
+        "--catalog",
+        "examples/my-catalog.yaml",
+        "--out",
+        out,
+        "--workers",
+        "2^0",
+        "--max-points",
+        "0.1k",
+        "--quiet",
+      );
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/2 points in/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it("a bad number names the flag", () => {

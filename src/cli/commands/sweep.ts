@@ -105,8 +105,8 @@ export function registerSweep(program: Command): void {
       }
       const lines = [
         ...describeSweep(loaded),
-        `measured ${measured} point(s): ${secondsPerPoint < 0.1 ? `${(secondsPerPoint * 1000).toFixed(1)} ms` : `${secondsPerPoint.toFixed(2)} s`} per point on one thread`,
-        `estimated time: ${duration(machineSeconds)} on ${cores} core(s)` +
+        `measured ${plural(measured, "point")}: ${secondsPerPoint < 0.1 ? `${(secondsPerPoint * 1000).toFixed(1)} ms` : `${secondsPerPoint.toFixed(2)} s`} per point on one thread`,
+        `estimated time: ${duration(machineSeconds)} on ${plural(cores, "core")}` +
           (shards > 1 ? `; ${duration(shardSeconds)} per shard with ${plural(shards, "shard")} of ${plural(cores, "core")}` : ""),
         // Measured in the README (Sweeps): at the bar on 2 cores, well short of it on 16.
         ...(Math.min(cores, n) > 1

@@ -84,8 +84,14 @@ export function fitTable(options: Options, rows: Row[], width: number): string {
   const natural = columnWidths(options, rows);
   let kept = natural.map((_, i) => i);
   const dropped: string[] = [];
-  const order = (options.dropOrder ?? kept.slice(1).reverse()).filter((i) => i > 0 && i < natural.length);
-  const minimum = (i: number) => Math.min(natural[i]!, MIN_COLUMN_WIDTH);
+  // The table's own order first, then from the last column leftwards.
+  const fromRight = kept.slice(1).reverse();
+  const order = [...(options.dropOrder ?? []), ...fromRight.filter((i) => !options.dropOrder?.includes(i))].filter(
+    (i) => i > 0 && i < natural.length,
+  );
+  // A column wraps between words, never inside one: its narrowest is its longest word (padding included).
+  const longestWord = longestWords(head, rows as CliTable3.HorizontalTableRow[], natural.length, horizontal);
+  const minimum = (i: number) => Math.min(natural[i]!, Math.max(MIN_COLUMN_WIDTH, longestWord[i]! + 2));
   const fitsWrapped = () => kept.reduce((s, i) => s + minimum(i), 0) + kept.length + 1 <= width;
   // Leave out columns only where wrapping cannot make the table fit, and keep at least two.
   for (const column of order) {
@@ -108,6 +114,25 @@ export function fitTable(options: Options, rows: Row[], width: number): string {
   if (!dropped.length) return text;
   const note = `(left out to fit the ${width}-column terminal: ${dropped.join(", ")}; a wider terminal or --json shows them)`;
   return `${text}\n${wrapWords(note, width)}`;
+}
+
+/** Each column's longest word, over the head and the one-column cells of the rows. */
+function longestWords(head: string[] | undefined, rows: CliTable3.HorizontalTableRow[], columns: number, horizontal: boolean): number[] {
+  const longest = new Array<number>(columns).fill(0);
+  if (!horizontal) return longest;
+  for (const row of head ? [head, ...rows] : rows) {
+    let column = 0;
+    for (const cell of row) {
+      const options = typeof cell === "object" && cell !== null ? (cell as CliTable3.CellOptions) : null;
+      const span = options?.colSpan ?? 1;
+      if (span === 1 && column < columns) {
+        const text = String(options ? options.content : cell);
+        for (const word of text.split(/\s+/)) longest[column] = Math.max(longest[column]!, word.length);
+      }
+      column += span;
+    }
+  }
+  return longest;
 }
 
 /** Words in lines of at most `width` characters (a longer word stands alone). */

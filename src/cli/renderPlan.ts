@@ -36,6 +36,8 @@ export function renderPlan(
       "dominant cost",
     ],
     style: { head: [], border: [] },
+    // On a narrow terminal: placement, sp, energy and price go before the layout and the step.
+    dropOrder: [11, 10, 17, 16, 1],
   });
   r.plans.forEach((p, i) => {
     const l = p.parallelism;

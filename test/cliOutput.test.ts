@@ -1,7 +1,7 @@
 // The first hour's rough edges at the command line: output that cannot be written, a reader that goes
 // away, --version and the top-level help, and the hetero default from any directory.
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { lstatSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,6 +24,7 @@ function expectOneLine(r: { code: number | null; stderr: string }, path: string,
 
 describe("output that cannot be written", () => {
   const SERVE = ["serve", join(REPO, "examples/serve-llama3-70b-p5.yaml"), "--requests", "50"];
+  const WHAT_IF = [join(REPO, "examples/sweep/what-if.yaml"), "--catalog", join(REPO, "examples/my-catalog.yaml")];
   it("train --trace to a directory", () => expectOneLine(ultrasimIn(dir, ["train", "--trace", dir]), dir, /--trace: .*is a directory/));
   it("train --trace into a missing folder", () => {
     const path = join(dir, "missing", "step.json");
@@ -37,6 +38,23 @@ describe("output that cannot be written", () => {
     expectOneLine(ultrasimIn(dir, ["schema", "--out", "/dev/null"]), "/dev/null", /--out: .*not a folder/);
     const file = join(REPO, "package.json");
     expectOneLine(ultrasimIn(dir, ["schema", "--out", join(file, "schema")]), file, /is a file, not a folder/);
+  });
+  it("sweep run --out a file where a folder is expected", { timeout: 30_000 }, () =>
+    expectOneLine(ultrasimIn(dir, ["sweep", "run", ...WHAT_IF, "--out", "/dev/null", "--quiet"]), "/dev/null", /--out: .*not a folder/),
+  );
+  it("sweep merge --out a directory, a missing folder or a pipe", { timeout: 60_000 }, () => {
+    const out = join(dir, "sweep");
+    expect(ultrasimIn(dir, ["sweep", "run", ...WHAT_IF, "--out", out, "--quiet"]).code).toBe(0);
+    expectOneLine(ultrasimIn(dir, ["sweep", "merge", out, "--out", dir]), dir, /--out: .*is a directory/);
+    const missing = join(dir, "missing", "sweep.parquet");
+    expectOneLine(ultrasimIn(dir, ["sweep", "merge", out, "--out", missing]), missing, /folder .*missing does not exist/);
+    // A pipe (as a device would be) is refused, not replaced by the merged file.
+    const fifo = join(dir, "fifo");
+    if (spawnSync("mkfifo", [fifo]).status === 0) {
+      expectOneLine(ultrasimIn(dir, ["sweep", "merge", out, "--out", fifo]), fifo, /not a regular file/);
+      expect(lstatSync(fifo).isFIFO()).toBe(true);
+    }
+    expect(ultrasimIn(dir, ["sweep", "merge", out, "--out", join(dir, "merged.parquet")]).code).toBe(0);
   });
   it("writes when it can", () => {
     const path = join(dir, "step.json");

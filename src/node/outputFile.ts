@@ -44,6 +44,37 @@ export function writeOutputFile(path: string, text: string | Uint8Array, flag: s
   }
 }
 
+/**
+ * Check that a file can be written at `path` by a writer that writes beside it and renames over it
+ * (so it must not replace a directory, a device or a pipe): the folder exists and the path, if it
+ * exists, is a regular file.
+ */
+export function checkReplaceableFile(path: string, flag: string): void {
+  let isFile: boolean;
+  try {
+    const stats = statSync(path);
+    if (stats.isDirectory()) throw Object.assign(new Error("a directory"), { code: "EISDIR" });
+    isFile = stats.isFile();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") cannotWrite(e, path, flag, "the file");
+    try {
+      if (!statSync(dirname(path)).isDirectory()) throw Object.assign(new Error("not a folder"), { code: "ENOTDIR" });
+    } catch (parent) {
+      cannotWrite(parent, path, flag, "the file");
+    }
+    return;
+  }
+  if (!isFile)
+    throw new UltrasimError(
+      "FILE_ERROR",
+      "cannot write the file: it is not a regular file (a device or a pipe), and the result replaces it whole",
+      {
+        file: path,
+        field: flag,
+      },
+    );
+}
+
 /** Make sure `path` is a folder to write into (created with its parents if missing). */
 export function outputDirectory(path: string, flag: string): void {
   try {

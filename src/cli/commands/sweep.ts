@@ -11,6 +11,7 @@ import { shardFromEnvironment, type ShardFlags } from "../../node/sweep/shardFro
 import { describeIndices, mergeShards, sweepStatus } from "../../node/sweep/sweepDirectory.js";
 import { POOL_KINDS, type PoolKind } from "../../node/sweep/sweepPool.js";
 import { querySweep } from "../../node/sweep/sweepQuery.js";
+import { checkReplaceableFile, outputDirectory } from "../../node/outputFile.js";
 import { wholeNumber } from "../numberOption.js";
 import { print, printJson } from "../output.js";
 import { progressReporter } from "../progress.js";
@@ -146,6 +147,7 @@ export function registerSweep(program: Command): void {
           quiet?: boolean;
         },
       ) => {
+        outputDirectory(opts.out, "--out");
         const shard = shardFromEnvironment(opts);
         const workers = positiveInteger(opts.workers, "--workers");
         const loaded = load(file, opts);
@@ -218,6 +220,7 @@ export function registerSweep(program: Command): void {
     .argument("<dir>", "a sweep's output directory")
     .option("--out <file>", "where to write (default: DIR/sweep.<format>)")
     .action(async (dir: string, opts: { out?: string }) => {
+      if (opts.out !== undefined) checkReplaceableFile(opts.out, "--out");
       const { path, rows, manifest } = await mergeShards(dir, opts.out);
       print(`merged ${plural(manifest.shards, "shard")}: ${plural(rows, "point", "points", count(rows))} -> ${path}`);
     });

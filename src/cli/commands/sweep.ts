@@ -147,10 +147,11 @@ export function registerSweep(program: Command): void {
           quiet?: boolean;
         },
       ) => {
-        outputDirectory(opts.out, "--out");
         const shard = shardFromEnvironment(opts);
         const workers = positiveInteger(opts.workers, "--workers");
         const loaded = load(file, opts);
+        // The folder only once the sweep file is known good: a bad file starts no work and makes nothing.
+        outputDirectory(opts.out, "--out");
         const label = shard.count > 1 ? `shard ${shard.index + 1}/${shard.count}` : "sweep";
         const progress = progressReporter(label, !opts.quiet);
         let lastDraw = 0;

@@ -19,7 +19,8 @@ const scenario: ServingScenario = {
   },
   seed: 1,
 };
-const BAR_SECONDS = 5;
+// The bar, 5 s; ULTRASIM_SERVE_BENCH_BAR_SECONDS sets another (a test sets one no run can meet).
+const BAR_SECONDS = Number(process.env.ULTRASIM_SERVE_BENCH_BAR_SECONDS ?? 5);
 const start = performance.now();
 const { report } = predictServing(scenario, builtinCatalog());
 const seconds = (performance.now() - start) / 1000;

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The ultrasim command line: argument wiring only. Each command lives in commands/; work happens in
 // the engine (pure) and src/node (files).
+import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { UltrasimError } from "../engine/errors.js";
+import { writeFailureReason } from "../node/outputFile.js";
 import { registerCatalog } from "./commands/catalog.js";
 import { registerClaims } from "./commands/claims.js";
 import { registerCompare } from "./commands/compare.js";
@@ -17,9 +19,28 @@ import { registerTrain } from "./commands/train.js";
 import { registerValidate } from "./commands/validate.js";
 import { registerWeb } from "./commands/web.js";
 
+// A reader that goes away (`ultrasim ... | head`) ends the command quietly: what it wanted was printed.
+for (const stream of [process.stdout, process.stderr])
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    if (stream === process.stdout) {
+      process.stderr.write(`ultrasim: standard output: cannot write the results: ${writeFailureReason(e, "standard output")}\n`);
+      process.exit(2);
+    }
+  });
+
+// dist/src/cli/main.js -> the package root's package.json.
+const PACKAGE = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+
 const program = new Command()
   .name("ultrasim")
-  .description("Simulate and plan AI training on accelerator clusters: Trainium3 UltraServers and the systems weighed against them.")
+  .description(
+    "Simulate and plan AI training and inference on accelerator clusters (Trainium3 UltraServers and the systems weighed " +
+      "against them): train and plan training layouts, serve inference, scale to a million chips, compare systems, check " +
+      "AWS's claims, reliability and goodput, hetero NVLink Fusion, sweep thousands of scenarios, validate against published " +
+      "runs, the catalog and schemas, and the web app.",
+  )
+  .version(PACKAGE.version, "-V, --version", "print the version")
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(text.startsWith("error:") ? `ultrasim: ${text.slice(7)}` : text) });
 

@@ -9,7 +9,7 @@ export interface Progress {
 export function progressReporter(label: string, enabled: boolean): Progress {
   if (!enabled) return { update: () => {}, done: () => {} };
   const tty = process.stderr.isTTY;
-  let lastLine = -1;
+  let lastLine = -10; // the first update (0%) prints: the work has started
   return {
     update(fraction: number, detail?: string) {
       const pct = Math.floor(fraction * 100);

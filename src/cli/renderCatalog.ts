@@ -1,5 +1,5 @@
 // `ultrasim catalog` for people: each entry's key figures, with estimates marked and sources listed.
-import Table from "cli-table3";
+import Table from "./fittedTable.js";
 import type { Calibration } from "../engine/calibrate/calibration.js";
 import type { FrameworkSpec } from "../engine/calibrate/framework.js";
 import type { ChipSpec, ModelSpec, Sourced, SystemSpec } from "../engine/catalog/schema.js";

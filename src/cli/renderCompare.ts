@@ -1,5 +1,5 @@
 // `ultrasim compare` for people: one row per system, ratios against the baseline.
-import Table from "cli-table3";
+import Table from "./fittedTable.js";
 import type { Comparison } from "../engine/compare/compareSystems.js";
 import { formatCount, formatPercent, formatSeconds } from "./format.js";
 

@@ -1,5 +1,5 @@
 // Energy, cost and reliability for people: each figure with where it comes from.
-import Table from "cli-table3";
+import Table from "./fittedTable.js";
 import type { Figure } from "../engine/report/figure.js";
 import type { TrainingReport } from "../engine/report/trainingReport.js";
 import { formatPercent, formatSeconds } from "./format.js";

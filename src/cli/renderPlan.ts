@@ -1,8 +1,9 @@
 // `ultrasim plan` for people: the top plans, what each pays most for, why the runner-up lost, and
 // how many layouts were searched and why the rest were infeasible.
-import Table from "cli-table3";
+import Table from "./fittedTable.js";
 import type { PlanResult } from "../engine/plan/search.js";
 import { formatBytes, formatCount, formatPercent, formatSeconds } from "./format.js";
+import { plural } from "../engine/report/plural.js";
 
 export function renderPlan(
   request: { model: string; system: string; chips: number[]; run: { seqLen: number; globalBatch: number; precision: string } },
@@ -10,7 +11,7 @@ export function renderPlan(
 ): string {
   const lines: string[] = [];
   lines.push(
-    `${request.model} on ${request.system}, ${request.chips.length > 1 ? `${request.chips[0]}..${request.chips[request.chips.length - 1]}` : request.chips[0]} chips · seq ${request.run.seqLen} · global batch ${request.run.globalBatch} · ${request.run.precision}`,
+    `${request.model} on ${request.system}, ${request.chips.length > 1 ? `${request.chips[0]}..${request.chips[request.chips.length - 1]}` : request.chips[0]} chip${request.chips.length === 1 && request.chips[0] === 1 ? "" : "s"} · seq ${request.run.seqLen} · global batch ${request.run.globalBatch} · ${request.run.precision}`,
   );
   // With --batch-tolerance a plan may run a smaller batch than asked: then each plan shows its own.
   const shrunk = r.plans.some((p) => p.run.globalBatch !== request.run.globalBatch);
@@ -38,6 +39,8 @@ export function renderPlan(
       "dominant cost",
     ],
     style: { head: [], border: [] },
+    // On a narrow terminal: placement, sp, energy and price go before the layout and the step.
+    dropOrder: [11, 10, 17, 16, 1],
   });
   r.plans.forEach((p, i) => {
     const l = p.parallelism;
@@ -76,6 +79,6 @@ export function renderPlan(
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${k} ${n}`)
     .join(", ");
-  lines.push(`searched ${r.evaluated} layouts: ${r.feasible} feasible${reasons ? `; infeasible: ${reasons}` : ""}`);
+  lines.push(`searched ${plural(r.evaluated, "layout")}: ${r.feasible} feasible${reasons ? `; infeasible: ${reasons}` : ""}`);
   return lines.join("\n");
 }

@@ -1,5 +1,5 @@
 // `ultrasim reliability` for people: one row per scale.
-import Table from "cli-table3";
+import Table from "./fittedTable.js";
 import type { ScaleScan } from "../engine/reliability/scaleScan.js";
 import { formatPercent } from "./format.js";
 import { show } from "./renderOperations.js";
@@ -36,7 +36,7 @@ export function renderReliabilityScan(scan: ScaleScan, modelName: string): strin
       formatSeconds(p.mtbfSeconds.value!),
       formatSeconds(p.checkpoint.blockingSeconds.value!),
       formatSeconds(p.checkpoint.restartSeconds.value!),
-      formatSeconds(p.intervalSeconds.value!),
+      formatSeconds(p.intervalSeconds.value!) + (p.intervalIsOneStep ? " ‡" : ""),
       formatPercent(p.closedForm.goodput.value!) + (p.closedForm.valid ? "" : " *"),
       mc ? formatPercent(mc.goodput.value!) + (mc.truncated ? " †" : "") : "n/a",
       mc ? formatSeconds(mc.effectiveSeconds.value!) : formatSeconds(p.closedForm.effectiveSeconds.value!),
@@ -45,13 +45,20 @@ export function renderReliabilityScan(scan: ScaleScan, modelName: string): strin
   lines.push(t.toString());
   if (scan.points.some((p) => !p.closedForm.valid))
     lines.push("* outside the closed form's assumptions (interval or restart not small against the MTBF): trust the simulation");
+  const stepped = scan.points.find((p) => p.intervalIsOneStep);
+  if (stepped)
+    lines.push(
+      `‡ one training step (${formatSeconds(stepped.intervalSeconds.value!)}${scan.stepSeconds?.from === "estimate" ? ", estimated" : ""}): ` +
+        "the best interval would be shorter, but checkpoints fall between steps",
+    );
   if (scan.points.some((p) => p.monteCarlo?.truncated))
     lines.push("† the simulation stopped at its event cap; goodput is that of the part simulated");
   const estimates = new Set<string>();
   for (const p of scan.points) for (const n of [...(p.closedForm.goodput.estimates ?? [])]) estimates.add(n);
   if (estimates.size) lines.push(`rests on estimates: ${[...estimates].join("; ")}`);
   lines.push(
-    `failure rates: ${first.components.map((c) => `${c.id} ${c.perChipYear.value!.toFixed(4)}`).join(", ")} per chip-year (${first.components[0]!.perChipYear.note ?? ""})`,
+    `failure rates: ${first.components.map((c) => `${c.id} ${c.perChipYear.value!.toFixed(4)}`).join(", ")} per chip-year, ` +
+      `${first.failuresPerChipYear.value!.toFixed(4)} in all (${first.failuresPerChipYear.note ?? ""})`,
   );
   return lines.join("\n");
 }

@@ -1,5 +1,5 @@
 // `ultrasim scale` for people: one row per chip count, the planner's best layout and what it delivers.
-import Table from "cli-table3";
+import Table from "./fittedTable.js";
 import type { ScaleCurve } from "../engine/scale/scaleCurve.js";
 import { formatCount, formatPercent, formatSeconds } from "./format.js";
 

@@ -1,11 +1,12 @@
 // `ultrasim serve` for people: the deployment, latency percentiles, throughput, goodput, occupancy.
-import Table from "cli-table3";
+import Table from "./fittedTable.js";
 import type { PlanCandidate, ServingPlanObjective } from "../engine/serve/plan.js";
 import type { LatencyStats, ServingReport } from "../engine/serve/servingReport.js";
 import type { ServingOperations } from "../engine/serve/servingOperations.js";
 import type { Figure } from "../engine/report/figure.js";
 import { formatBytes, formatCount, formatPercent, formatSeconds } from "./format.js";
 import { origin, show } from "./renderOperations.js";
+import { plural } from "../engine/report/plural.js";
 
 const style = { head: [], border: [] };
 /** Offered load, as a fraction of capacity, from which latencies are fragile (docs/serving.md, known gaps). */
@@ -13,14 +14,14 @@ const NEAR_SATURATION = 0.9;
 
 export function renderServing(r: ServingReport): string {
   const out: string[] = [];
-  out.push(`${r.scenario ?? "serving"}: ${r.model.name}, ${r.chips} chips, seed ${r.seed}`);
+  out.push(`${r.scenario ?? "serving"}: ${r.model.name}, ${plural(r.chips, "chip")}, seed ${r.seed}`);
   const pools = new Table({ head: ["pool", "system", "layout", "batching", "weights/chip", "KV cache/replica"], style });
   for (const p of r.pools)
     pools.push([
       p.role,
       `${p.systemId} (${p.chipId})`,
       `${p.replicas} × tp${p.tp}${p.tensorParallelRanks !== p.tp ? ` (${p.tensorParallelRanks} ranks)` : ""} pp${p.pp}${p.ep > 1 ? ` ep${p.ep}` : ""}, ${p.precision} (KV ${p.kvCachePrecision})`,
-      `${p.policy}, max ${p.maxBatch}${p.policy === "continuous" ? `, ${p.maxTokensPerIteration} tok/iter${p.chunkedPrefill ? ", chunked" : ""}` : ""}`,
+      `${p.policy}, max ${p.maxBatch} per replica${p.policy === "continuous" ? `, ${p.maxTokensPerIteration} tok/iter${p.chunkedPrefill ? ", chunked" : ""}` : ""}`,
       formatBytes(p.memory.weightBytesPerChip),
       `${formatCount(p.memory.tokens)} tokens (${formatBytes(Math.max(0, p.memory.kvBytesPerChip))}/chip)`,
     ]);
@@ -62,8 +63,16 @@ export function renderServing(r: ServingReport): string {
       [`goodput (${parts.join(", ")})`]: `${r.goodput.requestsPerSecond.toFixed(2)} req/s, ${formatCount(r.goodput.outputTokensPerSecond)} tok/s (${formatPercent(r.goodput.fractionMeetingSlo)} of requests)`,
     });
   }
+  // The engine's running batch is summed over a pool's replicas (averaged over pools where there are
+  // several): say so, and give it per replica beside the per-replica maximum.
+  const replicas = r.pools.reduce((s, p) => s + p.replicas, 0) / Math.max(1, r.pools.length);
+  const running = r.occupancy.meanRunningRequests;
   t.push(
-    { "mean running batch": r.occupancy.meanRunningRequests.toFixed(1) },
+    {
+      [r.pools.length > 1 ? "mean running batch (a pool's replicas summed, mean of pools)" : "mean running batch"]:
+        `${running.toFixed(1)} requests over ${plural(replicas, "replica", "replicas", replicas.toFixed(replicas % 1 ? 1 : 0))}, ` +
+        `${(running / Math.max(1, replicas)).toFixed(1)} per replica`,
+    },
     { "mean KV cache in use": formatPercent(r.occupancy.meanKvCacheFraction) },
   );
   out.push(t.toString());

@@ -1,5 +1,5 @@
 // `ultrasim train` for people: the headline figures, the step-time breakdown and memory per chip.
-import Table from "cli-table3";
+import Table from "./fittedTable.js";
 import type { TrainingReport } from "../engine/report/trainingReport.js";
 import { formatBytes, formatCount, formatPercent, formatSeconds } from "./format.js";
 import { renderOperations } from "./renderOperations.js";

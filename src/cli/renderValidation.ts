@@ -1,5 +1,5 @@
 // `ultrasim validate` for people: predicted against measured per case, then error per group.
-import Table from "cli-table3";
+import Table from "./fittedTable.js";
 import type { InferenceValidationReport } from "../engine/validate/inference.js";
 import type { CrossValidation } from "../engine/calibrate/fitTraining.js";
 import type { ErrorSummary, ValidationReport } from "../engine/validate/validation.js";

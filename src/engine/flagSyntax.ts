@@ -1,15 +1,24 @@
 // The syntax of command-line values, shared by the CLI and the web app (which keeps every input in the
-// URL under the CLI's flag names): numbers with k/M/B/T suffixes, choices, ranges "A..B" and SLOs
+// URL under the CLI's flag names): numbers with k/M/G/B/T suffixes, powers 2^n and exponents, choices, ranges "A..B" and SLOs
 // "ttft=2s,tpot=100ms". Pure, so the browser's worker loads the same rules the CLI applies.
 import { UltrasimError } from "./errors.js";
 
-/** A number flag; `undefined` when absent or empty. Accepts 1e12 and 15T / 2.5B / 300M / 40k. */
+const SUFFIX_SCALE: Record<string, number> = { "": 1, k: 1e3, m: 1e6, g: 1e9, b: 1e9, t: 1e12 };
+
+/** The value of a number written as 1152, 1.5e12, 15T / 2.5B / 4G / 300M / 40k, or 2^20 (also 2**20); NaN if none. */
+export function parseNumber(text: string): number {
+  const power = /^\s*(\d+(?:\.\d+)?)\s*(?:\^|\*\*)\s*(\d+)\s*$/.exec(text);
+  if (power) return Number(power[1]) ** Number(power[2]);
+  const m = /^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*([kMGBT]?)\s*$/i.exec(text);
+  return m ? Number(m[1]) * SUFFIX_SCALE[m[2]!.toLowerCase()]! : NaN;
+}
+
+/** A number flag; `undefined` when absent or empty. Every numeric flag of every command reads numbers this way. */
 export function numberFlag(text: unknown, flag: string): number | undefined {
   if (text === undefined || (typeof text === "string" && text.trim() === "")) return undefined;
-  const m = /^\s*([-+]?[0-9.]+(?:e[-+]?\d+)?)\s*([kMGBT]?)\s*$/i.exec(String(text));
-  const scale: Record<string, number> = { "": 1, k: 1e3, m: 1e6, g: 1e9, b: 1e9, t: 1e12 };
-  const value = m ? Number(m[1]) * scale[m[2]!.toLowerCase()]! : NaN;
-  if (!Number.isFinite(value)) throw new UltrasimError("INVALID_INPUT", `must be a number, got '${String(text)}'`, { field: flag });
+  const value = typeof text === "number" ? text : parseNumber(String(text));
+  if (!Number.isFinite(value))
+    throw new UltrasimError("INVALID_INPUT", `must be a number (e.g. 1152, 15T, 2.5e12, 2^20), got '${String(text)}'`, { field: flag });
   return value;
 }
 

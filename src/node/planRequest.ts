@@ -9,7 +9,7 @@ import { UltrasimError } from "../engine/errors.js";
 import { parseChipCounts } from "../engine/plan/chipCounts.js";
 import type { PlanObjective, PlanRequest } from "../engine/plan/search.js";
 import { trainingOperations } from "../engine/report/operationsReport.js";
-import { operationsOptions } from "./operationsFlags.js";
+import { numberFlag, operationsOptions } from "./operationsFlags.js";
 import { loadTrainingScenario } from "./trainingScenario.js";
 import { extendCatalog } from "./userCatalog.js";
 
@@ -43,8 +43,8 @@ export function buildPlanRequest(file: string | undefined, opts: PlanOptions): B
   const number = (k: string, flag: string, min: number, max = Infinity): number | undefined => {
     const text = str(k);
     if (text === undefined) return undefined;
-    const value = Number(text);
-    if (!Number.isFinite(value) || value < min || value > max) {
+    const value = numberFlag(text, flag)!;
+    if (value < min || value > max) {
       throw new UltrasimError("INVALID_INPUT", `must be a number from ${min}${max < Infinity ? ` to ${max}` : ""}, got '${text}'`, {
         field: flag,
       });

@@ -1,5 +1,6 @@
 // A serving scenario from a file, with command-line flags over it, checked against the schema; and
 // its requests, from a trace file named relative to the scenario. Errors name file, line and field.
+import { parseNumber } from "../engine/flagSyntax.js";
 import { dirname, resolve } from "node:path";
 import { UltrasimError } from "../engine/errors.js";
 import { ServingScenario, type RequestSpec } from "../engine/serve/scenario.js";
@@ -27,7 +28,7 @@ export function loadServingScenario(
   const raw = structuredClone(loaded.value) as Record<string, unknown>;
   const scenario = checkSchema<ServingScenario>(ServingScenario, loaded, raw);
   const integer = (text: string, flag: string, min: number) => {
-    const v = Number(text);
+    const v = parseNumber(text);
     if (!Number.isInteger(v) || v < min)
       throw new UltrasimError("INVALID_INPUT", `must be a whole number ≥ ${min}, got '${text}'`, { field: flag });
     return v;
@@ -36,7 +37,7 @@ export function loadServingScenario(
   if (flags.seed !== undefined) scenario.seed = integer(flags.seed, "--seed", 0);
   if (flags.requests !== undefined) scenario.traffic.requests = integer(flags.requests, "--requests", 1);
   if (flags.rate !== undefined) {
-    const rate = Number(flags.rate);
+    const rate = parseNumber(flags.rate);
     if (!(rate > 0))
       throw new UltrasimError("INVALID_INPUT", `must be a positive number of requests per second, got '${flags.rate}'`, {
         field: "--rate",

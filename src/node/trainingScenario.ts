@@ -2,6 +2,7 @@
 // checked against the schema. Errors name the file, line and field, or the flag.
 import { DEFAULT_TRAINING_SCENARIO, TrainingCase, TrainingScenario } from "../engine/catalog/scenario.js";
 import { UltrasimError } from "../engine/errors.js";
+import { numberFlag } from "../engine/flagSyntax.js";
 import { checkSchema, readInputFile, type LoadedDocument } from "./loadInput.js";
 import { Value } from "@sinclair/typebox/value";
 
@@ -69,9 +70,8 @@ export function loadTrainingScenario(
     const spec = TRAINING_FLAGS[name];
     let value: unknown = text;
     if (spec.kind === "number") {
-      value = Number(text);
-      if (text.trim() === "" || !Number.isFinite(value))
-        throw new UltrasimError("INVALID_INPUT", `must be a number, got '${text}'`, { field: `--${kebab(name)}` });
+      value = numberFlag(text, `--${kebab(name)}`);
+      if (value === undefined) throw new UltrasimError("INVALID_INPUT", `must be a number, got '${text}'`, { field: `--${kebab(name)}` });
     }
     setPath(raw, spec.path, value);
     flagFields.set(spec.path, `--${kebab(name)}`);

@@ -1,14 +1,18 @@
 // `ultrasim compare`: one training workload on several systems, each at its best layout, side by side.
 import type { Command } from "commander";
 import { compareSystems } from "../../engine/compare/compareSystems.js";
+import { checkPrice } from "../../engine/analytic/cost.js";
+import { OPERATIONS_OPTIONS, operationsOptions } from "../../node/operationsFlags.js";
 import { loadTrainingScenario } from "../../node/trainingScenario.js";
 import { positiveNumber } from "../numberOption.js";
 import { catalogFrom, print, printJson } from "../output.js";
 import { progressReporter } from "../progress.js";
 import { renderCompare } from "../renderCompare.js";
 
+const COMPARE_FLAGS = new Set(["--pue", "--price-per-chip-hour", "--price-kind", "--prices"]);
+
 export function registerCompare(program: Command): void {
-  program
+  const command = program
     .command("compare")
     .description("one training workload on several systems side by side: time, MFU, $ and energy, with ratios against a baseline")
     .argument("[scenario]", "a training scenario file: its model and run are used")
@@ -20,43 +24,50 @@ export function registerCompare(program: Command): void {
     .option("--seq-len <n>", "sequence length in tokens")
     .option("--precision <p>", "fp16 | bf16 | fp8 | mxfp8 | nvfp4")
     .option("--tokens <n>", "tokens to train", "15e12")
-    .option("--pue <value>", "data-centre PUE (default: AWS's reported 1.15)")
     .option("--json", "print the comparison as JSON")
-    .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")
-    .action((file: string | undefined, opts: Record<string, string | boolean | string[] | undefined>) => {
-      const str = (k: string) => (typeof opts[k] === "string" ? (opts[k] as string) : undefined);
-      const { scenario } = loadTrainingScenario(file, {
-        model: str("model"),
-        globalBatch: str("globalBatch"),
-        seqLen: str("seqLen"),
-        precision: str("precision"),
-      });
-      const catalog = catalogFrom(opts.catalog as string[] | undefined);
-      const model = typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model;
-      const systems = str("systems")!
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean);
-      for (const s of systems) catalog.system(s, "--systems");
-      const progress = progressReporter("planning", true);
-      const comparison = compareSystems(
-        {
-          model,
-          modelRef: typeof scenario.model === "string" ? scenario.model : (model.id ?? model.name),
-          systems,
-          baseline: str("baseline")!,
-          chips: positiveNumber(str("chips")!, "--chips", true),
-          globalBatch: scenario.run.globalBatch,
-          seqLen: scenario.run.seqLen,
-          precision: scenario.run.precision,
-          tokens: positiveNumber(str("tokens")!, "--tokens"),
-          pue: str("pue") ? positiveNumber(str("pue")!, "--pue") : undefined,
-          onProgress: progress.update,
-        },
-        catalog,
-      );
-      progress.done();
-      if (opts.json) printJson(comparison);
-      else print(renderCompare(comparison));
+    .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)");
+  // Energy and price flags as train and plan take them: one --price-per-chip-hour applies to every system.
+  for (const [flags, help] of OPERATIONS_OPTIONS) if (COMPARE_FLAGS.has(flags.split(" ")[0]!)) command.option(flags, help);
+  command.action((file: string | undefined, opts: Record<string, string | boolean | string[] | undefined>) => {
+    const str = (k: string) => (typeof opts[k] === "string" ? (opts[k] as string) : undefined);
+    const { scenario } = loadTrainingScenario(file, {
+      model: str("model"),
+      globalBatch: str("globalBatch"),
+      seqLen: str("seqLen"),
+      precision: str("precision"),
     });
+    const catalog = catalogFrom(opts.catalog as string[] | undefined);
+    const model = typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model;
+    const systems = str("systems")!
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    for (const s of systems) catalog.system(s, "--systems");
+    const operations = operationsOptions(opts);
+    if (operations.usdPerChipHour !== undefined) checkPrice(operations.usdPerChipHour, "--price-per-chip-hour");
+    if (operations.pue !== undefined) positiveNumber(String(operations.pue), "--pue");
+    const progress = progressReporter("planning", true);
+    const comparison = compareSystems(
+      {
+        model,
+        modelRef: typeof scenario.model === "string" ? scenario.model : (model.id ?? model.name),
+        systems,
+        baseline: str("baseline")!,
+        chips: positiveNumber(str("chips")!, "--chips", true),
+        globalBatch: scenario.run.globalBatch,
+        seqLen: scenario.run.seqLen,
+        precision: scenario.run.precision,
+        tokens: positiveNumber(str("tokens")!, "--tokens"),
+        pue: operations.pue,
+        usdPerChipHour: operations.usdPerChipHour,
+        priceKind: operations.priceKind,
+        extraPrices: operations.extraPrices,
+        onProgress: progress.update,
+      },
+      catalog,
+    );
+    progress.done();
+    if (opts.json) printJson(comparison);
+    else print(renderCompare(comparison));
+  });
 }

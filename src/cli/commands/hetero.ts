@@ -1,11 +1,15 @@
 // `ultrasim hetero`: a Trainium4 + GPU NVLink Fusion scenario against its alternatives.
-import Table from "cli-table3";
+import Table from "../fittedTable.js";
 import type { Command } from "commander";
+import { fileURLToPath } from "node:url";
 import { UltrasimError } from "../../engine/errors.js";
 import { compareHetero, type HeteroOption } from "../../engine/hetero/heteroComparison.js";
 import { locate, readInputFile } from "../../node/loadInput.js";
 import { formatCount, formatPercent, formatSeconds } from "../format.js";
 import { catalogFrom, print, printJson } from "../output.js";
+
+// dist/src/cli/commands/hetero.js -> the package's examples/, so the default works from any directory.
+const DEFAULT_SCENARIO = fileURLToPath(new URL("../../../../examples/trn4-rubin-fusion.json", import.meta.url));
 
 export function registerHetero(program: Command): void {
   program
@@ -13,11 +17,11 @@ export function registerHetero(program: Command): void {
     .description(
       "heterogeneous NVLink Fusion: a pipeline over two chip types against an even split and each type alone; split prefill/decode",
     )
-    .argument("[scenario]", "a heterogeneous scenario (JSON/YAML, schema/hetero-scenario.json)", "examples/trn4-rubin-fusion.json")
+    .argument("[scenario]", "a heterogeneous scenario (JSON/YAML, schema/hetero-scenario.json); default: the package's examples/trn4-rubin-fusion.json")
     .option("--json", "print the result as JSON")
     .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")
-    .action((file: string, opts: { json?: boolean; catalog?: string[] }) => {
-      const loaded = readInputFile(file);
+    .action((file: string | undefined, opts: { json?: boolean; catalog?: string[] }) => {
+      const loaded = readInputFile(file ?? DEFAULT_SCENARIO);
       let result;
       try {
         result = compareHetero(loaded.value, catalogFrom(opts.catalog));

@@ -1,7 +1,9 @@
 // `ultrasim reliability`: how goodput falls with scale, and the best checkpoint interval at each scale.
 import type { Command } from "commander";
 import { DEFAULT_SEED } from "../../engine/reliability/reliability.js";
-import { logSpacedCounts, scanScale } from "../../engine/reliability/scaleScan.js";
+import { UltrasimError } from "../../engine/errors.js";
+import { inputFigure } from "../../engine/report/figure.js";
+import { estimatedStepSeconds, logSpacedCounts, scanScale } from "../../engine/reliability/scaleScan.js";
 import { GBIT_TO_BYTES } from "../../engine/units.js";
 import { paramCounts } from "../../engine/workload/transformer.js";
 import { parseRange } from "../../engine/flagSyntax.js";
@@ -20,6 +22,10 @@ export function registerReliability(program: Command): void {
     .option("--chips <range>", "chip counts, A..B (log-spaced) or one number", "1000..1000000")
     .option("--points <n>", "how many chip counts in the range", "7")
     .option("--days <days>", "failure-free training time each simulated run needs", "30")
+    .option(
+      "--step-seconds <s>",
+      "training step time: the checkpoint interval is at least one step (default: an estimate from the model and chip)",
+    )
     .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")
     .option("--json", "print the result as JSON");
   for (const [flags, help] of OPERATIONS_OPTIONS) if (RELIABILITY_FLAGS.has(flags.split(" ")[0]!)) command.option(flags, help);
@@ -31,6 +37,15 @@ export function registerReliability(program: Command): void {
     const counts = logSpacedCounts(from, to, numberFlag(opts.points, "--points")!);
     const days = numberFlag(opts.days, "--days")!;
     const o = operationsOptions(opts);
+    const givenStep = numberFlag(opts.stepSeconds, "--step-seconds");
+    if (givenStep !== undefined && !(givenStep > 0))
+      throw new UltrasimError("INVALID_INPUT", `must be a positive number of seconds, got '${String(opts.stepSeconds)}'`, {
+        field: "--step-seconds",
+      });
+    const step =
+      givenStep !== undefined
+        ? inputFigure(givenStep, "s", "--step-seconds")
+        : estimatedStepSeconds(paramCounts(model).total, system.chipsPerSystem, catalog.chip(system.chip).peakTflops.bf16.value * 1e12);
     const scan = scanScale(
       {
         chipId: system.chip,
@@ -40,6 +55,8 @@ export function registerReliability(program: Command): void {
         hotSpares: o.hotSpares ?? 0,
         workSeconds: days * 86400,
         intervalSeconds: o.checkpointIntervalSeconds,
+        stepSeconds: step.value!,
+        stepSecondsFigure: step,
         failuresPerChipYear: o.failuresPerChipYear,
         seed: o.seed ?? DEFAULT_SEED,
       },

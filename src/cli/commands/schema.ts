@@ -1,5 +1,4 @@
 // `ultrasim schema`: write the JSON Schemas of the input files.
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { TrainingScenario } from "../../engine/catalog/scenario.js";
@@ -8,7 +7,9 @@ import { ServingScenario } from "../../engine/serve/scenario.js";
 import { SweepFile } from "../../engine/sweep/sweepFile.js";
 import { HeteroScenario } from "../../engine/hetero/heteroComparison.js";
 import { CatalogFile } from "../../node/userCatalog.js";
+import { outputDirectory, writeOutputFile } from "../../node/outputFile.js";
 import { print } from "../output.js";
+import { plural } from "../../engine/report/plural.js";
 
 export function registerSchema(program: Command): void {
   program
@@ -16,7 +17,7 @@ export function registerSchema(program: Command): void {
     .description("write the JSON Schemas of scenario and catalog files, for editors to complete and check them")
     .option("--out <dir>", "directory to write to", "schema")
     .action((opts: { out: string }) => {
-      mkdirSync(opts.out, { recursive: true });
+      outputDirectory(opts.out, "--out");
       const schemas = {
         "training-scenario.json": TrainingScenario,
         "serving-scenario.json": ServingScenario,
@@ -28,11 +29,12 @@ export function registerSchema(program: Command): void {
         "model.json": ModelSpec,
       };
       for (const [name, schema] of Object.entries(schemas)) {
-        writeFileSync(
+        writeOutputFile(
           join(opts.out, name),
           JSON.stringify({ $schema: "http://json-schema.org/draft-07/schema#", ...schema }, null, 2) + "\n",
+          "--out",
         );
       }
-      print(`wrote ${Object.keys(schemas).length} schemas to ${opts.out}/`);
+      print(`wrote ${plural(Object.keys(schemas).length, "schema")} to ${opts.out}/`);
     });
 }

@@ -1,16 +1,18 @@
 // `ultrasim serve`: simulate an inference deployment request by request; `ultrasim serve plan`:
 // search layouts and hardware for the best one that meets an SLO.
-import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { PRICE_KINDS, checkPrice, type PriceKind } from "../../engine/analytic/cost.js";
 import { UltrasimError } from "../../engine/errors.js";
-import { positiveNumber } from "../numberOption.js";
+import { parseNumber } from "../../engine/flagSyntax.js";
+import { positiveNumber, wholeNumber } from "../numberOption.js";
 import { SERVING_PLAN_OBJECTIVES, planServing, type ServingPlanObjective } from "../../engine/serve/plan.js";
 import { predictServing } from "../../engine/serve/serve.js";
 import { servingTrace } from "../../engine/serve/servingTrace.js";
 import { locate } from "../../node/loadInput.js";
+import { writeOutputFile } from "../../node/outputFile.js";
 import { loadServingScenario } from "../../node/servingScenario.js";
 import { catalogFrom, print, printJson } from "../output.js";
+import { progressReporter } from "../progress.js";
 import { renderPlan, renderServing } from "../renderServing.js";
 
 interface ServeOptions {
@@ -31,7 +33,7 @@ interface ServeOptions {
 }
 
 function nonNegativeNumber(text: string, flag: string): number {
-  return checkPrice(Number(text), flag);
+  return checkPrice(parseNumber(text), flag);
 }
 
 export function registerServe(program: Command): void {
@@ -86,22 +88,30 @@ export function registerServe(program: Command): void {
           priceKind: opts.priceKind as PriceKind | undefined,
         };
         if (planning) {
-          const maxChips = Number(opts.maxChips ?? 64);
-          if (!Number.isInteger(maxChips) || maxChips < 1)
-            throw new UltrasimError("INVALID_INPUT", `must be a whole number ≥ 1, got '${opts.maxChips}'`, { field: "--max-chips" });
+          const maxChips = wholeNumber(opts.maxChips, "--max-chips") ?? 64;
           const objective = (opts.objective ?? "throughput") as ServingPlanObjective;
           if (!SERVING_PLAN_OBJECTIVES.includes(objective))
             throw new UltrasimError("INVALID_INPUT", `must be one of ${SERVING_PLAN_OBJECTIVES.join(", ")}, got '${opts.objective}'`, {
               field: "--objective",
             });
           const systems = opts.systems ? opts.systems.split(",").map((s) => s.trim()) : [scenario.deployment?.system ?? ""];
-          const candidates = planServing(scenario, catalog, { systems, maxChips, requests, objective, cost });
+          const progress = progressReporter("planning", true);
+          const candidates = planServing(scenario, catalog, {
+            systems,
+            maxChips,
+            requests,
+            objective,
+            cost,
+            onProgress: (done, total, system) => progress.update(done / total, `${done}/${total} shapes (${system})`),
+          });
+          progress.done();
           if (opts.json) printJson({ objective, best: candidates.find((c) => c.meetsSlo) ?? null, candidates });
           else print(renderPlan(candidates, objective));
           return;
         }
         const result = predictServing(scenario, catalog, { requests, recordIterations: Boolean(opts.trace), cost, capacity: true });
-        if (opts.trace) writeFileSync(opts.trace, JSON.stringify(servingTrace(result.records, result.report.pools, result.model.name)));
+        if (opts.trace)
+          writeOutputFile(opts.trace, JSON.stringify(servingTrace(result.records, result.report.pools, result.model.name)), "--trace");
         if (opts.json) printJson(result.report);
         else
           print(renderServing(result.report) + (opts.trace ? `\ntrace written to ${opts.trace} (open it at https://ui.perfetto.dev)` : ""));

@@ -3,8 +3,7 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { Option, type Command } from "commander";
-import Table from "cli-table3";
-import { UltrasimError } from "../../engine/errors.js";
+import Table from "../fittedTable.js";
 import { evaluatePoint } from "../../engine/sweep/evaluatePoint.js";
 import { loadSweep, type LoadedSweep } from "../../node/sweep/loadSweep.js";
 import { RESULT_FORMATS, type ResultFormat } from "../../node/sweep/resultFile.js";
@@ -13,8 +12,11 @@ import { shardFromEnvironment, type ShardFlags } from "../../node/sweep/shardFro
 import { describeIndices, mergeShards, shardFile, sweepStatus } from "../../node/sweep/sweepDirectory.js";
 import { POOL_KINDS, type PoolKind } from "../../node/sweep/sweepPool.js";
 import { querySweep } from "../../node/sweep/sweepQuery.js";
+import { checkReplaceableFile, outputDirectory } from "../../node/outputFile.js";
+import { wholeNumber } from "../numberOption.js";
 import { print, printJson } from "../output.js";
 import { progressReporter } from "../progress.js";
+import { plural } from "../../engine/report/plural.js";
 
 const count = (n: number) => n.toLocaleString("en-US");
 
@@ -33,12 +35,7 @@ export function duration(seconds: number): string {
   return `${(s / 86400).toFixed(1)} days`;
 }
 
-function positiveInteger(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UltrasimError("INVALID_INPUT", `must be a whole number ≥ 1, got '${text}'`, { field: flag });
-  return n;
-}
+const positiveInteger = (text: string | undefined, flag: string) => wholeNumber(text, flag, 1);
 
 function load(file: string, opts: { maxPoints?: string; catalog?: string[] }): LoadedSweep {
   return loadSweep(file, { maxPoints: positiveInteger(opts.maxPoints, "--max-points"), catalogFiles: opts.catalog });
@@ -65,7 +62,7 @@ function describeSweep(loaded: LoadedSweep): string[] {
   const n = points.productIndices.length;
   return [
     `sweep ${sweep.name ?? loaded.file} (${sweep.kind}), hash ${loaded.hash.slice(0, 16)}`,
-    `${count(n)} points` +
+    plural(n, "point", "points", count(n)) +
       (points.filteredOut ? ` (${count(points.productSize)} combinations, ${count(points.filteredOut)} dropped by filters)` : "") +
       `; limit ${count(loaded.maxPoints)}`,
     `axes: ${sweep.axes.map((a) => `${a.name} (${a.values.length})`).join(", ") || "none"}`,
@@ -116,9 +113,9 @@ export function registerSweep(program: Command): void {
       }
       const lines = [
         ...describeSweep(loaded),
-        `measured ${measured} point(s): ${secondsPerPoint < 0.1 ? `${(secondsPerPoint * 1000).toFixed(1)} ms` : `${secondsPerPoint.toFixed(2)} s`} per point on one thread`,
-        `estimated time: ${duration(machineSeconds)} on ${cores} core(s)` +
-          (shards > 1 ? `; ${duration(shardSeconds)} per shard with ${shards} shards of ${cores} core(s)` : ""),
+        `measured ${plural(measured, "point")}: ${secondsPerPoint < 0.1 ? `${(secondsPerPoint * 1000).toFixed(1)} ms` : `${secondsPerPoint.toFixed(2)} s`} per point on one thread`,
+        `estimated time: ${duration(machineSeconds)} on ${plural(cores, "core")}` +
+          (shards > 1 ? `; ${duration(shardSeconds)} per shard with ${plural(shards, "shard")} of ${plural(cores, "core")}` : ""),
         // Measured in the README (Sweeps): at the bar on 2 cores, well short of it on 16.
         ...(Math.min(cores, n) > 1
           ? ["(at one thread's speed on every core: many cores at once run slower, up to twice as long measured on 16)"]
@@ -160,6 +157,8 @@ export function registerSweep(program: Command): void {
         const shard = shardFromEnvironment(opts);
         const workers = positiveInteger(opts.workers, "--workers");
         const loaded = load(file, opts);
+        // The folder only once the sweep file is known good: a bad file starts no work and makes nothing.
+        outputDirectory(opts.out, "--out");
         const label = shard.count > 1 ? shardName(shard.index, shard.count) : "sweep";
         const progress = progressReporter(label, !opts.quiet);
         let lastDraw = 0;
@@ -181,15 +180,15 @@ export function registerSweep(program: Command): void {
             const eta = done < total && rate > 0 ? `, ETA ${duration((total - done) / rate)}` : "";
             progress.update(
               total ? done / total : 1,
-              `${count(done)}/${count(total)} points${rate > 0 ? `, ${rate.toFixed(rate < 10 ? 1 : 0)}/s` : ""}${eta}`,
+              `${count(done)}/${plural(total, "point", "points", count(total))}${rate > 0 ? `, ${rate.toFixed(rate < 10 ? 1 : 0)}/s` : ""}${eta}`,
             );
           },
         });
         progress.done();
         const lines = outcome.alreadyDone
-          ? [`${label}: already complete (${count(outcome.points)} points) in ${outcome.path}`]
+          ? [`${label}: already complete (${plural(outcome.points, "point", "points", count(outcome.points))}) in ${outcome.path}`]
           : [
-              `${label}: ${count(outcome.points)} points in ${duration(outcome.seconds)}` +
+              `${label}: ${plural(outcome.points, "point", "points", count(outcome.points))} in ${duration(outcome.seconds)}` +
                 (outcome.resumed ? ` (${count(outcome.resumed)} resumed from an earlier run)` : "") +
                 ` -> ${outcome.path}`,
             ];
@@ -215,11 +214,13 @@ export function registerSweep(program: Command): void {
       if (opts.json) printJson({ hash: manifest.hash, points: manifest.points, shardCount: manifest.shards, shards, missing, merged });
       else {
         const lines = [
-          `sweep ${manifest.name ?? manifest.sweepFile} (${manifest.kind}), hash ${manifest.hash.slice(0, 16)}: ${count(manifest.points)} points in ${manifest.shards} shard(s)`,
+          `sweep ${manifest.name ?? manifest.sweepFile} (${manifest.kind}), hash ${manifest.hash.slice(0, 16)}: ${plural(manifest.points, "point", "points", count(manifest.points))} in ${plural(manifest.shards, "shard")}`,
         ];
         lines.push(`done: ${shards.length - missing.length} of ${shards.length}`);
         for (const s of shards.filter((x) => x.state === "in progress"))
-          lines.push(`in progress: ${shardName(s.index, manifest.shards)} (${count(s.pointsDone)} of ${count(s.points)} points logged)`);
+          lines.push(
+            `in progress: ${shardName(s.index, manifest.shards)} (${count(s.pointsDone)} of ${plural(s.points, "point", "points", count(s.points))} logged)`,
+          );
         if (missing.length)
           lines.push(
             `missing: ${missing.length === 1 ? "shard" : "shards"} ${describeIndices(missing)} of ${manifest.shards} (indices from 0, as --shard-index takes them)`,
@@ -236,10 +237,11 @@ export function registerSweep(program: Command): void {
     .argument("<dir>", "a sweep's output directory")
     .option("--out <file>", "where to write (default: DIR/sweep.<format>)")
     .action(async (dir: string, opts: { out?: string }) => {
+      if (opts.out !== undefined) checkReplaceableFile(opts.out, "--out");
       const { path, rows, manifest } = await mergeShards(dir, opts.out, (file, why) =>
         warnDamaged(file, `damaged (${why}): not merged; run its shard again`),
       );
-      print(`merged ${manifest.shards} shard(s): ${count(rows)} points -> ${path}`);
+      print(`merged ${plural(manifest.shards, "shard")}: ${plural(rows, "point", "points", count(rows))} -> ${path}`);
     });
 
   sweep
@@ -259,7 +261,7 @@ export function registerSweep(program: Command): void {
       } else {
         const table = new Table({ head: result.columns, style: { head: [], border: [] } });
         for (const r of result.rows) table.push(result.columns.map((c) => text(r[c])));
-        print(`${table.toString()}\n${count(result.rows.length)} row(s)`);
+        print(`${table.toString()}\n${plural(result.rows.length, "row", "rows", count(result.rows.length))}`);
       }
     });
 }

@@ -1,5 +1,4 @@
 // `ultrasim train`: predict one training configuration.
-import { writeFileSync } from "node:fs";
 import { Option, type Command } from "commander";
 import { UltrasimError } from "../../engine/errors.js";
 import { chromeTrace } from "../../engine/report/chromeTrace.js";
@@ -7,6 +6,7 @@ import { trainingOperations } from "../../engine/report/operationsReport.js";
 import { trainingReport } from "../../engine/report/trainingReport.js";
 import { predictScenario } from "../../engine/train.js";
 import { locate } from "../../node/loadInput.js";
+import { writeOutputFile } from "../../node/outputFile.js";
 import { OPERATIONS_OPTIONS, operationsOptions } from "../../node/operationsFlags.js";
 import { loadTrainingScenario, TRAINING_FLAGS, type TrainingFlag } from "../../node/trainingScenario.js";
 import { catalogFrom, print, printJson } from "../output.js";
@@ -48,9 +48,10 @@ export function registerTrain(program: Command): void {
       throw e;
     }
     if (opts.trace) {
-      writeFileSync(
+      writeOutputFile(
         opts.trace as string,
         JSON.stringify(chromeTrace(result.prediction, `${result.model.name} on ${scenario.system.chips} × ${result.chipId}`)),
+        "--trace",
       );
     }
     const report = trainingReport(result, trainingOperations(result, catalog, operationsFlags));

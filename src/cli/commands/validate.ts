@@ -13,14 +13,22 @@ export function registerValidate(program: Command): void {
   program
     .command("validate")
     .description("predict published runs and report the error per case, per group and overall (held out with --cross-validate)")
-    .argument("<cases...>", "JSON arrays of cases in the format of ../shared/validation/README.md (groups.json beside a file names each group's software)")
+    .argument(
+      "<cases...>",
+      "JSON arrays of cases in the format of ../shared/validation/README.md (groups.json beside a file names each group's software)",
+    )
     .option("--cross-validate", "refit with each source group held out in turn and report the held-out errors (training cases)")
     .option("--json", "print the result as JSON")
     .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")
     .action((files: string[], opts: { json?: boolean; catalog?: string[]; crossValidate?: boolean }) => {
       const catalog = catalogFrom(opts.catalog);
       const input = readValidationFiles(files);
-      const report = validateCases(input.training, catalog, input.frameworkOf);
+      // Each case is a whole prediction (a serving case a whole simulation): show progress on stderr.
+      const cases = input.training.length + input.inference.length;
+      const progress = progressReporter("validating", cases > 0);
+      const report = validateCases(input.training, catalog, input.frameworkOf, (done) =>
+        progress.update(done / cases, `${done}/${cases} cases`),
+      );
       // Failures raised by the engine name a field of the case; say where the case is.
       report.cases.forEach((r, i) => {
         if (r.failure) r.failure = `${input.placeOf(input.training[i]!)}: ${r.failure}`;
@@ -30,20 +38,27 @@ export function registerValidate(program: Command): void {
         for (const g of new Set(input.invalid.map((r) => r.group))) report.groups[g] = summarize(report.cases.filter((r) => r.group === g));
         report.summary = summarize(report.cases);
       }
+      // Inference cases are predicted by the serving simulation, one error per measured metric.
+      const inferenceReport = input.inference.length
+        ? validateInferenceCases(input.inference, catalog, undefined, (done) =>
+            progress.update((input.training.length + done) / cases, `${input.training.length + done}/${cases} cases`),
+          )
+        : null;
+      progress.done();
       let crossValidation = null;
       if (opts.crossValidate && input.training.length) {
-        const progress = progressReporter("cross-validating", true);
+        const groups = progressReporter("cross-validating", true);
         crossValidation = crossValidate(input.training, catalog, input.frameworkOf, {
           full: catalog.calibrationValues(),
-          onGroup: (group, done, total) => progress.update(done / total, group ? `holding out ${group}` : "done"),
+          onGroup: (group, done, total) => groups.update(done / total, group ? `holding out ${group}` : "done"),
         });
-        progress.done();
+        groups.done();
       }
-      // Inference cases are predicted by the serving simulation, one error per measured metric.
-      const inferenceReport = input.inference.length ? validateInferenceCases(input.inference, catalog) : null;
       if (opts.json)
         printJson({
-          ...(crossValidation ? { crossValidation: { summary: crossValidation.summary, groups: crossValidation.groups, cases: crossValidation.cases } } : {}),
+          ...(crossValidation
+            ? { crossValidation: { summary: crossValidation.summary, groups: crossValidation.groups, cases: crossValidation.cases } }
+            : {}),
           ...report,
           ...(inferenceReport ? { inference: inferenceReport } : {}),
         });
@@ -51,7 +66,9 @@ export function registerValidate(program: Command): void {
         print(
           [
             crossValidation ? renderCrossValidation(crossValidation) : "",
-            input.training.length || input.invalid.length ? renderValidation(report, crossValidation ? "in sample (fitted on every group)" : undefined) : "",
+            input.training.length || input.invalid.length
+              ? renderValidation(report, crossValidation ? "in sample (fitted on every group)" : undefined)
+              : "",
             inferenceReport ? renderInferenceValidation(inferenceReport) : "",
           ]
             .filter(Boolean)

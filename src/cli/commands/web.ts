@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { UltrasimError } from "../../engine/errors.js";
+import { parseNumber } from "../../engine/flagSyntax.js";
 import { serveStatic } from "../../node/staticServer.js";
 
 // dist/src/cli/commands/web.js -> the package root's web/dist.
@@ -29,7 +30,7 @@ export function registerWeb(program: Command): void {
     .option("--port <port>", "port to listen on (0: any free port)", "5178")
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .action(async (opts: { port: string; host: string }) => {
-      const port = Number(opts.port);
+      const port = parseNumber(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new UltrasimError("INVALID_INPUT", `must be a port number 0-65535, got '${opts.port}'`, { field: "--port" });
       if (!existsSync(WEB_DIST + "index.html"))

@@ -1,5 +1,6 @@
 // One training workload on several systems side by side: each system's best layout (the planner), its
 // time, MFU, dollars and energy per million tokens, and ratios against a baseline system.
+import type { PriceEntry, PriceKind } from "../analytic/cost.js";
 import type { Catalog } from "../catalog/catalog.js";
 import type { ModelSpec, RunSpec } from "../catalog/schema.js";
 import { UltrasimError } from "../errors.js";
@@ -18,6 +19,12 @@ export interface CompareRequest {
   precision: RunSpec["precision"];
   tokens: number;
   pue?: number;
+  /** One price for every system, dollars per chip-hour (as train's --price-per-chip-hour); else each system's from the table. */
+  usdPerChipHour?: number;
+  /** Which price to take from the table (on-demand, reserved...). */
+  priceKind?: PriceKind;
+  /** Prices that add to or replace the built-in table's (--prices). */
+  extraPrices?: PriceEntry[];
   space?: SearchSpace;
   onProgress?: (done: number) => void;
 }
@@ -107,7 +114,7 @@ export function compareSystems(request: CompareRequest, catalog: Catalog): Compa
         prediction: best.prediction,
       },
       catalog,
-      { pue: request.pue },
+      { pue: request.pue, usdPerChipHour: request.usdPerChipHour, priceKind: request.priceKind, extraPrices: request.extraPrices },
     );
     for (const n of ops.notes) if (!notes.includes(n)) notes.push(n);
     const usd = ops.cost.perMillionTokensUsd.value;

@@ -3,6 +3,7 @@
 import type { ModelSpec, ParallelismSpec, Placement, Recompute, RunSpec } from "../catalog/schema.js";
 import { UltrasimError } from "../errors.js";
 import type { GroupPlacement } from "../network/collectives.js";
+import { plural } from "../report/plural.js";
 
 export interface Layout {
   tp: number;
@@ -63,7 +64,7 @@ export function resolveLayout(model: ModelSpec, run: RunSpec, par: ParallelismSp
   if (tp * pp * dp * cp !== chips) {
     throw new UltrasimError(
       "DEGREES_MISMATCH",
-      `tp*pp*dp*cp = ${tp}*${pp}*${dp}*${cp} = ${tp * pp * dp * cp}, but the run has ${chips} chips`,
+      `tp*pp*dp*cp = ${tp}*${pp}*${dp}*${cp} = ${tp * pp * dp * cp}, but the run has ${plural(chips, "chip")}`,
       {
         field: "parallelism",
       },

@@ -82,6 +82,26 @@ export function checkFailureRate(perChipYear: number, field = "--failures-per-ch
 }
 
 /**
+ * The calibration fleet's interruptions: the components' counts summed, over its chips and days. The
+ * total rate is derived from it exactly as each component's rate is from its own count, so the two agree.
+ */
+export function fleetInterruptions(data: ReliabilityData = builtinReliabilityData()): {
+  interruptions: number;
+  chips: number;
+  days: number;
+  description: string;
+} {
+  const c = data.calibration;
+  const interruptions = data.components.reduce((s, x) => s + x.interruptions.value, 0);
+  return {
+    interruptions,
+    chips: c.chips.value,
+    days: c.days.value,
+    description: `${interruptions} interruptions / (${c.chips.value} chips × ${c.days.value} days)`,
+  };
+}
+
+/**
  * Interruption rates per chip-second, by component. Chips outside the calibration set borrow the
  * H100 fleet's rates, marked as an estimate. `failuresPerChipYear` scales all components to that total.
  */
@@ -122,7 +142,7 @@ export function failureRates(chipId: string, options: { failuresPerChipYear?: nu
         (x.interruptions.value / exposure) * factor,
         "1/chip-s",
         [count, chips, days, ...borrowed, ...scale],
-        `${x.interruptions.value} interruptions / (${c.chips.value} chips × ${c.days.value} days)${factor !== 1 ? ` × ${factor.toFixed(3)}` : ""}`,
+        `${x.interruptions.value} of the fleet's ${total} interruptions / (${c.chips.value} chips × ${c.days.value} days)${factor !== 1 ? ` × ${factor.toFixed(3)}` : ""}`,
       ),
     };
   });

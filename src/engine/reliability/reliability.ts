@@ -3,7 +3,14 @@
 import { UltrasimError } from "../errors.js";
 import { computedFigure, inputFigure, type Figure } from "../report/figure.js";
 import { checkpointCosts, type CheckpointCosts, type CheckpointMode } from "./checkpoint.js";
-import { failureRates, SECONDS_PER_DAY, SECONDS_PER_YEAR, type ComponentRate, type ReliabilityData } from "./failureRates.js";
+import {
+  failureRates,
+  fleetInterruptions,
+  SECONDS_PER_DAY,
+  SECONDS_PER_YEAR,
+  type ComponentRate,
+  type ReliabilityData,
+} from "./failureRates.js";
 import { closedFormGoodput, closedFormValid, youngDalyIntervalSeconds } from "./goodput.js";
 import { simulateRun } from "./monteCarlo.js";
 
@@ -25,6 +32,8 @@ export interface ReliabilityInput {
   workSecondsFigure?: Figure;
   /** Checkpoints fall between steps: the interval is at least one step (seconds), where known. */
   stepSeconds?: number;
+  /** Where the step time comes from (an estimate, an input), for the interval's provenance. */
+  stepSecondsFigure?: Figure;
   /** A fixed checkpoint interval in seconds of work; default Young's optimum. */
   intervalSeconds?: number;
   failuresPerChipYear?: number;
@@ -55,6 +64,8 @@ export interface ReliabilityReport {
     truncated: boolean;
   } | null;
   workSeconds: Figure;
+  /** The interval was raised to one training step (checkpoints fall between steps). */
+  intervalIsOneStep: boolean;
   notes: string[];
 }
 
@@ -72,7 +83,14 @@ export function predictReliability(input: ReliabilityInput): ReliabilityReport {
   const rates: ComponentRate[] = failureRates(input.chipId, { failuresPerChipYear: input.failuresPerChipYear, data: input.data });
   const perChipSecond = rates.reduce((s, r) => s + r.perChipSecond.value!, 0);
   const rateFigures = rates.map((r) => r.perChipSecond);
-  const failuresPerChipYear = computedFigure(perChipSecond * SECONDS_PER_YEAR, "1/chip-year", rateFigures, "sum of the component rates");
+  const fleet = fleetInterruptions(input.data);
+  const scaled = input.failuresPerChipYear !== undefined ? ", scaled to --failures-per-chip-year" : "";
+  const failuresPerChipYear = computedFigure(
+    perChipSecond * SECONDS_PER_YEAR,
+    "1/chip-year",
+    rateFigures,
+    `sum of the component rates: ${fleet.description}${scaled}`,
+  );
   const mtbf = 1 / (perChipSecond * input.chips);
   const mtbfSeconds = computedFigure(mtbf, "s", rateFigures, "1 / (chips × failures per chip-second)");
   const interruptionsPerDay = computedFigure(SECONDS_PER_DAY / mtbf, "1/d", [mtbfSeconds]);
@@ -94,9 +112,10 @@ export function predictReliability(input: ReliabilityInput): ReliabilityReport {
   );
   const notes: string[] = [];
   let interval: Figure;
+  const stepFigure = input.stepSecondsFigure ? [input.stepSecondsFigure] : [];
   if (input.intervalSeconds !== undefined) interval = inputFigure(input.intervalSeconds, "s", "--checkpoint-interval");
   else if (input.stepSeconds !== undefined && yd.value! < input.stepSeconds && checkpoint.minIntervalSeconds.value! <= input.stepSeconds) {
-    interval = computedFigure(input.stepSeconds, "s", [yd], "one step: checkpoints fall between steps");
+    interval = computedFigure(input.stepSeconds, "s", [yd, ...stepFigure], "one step: checkpoints fall between steps");
     notes.push(`Young's interval (${yd.value!.toFixed(1)} s) is shorter than a step; checkpointing every step`);
   } else if (yd.value! < checkpoint.minIntervalSeconds.value!) {
     interval = computedFigure(
@@ -109,6 +128,15 @@ export function predictReliability(input: ReliabilityInput): ReliabilityReport {
       `Young's interval (${yd.value!.toFixed(0)} s) is shorter than the ${input.checkpoint} checkpoint's background transfer; the transfer sets it`,
     );
   } else interval = yd;
+  // Checkpoints fall between steps: an interval shorter than one step (a fast in-memory checkpoint at
+  // scale, or a short --checkpoint-interval) is one step.
+  if (input.stepSeconds !== undefined && interval.value! < input.stepSeconds) {
+    notes.push(
+      `the checkpoint interval (${interval.value!.toPrecision(3)} s) is shorter than one training step (${input.stepSeconds.toPrecision(3)} s): ` +
+        "checkpointing once per step",
+    );
+    interval = computedFigure(input.stepSeconds, "s", [interval, ...stepFigure], "at least one step: checkpoints fall between steps");
+  }
   const params = { mtbfSeconds: mtbf, checkpointSeconds: c, restartSeconds: r, intervalSeconds: interval.value! };
   const work = input.workSecondsFigure ?? inputFigure(input.workSeconds, "s", "failure-free training time of the run");
   const goodputInputs = [mtbfSeconds, checkpoint.blockingSeconds, checkpoint.restartSeconds, interval];
@@ -160,6 +188,7 @@ export function predictReliability(input: ReliabilityInput): ReliabilityReport {
     checkpoint,
     youngDalyIntervalSeconds: yd,
     intervalSeconds: interval,
+    intervalIsOneStep: input.stepSeconds !== undefined && interval.value === input.stepSeconds,
     closedForm: { goodput: closedGoodput, effectiveSeconds: computedFigure(input.workSeconds / g, "s", [closedGoodput, work]), valid },
     monteCarlo,
     workSeconds: work,

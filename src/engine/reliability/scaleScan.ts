@@ -1,6 +1,7 @@
 // How goodput falls with scale: the reliability prediction at log-spaced chip counts, each with its
 // best checkpoint interval.
 import { UltrasimError } from "../errors.js";
+import type { Figure } from "../report/figure.js";
 import { predictReliability, type ReliabilityInput, type ReliabilityReport } from "./reliability.js";
 
 /** `points` chip counts from `from` to `to`, evenly spaced in log scale, rounded to whole chips. */
@@ -18,13 +19,46 @@ export function logSpacedCounts(from: number, to: number, points: number): numbe
   return counts;
 }
 
+/** The weak-scaling batch `ultrasim scale` assumes: sequences of 8,192 tokens per step per system. */
+const SEQUENCES_PER_SYSTEM = 16;
+const SEQ_LEN = 8192;
+/** A typical MFU for large dense training, for the step estimate only. */
+const ESTIMATED_MFU = 0.4;
+
+/**
+ * A training step's seconds when the scan is given none: 6 FLOPs per parameter per token (Kaplan et
+ * al. 2020) over 16 sequences of 8,192 tokens per system, at 40% of the chip's dense bf16 peak. Weak
+ * scaling keeps the tokens per chip, so the step is the same at every chip count. An estimate, marked so.
+ */
+export function estimatedStepSeconds(
+  parameters: number,
+  chipsPerSystem: number,
+  peakBf16FlopsPerSecond: number,
+): Figure & { name: string } {
+  const tokensPerChip = (SEQUENCES_PER_SYSTEM * SEQ_LEN) / chipsPerSystem;
+  return {
+    name: "training step time",
+    value: (6 * parameters * tokensPerChip) / (peakBf16FlopsPerSecond * ESTIMATED_MFU),
+    unit: "s",
+    from: "estimate",
+    note: `6 · parameters · ${SEQUENCES_PER_SYSTEM} sequences of ${SEQ_LEN} tokens per system / (bf16 peak × ${ESTIMATED_MFU * 100}% MFU); --step-seconds to give it`,
+  };
+}
+
 export interface ScaleScan {
   chipId: string;
   systemId: string;
   parameters: number;
+  /** The step time the intervals are held to (at least one step), where known. */
+  stepSeconds: Figure | null;
   points: ReliabilityReport[];
 }
 
 export function scanScale(base: Omit<ReliabilityInput, "chips">, counts: number[], ids: { chipId: string; systemId: string }): ScaleScan {
-  return { ...ids, parameters: base.parameters, points: counts.map((chips) => predictReliability({ ...base, chips })) };
+  return {
+    ...ids,
+    parameters: base.parameters,
+    stepSeconds: base.stepSecondsFigure ?? null,
+    points: counts.map((chips) => predictReliability({ ...base, chips })),
+  };
 }

@@ -6,6 +6,7 @@ import type { ModelSpec, RunSpec } from "../catalog/schema.js";
 import { UltrasimError } from "../errors.js";
 import { describeLayout, plan, type Plan, type SearchSpace } from "../plan/search.js";
 import type { Hardware } from "../system/hardware.js";
+import { plural } from "../report/plural.js";
 
 /** weak: the global batch grows with the cluster (same work per replica); strong: one batch for every point. */
 export type BatchScaling = "weak" | "strong";
@@ -110,16 +111,16 @@ export function scaleCurve(request: ScaleRequest): ScaleCurve {
   });
   const notes = [
     request.batchScaling === "weak"
-      ? `weak scaling: the global batch grows with the cluster (${request.globalBatch} sequences at ${request.chips[0]} chips, ` +
+      ? `weak scaling: the global batch grows with the cluster (${plural(request.globalBatch, "sequence")} at ${plural(request.chips[0]!, "chip")}, ` +
         `${points[points.length - 1]!.globalBatch} at ${points[points.length - 1]!.chips}); past the critical batch size more tokens ` +
         "are needed for the same loss, which this model does not count"
-      : `strong scaling: ${request.globalBatch} sequences per step at every chip count; a count the batch cannot fill has no plan`,
+      : `strong scaling: ${plural(request.globalBatch, "sequence")} per step at every chip count; a count the batch cannot fill has no plan`,
     "time to train is failure-free; at this scale failures take a large share (ultrasim reliability --chips ...)",
   ];
   if (request.hw.scaleOutTiers?.length)
     notes.push(
       `scale-out network in tiers: ${request.hw.scaleOutTiers
-        .map((t) => `${t.name} (${t.domainChips === Infinity ? "unbounded" : `${t.domainChips} chips`}, 1:${t.oversubscription})`)
+        .map((t) => `${t.name} (${t.domainChips === Infinity ? "unbounded" : plural(t.domainChips, "chip")}, 1:${t.oversubscription})`)
         .join(" → ")}`,
     );
   return {

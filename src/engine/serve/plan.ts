@@ -37,6 +37,8 @@ export interface PlanOptions {
   objective?: ServingPlanObjective;
   /** Prices and PUE for the dollars per token. */
   cost?: ServingCostOptions;
+  /** Called after each (system, tp, batch) shape is searched: shapes done, shapes in all, the system. */
+  onProgress?: (done: number, total: number, system: string) => void;
 }
 
 function meets(report: ServingReport, scenario: ServingScenario): { ok: boolean; reason: string | null } {
@@ -57,11 +59,17 @@ export function planServing(scenario: ServingScenario, catalog: Catalog, options
   if (!base)
     throw new UltrasimError("INVALID_INPUT", "serve plan searches a colocated deployment: give deployment", { field: "deployment" });
   const candidates: PlanCandidate[] = [];
-  for (const system of options.systems) {
+  const batches = options.batches ?? [32, 64, 128, 256, 512];
+  const tpsOf = (system: string) => {
     const perSystem = catalog.system(system, "--systems").chipsPerSystem;
-    const tps = options.tps ?? [1, 2, 4, 8, 16].filter((t) => t <= perSystem);
+    return options.tps ?? [1, 2, 4, 8, 16].filter((t) => t <= perSystem);
+  };
+  const shapes = options.systems.reduce((n, system) => n + tpsOf(system).length * batches.length, 0);
+  let shapesDone = 0;
+  for (const system of options.systems) {
+    const tps = tpsOf(system);
     for (const tp of tps) {
-      for (const maxBatch of options.batches ?? [32, 64, 128, 256, 512]) {
+      for (const maxBatch of batches) {
         // Fewest replicas first: the first that meets the SLO is the cheapest for this shape.
         for (let replicas = 1; replicas * tp * (base.pp ?? 1) <= options.maxChips; replicas *= 2) {
           const pool: PoolSpec = { ...base, system, tp, replicas, batching: { ...base.batching, maxBatch } };
@@ -93,6 +101,7 @@ export function planServing(scenario: ServingScenario, catalog: Catalog, options
           });
           if (ok || !report.feasible) break;
         }
+        options.onProgress?.(++shapesDone, shapes, system);
       }
     }
   }

@@ -195,8 +195,13 @@ export function validateInferenceCases(
   cases: InferenceCase[],
   catalog: Catalog,
   servingEfficiencies?: ServingEfficiencyEntry[],
+  onProgress?: (done: number, total: number) => void,
 ): InferenceValidationReport {
-  const results = cases.flatMap((c) => predictInferenceCase(c, catalog, servingEfficiencies));
+  const results = cases.flatMap((c, i) => {
+    const rs = predictInferenceCase(c, catalog, servingEfficiencies);
+    onProgress?.(i + 1, cases.length);
+    return rs;
+  });
   const asCase = (r: InferenceMetricResult) => ({ ...r, predicted: null, measured: { stepSeconds: r.measured } });
   const summaryOf = (rs: InferenceMetricResult[]) => summarize(rs.map(asCase));
   const metrics: Record<string, ErrorSummary> = {};

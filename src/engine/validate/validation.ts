@@ -82,8 +82,17 @@ export function predictCase(c: TrainingCase, catalog: Catalog, framework?: strin
   }
 }
 
-export function validateCases(cases: TrainingCase[], catalog: Catalog, frameworkOf: (c: TrainingCase) => string | undefined = () => undefined): ValidationReport {
-  const results = cases.map((c) => predictCase(c, catalog, frameworkOf(c)));
+export function validateCases(
+  cases: TrainingCase[],
+  catalog: Catalog,
+  frameworkOf: (c: TrainingCase) => string | undefined = () => undefined,
+  onProgress?: (done: number, total: number) => void,
+): ValidationReport {
+  const results = cases.map((c, i) => {
+    const result = predictCase(c, catalog, frameworkOf(c));
+    onProgress?.(i + 1, cases.length);
+    return result;
+  });
   const groups: Record<string, ErrorSummary> = {};
   for (const g of [...new Set(results.map((r) => r.group))]) groups[g] = summarize(results.filter((r) => r.group === g));
   return { cases: results, groups, summary: summarize(results) };

@@ -310,7 +310,7 @@ describe("sweep run --out", () => {
     writeFileSync(join(dir, "a-file"), "not a directory\n");
     const r = ultrasim(dir, ["sweep", "run", "small.yaml", "--out", "a-file", "--quiet"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe("ultrasim: a-file: --out: is a file, not a directory: --out names the sweep's output directory\n");
+    expect(r.stderr).toBe("ultrasim: a-file: --out: is a file, not a folder: --out names an output folder\n");
     expect(readFileSync(join(dir, "a-file"), "utf8")).toBe("not a directory\n");
   });
 });

@@ -77,6 +77,13 @@ export function checkReplaceableFile(path: string, flag: string): void {
 
 /** Make sure `path` is a folder to write into (created with its parents if missing). */
 export function outputDirectory(path: string, flag: string): void {
+  let isFile = false;
+  try {
+    isFile = !statSync(path).isDirectory();
+  } catch {
+    // Missing: made below.
+  }
+  if (isFile) throw new UltrasimError("FILE_ERROR", `is a file, not a folder: ${flag} names an output folder`, { file: path, field: flag });
   try {
     mkdirSync(path, { recursive: true });
     if (!statSync(path).isDirectory()) throw Object.assign(new Error("not a folder"), { code: "EEXIST" });

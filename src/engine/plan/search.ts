@@ -13,6 +13,7 @@ import {
   type RunSpec,
 } from "../catalog/schema.js";
 import { UltrasimError } from "../errors.js";
+import { plural } from "../report/plural.js";
 import type { Hardware } from "../system/hardware.js";
 import { leastRecomputeLayers, mostLayersPerVirtualStage, type Layout } from "./layout.js";
 
@@ -386,7 +387,7 @@ export function planNotes(request: Pick<PlanRequest, "hw" | "chips" | "globalBat
   for (const chips of request.chips)
     if (chips % perSystem !== 0)
       notes.push(
-        `${chips} chips is not a whole number of ${request.hw.system.id} systems (${perSystem} chips each): the plan pays for ${Math.ceil(chips / perSystem)} systems and leaves ${Math.ceil(chips / perSystem) * perSystem - chips} chips idle`,
+        `${plural(chips, "chip")} is not a whole number of ${request.hw.system.id} systems (${plural(perSystem, "chip")} each): the plan pays for ${plural(Math.ceil(chips / perSystem), "system")} and leaves ${plural(Math.ceil(chips / perSystem) * perSystem - chips, "chip")} idle`,
       );
   plans.forEach((p, i) => {
     if (p.run.globalBatch !== request.globalBatch)

@@ -1,5 +1,10 @@
 // Numeric command-line options: one message that names the flag and the bad value.
+import { FORCE_FLAG } from "../engine/bounds.js";
 import { UltrasimError } from "../engine/errors.js";
+
+/** The one flag that lifts every work bound (data/bounds.json), on every command that has one. */
+export const FORCE_OPTION = FORCE_FLAG;
+export const FORCE_HELP = "run work past the limits in data/bounds.json (many requests, replicas or Monte Carlo points)";
 
 export function positiveNumber(text: string, flag: string, integer = false): number {
   const value = Number(text);

@@ -2,7 +2,7 @@
 // checked against the schema. Errors name the file, line and field, or the flag.
 import { DEFAULT_TRAINING_SCENARIO, TrainingCase, TrainingScenario } from "../engine/catalog/scenario.js";
 import { UltrasimError } from "../engine/errors.js";
-import { checkSchema, readInputFile, type LoadedDocument } from "./loadInput.js";
+import { checkSchema, readInputFile, schemaErrorMessage, type LoadedDocument } from "./loadInput.js";
 import { Value } from "@sinclair/typebox/value";
 
 /** Flags that set scenario fields, by their path in the scenario. */
@@ -90,7 +90,7 @@ function checkFlagsSchema(raw: unknown, flagFields: Map<string, string>): Traini
   const error = Value.Errors(TrainingScenario, raw).First();
   if (!error) return raw as TrainingScenario;
   const path = error.path.replace(/^\//, "").replaceAll("/", ".");
-  throw new UltrasimError("INVALID_INPUT", `${error.message}, got ${JSON.stringify(error.value)}`, { field: flagFields.get(path) ?? path });
+  throw new UltrasimError("INVALID_INPUT", schemaErrorMessage(error), { field: flagFields.get(path) ?? path });
 }
 
 /** Read a validation cases file: a JSON array of cases (../shared/validation/README.md). */

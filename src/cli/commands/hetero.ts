@@ -2,8 +2,9 @@
 import Table from "cli-table3";
 import type { Command } from "commander";
 import { UltrasimError } from "../../engine/errors.js";
-import { compareHetero, type HeteroOption } from "../../engine/hetero/heteroComparison.js";
-import { locate, readInputFile } from "../../node/loadInput.js";
+import { compareHetero, HeteroScenario, type HeteroOption } from "../../engine/hetero/heteroComparison.js";
+import { checkSchema, locate, readInputFile } from "../../node/loadInput.js";
+import { checkServingBounds } from "../../node/inputBounds.js";
 import { formatCount, formatPercent, formatSeconds } from "../format.js";
 import { catalogFrom, print, printJson } from "../output.js";
 
@@ -18,6 +19,8 @@ export function registerHetero(program: Command): void {
     .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")
     .action((file: string, opts: { json?: boolean; catalog?: string[] }) => {
       const loaded = readInputFile(file);
+      checkSchema(HeteroScenario, loaded);
+      checkServingBounds(loaded, "serving.");
       let result;
       try {
         result = compareHetero(loaded.value, catalogFrom(opts.catalog));

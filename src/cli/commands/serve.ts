@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { PRICE_KINDS, checkPrice, type PriceKind } from "../../engine/analytic/cost.js";
 import { UltrasimError } from "../../engine/errors.js";
-import { positiveNumber } from "../numberOption.js";
+import { FORCE_HELP, FORCE_OPTION, positiveNumber } from "../numberOption.js";
 import { SERVING_PLAN_OBJECTIVES, planServing, type ServingPlanObjective } from "../../engine/serve/plan.js";
 import { predictServing } from "../../engine/serve/serve.js";
 import { servingTrace } from "../../engine/serve/servingTrace.js";
@@ -28,6 +28,7 @@ interface ServeOptions {
   pue?: string;
   pricePerChipHour?: string;
   priceKind?: string;
+  force?: boolean;
 }
 
 function nonNegativeNumber(text: string, flag: string): number {
@@ -59,6 +60,7 @@ export function registerServe(program: Command): void {
     .option("--price-per-chip-hour <usd>", "override the price table: dollars per chip-hour")
     .option("--price-kind <kind>", `price to take from the table: ${PRICE_KINDS.join(" | ")}`)
     .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")
+    .option(FORCE_OPTION, FORCE_HELP)
     .action((first: string, second: string | undefined, opts: ServeOptions) => {
       const planning = first === "plan";
       const file = planning ? second : first;
@@ -73,6 +75,7 @@ export function registerServe(program: Command): void {
         requests: opts.requests,
         rate: opts.rate,
         trace: opts.requestTrace,
+        force: opts.force,
       });
       try {
         if (opts.priceKind !== undefined && !(PRICE_KINDS as readonly string[]).includes(opts.priceKind))

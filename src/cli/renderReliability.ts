@@ -39,7 +39,7 @@ export function renderReliabilityScan(scan: ScaleScan, modelName: string): strin
       formatSeconds(p.intervalSeconds.value!),
       formatPercent(p.closedForm.goodput.value!) + (p.closedForm.valid ? "" : " *"),
       mc ? formatPercent(mc.goodput.value!) + (mc.truncated ? " †" : "") : "n/a",
-      mc ? formatSeconds(mc.effectiveSeconds.value!) : formatSeconds(p.closedForm.effectiveSeconds.value!),
+      timeToTrain(mc ? mc.effectiveSeconds : p.closedForm.effectiveSeconds),
     ]);
   }
   lines.push(t.toString());
@@ -54,4 +54,9 @@ export function renderReliabilityScan(scan: ScaleScan, modelName: string): strin
     `failure rates: ${first.components.map((c) => `${c.id} ${c.perChipYear.value!.toFixed(4)}`).join(", ")} per chip-year (${first.components[0]!.perChipYear.note ?? ""})`,
   );
   return lines.join("\n");
+}
+
+/** The effective time to train, or "never" where no work completes (the Monte Carlo figure is null). */
+function timeToTrain(figure: { value: number | null }): string {
+  return figure.value === null ? "never" : formatSeconds(figure.value);
 }

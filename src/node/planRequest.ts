@@ -9,6 +9,7 @@ import { UltrasimError } from "../engine/errors.js";
 import { parseChipCounts } from "../engine/plan/chipCounts.js";
 import type { PlanObjective, PlanRequest } from "../engine/plan/search.js";
 import { trainingOperations } from "../engine/report/operationsReport.js";
+import { locate, type LoadedDocument } from "./loadInput.js";
 import { operationsOptions } from "./operationsFlags.js";
 import { loadTrainingScenario } from "./trainingScenario.js";
 import { extendCatalog } from "./userCatalog.js";
@@ -25,10 +26,23 @@ export interface BuiltPlanRequest {
 
 export { PRICE_KINDS };
 
+function locatedIn<T>(loaded: LoadedDocument | undefined, flagFields: Map<string, string>, build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    if (e instanceof UltrasimError) {
+      const flag = e.where.field ? flagFields.get(e.where.field) : undefined;
+      if (flag) e.where.field = flag;
+      else if (loaded) locate(e, loaded);
+    }
+    throw e;
+  }
+}
+
 export function buildPlanRequest(file: string | undefined, opts: PlanOptions): BuiltPlanRequest {
   const str = (k: string) => (typeof opts[k] === "string" ? (opts[k] as string) : undefined);
   // The scenario (or the built-in default) supplies what the flags leave out.
-  const { scenario } = loadTrainingScenario(file, {
+  const { scenario, loaded, flagFields } = loadTrainingScenario(file, {
     model: str("model"),
     system: str("system"),
     globalBatch: str("globalBatch"),
@@ -37,8 +51,11 @@ export function buildPlanRequest(file: string | undefined, opts: PlanOptions): B
   });
   const catalogFiles = opts.catalog as string[] | undefined;
   const catalog = catalogFiles?.length ? extendCatalog(builtinCatalog(), catalogFiles) : builtinCatalog();
-  const model = typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model;
-  const hw = catalog.hardware(scenario.system.id, scenario.efficiency ?? {}, scenario.system.scaleOutGbpsPerChip);
+  // An unknown model or system names the flag that gave it, or the file and line it came from.
+  const { model, hw } = locatedIn(loaded, flagFields, () => ({
+    model: typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model,
+    hw: catalog.hardware(scenario.system.id, scenario.efficiency ?? {}, scenario.system.scaleOutGbpsPerChip),
+  }));
   const chips = str("chips") ? parseChipCounts(str("chips")!, hw.system.chipsPerSystem) : [scenario.system.chips];
   const number = (k: string, flag: string, min: number, max = Infinity): number | undefined => {
     const text = str(k);

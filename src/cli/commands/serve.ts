@@ -98,6 +98,8 @@ export function registerServe(program: Command): void {
               field: "--objective",
             });
           const systems = opts.systems ? opts.systems.split(",").map((s) => s.trim()) : [scenario.deployment?.system ?? ""];
+          // Blame an unknown system on where it came from: the flag, or the scenario's field.
+          for (const system of systems) catalog.system(system, opts.systems ? "--systems" : "deployment.system");
           const candidates = planServing(scenario, catalog, { systems, maxChips, requests, objective, cost });
           if (opts.json) printJson({ objective, best: candidates.find((c) => c.meetsSlo) ?? null, candidates });
           else print(renderPlan(candidates, objective));

@@ -711,7 +711,7 @@ function evaluateLayout(input: TrainingInput, resolved: ResolvedLayout): Trainin
     contextParallel: busy.cp,
     expertParallel: busy.ep,
     pipelineParallel: busy.pp,
-    pipelineBubble: stepSeconds - criticalLoad,
+    pipelineBubble: Math.max(0, stepSeconds - criticalLoad),
     dataParallel: tail.dataParallel + busy.dp,
     optimizer: tail.optimizer,
   };

@@ -47,7 +47,11 @@ export const ChipSpec = Type.Object(
     name: Type.String(),
     vendor: Type.String(),
     status: Type.Union([Type.Literal("shipping"), Type.Literal("announced"), Type.Literal("projected")]),
-    /** Dense (non-sparse) peak per precision, in TFLOP/s. */
+    /**
+     * Dense (non-sparse) peak per precision, in TFLOP/s, each from the datasheet. The precisions listed
+     * are the ones the chip has in hardware: another runs at the nearest one it has, and the output
+     * says so (system/hardware.ts precisionRunsAt).
+     */
     peakTflops: Type.Object(
       {
         bf16: PositiveSourced,

@@ -1,6 +1,7 @@
 // A training scenario from a file (or the built-in default), with command-line flags laid over it,
 // checked against the schema. Errors name the file, line and field, or the flag.
 import { DEFAULT_TRAINING_SCENARIO, TrainingCase, TrainingScenario } from "../engine/catalog/scenario.js";
+import type { ParallelismSpec } from "../engine/catalog/schema.js";
 import { UltrasimError } from "../engine/errors.js";
 import { checkSchema, readInputFile, schemaErrorMessage, type LoadedDocument } from "./loadInput.js";
 import { Value } from "@sinclair/typebox/value";
@@ -48,9 +49,19 @@ export function loadTrainingScenario(
   file: string | undefined,
   flags: Partial<Record<TrainingFlag, string>>,
   sequenceParallel?: boolean,
+  /** Without a file: the layout the flags are laid over (default: the built-in scenario's). */
+  baseLayout?: ParallelismSpec,
 ): LoadedScenario {
   const loaded = file ? readInputFile(file) : undefined;
-  const base = loaded ? loaded.value : Value.Clone(DEFAULT_TRAINING_SCENARIO);
+  const base = loaded
+    ? loaded.value
+    : baseLayout
+      ? {
+          ...Value.Clone(DEFAULT_TRAINING_SCENARIO),
+          parallelism: { ...baseLayout },
+          run: { ...DEFAULT_TRAINING_SCENARIO.run, microBatch: null },
+        }
+      : Value.Clone(DEFAULT_TRAINING_SCENARIO);
   if (loaded && (typeof base !== "object" || base === null || Array.isArray(base))) {
     throw new UltrasimError(
       "INVALID_INPUT",

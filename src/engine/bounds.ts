@@ -40,7 +40,7 @@ export function boundOfSchema(schema: unknown): Bound | undefined {
   return name in bounds.bounds ? bound(name) : undefined;
 }
 
-const count = (n: number) => (Number.isFinite(n) && Math.abs(n) < 1e15 ? n.toLocaleString("en-US") : String(n));
+const count = (n: number) => (Number.isFinite(n) && Math.abs(n) <= 1e18 ? n.toLocaleString("en-US") : String(n));
 
 /** "must be at most 10,000,000 chips, got 1e+308: 10x the largest cluster announced ...". */
 export function boundMessage(b: Bound, value: unknown): string {

@@ -41,7 +41,7 @@ export function operationsOptions(opts: Record<string, unknown>): OperationsOpti
     usdPerChipHour: numberFlag(opts.pricePerChipHour, "--price-per-chip-hour"),
     priceKind: choiceFlag<PriceKind>(opts.priceKind, "--price-kind", PRICE_KINDS),
     extraPrices: typeof opts.prices === "string" ? readPriceFile(opts.prices) : undefined,
-    tokens: numberFlag(opts.tokens, "--tokens"),
+    tokens: bounded(numberFlag(opts.tokens, "--tokens"), "trainingTokens", "--tokens"),
     reliability: Boolean(opts.reliability),
     checkpoint: choiceFlag<CheckpointMode>(opts.checkpoint, "--checkpoint", CHECKPOINT_MODES),
     hotSpares: bounded(numberFlag(opts.hotSpares, "--hot-spares"), "chips", "--hot-spares"),

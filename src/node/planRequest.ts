@@ -5,6 +5,7 @@ import type { Catalog } from "../engine/catalog/catalog.js";
 import { builtinCatalog } from "../engine/catalog/builtin.js";
 import type { TrainingScenario } from "../engine/catalog/scenario.js";
 import type { ModelSpec } from "../engine/catalog/schema.js";
+import { bound } from "../engine/bounds.js";
 import { UltrasimError } from "../engine/errors.js";
 import { parseChipCounts } from "../engine/plan/chipCounts.js";
 import type { PlanObjective, PlanRequest } from "../engine/plan/search.js";
@@ -68,7 +69,7 @@ export function buildPlanRequest(file: string | undefined, opts: PlanOptions): B
     }
     return value;
   };
-  const tokens = number("tokens", "--tokens", 1);
+  const tokens = number("tokens", "--tokens", 1, bound("trainingTokens").max);
   const objective = (str("objective") ?? "step-time") as PlanObjective;
   if (objective === "time-to-train" && tokens === undefined) {
     throw new UltrasimError("INVALID_INPUT", "the time-to-train objective needs --tokens", { field: "--tokens" });

@@ -248,7 +248,7 @@ export function plan(request: PlanRequest): PlanResult {
                 evaluated++;
                 continue;
               }
-              if (pp * vpp * m > bound("pipelineOperations").max) {
+              if (pp * vpp * m > bound("plannerPipelineOperations").max) {
                 infeasible["schedule-too-long"]++;
                 evaluated++;
                 continue;

@@ -116,10 +116,25 @@ export function lineOf(loaded: LoadedDocument, path: string | undefined): number
 function firstError(schema: TSchema, value: unknown): ValueError | undefined {
   let first: ValueError | undefined;
   for (const error of Value.Errors(schema, value)) {
-    if (error.type === ValueErrorType.ObjectAdditionalProperties) return error;
+    if (error.type === ValueErrorType.ObjectAdditionalProperties) return innermost(error);
     first ??= error;
   }
-  return first;
+  return first && innermost(first);
+}
+
+/**
+ * For a value that matches no member of a union (a model given inline that has a bad field), the
+ * error inside the member it came closest to: the one whose first error lies deepest in the value.
+ */
+function innermost(error: ValueError): ValueError {
+  if (error.type !== ValueErrorType.Union || !error.errors.length) return error;
+  let best: ValueError | undefined;
+  for (const member of error.errors) {
+    const errors = [...member];
+    const inner = errors.find((e) => e.type === ValueErrorType.ObjectAdditionalProperties) ?? errors[0];
+    if (inner && inner.path.length > (best?.path.length ?? error.path.length)) best = inner;
+  }
+  return best ? innermost(best) : error;
 }
 
 /** Fill in the file and line of an error raised while using `loaded`'s content. */

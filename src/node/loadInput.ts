@@ -4,7 +4,7 @@ import { readFileSync, statSync } from "node:fs";
 import type { TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { ValueErrorType, type ValueError } from "@sinclair/typebox/value";
-import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from "yaml";
+import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
 import { bound, boundMessage, boundOfSchema } from "../engine/bounds.js";
 import { UltrasimError } from "../engine/errors.js";
 
@@ -37,7 +37,13 @@ export function readInputFile(file: string): LoadedDocument {
     if (e instanceof UltrasimError) throw e;
     if (e instanceof RangeError) throw parseError(`nested too deeply (${bound("inputDepth").reason})`);
     if (e instanceof ReferenceError) {
-      if (/excessive alias/i.test(e.message)) throw parseError(`too many alias expansions (${bound("yamlAliases").reason})`);
+      if (/excessive alias/i.test(e.message)) {
+        const firstAlias = text.search(/(^|[\s,[{:-])\*[^\s,\]}]+/m);
+        throw parseError(
+          `too many alias expansions (${bound("yamlAliases").reason})`,
+          firstAlias >= 0 ? lines.linePos(firstAlias + 1).line : undefined,
+        );
+      }
       // "Unresolved alias ...: name": point at the first use of the name.
       const name = /:\s*(\S+)\s*$/.exec(e.message.split("\n")[0]!)?.[1];
       const at = name ? text.search(new RegExp(`\\*${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w-])`)) : -1;
@@ -45,9 +51,13 @@ export function readInputFile(file: string): LoadedDocument {
     }
     throw e;
   }
-  const depth = nestingDepth(value, bound("inputDepth").max + 1);
-  if (depth > bound("inputDepth").max)
-    throw parseError(`nested more than ${bound("inputDepth").max} levels deep (${bound("inputDepth").reason})`);
+  if (value === null || value === undefined) throw parseError("the file is empty (no fields, only comments or nothing)", 1);
+  const tooDeep = nodePastDepth(doc.contents, bound("inputDepth").max);
+  if (tooDeep)
+    throw parseError(
+      `nested more than ${bound("inputDepth").max} levels deep (${bound("inputDepth").reason})`,
+      tooDeep.range ? lines.linePos(tooDeep.range[0]).line : undefined,
+    );
   return { file, value, doc, lines };
 }
 
@@ -65,15 +75,16 @@ function readBoundedFile(file: string): string {
   }
 }
 
-/** How deeply `value` nests, counting up to `limit` (so a hostile file costs no more than that). */
-function nestingDepth(value: unknown, limit: number): number {
-  if (typeof value !== "object" || value === null || limit <= 0) return 0;
-  let deepest = 0;
-  for (const child of Object.values(value)) {
-    deepest = Math.max(deepest, nestingDepth(child, limit - 1));
-    if (deepest >= limit - 1) break;
+/** The first collection nested deeper than `limit` levels (so a hostile file costs no more than that). */
+function nodePastDepth(node: unknown, limit: number): Node | undefined {
+  if (!isMap(node) && !isSeq(node)) return undefined;
+  if (limit <= 0) return node;
+  for (const item of node.items) {
+    const child = isPair(item) ? item.value : item;
+    const found = nodePastDepth(child, limit - 1);
+    if (found) return found;
   }
-  return deepest + 1;
+  return undefined;
 }
 
 /** A value as an error message shows it: NaN and Infinity by name (JSON.stringify would say null). */
@@ -142,7 +153,8 @@ export function locate(error: UltrasimError, loaded: LoadedDocument, prefix = ""
   error.where.file ??= loaded.file;
   const field = error.where.field ? prefix + error.where.field : prefix.replace(/\.$/, "") || undefined;
   error.where.field = field;
-  error.where.line ??= lineOf(loaded, field);
+  // A whole-file error (an empty file, a list where a mapping belongs) is at its first line.
+  error.where.line ??= lineOf(loaded, field) ?? 1;
   return error;
 }
 
@@ -151,7 +163,11 @@ export function checkSchema<T>(schema: TSchema, loaded: LoadedDocument, value: u
   const error = firstError(schema, value);
   if (!error) return value as T;
   const field = prefix + error.path.replace(/^\//, "").replaceAll("/", ".");
-  throw locate(new UltrasimError("INVALID_INPUT", schemaErrorMessage(error), { field: field || undefined }), loaded);
+  const message =
+    !field && error.type === ValueErrorType.Object
+      ? `the file holds one mapping of fields (see the schema), got ${showValue(error.value)}`
+      : schemaErrorMessage(error);
+  throw locate(new UltrasimError("INVALID_INPUT", message, { field: field || undefined }), loaded);
 }
 
 /** What is wrong with a value, in words: an unknown field, a missing one, a value past its bound, NaN. */

@@ -27,6 +27,7 @@ export function loadServingScenario(
   if (typeof loaded.value !== "object" || loaded.value === null || Array.isArray(loaded.value))
     throw new UltrasimError("INVALID_INPUT", "a serving scenario holds one mapping of fields (schemaVersion, model, deployment, traffic)", {
       file,
+      line: 1,
     });
   const raw = structuredClone(loaded.value) as Record<string, unknown>;
   checkServingBounds(loaded);

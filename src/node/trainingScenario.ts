@@ -66,7 +66,7 @@ export function loadTrainingScenario(
     throw new UltrasimError(
       "INVALID_INPUT",
       "a scenario file holds one mapping of fields (schemaVersion, model, system, run, parallelism)",
-      { file },
+      { file, line: 1 },
     );
   }
   // A validation case is a scenario too: accept one, ignoring what was measured.

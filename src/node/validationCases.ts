@@ -5,6 +5,8 @@ import { UltrasimError } from "../engine/errors.js";
 import { locate, showValue, type LoadedDocument } from "./loadInput.js";
 
 const KINDS = ["training", "inference"];
+/** No measurement is smaller (a nanosecond, a billionth of a token/s); below it the relative error is infinite. */
+const SMALLEST_MEASURED = 1e-9;
 
 export function checkCaseShapes(loaded: LoadedDocument, cases: unknown[]): void {
   const refuse = (field: string, message: string) => {
@@ -23,5 +25,7 @@ export function checkCaseShapes(loaded: LoadedDocument, cases: unknown[]): void 
       for (const [key, value] of Object.entries(measured))
         if (typeof value === "number" && !Number.isFinite(value))
           refuse(`${i}.measured.${key}`, `must be a finite number, got ${showValue(value)}`);
+        else if (typeof value === "number" && Math.abs(value) < SMALLEST_MEASURED)
+          refuse(`${i}.measured.${key}`, `must be at least ${SMALLEST_MEASURED} (the error is relative to it), got ${showValue(value)}`);
   });
 }

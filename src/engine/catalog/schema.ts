@@ -31,9 +31,9 @@ export const Sourced = Type.Object(
 export type Sourced = Static<typeof Sourced>;
 
 /** A sourced figure that must be above zero: a peak, a bandwidth, a capacity, a latency, a power. */
-export const PositiveSourced = sourcedFigure(Type.Number({ exclusiveMinimum: 0 }));
+export const PositiveSourced = sourcedFigure(Type.Number({ exclusiveMinimum: 0, ...bounded("hardwareFigure") }));
 /** A sourced figure that may be zero but not below: memory a runtime keeps for itself. */
-export const NonNegativeSourced = sourcedFigure(Type.Number({ minimum: 0 }));
+export const NonNegativeSourced = sourcedFigure(Type.Number({ minimum: 0, ...bounded("hardwareFigure") }));
 
 export const PRECISIONS = ["fp32", "tf32", "bf16", "fp16", "fp8", "mxfp8", "nvfp4", "mxfp4"] as const;
 export const Precision = Type.Union(PRECISIONS.map((p) => Type.Literal(p)));

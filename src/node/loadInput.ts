@@ -172,7 +172,10 @@ export function checkSchema<T>(schema: TSchema, loaded: LoadedDocument, value: u
 
 /** What is wrong with a value, in words: an unknown field, a missing one, a value past its bound, NaN. */
 export function schemaErrorMessage(error: ValueError): string {
-  if (error.type === ValueErrorType.ObjectAdditionalProperties) return "unknown field (a typo? see the schema for the fields allowed here)";
+  if (error.type === ValueErrorType.ObjectAdditionalProperties) {
+    const key = error.path.slice(error.path.lastIndexOf("/") + 1);
+    return `unknown field${key ? "" : ` ${JSON.stringify(key)}`} (a typo? see the schema for the fields allowed here)`;
+  }
   if (error.value === undefined) return `${error.message} (missing)`;
   const limit = boundOfSchema(error.schema);
   if (limit && typeof error.value === "number" && error.value > limit.max) return boundMessage(limit, error.value);

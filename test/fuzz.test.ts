@@ -173,7 +173,7 @@ describe("fuzz: every input ends within its bound, finite or one located line", 
   });
 
   it("serving scenarios", () => {
-    const base = readYaml("examples/serve-llama3-70b-p5.yaml") as Record<string, any>;
+    const base = readYaml("examples/serve-llama3-70b-p5.yaml") as { traffic: { requests: number } };
     base.traffic.requests = 200;
     fc.assert(
       fc.property(mutations(base), (changes) => {
@@ -188,8 +188,8 @@ describe("fuzz: every input ends within its bound, finite or one located line", 
   });
 
   it("user catalogs", () => {
-    const chips = JSON.parse(readFileSync(join(root, "data/chips.json"), "utf8")) as Record<string, any>[];
-    const systems = JSON.parse(readFileSync(join(root, "data/systems.json"), "utf8")) as Record<string, any>[];
+    const chips = JSON.parse(readFileSync(join(root, "data/chips.json"), "utf8")) as { id: string }[];
+    const systems = JSON.parse(readFileSync(join(root, "data/systems.json"), "utf8")) as { id: string }[];
     const chip = { ...structuredClone(chips.find((c) => c.id === "h100-sxm")!), id: "fuzz-chip" };
     const system = { ...structuredClone(systems.find((s) => s.id === "dgx-h100")!), id: "fuzz-system", chip: "fuzz-chip" };
     const base = { chips: [chip], systems: [system] } as Json;
@@ -228,7 +228,7 @@ describe("fuzz: every input ends within its bound, finite or one located line", 
         const file = writeInput(asYaml(apply(base, changes)));
         expectBounded(file, 10, () => {
           const loaded = loadSweep(file);
-          return { points: loaded.points.length };
+          return { points: loaded.points.productIndices.length };
         });
       }),
       { seed: SEED, numRuns: 150 },

@@ -65,16 +65,23 @@ const training = (name: string, key: string, value: string) =>
 const serving = (name: string, key: string, value: string) =>
   write(name, example("serve-llama3-70b-p5.yaml").replace(new RegExp(`(\\n\\s*${key}:) [^\\n#]+`), `$1 ${value}`));
 
-/** A user catalog of one chip (the H100's figures) and one system built on it, with `change` applied. */
-function catalogFile(name: string, change: (chip: Record<string, any>, system: Record<string, any>) => void): string {
-  const chips = JSON.parse(readFileSync(join(root, "data/chips.json"), "utf8")) as Record<string, any>[];
-  const systems = JSON.parse(readFileSync(join(root, "data/systems.json"), "utf8")) as Record<string, any>[];
-  const chip = structuredClone(chips.find((c) => c.id === "h100-sxm")!);
-  const system = structuredClone(systems.find((s) => s.id === "dgx-h100")!);
-  chip.id = "my-chip";
-  system.id = "my-system";
-  system.chip = "my-chip";
-  change(chip, system);
+type Entry = { [key: string]: unknown };
+
+/** Set the dot-separated `path` of `target` (array indices as numbers) to `value`. */
+function setPath(target: Entry, path: string, value: unknown): void {
+  const keys = path.split(".");
+  let node = target;
+  for (const key of keys.slice(0, -1)) node = node[key] as Entry;
+  node[keys[keys.length - 1]!] = value;
+}
+
+/** A user catalog of one chip (the H100's figures) and one system built on it, `path` (chip.… or system.…) set to `value`. */
+function catalogFile(name: string, path?: string, value?: unknown): string {
+  const chips = JSON.parse(readFileSync(join(root, "data/chips.json"), "utf8")) as Entry[];
+  const systems = JSON.parse(readFileSync(join(root, "data/systems.json"), "utf8")) as Entry[];
+  const chip = { ...structuredClone(chips.find((c) => c.id === "h100-sxm")!), id: "my-chip" };
+  const system = { ...structuredClone(systems.find((s) => s.id === "dgx-h100")!), id: "my-system", chip: "my-chip" };
+  if (path) setPath({ chip, system }, path, value);
   return write(name, JSON.stringify({ chips: [chip], systems: [system] }, null, 1));
 }
 const onMySystem = ["--model", "llama3-8b", "--system", "my-system", "--chips", "8", "--tp", "8"];
@@ -229,34 +236,28 @@ describe("hostile files", () => {
 
 describe("user catalogs: figures that cannot be are refused with file, line and field", () => {
   it.concurrent.each([
-    ["negative peak", (c: any) => (c.peakTflops.bf16.value = -1), /chips\.0\.peakTflops\.bf16\.value: .*greater than 0, got -1/],
-    ["zero peak", (c: any) => (c.peakTflops.bf16.value = 0), /chips\.0\.peakTflops\.bf16\.value: .*greater than 0, got 0/],
-    ["zero HBM", (c: any) => (c.hbmCapacityGB.value = 0), /chips\.0\.hbmCapacityGB\.value/],
-    ["negative bandwidth", (c: any) => (c.hbmBandwidthTBps.value = -3), /chips\.0\.hbmBandwidthTBps\.value/],
-    ["negative TDP", (c: any) => (c.tdpW.value = -700), /chips\.0\.tdpW\.value/],
+    ["negative peak", "chip.peakTflops.bf16.value", -1, /chips\.0\.peakTflops\.bf16\.value: .*greater than 0, got -1/],
+    ["zero peak", "chip.peakTflops.bf16.value", 0, /chips\.0\.peakTflops\.bf16\.value: .*greater than 0, got 0/],
+    ["zero HBM", "chip.hbmCapacityGB.value", 0, /chips\.0\.hbmCapacityGB\.value/],
+    ["HBM 1e308 GB", "chip.hbmCapacityGB.value", 1e308, /chips\.0\.hbmCapacityGB\.value: must be at most 1,000,000,000/],
+    ["negative bandwidth", "chip.hbmBandwidthTBps.value", -3, /chips\.0\.hbmBandwidthTBps\.value/],
+    ["negative TDP", "chip.tdpW.value", -700, /chips\.0\.tdpW\.value/],
     [
       "negative runtimeReservedGB",
-      (c: any) => (c.runtimeReservedGB.value = -3),
+      "chip.runtimeReservedGB.value",
+      -3,
       /chips\.0\.runtimeReservedGB\.value: .*greater or equal to 0, got -3/,
     ],
-    ["zero latency", (_c: any, s: any) => (s.scaleUp[0].latencyUs.value = 0), /systems\.0\.scaleUp\.0\.latencyUs\.value/],
-    ["negative scale-out", (_c: any, s: any) => (s.scaleOut.gbpsPerChip.value = -400), /systems\.0\.scaleOut\.gbpsPerChip\.value/],
-  ])("%s", async (name, change, pattern) => {
-    const file = catalogFile(`catalog-${name.replace(/\W+/g, "-")}.json`, change);
+    ["zero latency", "system.scaleUp.0.latencyUs.value", 0, /systems\.0\.scaleUp\.0\.latencyUs\.value/],
+    ["negative scale-out", "system.scaleOut.gbpsPerChip.value", -400, /systems\.0\.scaleOut\.gbpsPerChip\.value/],
+  ])("%s", async (name, path, value, pattern) => {
+    const file = catalogFile(`catalog-${name.replace(/\W+/g, "-")}.json`, path, value);
     const r = await ultrasim(["train", "--catalog", file, ...onMySystem]);
     expectOneLine(r, new RegExp(`catalog-[\\w-]+\\.json:\\d+: ${pattern.source}`));
   });
 
   it.concurrent("two chips with one id in one file are refused, naming both", async () => {
-    const one = JSON.parse(
-      readFileSync(
-        join(
-          dir,
-          catalogFile("catalog-one.json", () => {}),
-        ),
-        "utf8",
-      ),
-    );
+    const one = JSON.parse(readFileSync(join(dir, catalogFile("catalog-one.json")), "utf8"));
     one.chips.push(structuredClone(one.chips[0]));
     const file = write("catalog-dup.json", JSON.stringify(one, null, 1));
     expectOneLine(
@@ -267,7 +268,7 @@ describe("user catalogs: figures that cannot be are refused with file, line and 
 });
 
 describe("validate: a file that is not a set of cases ends with exit 2", () => {
-  const measuredCase = () => JSON.parse(readFileSync(casesPath, "utf8"))[0] as Record<string, any>;
+  const measuredCase = () => (JSON.parse(readFileSync(casesPath, "utf8")) as Entry[])[0]!;
   it.concurrent.each([
     ["null.json", "[null]", /null\.json:1: 0: a case is a mapping/],
     ["numbers.json", "[1, 2]", /numbers\.json:1: 0: a case is a mapping .* got 1/],

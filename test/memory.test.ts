@@ -38,6 +38,7 @@ function layout(overrides: Partial<Layout> = {}): Layout {
     placement: "tp-cp-dp-pp",
     zero: 1,
     recompute: "none",
+    recomputeFraction: 1,
     microBatch: 1,
     microBatches: 1,
     edp: 1,

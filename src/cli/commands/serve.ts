@@ -3,6 +3,7 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { PRICE_KINDS, checkPrice, type PriceKind } from "../../engine/analytic/cost.js";
+import { checkBound } from "../../engine/bounds.js";
 import { UltrasimError } from "../../engine/errors.js";
 import { FORCE_HELP, FORCE_OPTION, positiveNumber } from "../numberOption.js";
 import { SERVING_PLAN_OBJECTIVES, planServing, type ServingPlanObjective } from "../../engine/serve/plan.js";
@@ -92,6 +93,7 @@ export function registerServe(program: Command): void {
           const maxChips = Number(opts.maxChips ?? 64);
           if (!Number.isInteger(maxChips) || maxChips < 1)
             throw new UltrasimError("INVALID_INPUT", `must be a whole number ≥ 1, got '${opts.maxChips}'`, { field: "--max-chips" });
+          checkBound("chips", maxChips, "--max-chips");
           const objective = (opts.objective ?? "throughput") as ServingPlanObjective;
           if (!SERVING_PLAN_OBJECTIVES.includes(objective))
             throw new UltrasimError("INVALID_INPUT", `must be one of ${SERVING_PLAN_OBJECTIVES.join(", ")}, got '${opts.objective}'`, {

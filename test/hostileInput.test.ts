@@ -360,6 +360,14 @@ describe("precisions a chip lacks and layouts not given are stated as assumption
     expect(notes.some((n) => /h100-sxm has no mxfp8/.test(n))).toBe(true);
     expect(notes.some((n) => /b200 has no mxfp8/.test(n))).toBe(false);
   });
+  it.concurrent("serving mxfp8 on an H100 says it runs at fp8; fp8 assumes nothing", async () => {
+    const file = write("serve-mxfp8.yaml", example("serve-llama3-70b-p5.yaml").replace("precision: fp8", "precision: mxfp8"));
+    const r = await ultrasim(["serve", file, "--requests", "100", "--json"]);
+    expectFinite(r);
+    expect(JSON.parse(r.stdout).assumptions).toEqual([expect.stringMatching(/h100-sxm has no mxfp8 in hardware.*predicted at fp8/)]);
+    const plain = await ultrasim(["serve", join(root, "examples/serve-llama3-70b-p5.yaml"), "--requests", "100", "--json"]);
+    expect(JSON.parse(plain.stdout).assumptions).toEqual([]);
+  });
   it.concurrent("train --model --system with no layout runs the planner's best and says so", async () => {
     const r = await ultrasim(["train", "--model", "llama3-8b", "--system", "dgx-h100", "--chips", "16", "--json"]);
     expectFinite(r);

@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { PRICE_KINDS, checkPrice, type PriceKind } from "../../engine/analytic/cost.js";
 import { checkBound } from "../../engine/bounds.js";
+import { precisionAssumption } from "../../engine/system/hardware.js";
 import { UltrasimError } from "../../engine/errors.js";
 import { FORCE_HELP, FORCE_OPTION, positiveNumber } from "../numberOption.js";
 import { SERVING_PLAN_OBJECTIVES, planServing, type ServingPlanObjective } from "../../engine/serve/plan.js";
@@ -109,9 +110,26 @@ export function registerServe(program: Command): void {
         }
         const result = predictServing(scenario, catalog, { requests, recordIterations: Boolean(opts.trace), cost, capacity: true });
         if (opts.trace) writeFileSync(opts.trace, JSON.stringify(servingTrace(result.records, result.report.pools, result.model.name)));
-        if (opts.json) printJson(result.report);
+        // A precision the pool's chip lacks in hardware runs at the nearest it has: say so.
+        const pools = scenario.deployment
+          ? [scenario.deployment]
+          : scenario.disaggregated
+            ? [scenario.disaggregated.prefill, scenario.disaggregated.decode]
+            : [];
+        const assumptions = [
+          ...new Set(
+            pools.map((p) => precisionAssumption(catalog.chip(catalog.system(p.system).chip), p.precision)).filter((a) => a !== null),
+          ),
+        ];
+        if (opts.json) printJson({ ...result.report, assumptions });
         else
-          print(renderServing(result.report) + (opts.trace ? `\ntrace written to ${opts.trace} (open it at https://ui.perfetto.dev)` : ""));
+          print(
+            [
+              renderServing(result.report),
+              ...assumptions.map((a) => `assumed: ${a}`),
+              ...(opts.trace ? [`trace written to ${opts.trace} (open it at https://ui.perfetto.dev)`] : []),
+            ].join("\n"),
+          );
       } catch (e) {
         if (e instanceof UltrasimError && !e.where.field?.startsWith("--")) locate(e, loaded);
         throw e;

@@ -6,7 +6,8 @@ import type { TrainingScenario } from "../engine/catalog/scenario.js";
 import { DEFAULT_TRAINING_SCENARIO } from "../engine/catalog/scenario.js";
 import type { ParallelismSpec } from "../engine/catalog/schema.js";
 import { UltrasimError } from "../engine/errors.js";
-import { describeLayout } from "../engine/plan/search.js";
+import { describeLayout, plan, type SearchSpace } from "../engine/plan/search.js";
+import { buildPlanRequest } from "./planRequest.js";
 import { planInParallel } from "./planPool.js";
 import type { TrainingFlag } from "./trainingScenario.js";
 
@@ -65,6 +66,17 @@ export async function completeLayout(
   if (source === "default") return [`no scenario or flags given: the built-in default, ${DEFAULT_TRAINING_SCENARIO.name}, with its layout`];
   const assumptions = defaultsKept(flags);
   if (source === "plain") {
+    // The planner's fastest layout with what the flags fixed held fixed; plain choices where it finds none.
+    const best = bestWithin(scenario, flags, catalogFiles);
+    if (best) {
+      scenario.parallelism = best.parallelism;
+      scenario.run = { ...scenario.run, microBatch: best.run.microBatch };
+      const fixed = LAYOUT_FLAGS.filter((f) => flags[f] !== undefined).map((f) => `--${kebab(f)}`);
+      assumptions.push(
+        `layout not given in full: the planner's fastest with ${fixed.join(", ") || "--sp"} as given, ${describeLayout(best.parallelism, best.run.microBatch!)}`,
+      );
+      return assumptions;
+    }
     const p = scenario.parallelism;
     if (flags.dp === undefined) {
       const dp = scenario.system.chips / (p.tp * p.pp * p.cp);
@@ -94,4 +106,46 @@ export async function completeLayout(
     `layout not given: the planner's fastest for these chips, ${describeLayout(best.parallelism, best.run.microBatch!)} (ultrasim plan ranks the others)`,
   );
   return assumptions;
+}
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** The fastest plan whose layout agrees with every layout field the flags (already laid over the scenario) fixed. */
+function bestWithin(scenario: TrainingScenario, flags: Partial<Record<TrainingFlag, string>>, catalogFiles: string[] | undefined) {
+  const p = scenario.parallelism;
+  const given = (f: TrainingFlag) => flags[f] !== undefined;
+  const space: SearchSpace = {
+    ...(given("tp") && { tp: [p.tp] }),
+    ...(given("pp") && { pp: [p.pp] }),
+    ...(given("cp") && { cp: [p.cp] }),
+    ...(given("ep") && { ep: [p.ep] }),
+    ...(given("vpp") && { vpp: [p.vpp ?? 1] }),
+    ...(given("zero") && { zero: [p.zero] }),
+    ...(given("recompute") && p.recompute !== null && { recompute: [p.recompute] }),
+    ...(given("placement") && p.placement && { placement: [p.placement] }),
+    ...(given("microBatch") && scenario.run.microBatch !== null && { microBatch: [scenario.run.microBatch] }),
+  };
+  // dp is what is left of the chips: with tp and pp fixed, it fixes cp.
+  if (given("dp") && given("tp") && given("pp") && !given("cp")) {
+    const cp = scenario.system.chips / (p.tp * p.pp * p.dp);
+    if (!Number.isInteger(cp)) return undefined;
+    space.cp = [cp];
+  }
+  const str = (f: TrainingFlag) => flags[f];
+  const { request } = buildPlanRequest(undefined, {
+    model: str("model"),
+    system: str("system"),
+    chips: String(scenario.system.chips),
+    globalBatch: str("globalBatch"),
+    seqLen: str("seqLen"),
+    precision: str("precision"),
+    catalog: catalogFiles,
+  });
+  const result = plan({ ...request, space, topK: 100 });
+  return result.plans.find(
+    (candidate) =>
+      (!given("dp") || candidate.parallelism.dp === p.dp) &&
+      (!given("etp") || (candidate.parallelism.etp ?? candidate.parallelism.tp) === (p.etp ?? p.tp)) &&
+      (scenario.parallelism.sequenceParallel || !candidate.parallelism.sequenceParallel || candidate.parallelism.tp === 1),
+  );
 }

@@ -5,7 +5,6 @@
 import type { TrainingScenario } from "../engine/catalog/scenario.js";
 import { DEFAULT_TRAINING_SCENARIO } from "../engine/catalog/scenario.js";
 import type { ParallelismSpec } from "../engine/catalog/schema.js";
-import { UltrasimError } from "../engine/errors.js";
 import { describeLayout, plan, type SearchSpace } from "../engine/plan/search.js";
 import { buildPlanRequest } from "./planRequest.js";
 import { planInParallel } from "./planPool.js";
@@ -77,35 +76,43 @@ export async function completeLayout(
       );
       return assumptions;
     }
-    const p = scenario.parallelism;
-    if (flags.dp === undefined) {
-      const dp = scenario.system.chips / (p.tp * p.pp * p.cp);
-      if (Number.isInteger(dp) && dp >= 1) p.dp = dp;
-    }
-    const plain: [TrainingFlag, string][] = [
-      ["tp", "1"],
-      ["pp", "1 (no pipeline)"],
-      ["cp", "1"],
-      ["dp", `chips / (tp·pp·cp) = ${p.dp}`],
-      ["zero", "1 (the optimizer state sharded over data parallelism)"],
-    ];
-    for (const [flag, value] of plain) if (flags[flag] === undefined) assumptions.push(`${flag} not given: ${value}`);
-    return assumptions;
+    return [...assumptions, ...plainLayout(scenario, flags)];
   }
   const result = await planInParallel(undefined, { ...flags, catalog: catalogFiles }, () => {});
   const best = result.plans[0];
-  if (!best)
-    throw new UltrasimError(
-      "INVALID_INPUT",
-      `no layout fits ${scenario.system.chips} chips with a global batch of ${scenario.run.globalBatch} (ultrasim plan says why): give one with --tp, --pp, --dp`,
-      { field: "--chips" },
-    );
+  if (!best) {
+    // Nothing fits: a plain layout, whose prediction says by how much (or why it cannot run).
+    scenario.parallelism = { ...PLAIN_LAYOUT };
+    scenario.run = { ...scenario.run, microBatch: null };
+    return [
+      ...assumptions,
+      "layout not given, and the planner found none that fits (ultrasim plan says why): a plain one",
+      ...plainLayout(scenario, flags),
+    ];
+  }
   scenario.parallelism = best.parallelism;
   scenario.run = { ...scenario.run, microBatch: best.run.microBatch };
   assumptions.push(
     `layout not given: the planner's fastest for these chips, ${describeLayout(best.parallelism, best.run.microBatch!)} (ultrasim plan ranks the others)`,
   );
   return assumptions;
+}
+
+/** Fill what the flags left of a plain layout: dp takes the chips left; each choice is an assumption. */
+function plainLayout(scenario: TrainingScenario, flags: Partial<Record<TrainingFlag, string>>): string[] {
+  const p = scenario.parallelism;
+  if (flags.dp === undefined) {
+    const dp = scenario.system.chips / (p.tp * p.pp * p.cp);
+    if (Number.isInteger(dp) && dp >= 1) p.dp = dp;
+  }
+  const plain: [TrainingFlag, string][] = [
+    ["tp", "1"],
+    ["pp", "1 (no pipeline)"],
+    ["cp", "1"],
+    ["dp", `chips / (tp·pp·cp) = ${p.dp}`],
+    ["zero", "1 (the optimizer state sharded over data parallelism)"],
+  ];
+  return plain.filter(([flag]) => flags[flag] === undefined).map(([flag, value]) => `${flag} not given: ${value}`);
 }
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

@@ -39,7 +39,7 @@ export function renderReliabilityScan(scan: ScaleScan, modelName: string): strin
       formatSeconds(p.intervalSeconds.value!) + (p.intervalIsOneStep ? " ‡" : ""),
       formatPercent(p.closedForm.goodput.value!) + (p.closedForm.valid ? "" : " *"),
       mc ? formatPercent(mc.goodput.value!) + (mc.truncated ? " †" : "") : "n/a",
-      mc ? formatSeconds(mc.effectiveSeconds.value!) : formatSeconds(p.closedForm.effectiveSeconds.value!),
+      timeToTrain(mc ? mc.effectiveSeconds : p.closedForm.effectiveSeconds),
     ]);
   }
   lines.push(t.toString());
@@ -61,4 +61,9 @@ export function renderReliabilityScan(scan: ScaleScan, modelName: string): strin
       `${first.failuresPerChipYear.value!.toFixed(4)} in all (${first.failuresPerChipYear.note ?? ""})`,
   );
   return lines.join("\n");
+}
+
+/** The effective time to train, or "never" where no work completes (the Monte Carlo figure is null). */
+function timeToTrain(figure: { value: number | null }): string {
+  return figure.value === null ? "never" : formatSeconds(figure.value);
 }

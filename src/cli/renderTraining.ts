@@ -36,7 +36,7 @@ export function renderTraining(r: TrainingReport): string {
     ["tokens/s", `${formatCount(r.tokensPerSecond)} total · ${formatCount(r.tokensPerSecondPerChip)} per chip`],
     [
       "MFU / HFU",
-      `${formatPercent(r.mfu)} / ${formatPercent(r.hfu)} of ${formatCount(r.peakFlopsPerChip / 1e12)} TFLOP/s ${r.run.precision} peak`,
+      `${formatPercent(r.mfu)} / ${formatPercent(r.hfu)} of ${formatCount(r.peakFlopsPerChip / 1e12)} TFLOP/s ${r.peakPrecision} peak`,
     ],
   );
   lines.push(head.toString());

@@ -1,8 +1,9 @@
 // The training entry point: a scenario, resolved against a catalog, predicted.
 import type { Catalog } from "./catalog/catalog.js";
 import type { TrainingScenario } from "./catalog/scenario.js";
-import type { ModelSpec } from "./catalog/schema.js";
+import type { ModelSpec, Precision } from "./catalog/schema.js";
 import { predictTraining, type TrainingPrediction } from "./analytic/trainingStep.js";
+import { precisionAssumption, precisionRunsAt } from "./system/hardware.js";
 
 export interface TrainingResult {
   scenario: TrainingScenario;
@@ -10,6 +11,8 @@ export interface TrainingResult {
   systemId: string;
   chipId: string;
   prediction: TrainingPrediction;
+  /** The precision whose peak the chip runs the run's precision at (hardware.ts precisionRunsAt). */
+  peakPrecision?: Precision;
 }
 
 export function predictScenario(scenario: TrainingScenario, catalog: Catalog, options: { timeline?: boolean } = {}): TrainingResult {
@@ -23,5 +26,14 @@ export function predictScenario(scenario: TrainingScenario, catalog: Catalog, op
     parallelism: scenario.parallelism,
     timeline: options.timeline,
   });
-  return { scenario, model, systemId: hw.system.id, chipId: hw.chip.id, prediction };
+  const precision = precisionAssumption(hw.chip, scenario.run.precision);
+  if (precision) prediction.assumptions.unshift(precision);
+  return {
+    scenario,
+    model,
+    systemId: hw.system.id,
+    chipId: hw.chip.id,
+    prediction,
+    peakPrecision: precisionRunsAt(hw.chip, scenario.run.precision),
+  };
 }

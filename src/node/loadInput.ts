@@ -1,10 +1,11 @@
 // Reading input files: YAML or JSON, parsed with positions so that every error names the file, the
 // line and the field.
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import type { TSchema } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { ValueErrorType, type ValueError } from "@sinclair/typebox/value";
-import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from "yaml";
+import { isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from "yaml";
+import { bound, boundMessage, boundOfSchema } from "../engine/bounds.js";
 import { UltrasimError } from "../engine/errors.js";
 
 export interface LoadedDocument {
@@ -15,24 +16,86 @@ export interface LoadedDocument {
 }
 
 export function readInputFile(file: string): LoadedDocument {
-  let text: string;
+  const text = readBoundedFile(file);
+  const lines = new LineCounter();
+  const parseError = (message: string, line?: number) =>
+    new UltrasimError("PARSE_ERROR", `malformed ${file.endsWith(".json") ? "JSON" : "YAML"}: ${message}`, { file, line });
+  let doc: Document;
+  let value: unknown;
   try {
-    text = readFileSync(file, "utf8");
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    const first = doc.errors[0];
+    if (first) {
+      const message = /call stack/i.test(first.message)
+        ? `nested too deeply (${bound("inputDepth").reason})`
+        : first.message.split("\n")[0]!;
+      throw parseError(message, first.linePos?.[0]?.line ?? lines.linePos(first.pos[0]).line);
+    }
+    // An alias to nothing, or a "billion laughs" of aliases, throws from toJS: it is the file's fault.
+    value = doc.toJS({ maxAliasCount: bound("yamlAliases").max });
   } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message;
+    if (e instanceof UltrasimError) throw e;
+    if (e instanceof RangeError) throw parseError(`nested too deeply (${bound("inputDepth").reason})`);
+    if (e instanceof ReferenceError) {
+      if (/excessive alias/i.test(e.message)) {
+        const firstAlias = text.search(/(^|[\s,[{:-])\*[^\s,\]}]+/m);
+        throw parseError(
+          `too many alias expansions (${bound("yamlAliases").reason})`,
+          firstAlias >= 0 ? lines.linePos(firstAlias + 1).line : undefined,
+        );
+      }
+      // "Unresolved alias ...: name": point at the first use of the name.
+      const name = /:\s*(\S+)\s*$/.exec(e.message.split("\n")[0]!)?.[1];
+      const at = name ? text.search(new RegExp(`\\*${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\w-])`)) : -1;
+      throw parseError(e.message.split("\n")[0]!, at >= 0 ? lines.linePos(at).line : undefined);
+    }
+    throw e;
+  }
+  if (value === null || value === undefined) throw parseError("the file is empty (no fields, only comments or nothing)", 1);
+  const tooDeep = nodePastDepth(doc.contents, bound("inputDepth").max);
+  if (tooDeep)
+    throw parseError(
+      `nested more than ${bound("inputDepth").max} levels deep (${bound("inputDepth").reason})`,
+      tooDeep.range ? lines.linePos(tooDeep.range[0]).line : undefined,
+    );
+  return { file, value, doc, lines };
+}
+
+function readBoundedFile(file: string): string {
+  try {
+    const size = statSync(file).size;
+    const limit = bound("inputFileBytes");
+    if (size > limit.max) throw new UltrasimError("FILE_ERROR", `the file ${boundMessage(limit, size)}`, { file });
+    return readFileSync(file, "utf8");
+  } catch (e) {
+    if (e instanceof UltrasimError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "a directory, not a file" : (e as Error).message;
     throw new UltrasimError("FILE_ERROR", `cannot read: ${reason}`, { file });
   }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const first = doc.errors[0];
-  if (first) {
-    const line = first.linePos?.[0]?.line ?? lines.linePos(first.pos[0]).line;
-    throw new UltrasimError("PARSE_ERROR", `malformed ${file.endsWith(".json") ? "JSON" : "YAML"}: ${first.message.split("\n")[0]}`, {
-      file,
-      line,
-    });
+}
+
+/** The first collection nested deeper than `limit` levels (so a hostile file costs no more than that). */
+function nodePastDepth(node: unknown, limit: number): Node | undefined {
+  if (!isMap(node) && !isSeq(node)) return undefined;
+  if (limit <= 0) return node;
+  for (const item of node.items) {
+    const child = isPair(item) ? item.value : item;
+    const found = nodePastDepth(child, limit - 1);
+    if (found) return found;
   }
-  return { file, value: doc.toJS(), doc, lines };
+  return undefined;
+}
+
+/** A value as an error message shows it: NaN and Infinity by name (JSON.stringify would say null). */
+export function showValue(value: unknown): string {
+  if (typeof value === "number") return String(value);
+  try {
+    const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? String(v) : v));
+    return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  } catch {
+    return String(value);
+  }
 }
 
 /**
@@ -64,10 +127,25 @@ export function lineOf(loaded: LoadedDocument, path: string | undefined): number
 function firstError(schema: TSchema, value: unknown): ValueError | undefined {
   let first: ValueError | undefined;
   for (const error of Value.Errors(schema, value)) {
-    if (error.type === ValueErrorType.ObjectAdditionalProperties) return error;
+    if (error.type === ValueErrorType.ObjectAdditionalProperties) return innermost(error);
     first ??= error;
   }
-  return first;
+  return first && innermost(first);
+}
+
+/**
+ * For a value that matches no member of a union (a model given inline that has a bad field), the
+ * error inside the member it came closest to: the one whose first error lies deepest in the value.
+ */
+function innermost(error: ValueError): ValueError {
+  if (error.type !== ValueErrorType.Union || !error.errors.length) return error;
+  let best: ValueError | undefined;
+  for (const member of error.errors) {
+    const errors = [...member];
+    const inner = errors.find((e) => e.type === ValueErrorType.ObjectAdditionalProperties) ?? errors[0];
+    if (inner && inner.path.length > (best?.path.length ?? error.path.length)) best = inner;
+  }
+  return best ? innermost(best) : error;
 }
 
 /** Fill in the file and line of an error raised while using `loaded`'s content. */
@@ -75,7 +153,8 @@ export function locate(error: UltrasimError, loaded: LoadedDocument, prefix = ""
   error.where.file ??= loaded.file;
   const field = error.where.field ? prefix + error.where.field : prefix.replace(/\.$/, "") || undefined;
   error.where.field = field;
-  error.where.line ??= lineOf(loaded, field);
+  // A whole-file error (an empty file, a list where a mapping belongs) is at its first line.
+  error.where.line ??= lineOf(loaded, field) ?? 1;
   return error;
 }
 
@@ -85,10 +164,21 @@ export function checkSchema<T>(schema: TSchema, loaded: LoadedDocument, value: u
   if (!error) return value as T;
   const field = prefix + error.path.replace(/^\//, "").replaceAll("/", ".");
   const message =
-    error.type === ValueErrorType.ObjectAdditionalProperties
-      ? "unknown field (a typo? see the schema for the fields allowed here)"
-      : error.value === undefined
-        ? `${error.message} (missing)`
-        : `${error.message}, got ${JSON.stringify(error.value)}`;
+    !field && error.type === ValueErrorType.Object
+      ? `the file holds one mapping of fields (see the schema), got ${showValue(error.value)}`
+      : schemaErrorMessage(error);
   throw locate(new UltrasimError("INVALID_INPUT", message, { field: field || undefined }), loaded);
+}
+
+/** What is wrong with a value, in words: an unknown field, a missing one, a value past its bound, NaN. */
+export function schemaErrorMessage(error: ValueError): string {
+  if (error.type === ValueErrorType.ObjectAdditionalProperties) {
+    const key = error.path.slice(error.path.lastIndexOf("/") + 1);
+    return `unknown field${key ? "" : ` ${JSON.stringify(key)}`} (a typo? see the schema for the fields allowed here)`;
+  }
+  if (error.value === undefined) return `${error.message} (missing)`;
+  const limit = boundOfSchema(error.schema);
+  if (limit && typeof error.value === "number" && error.value > limit.max) return boundMessage(limit, error.value);
+  if (typeof error.value === "number" && !Number.isFinite(error.value)) return `must be a finite number, got ${showValue(error.value)}`;
+  return `${error.message}, got ${showValue(error.value)}`;
 }

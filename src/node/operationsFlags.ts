@@ -3,6 +3,7 @@
 import { PRICE_KINDS, PriceTable, type PriceEntry, type PriceKind } from "../engine/analytic/cost.js";
 import { CHECKPOINT_MODES, type CheckpointMode } from "../engine/reliability/checkpoint.js";
 import { choiceFlag, numberFlag } from "../engine/flagSyntax.js";
+import { checkBound, type BoundName } from "../engine/bounds.js";
 import { UltrasimError } from "../engine/errors.js";
 import type { OperationsOptions } from "../engine/report/operationsReport.js";
 import { checkSchema, readInputFile } from "./loadInput.js";
@@ -27,6 +28,9 @@ export const OPERATIONS_OPTIONS: [string, string][] = [
   ["--seed <n>", "Monte Carlo seed (default 1)"],
 ];
 
+const bounded = (value: number | undefined, name: BoundName, flag: string) =>
+  value === undefined ? undefined : checkBound(name, value, flag);
+
 export function operationsOptions(opts: Record<string, unknown>): OperationsOptions {
   const seed = numberFlag(opts.seed, "--seed");
   if (seed !== undefined && !Number.isInteger(seed))
@@ -37,12 +41,16 @@ export function operationsOptions(opts: Record<string, unknown>): OperationsOpti
     usdPerChipHour: numberFlag(opts.pricePerChipHour, "--price-per-chip-hour"),
     priceKind: choiceFlag<PriceKind>(opts.priceKind, "--price-kind", PRICE_KINDS),
     extraPrices: typeof opts.prices === "string" ? readPriceFile(opts.prices) : undefined,
-    tokens: numberFlag(opts.tokens, "--tokens"),
+    tokens: bounded(numberFlag(opts.tokens, "--tokens"), "trainingTokens", "--tokens"),
     reliability: Boolean(opts.reliability),
     checkpoint: choiceFlag<CheckpointMode>(opts.checkpoint, "--checkpoint", CHECKPOINT_MODES),
-    hotSpares: numberFlag(opts.hotSpares, "--hot-spares"),
+    hotSpares: bounded(numberFlag(opts.hotSpares, "--hot-spares"), "chips", "--hot-spares"),
     checkpointIntervalSeconds: numberFlag(opts.checkpointInterval, "--checkpoint-interval"),
-    failuresPerChipYear: numberFlag(opts.failuresPerChipYear, "--failures-per-chip-year"),
+    failuresPerChipYear: bounded(
+      numberFlag(opts.failuresPerChipYear, "--failures-per-chip-year"),
+      "failuresPerChipYear",
+      "--failures-per-chip-year",
+    ),
     seed,
   };
 }

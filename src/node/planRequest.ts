@@ -5,10 +5,12 @@ import type { Catalog } from "../engine/catalog/catalog.js";
 import { builtinCatalog } from "../engine/catalog/builtin.js";
 import type { TrainingScenario } from "../engine/catalog/scenario.js";
 import type { ModelSpec } from "../engine/catalog/schema.js";
+import { bound } from "../engine/bounds.js";
 import { UltrasimError } from "../engine/errors.js";
 import { parseChipCounts } from "../engine/plan/chipCounts.js";
 import type { PlanObjective, PlanRequest } from "../engine/plan/search.js";
 import { trainingOperations } from "../engine/report/operationsReport.js";
+import { locate, type LoadedDocument } from "./loadInput.js";
 import { numberFlag, operationsOptions } from "./operationsFlags.js";
 import { loadTrainingScenario } from "./trainingScenario.js";
 import { extendCatalog } from "./userCatalog.js";
@@ -25,10 +27,23 @@ export interface BuiltPlanRequest {
 
 export { PRICE_KINDS };
 
+function locatedIn<T>(loaded: LoadedDocument | undefined, flagFields: Map<string, string>, build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    if (e instanceof UltrasimError) {
+      const flag = e.where.field ? flagFields.get(e.where.field) : undefined;
+      if (flag) e.where.field = flag;
+      else if (loaded) locate(e, loaded);
+    }
+    throw e;
+  }
+}
+
 export function buildPlanRequest(file: string | undefined, opts: PlanOptions): BuiltPlanRequest {
   const str = (k: string) => (typeof opts[k] === "string" ? (opts[k] as string) : undefined);
   // The scenario (or the built-in default) supplies what the flags leave out.
-  const { scenario } = loadTrainingScenario(file, {
+  const { scenario, loaded, flagFields } = loadTrainingScenario(file, {
     model: str("model"),
     system: str("system"),
     globalBatch: str("globalBatch"),
@@ -37,8 +52,11 @@ export function buildPlanRequest(file: string | undefined, opts: PlanOptions): B
   });
   const catalogFiles = opts.catalog as string[] | undefined;
   const catalog = catalogFiles?.length ? extendCatalog(builtinCatalog(), catalogFiles) : builtinCatalog();
-  const model = typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model;
-  const hw = catalog.hardware(scenario.system.id, scenario.efficiency ?? {}, scenario.system.scaleOutGbpsPerChip);
+  // An unknown model or system names the flag that gave it, or the file and line it came from.
+  const { model, hw } = locatedIn(loaded, flagFields, () => ({
+    model: typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model,
+    hw: catalog.hardware(scenario.system.id, scenario.efficiency ?? {}, scenario.system.scaleOutGbpsPerChip),
+  }));
   const chips = str("chips") ? parseChipCounts(str("chips")!, hw.system.chipsPerSystem) : [scenario.system.chips];
   const number = (k: string, flag: string, min: number, max = Infinity): number | undefined => {
     const text = str(k);
@@ -51,7 +69,7 @@ export function buildPlanRequest(file: string | undefined, opts: PlanOptions): B
     }
     return value;
   };
-  const tokens = number("tokens", "--tokens", 1);
+  const tokens = number("tokens", "--tokens", 1, bound("trainingTokens").max);
   const objective = (str("objective") ?? "step-time") as PlanObjective;
   if (objective === "time-to-train" && tokens === undefined) {
     throw new UltrasimError("INVALID_INPUT", "the time-to-train objective needs --tokens", { field: "--tokens" });

@@ -5,7 +5,8 @@ import { dirname, resolve } from "node:path";
 import { UltrasimError } from "../engine/errors.js";
 import { ServingScenario, type RequestSpec } from "../engine/serve/scenario.js";
 import { parseSlo } from "../engine/flagSyntax.js";
-import { checkSchema, readInputFile, type LoadedDocument } from "./loadInput.js";
+import { checkServingBounds, checkServingWork } from "./inputBounds.js";
+import { checkSchema, locate, readInputFile, type LoadedDocument } from "./loadInput.js";
 import { readRequestTrace } from "./requestTrace.js";
 
 export interface LoadedServingScenario {
@@ -16,20 +17,25 @@ export interface LoadedServingScenario {
 
 export { parseSlo } from "../engine/flagSyntax.js";
 
+/** The requests a scenario simulates when it names none (src/engine/serve/serve.ts). */
+const DEFAULT_SERVING_REQUESTS = 1000;
+
 export function loadServingScenario(
   file: string,
-  flags: { slo?: string; seed?: string; requests?: string; rate?: string; trace?: string } = {},
+  flags: { slo?: string; seed?: string; requests?: string; rate?: string; trace?: string; force?: boolean } = {},
 ): LoadedServingScenario {
   const loaded = readInputFile(file);
   if (typeof loaded.value !== "object" || loaded.value === null || Array.isArray(loaded.value))
     throw new UltrasimError("INVALID_INPUT", "a serving scenario holds one mapping of fields (schemaVersion, model, deployment, traffic)", {
       file,
+      line: 1,
     });
   const raw = structuredClone(loaded.value) as Record<string, unknown>;
+  checkServingBounds(loaded);
   const scenario = checkSchema<ServingScenario>(ServingScenario, loaded, raw);
   const integer = (text: string, flag: string, min: number) => {
     const v = parseNumber(text);
-    if (!Number.isInteger(v) || v < min)
+    if (!Number.isInteger(v) || v < min || v > Number.MAX_SAFE_INTEGER)
       throw new UltrasimError("INVALID_INPUT", `must be a whole number ≥ ${min}, got '${text}'`, { field: flag });
     return v;
   };
@@ -45,5 +51,14 @@ export function loadServingScenario(
     scenario.traffic.arrival = { kind: "poisson", ratePerSecond: rate };
   }
   const trace = flags.trace ?? (scenario.traffic.trace ? resolve(dirname(file), scenario.traffic.trace) : undefined);
-  return { scenario, loaded, requests: trace ? readRequestTrace(trace) : undefined };
+  const requests = trace ? readRequestTrace(trace) : undefined;
+  try {
+    checkServingWork(scenario, requests?.length ?? scenario.traffic.requests ?? DEFAULT_SERVING_REQUESTS, flags.force ?? false, {
+      requests: flags.trace !== undefined ? "--request-trace" : flags.requests !== undefined ? "--requests" : "traffic.requests",
+    });
+  } catch (e) {
+    if (e instanceof UltrasimError && !e.where.field?.startsWith("--")) locate(e, loaded);
+    throw e;
+  }
+  return { scenario, loaded, requests };
 }

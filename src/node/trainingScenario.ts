@@ -1,9 +1,10 @@
 // A training scenario from a file (or the built-in default), with command-line flags laid over it,
 // checked against the schema. Errors name the file, line and field, or the flag.
 import { DEFAULT_TRAINING_SCENARIO, TrainingCase, TrainingScenario } from "../engine/catalog/scenario.js";
+import type { ParallelismSpec } from "../engine/catalog/schema.js";
 import { UltrasimError } from "../engine/errors.js";
 import { numberFlag } from "../engine/flagSyntax.js";
-import { checkSchema, readInputFile, type LoadedDocument } from "./loadInput.js";
+import { checkSchema, readInputFile, schemaErrorMessage, type LoadedDocument } from "./loadInput.js";
 import { Value } from "@sinclair/typebox/value";
 
 /** Flags that set scenario fields, by their path in the scenario. */
@@ -49,14 +50,24 @@ export function loadTrainingScenario(
   file: string | undefined,
   flags: Partial<Record<TrainingFlag, string>>,
   sequenceParallel?: boolean,
+  /** Without a file: the layout the flags are laid over (default: the built-in scenario's). */
+  baseLayout?: ParallelismSpec,
 ): LoadedScenario {
   const loaded = file ? readInputFile(file) : undefined;
-  const base = loaded ? loaded.value : Value.Clone(DEFAULT_TRAINING_SCENARIO);
+  const base = loaded
+    ? loaded.value
+    : baseLayout
+      ? {
+          ...Value.Clone(DEFAULT_TRAINING_SCENARIO),
+          parallelism: { ...baseLayout },
+          run: { ...DEFAULT_TRAINING_SCENARIO.run, microBatch: null },
+        }
+      : Value.Clone(DEFAULT_TRAINING_SCENARIO);
   if (loaded && (typeof base !== "object" || base === null || Array.isArray(base))) {
     throw new UltrasimError(
       "INVALID_INPUT",
       "a scenario file holds one mapping of fields (schemaVersion, model, system, run, parallelism)",
-      { file },
+      { file, line: 1 },
     );
   }
   // A validation case is a scenario too: accept one, ignoring what was measured.
@@ -90,7 +101,7 @@ function checkFlagsSchema(raw: unknown, flagFields: Map<string, string>): Traini
   const error = Value.Errors(TrainingScenario, raw).First();
   if (!error) return raw as TrainingScenario;
   const path = error.path.replace(/^\//, "").replaceAll("/", ".");
-  throw new UltrasimError("INVALID_INPUT", `${error.message}, got ${JSON.stringify(error.value)}`, { field: flagFields.get(path) ?? path });
+  throw new UltrasimError("INVALID_INPUT", schemaErrorMessage(error), { field: flagFields.get(path) ?? path });
 }
 
 /** Read a validation cases file: a JSON array of cases (../shared/validation/README.md). */

@@ -7,7 +7,7 @@ import type { Catalog } from "../engine/catalog/catalog.js";
 import { ChipSpec, ModelSpec, SystemSpec } from "../engine/catalog/schema.js";
 import { UltrasimError } from "../engine/errors.js";
 import { EfficiencyEntry } from "../engine/system/efficiency.js";
-import { checkSchema, locate, readInputFile } from "./loadInput.js";
+import { checkSchema, locate, readInputFile, type LoadedDocument } from "./loadInput.js";
 
 export const CatalogFile = Type.Object(
   {
@@ -36,6 +36,7 @@ export function readCatalogEntries(
   for (const file of files) {
     const loaded = readInputFile(file);
     const fileEntries = checkSchema<CatalogFileEntries>(CatalogFile, loaded);
+    refuseDuplicateIds(fileEntries, loaded);
     try {
       result = result.withEntries(fileEntries);
     } catch (e) {
@@ -45,6 +46,23 @@ export function readCatalogEntries(
     entries.push(fileEntries);
   }
   return { entries, catalog: result };
+}
+
+/** Two entries of one kind with one id in one file: the second would silently replace the first. */
+function refuseDuplicateIds(entries: CatalogFileEntries, loaded: LoadedDocument): void {
+  for (const kind of ["chips", "systems", "models"] as const) {
+    const seen = new Map<string, number>();
+    (entries[kind] ?? []).forEach((entry: { id?: string }, i: number) => {
+      if (entry.id === undefined) return;
+      const first = seen.get(entry.id);
+      if (first !== undefined)
+        throw locate(
+          new UltrasimError("INVALID_INPUT", `duplicate id '${entry.id}': ${kind}.${first} has it too`, { field: `${kind}.${i}.id` }),
+          loaded,
+        );
+      seen.set(entry.id, i);
+    });
+  }
 }
 
 export type CatalogFileEntries = Parameters<Catalog["withEntries"]>[0];

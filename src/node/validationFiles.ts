@@ -9,6 +9,7 @@ import { InferenceCase } from "../engine/validate/inference.js";
 import type { CaseResult } from "../engine/validate/validation.js";
 import { checkSchema, lineOf, readInputFile, type LoadedDocument } from "./loadInput.js";
 import { readCasesFile } from "./trainingScenario.js";
+import { checkCaseShapes } from "./validationCases.js";
 
 export interface ValidationInput {
   training: TrainingCase[];
@@ -44,6 +45,7 @@ export function readValidationFiles(files: string[]): ValidationInput {
   const places = new Map<TrainingCase, string>();
   for (const file of files) {
     const { loaded, cases } = readCasesFile(file);
+    checkCaseShapes(loaded, cases);
     for (const [group, software] of readGroups(file)) groupSoftware.set(group, software);
     readCases(file, loaded, cases, { training, invalid, inference, places });
   }

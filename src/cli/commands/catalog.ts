@@ -7,7 +7,9 @@ import { renderCalibration, renderChips, renderFrameworks, renderModels, renderS
 export function registerCatalog(program: Command): void {
   program
     .command("catalog")
-    .description("list the chips, systems, models or frameworks with their figures and sources, or the calibration with each value's provenance")
+    .description(
+      "list the chips, systems, models or frameworks with their figures and sources, or the calibration with each value's provenance",
+    )
     .argument("[kind]", "chips | systems | models | frameworks | calibration", "chips")
     .option("--json", "print the entries, with every figure's source, as JSON")
     .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")

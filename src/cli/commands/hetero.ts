@@ -3,8 +3,9 @@ import Table from "../fittedTable.js";
 import type { Command } from "commander";
 import { fileURLToPath } from "node:url";
 import { UltrasimError } from "../../engine/errors.js";
-import { compareHetero, type HeteroOption } from "../../engine/hetero/heteroComparison.js";
-import { locate, readInputFile } from "../../node/loadInput.js";
+import { compareHetero, HeteroScenario, type HeteroOption } from "../../engine/hetero/heteroComparison.js";
+import { checkSchema, locate, readInputFile } from "../../node/loadInput.js";
+import { checkServingBounds } from "../../node/inputBounds.js";
 import { formatCount, formatPercent, formatSeconds } from "../format.js";
 import { catalogFrom, print, printJson } from "../output.js";
 
@@ -17,11 +18,16 @@ export function registerHetero(program: Command): void {
     .description(
       "heterogeneous NVLink Fusion: a pipeline over two chip types against an even split and each type alone; split prefill/decode",
     )
-    .argument("[scenario]", "a heterogeneous scenario (JSON/YAML, schema/hetero-scenario.json); default: the package's examples/trn4-rubin-fusion.json")
+    .argument(
+      "[scenario]",
+      "a heterogeneous scenario (JSON/YAML, schema/hetero-scenario.json); default: the package's examples/trn4-rubin-fusion.json",
+    )
     .option("--json", "print the result as JSON")
     .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")
     .action((file: string | undefined, opts: { json?: boolean; catalog?: string[] }) => {
       const loaded = readInputFile(file ?? DEFAULT_SCENARIO);
+      checkSchema(HeteroScenario, loaded);
+      checkServingBounds(loaded, "serving.");
       let result;
       try {
         result = compareHetero(loaded.value, catalogFrom(opts.catalog));

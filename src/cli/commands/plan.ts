@@ -2,6 +2,7 @@
 import { Option, type Command } from "commander";
 import type { TrainingScenario } from "../../engine/catalog/scenario.js";
 import type { plan } from "../../engine/plan/search.js";
+import { precisionAssumption } from "../../engine/system/hardware.js";
 import { PRICE_KINDS, buildPlanRequest, type PlanOptions } from "../../node/planRequest.js";
 import { planInParallel } from "../../node/planPool.js";
 import { print, printJson } from "../output.js";
@@ -42,9 +43,17 @@ export function registerPlan(program: Command): void {
       progress.done();
       const seconds = (performance.now() - started) / 1000;
       const described = describeRequest(scenario, model.id ?? model.name, request.chips);
-      if (opts.json) printJson({ request: described, ...result, wallSeconds: seconds, plans: result.plans.map(planJson) });
+      const precision = precisionAssumption(request.hw.chip, request.precision);
+      const assumptions = precision ? [precision] : [];
+      if (opts.json) printJson({ request: described, assumptions, ...result, wallSeconds: seconds, plans: result.plans.map(planJson) });
       else
-        print(`${renderPlan(described, result)}\nin ${seconds.toFixed(2)} s: ${Math.round(result.evaluated / seconds)} layouts per second`);
+        print(
+          [
+            renderPlan(described, result),
+            ...assumptions.map((a) => `assumed: ${a}`),
+            `in ${seconds.toFixed(2)} s: ${Math.round(result.evaluated / seconds)} layouts per second`,
+          ].join("\n"),
+        );
     });
 }
 

@@ -1,9 +1,11 @@
 // `ultrasim reliability`: how goodput falls with scale, and the best checkpoint interval at each scale.
 import type { Command } from "commander";
-import { DEFAULT_SEED } from "../../engine/reliability/reliability.js";
+import { checkBound, checkWork } from "../../engine/bounds.js";
 import { UltrasimError } from "../../engine/errors.js";
+import { DEFAULT_SEED } from "../../engine/reliability/reliability.js";
 import { inputFigure } from "../../engine/report/figure.js";
 import { estimatedStepSeconds, logSpacedCounts, scanScale } from "../../engine/reliability/scaleScan.js";
+import { FORCE_HELP, FORCE_OPTION } from "../numberOption.js";
 import { GBIT_TO_BYTES } from "../../engine/units.js";
 import { paramCounts } from "../../engine/workload/transformer.js";
 import { parseRange } from "../../engine/flagSyntax.js";
@@ -27,15 +29,22 @@ export function registerReliability(program: Command): void {
       "training step time: the checkpoint interval is at least one step (default: an estimate from the model and chip)",
     )
     .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")
-    .option("--json", "print the result as JSON");
+    .option("--json", "print the result as JSON")
+    .option(FORCE_OPTION, FORCE_HELP);
   for (const [flags, help] of OPERATIONS_OPTIONS) if (RELIABILITY_FLAGS.has(flags.split(" ")[0]!)) command.option(flags, help);
   command.action((opts: Record<string, unknown>) => {
     const catalog = catalogFrom(opts.catalog as string[] | undefined);
     const system = catalog.system(opts.system as string, "--system");
     const model = catalog.model(opts.model as string, "--model");
     const { from, to } = parseRange(opts.chips as string, "--chips");
-    const counts = logSpacedCounts(from, to, numberFlag(opts.points, "--points")!);
+    checkBound("chips", to, "--chips");
+    const points = numberFlag(opts.points, "--points")!;
+    checkWork("scanPoints", points, "--points", Boolean(opts.force));
+    const counts = logSpacedCounts(from, to, points);
     const days = numberFlag(opts.days, "--days")!;
+    if (!(days > 0))
+      throw new UltrasimError("INVALID_INPUT", `must be a positive number of days, got '${String(opts.days)}'`, { field: "--days" });
+    checkBound("trainingDays", days, "--days");
     const o = operationsOptions(opts);
     const givenStep = numberFlag(opts.stepSeconds, "--step-seconds");
     if (givenStep !== undefined && !(givenStep > 0))

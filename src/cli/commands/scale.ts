@@ -44,7 +44,7 @@ export function registerScale(program: Command): void {
       const chips = parseChipCounts(str("chips")!, hw.system.chipsPerSystem);
       const batchText = str("globalBatch");
       const globalBatch = batchText
-        ? positiveNumber(batchText, "--global-batch", true)
+        ? positiveNumber(batchText, "--global-batch", true, "globalBatch")
         : Math.max(1, Math.round((DEFAULT_SEQUENCES_PER_SYSTEM * chips[0]!) / hw.system.chipsPerSystem));
       const progress = progressReporter("planning", chips.length > 1);
       const curve = scaleCurve({
@@ -55,7 +55,7 @@ export function registerScale(program: Command): void {
         batchScaling: opts.batchScaling as BatchScaling,
         seqLen: scenario.run.seqLen,
         precision: scenario.run.precision,
-        tokens: positiveNumber(str("tokens")!, "--tokens"),
+        tokens: positiveNumber(str("tokens")!, "--tokens", false, "trainingTokens"),
         onProgress: progress.update,
       });
       progress.done();

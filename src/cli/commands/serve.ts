@@ -2,9 +2,11 @@
 // search layouts and hardware for the best one that meets an SLO.
 import type { Command } from "commander";
 import { PRICE_KINDS, checkPrice, type PriceKind } from "../../engine/analytic/cost.js";
+import { checkBound } from "../../engine/bounds.js";
+import { precisionAssumption } from "../../engine/system/hardware.js";
 import { UltrasimError } from "../../engine/errors.js";
 import { parseNumber } from "../../engine/flagSyntax.js";
-import { positiveNumber, wholeNumber } from "../numberOption.js";
+import { FORCE_HELP, FORCE_OPTION, positiveNumber, wholeNumber } from "../numberOption.js";
 import { SERVING_PLAN_OBJECTIVES, planServing, type ServingPlanObjective } from "../../engine/serve/plan.js";
 import { predictServing } from "../../engine/serve/serve.js";
 import { servingTrace } from "../../engine/serve/servingTrace.js";
@@ -30,6 +32,7 @@ interface ServeOptions {
   pue?: string;
   pricePerChipHour?: string;
   priceKind?: string;
+  force?: boolean;
 }
 
 function nonNegativeNumber(text: string, flag: string): number {
@@ -61,6 +64,7 @@ export function registerServe(program: Command): void {
     .option("--price-per-chip-hour <usd>", "override the price table: dollars per chip-hour")
     .option("--price-kind <kind>", `price to take from the table: ${PRICE_KINDS.join(" | ")}`)
     .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")
+    .option(FORCE_OPTION, FORCE_HELP)
     .action((first: string, second: string | undefined, opts: ServeOptions) => {
       const planning = first === "plan";
       const file = planning ? second : first;
@@ -75,6 +79,7 @@ export function registerServe(program: Command): void {
         requests: opts.requests,
         rate: opts.rate,
         trace: opts.requestTrace,
+        force: opts.force,
       });
       try {
         if (opts.priceKind !== undefined && !(PRICE_KINDS as readonly string[]).includes(opts.priceKind))
@@ -89,12 +94,15 @@ export function registerServe(program: Command): void {
         };
         if (planning) {
           const maxChips = wholeNumber(opts.maxChips, "--max-chips") ?? 64;
+          checkBound("chips", maxChips, "--max-chips");
           const objective = (opts.objective ?? "throughput") as ServingPlanObjective;
           if (!SERVING_PLAN_OBJECTIVES.includes(objective))
             throw new UltrasimError("INVALID_INPUT", `must be one of ${SERVING_PLAN_OBJECTIVES.join(", ")}, got '${opts.objective}'`, {
               field: "--objective",
             });
           const systems = opts.systems ? opts.systems.split(",").map((s) => s.trim()) : [scenario.deployment?.system ?? ""];
+          // Blame an unknown system on where it came from: the flag, or the scenario's field.
+          for (const system of systems) catalog.system(system, opts.systems ? "--systems" : "deployment.system");
           const progress = progressReporter("planning", true);
           const candidates = planServing(scenario, catalog, {
             systems,
@@ -112,9 +120,26 @@ export function registerServe(program: Command): void {
         const result = predictServing(scenario, catalog, { requests, recordIterations: Boolean(opts.trace), cost, capacity: true });
         if (opts.trace)
           writeOutputFile(opts.trace, JSON.stringify(servingTrace(result.records, result.report.pools, result.model.name)), "--trace");
-        if (opts.json) printJson(result.report);
+        // A precision the pool's chip lacks in hardware runs at the nearest it has: say so.
+        const pools = scenario.deployment
+          ? [scenario.deployment]
+          : scenario.disaggregated
+            ? [scenario.disaggregated.prefill, scenario.disaggregated.decode]
+            : [];
+        const assumptions = [
+          ...new Set(
+            pools.map((p) => precisionAssumption(catalog.chip(catalog.system(p.system).chip), p.precision)).filter((a) => a !== null),
+          ),
+        ];
+        if (opts.json) printJson({ ...result.report, assumptions });
         else
-          print(renderServing(result.report) + (opts.trace ? `\ntrace written to ${opts.trace} (open it at https://ui.perfetto.dev)` : ""));
+          print(
+            [
+              renderServing(result.report),
+              ...assumptions.map((a) => `assumed: ${a}`),
+              ...(opts.trace ? [`trace written to ${opts.trace} (open it at https://ui.perfetto.dev)`] : []),
+            ].join("\n"),
+          );
       } catch (e) {
         if (e instanceof UltrasimError && !e.where.field?.startsWith("--")) locate(e, loaded);
         throw e;

@@ -8,6 +8,7 @@ import { predictScenario } from "../../engine/train.js";
 import { locate } from "../../node/loadInput.js";
 import { writeOutputFile } from "../../node/outputFile.js";
 import { OPERATIONS_OPTIONS, operationsOptions } from "../../node/operationsFlags.js";
+import { completeLayout, layoutSource, PLAIN_LAYOUT } from "../../node/trainingLayout.js";
 import { loadTrainingScenario, TRAINING_FLAGS, type TrainingFlag } from "../../node/trainingScenario.js";
 import { catalogFrom, print, printJson } from "../output.js";
 import { renderTraining } from "../renderTraining.js";
@@ -28,13 +29,20 @@ export function registerTrain(program: Command): void {
   for (const [name, spec] of Object.entries(TRAINING_FLAGS)) {
     train.addOption(new Option(`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} <value>`, spec.help));
   }
-  train.action((file: string | undefined, opts: Record<string, unknown>) => {
+  train.action(async (file: string | undefined, opts: Record<string, unknown>) => {
     const flags: Partial<Record<TrainingFlag, string>> = {};
     for (const name of Object.keys(TRAINING_FLAGS) as TrainingFlag[])
       if (typeof opts[name] === "string") flags[name] = opts[name] as string;
     const spExplicit = process.argv.includes("--sp") || process.argv.includes("--no-sp");
-    const { scenario, loaded, flagFields } = loadTrainingScenario(file, flags, spExplicit ? (opts.sp as boolean) : undefined);
+    const source = layoutSource(file, flags, spExplicit);
+    const { scenario, loaded, flagFields } = loadTrainingScenario(
+      file,
+      flags,
+      spExplicit ? (opts.sp as boolean) : undefined,
+      source === "plain" ? PLAIN_LAYOUT : undefined,
+    );
     const catalog = catalogFrom(opts.catalog as string[] | undefined);
+    const layoutAssumptions = await completeLayout(source, scenario, flags, opts.catalog as string[] | undefined);
     const operationsFlags = operationsOptions(opts);
     let result;
     try {
@@ -47,6 +55,7 @@ export function registerTrain(program: Command): void {
       }
       throw e;
     }
+    result.prediction.assumptions.unshift(...layoutAssumptions);
     if (opts.trace) {
       writeOutputFile(
         opts.trace as string,

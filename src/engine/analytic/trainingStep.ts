@@ -720,7 +720,8 @@ function evaluateLayout(input: TrainingInput, resolved: ResolvedLayout): Trainin
     contextParallel: busy.cp,
     expertParallel: busy.ep,
     pipelineParallel: busy.pp + costs.fillDrainSends,
-    pipelineBubble: stepSeconds - criticalLoad - costs.fillDrainSends,
+    // Clamped: rounding can leave -1e-16 s where there is no bubble (pp 1).
+    pipelineBubble: Math.max(0, stepSeconds - criticalLoad - costs.fillDrainSends),
     dataParallel: tail.dataParallel + busy.dp,
     optimizer: tail.optimizer,
   };

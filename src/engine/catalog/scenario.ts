@@ -1,13 +1,14 @@
 // A training scenario: the model, the system and chip count, the run and the layout. Validation
 // cases (../shared/validation/README.md) use the same fields, plus what was measured.
 import { Type, type Static } from "@sinclair/typebox";
+import { bounded } from "../bounds.js";
 import { EfficiencySpec } from "../system/efficiency.js";
 import { ModelSpec, ParallelismSpec, RunSpec } from "./schema.js";
 
 export const SystemRef = Type.Object(
   {
     id: Type.String({ description: "a system id from `ultrasim catalog systems`" }),
-    chips: Type.Integer({ minimum: 1, description: "accelerators used in total" }),
+    chips: Type.Integer({ minimum: 1, ...bounded("chips"), description: "accelerators used in total" }),
     scaleOutGbpsPerChip: Type.Optional(
       Type.Number({ exclusiveMinimum: 0, description: "override the system's scale-out bandwidth per chip" }),
     ),

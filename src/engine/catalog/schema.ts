@@ -1,9 +1,23 @@
 // The schemas of everything ultrasim reads: chips, systems, models, and training scenarios.
 // Each schema is JSON Schema (TypeBox builds it) and its static type; `ultrasim schema` publishes
 // them so editors can complete and check scenario and catalog files.
-import { Type, type Static, type TSchema } from "@sinclair/typebox";
+import { Type, type Static, type TNumber, type TSchema } from "@sinclair/typebox";
+import { bounded } from "../bounds.js";
 
-/** A figure from the outside world, with where it came from. */
+/** A figure from the outside world, with where it came from; `value` as the given schema allows. */
+function sourcedFigure<T extends TNumber>(value: T) {
+  return Type.Object(
+    {
+      value,
+      source: Type.String({ minLength: 1, description: "URL or citation the value comes from" }),
+      estimate: Type.Optional(Type.Boolean({ description: "true where the value is an estimate, not a published figure" })),
+      projected: Type.Optional(Type.Boolean({ description: "true where derived from an announcement for an unreleased part" })),
+      note: Type.Optional(Type.String()),
+    },
+    { additionalProperties: false },
+  );
+}
+
 export const Sourced = Type.Object(
   {
     value: Type.Number(),
@@ -15,6 +29,11 @@ export const Sourced = Type.Object(
   { additionalProperties: false },
 );
 export type Sourced = Static<typeof Sourced>;
+
+/** A sourced figure that must be above zero: a peak, a bandwidth, a capacity, a latency, a power. */
+export const PositiveSourced = sourcedFigure(Type.Number({ exclusiveMinimum: 0, ...bounded("hardwareFigure") }));
+/** A sourced figure that may be zero but not below: memory a runtime keeps for itself. */
+export const NonNegativeSourced = sourcedFigure(Type.Number({ minimum: 0, ...bounded("hardwareFigure") }));
 
 export const PRECISIONS = ["fp32", "tf32", "bf16", "fp16", "fp8", "mxfp8", "nvfp4", "mxfp4"] as const;
 export const Precision = Type.Union(PRECISIONS.map((p) => Type.Literal(p)));
@@ -28,34 +47,38 @@ export const ChipSpec = Type.Object(
     name: Type.String(),
     vendor: Type.String(),
     status: Type.Union([Type.Literal("shipping"), Type.Literal("announced"), Type.Literal("projected")]),
-    /** Dense (non-sparse) peak per precision, in TFLOP/s. */
+    /**
+     * Dense (non-sparse) peak per precision, in TFLOP/s, each from the datasheet. The precisions listed
+     * are the ones the chip has in hardware: another runs at the nearest one it has, and the output
+     * says so (system/hardware.ts precisionRunsAt).
+     */
     peakTflops: Type.Object(
       {
-        bf16: Sourced,
-        fp32: Type.Optional(Sourced),
-        tf32: Type.Optional(Sourced),
-        fp16: Type.Optional(Sourced),
-        fp8: Type.Optional(Sourced),
-        mxfp8: Type.Optional(Sourced),
-        nvfp4: Type.Optional(Sourced),
-        mxfp4: Type.Optional(Sourced),
+        bf16: PositiveSourced,
+        fp32: Type.Optional(PositiveSourced),
+        tf32: Type.Optional(PositiveSourced),
+        fp16: Type.Optional(PositiveSourced),
+        fp8: Type.Optional(PositiveSourced),
+        mxfp8: Type.Optional(PositiveSourced),
+        nvfp4: Type.Optional(PositiveSourced),
+        mxfp4: Type.Optional(PositiveSourced),
       },
       { additionalProperties: false },
     ),
-    hbmCapacityGB: Sourced,
-    hbmBandwidthTBps: Sourced,
-    sramMiB: Type.Optional(Sourced),
+    hbmCapacityGB: PositiveSourced,
+    hbmBandwidthTBps: PositiveSourced,
+    sramMiB: Type.Optional(PositiveSourced),
     /** Scale-up (NVLink / NeuronLink) bandwidth per chip, both directions together, in GB/s. */
-    scaleUpGBps: Sourced,
-    tdpW: Sourced,
+    scaleUpGBps: PositiveSourced,
+    tdpW: PositiveSourced,
     /**
      * Tensor-parallel ranks one chip runs: Neuron's logical NeuronCores, each its own rank (Trn1 and
      * Inf2 two, Trn2 four at the default LNC=2). Serving pads and copies attention heads per rank
      * (serve/headSharding.ts). Absent: one rank per chip, as on a GPU.
      */
-    logicalCoresPerChip: Type.Optional(Sourced),
+    logicalCoresPerChip: Type.Optional(PositiveSourced),
     /** Memory the runtime keeps for itself (context, workspace, allocator slack), in GB. */
-    runtimeReservedGB: Sourced,
+    runtimeReservedGB: NonNegativeSourced,
     /**
      * The die this chip is built on. Chips of one die share kernel efficiencies (GEMM, attention) and
      * differ only in what their datasheets say (clocks, power, memory, links). Absent: the chip's id.
@@ -78,11 +101,11 @@ export const ScaleUpLevel = Type.Object(
   {
     name: Type.String(),
     /** Chips in one domain of this level (cumulative: a level's domain holds whole domains of the level below). */
-    chips: Type.Integer({ minimum: 1 }),
+    chips: Type.Integer({ minimum: 1, ...bounded("chips") }),
     topology: Type.Union([Type.Literal("switch"), Type.Literal("torus"), Type.Literal("ring")]),
     /** Bandwidth one chip has to the other chips of this level, one direction, in GB/s. */
-    bandwidthGBps: Sourced,
-    latencyUs: Sourced,
+    bandwidthGBps: PositiveSourced,
+    latencyUs: PositiveSourced,
   },
   { additionalProperties: false },
 );
@@ -94,15 +117,15 @@ export const SystemSpec = Type.Object(
     name: Type.String(),
     vendor: Type.String(),
     chip: Type.String(),
-    chipsPerSystem: Type.Integer({ minimum: 1 }),
+    chipsPerSystem: Type.Integer({ minimum: 1, ...bounded("chips") }),
     /** Innermost first. The last level's `chips` equals chipsPerSystem. */
     scaleUp: Type.Array(ScaleUpLevel, { minItems: 1 }),
     scaleOut: Type.Object(
       {
         name: Type.String(),
         /** Scale-out network bandwidth per chip, one direction, in Gb/s. */
-        gbpsPerChip: Sourced,
-        latencyUs: Sourced,
+        gbpsPerChip: PositiveSourced,
+        latencyUs: PositiveSourced,
       },
       { additionalProperties: false },
     ),
@@ -116,12 +139,12 @@ export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]
 
 export const MoeSpec = Type.Object(
   {
-    experts: Type.Integer({ minimum: 1 }),
-    topK: Type.Integer({ minimum: 1 }),
-    expertFfnHidden: Type.Integer({ minimum: 1 }),
-    sharedExperts: Type.Integer({ minimum: 0 }),
-    sharedExpertFfnHidden: Nullable(Type.Integer({ minimum: 1 })),
-    denseLayers: Type.Integer({ minimum: 0, description: "leading dense (non-MoE) layers" }),
+    experts: Type.Integer({ minimum: 1, ...bounded("experts") }),
+    topK: Type.Integer({ minimum: 1, ...bounded("experts") }),
+    expertFfnHidden: Type.Integer({ minimum: 1, ...bounded("width") }),
+    sharedExperts: Type.Integer({ minimum: 0, ...bounded("experts") }),
+    sharedExpertFfnHidden: Nullable(Type.Integer({ minimum: 1, ...bounded("width") })),
+    denseLayers: Type.Integer({ minimum: 0, ...bounded("layers"), description: "leading dense (non-MoE) layers" }),
   },
   { additionalProperties: false },
 );
@@ -129,11 +152,11 @@ export type MoeSpec = Static<typeof MoeSpec>;
 
 export const MlaSpec = Type.Object(
   {
-    qLoraRank: Nullable(Type.Integer({ minimum: 1 })),
-    kvLoraRank: Type.Integer({ minimum: 1 }),
-    qkNopeHeadDim: Type.Integer({ minimum: 1 }),
-    qkRopeHeadDim: Type.Integer({ minimum: 1 }),
-    vHeadDim: Type.Integer({ minimum: 1 }),
+    qLoraRank: Nullable(Type.Integer({ minimum: 1, ...bounded("width") })),
+    kvLoraRank: Type.Integer({ minimum: 1, ...bounded("width") }),
+    qkNopeHeadDim: Type.Integer({ minimum: 1, ...bounded("width") }),
+    qkRopeHeadDim: Type.Integer({ minimum: 1, ...bounded("width") }),
+    vHeadDim: Type.Integer({ minimum: 1, ...bounded("width") }),
   },
   { additionalProperties: false },
 );
@@ -144,21 +167,21 @@ export const ModelSpec = Type.Object(
   {
     id: Type.Optional(Id),
     name: Type.String(),
-    layers: Type.Integer({ minimum: 1 }),
-    hidden: Type.Integer({ minimum: 1 }),
-    heads: Type.Integer({ minimum: 1 }),
-    kvHeads: Type.Integer({ minimum: 1 }),
-    headDim: Nullable(Type.Integer({ minimum: 1 })),
-    ffnHidden: Type.Integer({ minimum: 1 }),
+    layers: Type.Integer({ minimum: 1, ...bounded("layers") }),
+    hidden: Type.Integer({ minimum: 1, ...bounded("width") }),
+    heads: Type.Integer({ minimum: 1, ...bounded("width") }),
+    kvHeads: Type.Integer({ minimum: 1, ...bounded("width") }),
+    headDim: Nullable(Type.Integer({ minimum: 1, ...bounded("width") })),
+    ffnHidden: Type.Integer({ minimum: 1, ...bounded("width") }),
     ffnKind: Type.Union([Type.Literal("gelu"), Type.Literal("swiglu")]),
-    vocab: Type.Integer({ minimum: 1 }),
+    vocab: Type.Integer({ minimum: 1, ...bounded("width") }),
     tiedEmbeddings: Type.Boolean(),
     moe: Nullable(MoeSpec),
     mla: Nullable(MlaSpec),
-    slidingWindow: Nullable(Type.Integer({ minimum: 1 })),
+    slidingWindow: Nullable(Type.Integer({ minimum: 1, ...bounded("seqLen") })),
     /** Fraction of layers that use the sliding window (others attend to the full context); default 0.5 where a window is set. */
     slidingWindowLayerFraction: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    maxContext: Type.Optional(Type.Integer({ minimum: 1 })),
+    maxContext: Type.Optional(Type.Integer({ minimum: 1, ...bounded("seqLen") })),
     source: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
@@ -172,13 +195,13 @@ export type Recompute = (typeof RECOMPUTE)[number];
 
 export const ParallelismSpec = Type.Object(
   {
-    tp: Type.Integer({ minimum: 1 }),
-    pp: Type.Integer({ minimum: 1 }),
-    dp: Type.Integer({ minimum: 1 }),
-    cp: Type.Integer({ minimum: 1 }),
-    ep: Type.Integer({ minimum: 1, description: "expert-parallel degree, carved out of dp * cp" }),
-    etp: Nullable(Type.Integer({ minimum: 1, description: "expert tensor-parallel degree; null = tp" })),
-    vpp: Nullable(Type.Integer({ minimum: 1, description: "virtual pipeline stages per rank; 1 = none" })),
+    tp: Type.Integer({ minimum: 1, ...bounded("chips") }),
+    pp: Type.Integer({ minimum: 1, ...bounded("chips") }),
+    dp: Type.Integer({ minimum: 1, ...bounded("chips") }),
+    cp: Type.Integer({ minimum: 1, ...bounded("chips") }),
+    ep: Type.Integer({ minimum: 1, ...bounded("chips"), description: "expert-parallel degree, carved out of dp * cp" }),
+    etp: Nullable(Type.Integer({ minimum: 1, ...bounded("chips"), description: "expert tensor-parallel degree; null = tp" })),
+    vpp: Nullable(Type.Integer({ minimum: 1, ...bounded("chips"), description: "virtual pipeline stages per rank; 1 = none" })),
     sequenceParallel: Type.Boolean(),
     zero: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2), Type.Literal(3)]),
     recompute: Nullable(Type.Union(RECOMPUTE.map((r) => Type.Literal(r)))),
@@ -207,9 +230,9 @@ export type ParallelismSpec = Static<typeof ParallelismSpec>;
 
 export const RunSpec = Type.Object(
   {
-    seqLen: Type.Integer({ minimum: 1 }),
-    globalBatch: Type.Integer({ minimum: 1, description: "sequences per optimizer step" }),
-    microBatch: Nullable(Type.Integer({ minimum: 1 })),
+    seqLen: Type.Integer({ minimum: 1, ...bounded("seqLen") }),
+    globalBatch: Type.Integer({ minimum: 1, ...bounded("globalBatch"), description: "sequences per optimizer step" }),
+    microBatch: Nullable(Type.Integer({ minimum: 1, ...bounded("globalBatch") })),
     precision: Type.Union([Type.Literal("fp16"), Type.Literal("bf16"), Type.Literal("fp8"), Type.Literal("mxfp8"), Type.Literal("nvfp4")]),
   },
   { additionalProperties: false },

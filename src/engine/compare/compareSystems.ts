@@ -4,6 +4,7 @@ import type { PriceEntry, PriceKind } from "../analytic/cost.js";
 import type { Catalog } from "../catalog/catalog.js";
 import type { ModelSpec, RunSpec } from "../catalog/schema.js";
 import { UltrasimError } from "../errors.js";
+import { precisionAssumption } from "../system/hardware.js";
 import { describeLayout, plan, type SearchSpace } from "../plan/search.js";
 import { trainingOperations } from "../report/operationsReport.js";
 
@@ -67,6 +68,8 @@ export function compareSystems(request: CompareRequest, catalog: Catalog): Compa
   const notes: string[] = [];
   const rows: CompareRow[] = request.systems.map((systemId, i) => {
     const hw = catalog.hardware(systemId);
+    const precision = precisionAssumption(hw.chip, request.precision);
+    if (precision && !notes.includes(precision)) notes.push(precision);
     const per = hw.system.chipsPerSystem;
     const chips = Math.max(1, Math.round(request.chips / per)) * per;
     const result = plan({

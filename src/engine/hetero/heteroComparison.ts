@@ -6,44 +6,59 @@
 import { Type, type Static } from "@sinclair/typebox";
 import type { Catalog } from "../catalog/catalog.js";
 import { checkEntry } from "../catalog/catalog.js";
+import { RunSpec } from "../catalog/schema.js";
+import { bounded } from "../bounds.js";
 import { PoolSpec, ServingScenario } from "../serve/scenario.js";
 import { fusionDomain } from "./fusionDomain.js";
 import { predictHeteroServing, type HeteroServing } from "./heteroServing.js";
 import { predictHeteroTraining, type HeteroRequest, type HeteroTraining } from "./heteroTraining.js";
 
+const closed = { additionalProperties: false } as const;
+
 export const HeteroScenario = Type.Object(
   {
     description: Type.Optional(Type.String()),
     domain: Type.String({ description: "an NVLink Fusion domain id (data/fusion-domains.json)" }),
-    training: Type.Object({
-      model: Type.String(),
-      parts: Type.Array(Type.Object({ system: Type.String(), stages: Type.Integer({ minimum: 1 }), tp: Type.Integer({ minimum: 1 }) }), {
-        minItems: 1,
-      }),
-      dp: Type.Integer({ minimum: 1 }),
-      run: Type.Object({
-        seqLen: Type.Integer({ minimum: 1 }),
-        globalBatch: Type.Integer({ minimum: 1 }),
-        microBatch: Type.Integer({ minimum: 1 }),
-        precision: Type.Union([
-          Type.Literal("fp16"),
-          Type.Literal("bf16"),
-          Type.Literal("fp8"),
-          Type.Literal("mxfp8"),
-          Type.Literal("nvfp4"),
-        ]),
-      }),
-    }),
-    serving: Type.Optional(
-      Type.Object({
+    training: Type.Object(
+      {
         model: Type.String(),
-        prefill: PoolSpec,
-        decode: PoolSpec,
-        traffic: ServingScenario.properties.traffic,
-      }),
+        parts: Type.Array(
+          Type.Object(
+            {
+              system: Type.String(),
+              stages: Type.Integer({ minimum: 1, ...bounded("layers") }),
+              tp: Type.Integer({ minimum: 1, ...bounded("chips") }),
+            },
+            closed,
+          ),
+          { minItems: 1, maxItems: 64 },
+        ),
+        dp: Type.Integer({ minimum: 1, ...bounded("chips") }),
+        run: Type.Object(
+          {
+            seqLen: RunSpec.properties.seqLen,
+            globalBatch: RunSpec.properties.globalBatch,
+            microBatch: Type.Integer({ minimum: 1, ...bounded("globalBatch") }),
+            precision: RunSpec.properties.precision,
+          },
+          closed,
+        ),
+      },
+      closed,
+    ),
+    serving: Type.Optional(
+      Type.Object(
+        {
+          model: Type.String(),
+          prefill: PoolSpec,
+          decode: PoolSpec,
+          traffic: ServingScenario.properties.traffic,
+        },
+        closed,
+      ),
     ),
   },
-  { $id: "https://ultrasim.dev/schema/hetero-scenario.json", title: "ultrasim heterogeneous NVLink Fusion scenario" },
+  { ...closed, $id: "https://ultrasim.dev/schema/hetero-scenario.json", title: "ultrasim heterogeneous NVLink Fusion scenario" },
 );
 export type HeteroScenario = Static<typeof HeteroScenario>;
 

@@ -1,6 +1,7 @@
 // A training layout: how a run is split over chips. Resolving it fills the fields a scenario may leave
 // null (recording each as an assumption) and checks the arithmetic every framework requires.
 import type { ModelSpec, ParallelismSpec, Placement, Recompute, RunSpec } from "../catalog/schema.js";
+import { bound } from "../bounds.js";
 import { UltrasimError } from "../errors.js";
 import type { GroupPlacement } from "../network/collectives.js";
 import { plural } from "../report/plural.js";
@@ -128,6 +129,16 @@ export function resolveLayout(model: ModelSpec, run: RunSpec, par: ParallelismSp
       "INVALID_DEGREE",
       `interleaving (vpp ${vpp}) needs the micro-batches per step, globalBatch/(dp*microBatch) = ${microBatches}, to be a multiple of pp ${pp}`,
       { field: "parallelism.vpp" },
+    );
+  }
+  // The schedule is simulated pass by pass: past the bound it outgrows memory and time.
+  const passes = pp * vpp * microBatches;
+  const limit = bound("pipelineOperations");
+  if (passes > limit.max) {
+    throw new UltrasimError(
+      "INVALID_INPUT",
+      `pp*vpp*micro-batches = ${pp}*${vpp}*${microBatches} = ${passes.toLocaleString("en-US")}, over the ${limit.max.toLocaleString("en-US")} the schedule simulation allows (${limit.reason}): raise microBatch or dp, or lower globalBatch`,
+      { field: "run.globalBatch" },
     );
   }
   return {

@@ -12,6 +12,7 @@ import {
   type Recompute,
   type RunSpec,
 } from "../catalog/schema.js";
+import { bound } from "../bounds.js";
 import { UltrasimError } from "../errors.js";
 import { plural } from "../report/plural.js";
 import type { Hardware } from "../system/hardware.js";
@@ -86,7 +87,8 @@ export type InfeasibleReason =
   | "heads-not-divisible"
   | "too-many-stages"
   | "experts-not-divisible"
-  | "interleaving-needs-micro-batches";
+  | "interleaving-needs-micro-batches"
+  | "schedule-too-long";
 
 export interface PlanResult {
   evaluated: number;
@@ -172,6 +174,7 @@ export function plan(request: PlanRequest): PlanResult {
     "too-many-stages": 0,
     "experts-not-divisible": 0,
     "interleaving-needs-micro-batches": 0,
+    "schedule-too-long": 0,
   };
   let evaluated = 0;
   let feasible = 0;
@@ -255,6 +258,11 @@ export function plan(request: PlanRequest): PlanResult {
             for (const vpp of vpps) {
               if (vpp > 1 && m % pp !== 0) {
                 infeasible["interleaving-needs-micro-batches"]++;
+                evaluated++;
+                continue;
+              }
+              if (pp * vpp * m > bound("plannerPipelineOperations").max) {
+                infeasible["schedule-too-long"]++;
                 evaluated++;
                 continue;
               }

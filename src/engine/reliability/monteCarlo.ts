@@ -50,7 +50,9 @@ export function simulateRun(
     }
     wall += untilFailure;
     fail();
-    for (;;) {
+    // A restart can fail again before it ends: past some scale it almost never ends, so the event cap
+    // holds here too.
+    while (events < maxEvents) {
       events++;
       const next = rng.exponential(p.mtbfSeconds);
       if (next >= p.restartSeconds) {

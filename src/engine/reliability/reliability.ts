@@ -164,7 +164,11 @@ export function predictReliability(input: ReliabilityInput): ReliabilityReport {
     monteCarlo = {
       seed,
       goodput: mcGoodput,
-      effectiveSeconds: computedFigure(input.workSeconds / sim.goodput, "s", [mcGoodput, work]),
+      // No work done before the event cap: at this scale the run never finishes; no time exists to report.
+      effectiveSeconds:
+        sim.goodput > 0
+          ? computedFigure(input.workSeconds / sim.goodput, "s", [mcGoodput, work])
+          : computedFigure(null, "s", [mcGoodput, work], "never: failures come faster than a restart completes"),
       failures: computedFigure(sim.failures, "failures", [mcGoodput]),
       failuresByComponent: Object.fromEntries(
         Object.entries(sim.failuresByComponent).map(([id, n]) => [id, computedFigure(n, "failures", goodputInputs, "simulated")]),

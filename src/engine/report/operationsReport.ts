@@ -90,7 +90,7 @@ export function trainingOperations(result: TrainingResult, catalog: Catalog, opt
     });
     wall = reliability.monteCarlo!.effectiveSeconds;
   }
-  const run = wall && (tokens || reliability) ? { seconds: wall } : undefined;
+  const run = wall && wall.value !== null && (tokens || reliability) ? { seconds: wall } : undefined;
   const energy = trainingEnergy({
     power,
     stepSeconds: p.stepSeconds,

@@ -23,6 +23,8 @@ export function trainingReport(result: TrainingResult, operations: TrainingOpera
     modelFlopsPerStep: p.modelFlopsPerStep,
     hardwareFlopsPerStep: p.hardwareFlopsPerStep,
     peakFlopsPerChip: p.peakFlopsPerChip,
+    /** The precision of that peak: the run's, or the nearest the chip has (see assumptions). */
+    peakPrecision: result.peakPrecision ?? result.scenario.run.precision,
     breakdownSeconds: p.breakdown,
     memoryBytes: p.memory,
     criticalStage: p.criticalStage,

@@ -112,7 +112,7 @@ export function kvCapacity(
   return {
     weightBytesPerChip: weights,
     activationBytesPerChip: activations,
-    kvBytesPerChip: kvBytes,
+    kvBytesPerChip: Math.max(0, kvBytes),
     tokens: blocks * options.blockTokens,
     blocks,
     blockTokens: options.blockTokens,

@@ -139,13 +139,26 @@ const PEAK_FALLBACKS: Record<Precision, readonly Precision[]> = {
 };
 
 /**
- * Dense peak FLOP/s at a precision. A chip without a rate for the precision runs it at the nearest
- * wider one it has (fp8 on Trainium1 runs at the bf16 rate), which is what its compiler does.
+ * The precision a chip runs `precision` at: the precision itself where the catalog gives the chip a
+ * peak for it (each peak cites its datasheet, so the catalog says which precisions a chip has in
+ * hardware), else the nearest wider one it has (fp8 on Trainium1 runs at the bf16 rate, MXFP8 on an
+ * H100 as per-tensor-scaled fp8), which is what its compiler and framework do.
  */
+export function precisionRunsAt(chip: ChipSpec, precision: Precision): Precision {
+  return PEAK_FALLBACKS[precision].find((p) => chip.peakTflops[p] !== undefined) ?? "bf16";
+}
+
+/** The assumption a prediction rests on where the chip lacks the precision asked for; null where it has it. */
+export function precisionAssumption(chip: ChipSpec, precision: Precision): string | null {
+  const runsAt = precisionRunsAt(chip, precision);
+  if (runsAt === precision) return null;
+  const supported = PRECISION_ORDER.filter((p) => chip.peakTflops[p] !== undefined).join(", ");
+  return `${chip.id} has no ${precision} in hardware (its datasheet lists ${supported}): predicted at ${runsAt}, the nearest precision it has`;
+}
+
+const PRECISION_ORDER: readonly Precision[] = ["fp32", "tf32", "bf16", "fp16", "fp8", "mxfp8", "nvfp4", "mxfp4"];
+
+/** Dense peak FLOP/s at a precision: the chip's rate at the precision it runs it at (precisionRunsAt). */
 export function peakFlopsPerSecond(chip: ChipSpec, precision: Precision): number {
-  for (const p of PEAK_FALLBACKS[precision]) {
-    const figure = chip.peakTflops[p];
-    if (figure) return figure.value * TFLOPS;
-  }
-  return chip.peakTflops.bf16.value * TFLOPS;
+  return chip.peakTflops[precisionRunsAt(chip, precision)]!.value * TFLOPS;
 }

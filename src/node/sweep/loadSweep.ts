@@ -15,7 +15,7 @@ import { axisColumnName, OUTPUT_COLUMNS, sweepColumns, type Column } from "../..
 import { DEFAULT_MAX_POINTS, POINT_SCHEMAS, SweepFile, type Sweep } from "../../engine/sweep/sweepFile.js";
 import { sweepHash } from "../../engine/sweep/sweepHash.js";
 import { axisValuesAt, enumeratePoints, FilterFailure, pointScenario, readPath, type PointList } from "../../engine/sweep/sweepPoints.js";
-import { checkSchema, lineOf, locate, readInputFile, type LoadedDocument } from "../loadInput.js";
+import { checkSchema, lineOf, locate, readInputFile, schemaErrorMessage, type LoadedDocument } from "../loadInput.js";
 import { readCatalogEntries, type CatalogFileEntries } from "../userCatalog.js";
 
 export interface LoadedSweep {
@@ -103,7 +103,8 @@ function checkAxes(loaded: LoadedDocument, sweep: Sweep, catalog: Catalog): void
       const error = Value.Errors(lookup.schema, v).First();
       if (error) {
         const at = error.path ? ` at ${error.path.slice(1).replaceAll("/", ".")}` : "";
-        throw axisError(loaded, name, `${error.message}${at}, got ${JSON.stringify(error.value)}`, i);
+        const message = schemaErrorMessage(error);
+        throw axisError(loaded, name, at ? message.replace(/^(.*?)(, got |$)/, `$1${at}$2`) : message, i);
       }
       const kind = CATALOG_FIELDS[name];
       if (kind && typeof v === "string") {

@@ -151,6 +151,14 @@ export function ComparePage({
                 ))}
               </tbody>
             </table>
+            {ok
+              .filter((r) => r.report!.peakPrecision !== r.report!.run.precision)
+              .map((r) => (
+                <p class="note" data-testid="precision-assumption">
+                  {r.system} ({r.report!.system.chip}) has no {r.report!.run.precision} in hardware: predicted at {r.report!.peakPrecision},
+                  the nearest precision it has.
+                </p>
+              ))}
             {ok.length > 0 && (
               <>
                 <h2>Step time breakdown by system</h2>

@@ -197,7 +197,7 @@ function ReliabilityResults({ scan, catalog }: { scan: ReliabilityAnswer; catalo
       closedFormValid: p.closedForm.valid,
       monteCarloGoodput: mcOf(p) ?? "",
       monteCarloFailures: p.monteCarlo?.failures.value ?? "",
-      effectiveSeconds: p.monteCarlo?.effectiveSeconds.value ?? p.closedForm.effectiveSeconds.value,
+      effectiveSeconds: p.monteCarlo ? (p.monteCarlo.effectiveSeconds.value ?? "never") : p.closedForm.effectiveSeconds.value,
     }));
   const notes = [...new Set(points.flatMap((p) => p.notes.map((n) => `${formatInteger(p.chips)} chips: ${n}`)))];
   const fileBase = `ultrasim-reliability-${scan.model}-${scan.systemId}`;
@@ -300,7 +300,12 @@ function ReliabilityResults({ scan, catalog }: { scan: ReliabilityAnswer; catalo
                 <td data-testid="monte-carlo-goodput" data-value={String(mcOf(p))}>
                   {mcOf(p) === null ? "n/a" : formatPercent(mcOf(p)!) + (p.monteCarlo!.truncated ? " †" : "")}
                 </td>
-                <td>{formatSeconds(p.monteCarlo?.effectiveSeconds.value ?? p.closedForm.effectiveSeconds.value!)}</td>
+                <td>
+                  {/* No work completes before the simulation's event cap: the run never ends at this scale. */}
+                  {p.monteCarlo && p.monteCarlo.effectiveSeconds.value === null
+                    ? "never"
+                    : formatSeconds(p.monteCarlo?.effectiveSeconds.value ?? p.closedForm.effectiveSeconds.value!)}
+                </td>
               </tr>
             ))}
           </tbody>

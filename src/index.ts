@@ -89,7 +89,7 @@ export { failureRates, builtinReliabilityData, ReliabilityData } from "./engine/
 export { checkpointCosts, CHECKPOINT_MODES, type CheckpointMode } from "./engine/reliability/checkpoint.js";
 export { youngDalyIntervalSeconds, closedFormGoodput } from "./engine/reliability/goodput.js";
 export { simulateRun, type MonteCarloResult } from "./engine/reliability/monteCarlo.js";
-export { scanScale, logSpacedCounts, type ScaleScan } from "./engine/reliability/scaleScan.js";
+export { scanScale, logSpacedCounts, estimatedStepSeconds, type ScaleScan } from "./engine/reliability/scaleScan.js";
 export { seededRandom, type Random } from "./engine/random.js";
 export {
   plan,

@@ -1,7 +1,8 @@
 // Where `ultrasim train`'s layout comes from when no scenario file gives one, and what it assumed:
-// no flags at all, the built-in default scenario as it stands; flags but no layout, the planner's best
-// layout for them; some layout flags, the rest plain (no pipeline, no interleaving, ZeRO-1, the least
-// recomputation that fits). Never the default scenario's layout under another model or system.
+// no flags at all, the built-in default scenario as it stands; tp, pp and dp given, that layout, the
+// rest at its defaults; flags but no layout, the planner's best layout for them; some layout flags, the
+// planner's best with those held (plain choices where it finds none). Never the default scenario's
+// layout under another model or system.
 import type { TrainingScenario } from "../engine/catalog/scenario.js";
 import { DEFAULT_TRAINING_SCENARIO } from "../engine/catalog/scenario.js";
 import type { ParallelismSpec } from "../engine/catalog/schema.js";
@@ -10,7 +11,7 @@ import { buildPlanRequest } from "./planRequest.js";
 import { planInParallel } from "./planPool.js";
 import type { TrainingFlag } from "./trainingScenario.js";
 
-export type LayoutSource = "file" | "default" | "planner" | "plain";
+export type LayoutSource = "file" | "default" | "flags" | "planner" | "plain";
 
 const LAYOUT_FLAGS: readonly TrainingFlag[] = ["tp", "pp", "dp", "cp", "ep", "etp", "vpp", "zero", "recompute", "placement", "microBatch"];
 
@@ -20,6 +21,9 @@ export function layoutSource(file: string | undefined, flags: Partial<Record<Tra
   // The framework alone changes no model, system or run: the default's layout still holds.
   const given = (Object.keys(flags) as TrainingFlag[]).filter((f) => f !== "framework");
   if (given.length === 0 && !spGiven) return "default";
+  // tp, pp and dp name a layout: what else it leaves out takes its documented default (no interleaving,
+  // micro-batch 1, Megatron's rank order, the least recomputation that fits), listed by the prediction.
+  if (flags.tp !== undefined && flags.pp !== undefined && flags.dp !== undefined) return "flags";
   return spGiven || given.some((f) => LAYOUT_FLAGS.includes(f)) ? "plain" : "planner";
 }
 
@@ -64,6 +68,7 @@ export async function completeLayout(
   if (source === "file") return [];
   if (source === "default") return [`no scenario or flags given: the built-in default, ${DEFAULT_TRAINING_SCENARIO.name}, with its layout`];
   const assumptions = defaultsKept(flags);
+  if (source === "flags") return [...assumptions, ...plainLayout(scenario, flags)];
   if (source === "plain") {
     // The planner's fastest layout with what the flags fixed held fixed; plain choices where it finds none.
     const best = bestWithin(scenario, flags, catalogFiles);
@@ -129,7 +134,9 @@ function bestWithin(scenario: TrainingScenario, flags: Partial<Record<TrainingFl
     ...(given("vpp") && { vpp: [p.vpp ?? 1] }),
     ...(given("zero") && { zero: [p.zero] }),
     ...(given("recompute") && p.recompute !== null && { recompute: [p.recompute] }),
-    ...(given("placement") && p.placement && { placement: [p.placement] }),
+    // The rank order stays Megatron's default unless given: a layout named by its degrees means that
+    // order (as a scenario file or the web app's form without one does), not a reordering of its ranks.
+    placement: [given("placement") && p.placement ? p.placement : "tp-cp-dp-pp"],
     ...(given("microBatch") && scenario.run.microBatch !== null && { microBatch: [scenario.run.microBatch] }),
   };
   // dp is what is left of the chips: with tp and pp fixed, it fixes cp.

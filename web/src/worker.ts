@@ -33,6 +33,7 @@ const {
   paramCounts,
   scanScale,
   logSpacedCounts,
+  estimatedStepSeconds,
   CHECKPOINT_MODES,
   DEFAULT_SEED,
   predictServing,
@@ -114,6 +115,11 @@ function reliability(q: ReliabilityQuery): ReliabilityAnswer {
   const seed = numberFlag(q.seed, "--seed");
   if (seed !== undefined && !Number.isInteger(seed))
     throw new UltrasimError("INVALID_INPUT", `must be a whole number, got ${seed}`, { field: "--seed" });
+  const step = estimatedStepSeconds(
+    paramCounts(model).total,
+    system.chipsPerSystem,
+    catalog.chip(system.chip).peakTflops.bf16.value * 1e12,
+  );
   const scan = scanScale(
     {
       chipId: system.chip,
@@ -125,6 +131,9 @@ function reliability(q: ReliabilityQuery): ReliabilityAnswer {
       intervalSeconds: numberFlag(q["checkpoint-interval"], "--checkpoint-interval"),
       failuresPerChipYear: numberFlag(q["failures-per-chip-year"], "--failures-per-chip-year"),
       seed: seed ?? DEFAULT_SEED,
+      // As the CLI without --step-seconds: the intervals are held to at least one (estimated) step.
+      stepSeconds: step.value!,
+      stepSecondsFigure: step,
     },
     counts,
     { chipId: system.chip, systemId: system.id },

@@ -3,7 +3,6 @@
 import type { Command } from "commander";
 import { PRICE_KINDS, checkPrice, type PriceKind } from "../../engine/analytic/cost.js";
 import { checkBound } from "../../engine/bounds.js";
-import { precisionAssumption } from "../../engine/system/hardware.js";
 import { UltrasimError } from "../../engine/errors.js";
 import { parseNumber } from "../../engine/flagSyntax.js";
 import { FORCE_HELP, FORCE_OPTION, positiveNumber, wholeNumber } from "../numberOption.js";
@@ -120,18 +119,8 @@ export function registerServe(program: Command): void {
         const result = predictServing(scenario, catalog, { requests, recordIterations: Boolean(opts.trace), cost, capacity: true });
         if (opts.trace)
           writeOutputFile(opts.trace, JSON.stringify(servingTrace(result.records, result.report.pools, result.model.name)), "--trace");
-        // A precision the pool's chip lacks in hardware runs at the nearest it has: say so.
-        const pools = scenario.deployment
-          ? [scenario.deployment]
-          : scenario.disaggregated
-            ? [scenario.disaggregated.prefill, scenario.disaggregated.decode]
-            : [];
-        const assumptions = [
-          ...new Set(
-            pools.map((p) => precisionAssumption(catalog.chip(catalog.system(p.system).chip), p.precision)).filter((a) => a !== null),
-          ),
-        ];
-        if (opts.json) printJson({ ...result.report, assumptions });
+        const assumptions = result.report.assumptions;
+        if (opts.json) printJson(result.report);
         else
           print(
             [

@@ -39,7 +39,7 @@ export function registerTrain(program: Command): void {
       file,
       flags,
       spExplicit ? (opts.sp as boolean) : undefined,
-      source === "plain" ? PLAIN_LAYOUT : undefined,
+      source === "plain" || source === "flags" ? PLAIN_LAYOUT : undefined,
     );
     const catalog = catalogFrom(opts.catalog as string[] | undefined);
     const layoutAssumptions = await completeLayout(source, scenario, flags, opts.catalog as string[] | undefined);

@@ -1,5 +1,6 @@
 // The serving entry point: a scenario (and, for a replayed trace, its requests) resolved against a
 // catalog, simulated request by request, and reported.
+import { precisionAssumption } from "../system/hardware.js";
 import type { Catalog } from "../catalog/catalog.js";
 import type { ModelSpec } from "../catalog/schema.js";
 import { UltrasimError } from "../errors.js";
@@ -138,6 +139,19 @@ export function predictServing(scenario: ServingScenario, catalog: Catalog, opti
       reason: operations.usdPerMillionOutputTokens.value === null ? (operations.usdPerMillionOutputTokens.note ?? "no price") : null,
     };
   } else report.cost.reason = "nothing was served";
+  // A precision a pool's chip lacks in hardware runs at the nearest it has: say so.
+  const poolSpecs = scenario.deployment
+    ? [scenario.deployment]
+    : scenario.disaggregated
+      ? [scenario.disaggregated.prefill, scenario.disaggregated.decode]
+      : [];
+  report.assumptions = [
+    ...new Set(
+      poolSpecs
+        .map((p) => precisionAssumption(catalog.chip(catalog.system(p.system).chip), p.precision))
+        .filter((a): a is string => a !== null),
+    ),
+  ];
   return { report, records: sim.records, model };
 }
 

@@ -55,6 +55,8 @@ export interface ServingReport {
    * hinges on a few percent of capacity (latency ~ 1 / (1 - utilization)).
    */
   capacity: ServingCapacity | null;
+  /** What the prediction assumed that the scenario did not say (e.g. a precision the chip lacks, run at the nearest it has). */
+  assumptions: string[];
 }
 
 export interface ServingCapacity {
@@ -209,5 +211,6 @@ export function servingReport(sim: SimulationResult, ctx: ReportContext): Servin
     cost: { usdPerMillionTokens: null, joulesPerToken: null, reason: null },
     operations: null,
     capacity: null,
+    assumptions: [],
   };
 }

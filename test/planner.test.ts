@@ -3,7 +3,13 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { estimateLayout, predictTraining, type TrainingInput } from "../src/engine/analytic/trainingStep.js";
+import {
+  estimateLayout,
+  PER_LAYER_KEY_FIELDS,
+  PER_LAYER_UNKEYED_FIELDS,
+  predictTraining,
+  type TrainingInput,
+} from "../src/engine/analytic/trainingStep.js";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import type { TrainingCase } from "../src/engine/catalog/scenario.js";
 import type { ParallelismSpec, Placement, Recompute } from "../src/engine/catalog/schema.js";
@@ -307,6 +313,57 @@ describe("the planner at the edges", () => {
         });
         expect(fewer.memory.total).toBeGreaterThan(limit * 0.995);
       }
+    }
+  });
+});
+
+describe("the per-layer memo key", () => {
+  it("covers every Layout field or says the per-layer costs never read it (a new field must be classified)", () => {
+    const layout = resolveLayout(
+      small.model,
+      { seqLen: 8192, globalBatch: 256, microBatch: 1, precision: "bf16" },
+      {
+        tp: 8,
+        pp: 2,
+        dp: 4,
+        cp: 1,
+        ep: 1,
+        etp: null,
+        vpp: 1,
+        sequenceParallel: true,
+        zero: 1,
+        recompute: "selective",
+      },
+      64,
+    ).layout;
+    const classified = [...PER_LAYER_KEY_FIELDS, ...PER_LAYER_UNKEYED_FIELDS].sort();
+    expect(Object.keys(layout).sort()).toEqual(classified);
+  });
+
+  it("unkeyed fields change no per-layer cost: layouts differing only in vpp share a memo and agree with fresh predictions", () => {
+    const memo = new Map<string | number, unknown>();
+    const input = {
+      model: small.model,
+      hw: small.hw,
+      chips: 64,
+      run: { seqLen: 8192, globalBatch: 256, microBatch: 1, precision: "bf16" as const },
+    };
+    for (const vpp of [1, 2, 4]) {
+      const parallelism = {
+        tp: 8,
+        pp: 4,
+        dp: 2,
+        cp: 1,
+        ep: 1,
+        etp: null,
+        vpp,
+        sequenceParallel: true,
+        zero: 1 as const,
+        recompute: "selective" as const,
+      };
+      const shared = predictTraining({ ...input, parallelism, memo, schedule: "closed-form" });
+      const fresh = predictTraining({ ...input, parallelism, schedule: "closed-form" });
+      expect(shared.stepSeconds).toBe(fresh.stepSeconds);
     }
   });
 });

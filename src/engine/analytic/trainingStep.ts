@@ -372,6 +372,28 @@ function computePerLayer(input: TrainingInput, layout: Layout): PerLayerCosts {
 }
 
 /**
+ * What the per-layer memo key (perLayerCosts) holds of a Layout, and what per-layer costs never read.
+ * Every Layout field is in one list: a test fails when a field is added to Layout and to neither, so a
+ * new field cannot silently share memo entries with layouts it should not.
+ */
+export const PER_LAYER_KEY_FIELDS = [
+  "tp",
+  "cp",
+  "sequenceParallel",
+  "microBatch",
+  "ep",
+  "etp",
+  "recompute",
+  "recomputeFraction",
+  "placement",
+  "zero",
+  "dp",
+  "pp",
+] as const satisfies readonly (keyof Layout)[];
+/** Layout fields per-layer costs do not depend on: the schedule's (vpp, micro-batches) and edp, which tp, cp, dp, ep and etp fix. */
+export const PER_LAYER_UNKEYED_FIELDS = ["vpp", "microBatches", "edp"] as const satisfies readonly (keyof Layout)[];
+
+/**
  * Every dense layer costs the same, and every MoE layer. A planner predicting many layouts of one model
  * on one system passes a memo: layer costs depend on fewer layout fields than the step does, so layouts
  * differing only in pp, vpp or ZeRO share them.

@@ -1,6 +1,6 @@
 // The planner: its plans are the predictions `train` makes, every plan fits and adds up, a larger
 // search space never gives a worse best plan, and no published layout beats the planner's best.
-import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -17,6 +17,7 @@ import { resolveLayout } from "../src/engine/plan/layout.js";
 import { parseChipCounts } from "../src/engine/plan/chipCounts.js";
 import { plan, type PlanRequest, type SearchSpace } from "../src/engine/plan/search.js";
 import { predictScenario } from "../src/engine/train.js";
+import { readValidationFiles } from "../src/node/validationFiles.js";
 
 const catalog = builtinCatalog();
 const small: PlanRequest = {
@@ -177,15 +178,16 @@ describe("chip counts", () => {
 // be predicted no slower. ZeRO stage, recompute and sequence parallelism are held at the published
 // values to keep the test fast (the rest of the space — tp, pp, vpp, cp, ep, etp, micro-batch — is
 // searched in full); `node dist/scripts/plan-vs-published.js` runs the unrestricted comparison.
-const casesUrl = new URL("../../shared/validation/training.json", import.meta.url);
-const cases = (JSON.parse(readFileSync(casesUrl, "utf8")) as TrainingCase[]).filter((c) => c.kind === "training");
+// Each case runs under its group's framework (groups.json beside the cases), as `validate` predicts it.
+const validation = readValidationFiles([fileURLToPath(new URL("../../shared/validation/training.json", import.meta.url))]);
+const cases: TrainingCase[] = validation.training;
 
 // Each published layout ran on its hardware, so it fit there: where the model predicts it does not,
 // the memory model overestimates. Those cases are tested for what still holds (the overestimate is
 // small, and the planner offers only layouts that fit), and counted, so that a memory model that
 // rejects more of what really ran fails here instead of silently shrinking the comparison below.
 const publishedOf = (c: TrainingCase) => {
-  const hw = catalog.hardware(c.system.id, {}, c.system.scaleOutGbpsPerChip);
+  const hw = catalog.hardware(c.system.id, {}, c.system.scaleOutGbpsPerChip, validation.frameworkOf(c));
   return { hw, published: predictTraining({ model: c.model, hw, chips: c.system.chips, run: c.run, parallelism: c.parallelism }) };
 };
 const fitting = cases.filter((c) => publishedOf(c).published.memory.fits);

@@ -268,3 +268,13 @@ describe("bad input: exit 2, one line naming file, line and field", () => {
     expect(r.stderr).not.toContain("    at ");
   });
 });
+
+describe("a word that is not one of the choices", () => {
+  it("names the choices, for a flag and for a field of a file", () => {
+    const flag = spawnSync(process.execPath, [cli, "train", "--precision", "fp3"], { encoding: "utf8" });
+    expect(flag.status).toBe(2);
+    expect(flag.stderr).toBe('ultrasim: --precision: must be one of fp16 | bf16 | fp8 | mxfp8 | nvfp4, got "fp3"\n');
+    const recompute = spawnSync(process.execPath, [cli, "train", "--recompute", "some"], { encoding: "utf8" });
+    expect(recompute.stderr).toBe('ultrasim: --recompute: must be one of none | selective | full, got "some"\n');
+  });
+});

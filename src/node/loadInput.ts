@@ -171,6 +171,20 @@ export function checkSchema<T>(schema: TSchema, loaded: LoadedDocument, value: u
 }
 
 /** What is wrong with a value, in words: an unknown field, a missing one, a value past its bound, NaN. */
+/** The words a union of string literals allows (null where the schema is not one). */
+function literalChoices(schema: unknown): string[] | null {
+  type Member = { const?: unknown; type?: unknown; anyOf?: Member[] };
+  const top = (schema as Member).anyOf;
+  if (!Array.isArray(top)) return null;
+  // Nullable(Union(...)) nests one union in another.
+  const anyOf = top.flatMap((s) => (Array.isArray(s.anyOf) ? s.anyOf : [s]));
+  const words = anyOf.filter((s) => typeof s.const === "string").map((s) => s.const as string);
+  // Nullable choices (recompute: null means "the least that fits") are literals plus a null.
+  const rest = anyOf.filter((s) => typeof s.const !== "string");
+  if (words.length === 0 || rest.some((s) => s.type !== "null")) return null;
+  return words;
+}
+
 export function schemaErrorMessage(error: ValueError): string {
   if (error.type === ValueErrorType.ObjectAdditionalProperties) {
     const key = error.path.slice(error.path.lastIndexOf("/") + 1);
@@ -180,5 +194,8 @@ export function schemaErrorMessage(error: ValueError): string {
   const limit = boundOfSchema(error.schema);
   if (limit && typeof error.value === "number" && error.value > limit.max) return boundMessage(limit, error.value);
   if (typeof error.value === "number" && !Number.isFinite(error.value)) return `must be a finite number, got ${showValue(error.value)}`;
+  // A choice among fixed words (precision, recompute, ...): name them, not "Expected union value".
+  const choices = literalChoices(error.schema);
+  if (choices) return `must be one of ${choices.join(" | ")}, got ${showValue(error.value)}`;
   return `${error.message}, got ${showValue(error.value)}`;
 }

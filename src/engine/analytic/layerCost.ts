@@ -243,8 +243,16 @@ export function layerCost(ctx: StepContext, layer: number): LayerCost {
       (1 - hw.efficiency.epOverlap);
   }
 
+  // The backward pass runs the same collectives as the forward (transposed); full recompute runs the
+  // forward's once more first, for tensor and expert parallelism alike (Korthikanti et al. 2022, sec. 5:
+  // the recomputed forward repeats its communication).
+  const tpBackward = Math.max(0, tpOnce * (1 + recomputed) - tpHidden * (2 + recomputed));
+  const epBackward = epOnce * (1 + recomputed);
+
   // ZeRO-3 / FSDP: every micro-batch gathers the layer's weights before its forward and again before
-  // its backward, and reduce-scatters its gradients, prefetched behind the neighbouring layer's compute.
+  // its backward, and reduce-scatters its gradients, prefetched on their own stream behind the
+  // neighbouring layer: behind all of its time, its exposed communication as well as its compute, so
+  // that faster compute never exposes more than it saves.
   let dpForward = 0;
   let dpBackward = 0;
   if (layout.zero === 3) {
@@ -256,20 +264,17 @@ export function layerCost(ctx: StepContext, layer: number): LayerCost {
     const reduce =
       reduceScatterSeconds(hw, dataParallelGroup(layout), 2 * denseBytes) +
       reduceScatterSeconds(hw, expertDataParallelGroup(layout), 2 * expertBytes);
-    dpForward = Math.max(0, gather - computeForward);
-    dpBackward = Math.max(0, gather + reduce - computeBackward);
+    dpForward = Math.max(0, gather - (computeForward + tpForward + cpForward + epOnce));
+    dpBackward = Math.max(0, gather + reduce - (computeBackward + tpBackward + cpBackward + epBackward));
   }
 
   return {
     forward: { compute: computeForward, tp: tpForward, cp: cpForward, ep: epOnce, pp: 0, dp: dpForward },
-    // The backward pass runs the same collectives as the forward (transposed); full recompute runs
-    // the forward's once more first, for tensor and expert parallelism alike (Korthikanti et al. 2022,
-    // sec. 5: the recomputed forward repeats its communication).
     backward: {
       compute: computeBackward,
-      tp: Math.max(0, tpOnce * (1 + recomputed) - tpHidden * (2 + recomputed)),
+      tp: tpBackward,
       cp: cpBackward,
-      ep: epOnce * (1 + recomputed),
+      ep: epBackward,
       pp: 0,
       dp: dpBackward,
     },

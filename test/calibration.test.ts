@@ -167,6 +167,21 @@ describe("ultrasim validate --cross-validate", () => {
     expect(groups.has("korthikanti_2022_table5")).toBe(true);
     expect(r.stderr).toMatch(/holding out/);
   });
+  it("for people: held-out table first, and a last line with the held-out figure before the in-sample one", () => {
+    const r = spawnSync(process.execPath, [cli, "validate", casesPath, "--cross-validate"], { encoding: "utf8", timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.indexOf("held out (leave one group out")).toBeLessThan(r.stdout.indexOf("in sample (fitted on every group)"));
+    const last = r.stdout.trim().split("\n").at(-1)!;
+    expect(last).toMatch(
+      /^held out: median \d+\.\d%, p90 \d+\.\d% \(what to expect on runs not in these files\); in sample: median \d+\.\d%, p90 \d+\.\d%$/,
+    );
+    // The same figures as the JSON's, to the printed digit.
+    const json = JSON.parse(
+      spawnSync(process.execPath, [cli, "validate", casesPath, "--cross-validate", "--json"], { encoding: "utf8", timeout: 120_000 })
+        .stdout,
+    ) as { crossValidation: { summary: { medianAbsErrorPct: number } } };
+    expect(last).toContain(`held out: median ${json.crossValidation.summary.medianAbsErrorPct.toFixed(1)}%`);
+  });
   it("an unknown framework is one line naming the flag, exit 2", () => {
     const r = spawnSync(process.execPath, [cli, "train", "--framework", "deepspeedy"], { encoding: "utf8", timeout: 30_000 });
     expect(r.status).toBe(2);

@@ -9,6 +9,8 @@ import { catalogFrom, print, printJson } from "../output.js";
 import { progressReporter } from "../progress.js";
 import { renderCrossValidation, renderInferenceValidation, renderValidation } from "../renderValidation.js";
 
+const pct = (x: number | null | undefined) => (x == null ? "n/a" : `${x.toFixed(1)}%`);
+
 export function registerValidate(program: Command): void {
   program
     .command("validate")
@@ -70,6 +72,10 @@ export function registerValidate(program: Command): void {
               ? renderValidation(report, crossValidation ? "in sample (fitted on every group)" : undefined)
               : "",
             inferenceReport ? renderInferenceValidation(inferenceReport) : "",
+            // The last line a reader sees: the held-out figure first, the in-sample one labelled.
+            crossValidation && input.training.length
+              ? `held out: median ${pct(crossValidation.summary.medianAbsErrorPct)}, p90 ${pct(crossValidation.summary.p90AbsErrorPct)} (what to expect on runs not in these files); in sample: median ${pct(report.summary.medianAbsErrorPct)}, p90 ${pct(report.summary.p90AbsErrorPct)}`
+              : "",
           ]
             .filter(Boolean)
             .join("\n\n"),

@@ -199,3 +199,20 @@ export function schemaErrorMessage(error: ValueError): string {
   if (choices) return `must be one of ${choices.join(" | ")}, got ${showValue(error.value)}`;
   return `${error.message}, got ${showValue(error.value)}`;
 }
+
+/**
+ * Run `build`; an error it throws names the flag that set the field where a flag did (`flagFields`:
+ * scenario path to flag), else the file's line.
+ */
+export function locatedIn<T>(loaded: LoadedDocument | undefined, flagFields: Map<string, string>, build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    if (e instanceof UltrasimError) {
+      const flag = e.where.field ? flagFields.get(e.where.field) : undefined;
+      if (flag) e.where.field = flag;
+      else if (loaded) locate(e, loaded);
+    }
+    throw e;
+  }
+}

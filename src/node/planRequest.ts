@@ -10,7 +10,7 @@ import { UltrasimError } from "../engine/errors.js";
 import { parseChipCounts } from "../engine/plan/chipCounts.js";
 import type { PlanObjective, PlanRequest } from "../engine/plan/search.js";
 import { trainingOperations } from "../engine/report/operationsReport.js";
-import { locate, type LoadedDocument } from "./loadInput.js";
+import { locatedIn } from "./loadInput.js";
 import { numberFlag, operationsOptions } from "./operationsFlags.js";
 import { loadTrainingScenario } from "./trainingScenario.js";
 import { extendCatalog } from "./userCatalog.js";
@@ -26,19 +26,6 @@ export interface BuiltPlanRequest {
 }
 
 export { PRICE_KINDS };
-
-function locatedIn<T>(loaded: LoadedDocument | undefined, flagFields: Map<string, string>, build: () => T): T {
-  try {
-    return build();
-  } catch (e) {
-    if (e instanceof UltrasimError) {
-      const flag = e.where.field ? flagFields.get(e.where.field) : undefined;
-      if (flag) e.where.field = flag;
-      else if (loaded) locate(e, loaded);
-    }
-    throw e;
-  }
-}
 
 export function buildPlanRequest(file: string | undefined, opts: PlanOptions): BuiltPlanRequest {
   const str = (k: string) => (typeof opts[k] === "string" ? (opts[k] as string) : undefined);

@@ -1,11 +1,10 @@
 // `ultrasim train`: predict one training configuration.
 import { Option, type Command } from "commander";
-import { UltrasimError } from "../../engine/errors.js";
 import { chromeTrace } from "../../engine/report/chromeTrace.js";
 import { trainingOperations } from "../../engine/report/operationsReport.js";
 import { trainingReport } from "../../engine/report/trainingReport.js";
 import { predictScenario } from "../../engine/train.js";
-import { locate } from "../../node/loadInput.js";
+import { locatedIn } from "../../node/loadInput.js";
 import { writeOutputFile } from "../../node/outputFile.js";
 import { OPERATIONS_OPTIONS, operationsOptions } from "../../node/operationsFlags.js";
 import { completeLayout, layoutSource, PLAIN_LAYOUT } from "../../node/trainingLayout.js";
@@ -44,17 +43,7 @@ export function registerTrain(program: Command): void {
     const catalog = catalogFrom(opts.catalog as string[] | undefined);
     const layoutAssumptions = await completeLayout(source, scenario, flags, opts.catalog as string[] | undefined);
     const operationsFlags = operationsOptions(opts);
-    let result;
-    try {
-      result = predictScenario(scenario, catalog, { timeline: Boolean(opts.trace) });
-    } catch (e) {
-      if (e instanceof UltrasimError) {
-        const flag = e.where.field ? flagFields.get(e.where.field) : undefined;
-        if (flag) e.where.field = flag;
-        else if (loaded) locate(e, loaded);
-      }
-      throw e;
-    }
+    const result = locatedIn(loaded, flagFields, () => predictScenario(scenario, catalog, { timeline: Boolean(opts.trace) }));
     result.prediction.assumptions.unshift(...layoutAssumptions);
     if (opts.trace) {
       writeOutputFile(

@@ -17,7 +17,7 @@
 // id or measured value is used except through this objective.
 //   node dist/scripts/fit-serving-efficiency.js [cases.json] [--write | --out FILE] [--cross-validate] [--family CHIP]
 // --family refits one family only (its first chip's id) and keeps the other entries as they are.
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import {
   BUILTIN_SERVING_EFFICIENCIES,
@@ -28,7 +28,8 @@ import {
 } from "../src/engine/serve/servingEfficiency.js";
 import { summarize } from "../src/engine/validate/validation.js";
 import { validateInferenceCases, type InferenceCase, type InferenceMetricResult } from "../src/engine/validate/inference.js";
-import { goldenSectionMinimum } from "./goldenSection.js";
+import { readValidationFiles } from "../src/node/validationFiles.js";
+import { goldenSectionMinimum } from "../src/engine/calibrate/goldenSection.js";
 
 const args = process.argv.slice(2);
 const valueOf = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
@@ -39,7 +40,9 @@ const file =
 const write = args.includes("--write");
 const crossValidate = args.includes("--cross-validate");
 const catalog = builtinCatalog();
-const allCases = (JSON.parse(readFileSync(file, "utf8")) as InferenceCase[]).filter((c) => c.kind === "inference");
+const validationInput = readValidationFiles([file]);
+const allCases: InferenceCase[] = validationInput.inference;
+const engineOf = validationInput.engineOf;
 
 const chipOf = (c: InferenceCase): string => catalog.system(c.system.id).chip;
 /** The chip whose serving fit a case's chip uses: its own, or the one it borrows training efficiencies from. */
@@ -56,7 +59,6 @@ const PARAMS: Param[] = [
   { key: "compute", bounds: [0.2, 1.5], prior: { kind: "log", sigma: 0.5 } },
   { key: "memory", bounds: [0.4, 0.95], prior: { kind: "log", sigma: 0.2 } },
   { key: "layerOverheadUs", bounds: [0, 400], prior: { kind: "linear", sigma: 100 } },
-  { key: "iterationOverheadUs", bounds: [0, 20000], prior: { kind: "linear", sigma: 5000 } },
 ];
 /** Laplace scale of the log error: a 10% miss costs as much as one prior sigma squared over two. */
 const ERROR_SCALE = 0.1;
@@ -76,7 +78,7 @@ const logError = (r: InferenceMetricResult) => (r.predicted && r.predicted > 0 ?
 
 function objective(chip: string, cs: InferenceCase[], e: ServingEfficiency, centre: ServingEfficiency): number {
   const entries: ServingEfficiencyEntry[] = [{ chip, efficiency: e, provenance: "candidate" }];
-  const r = validateInferenceCases(cs, catalog, entries);
+  const r = validateInferenceCases(cs, catalog, { servingEfficiencies: entries, engineOf });
   return r.results.reduce((a, x) => a + logError(x), 0) / ERROR_SCALE + prior(e, centre);
 }
 
@@ -110,7 +112,6 @@ function fit(
     compute: Number(e.compute.toFixed(3)),
     memory: Number(e.memory.toFixed(3)),
     layerOverheadUs: Math.round(e.layerOverheadUs),
-    iterationOverheadUs: Math.round(e.iterationOverheadUs),
   };
   const atBound = PARAMS.filter((p) => {
     const [lo, hi] = p.bounds;
@@ -190,7 +191,7 @@ if (write || outFile) {
   console.log(`wrote ${outFile ?? "data/serving-efficiency.json"}`);
 }
 
-const report = validateInferenceCases(cases, catalog, fitted);
+const report = validateInferenceCases(cases, catalog, { servingEfficiencies: fitted, engineOf });
 for (const x of report.results)
   console.log(
     x.id.padEnd(48),
@@ -217,7 +218,7 @@ if (crossValidate) {
       1,
       false,
     );
-    const r = validateInferenceCases(test, catalog, entries);
+    const r = validateInferenceCases(test, catalog, { servingEfficiencies: entries, engineOf });
     held.push(...r.results);
     const s = summarize(r.results.map((x) => ({ ...x, predicted: null, measured: { stepSeconds: x.measured } })));
     console.log(`held out ${group}: ${fmt(s)}`);

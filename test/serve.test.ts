@@ -12,6 +12,7 @@ import { weightBytesPerChip } from "../src/engine/serve/kvCache.js";
 import type { ServingScenario } from "../src/engine/serve/scenario.js";
 import { planServing } from "../src/engine/serve/plan.js";
 import { predictServing } from "../src/engine/serve/serve.js";
+import { servingEngine } from "../src/engine/serve/engines.js";
 import { servingEfficiency } from "../src/engine/serve/servingEfficiency.js";
 import { readRequestTrace } from "../src/node/requestTrace.js";
 import { UltrasimError } from "../src/engine/errors.js";
@@ -48,12 +49,12 @@ describe("decode at batch 1", () => {
     const memory = serving.memory;
     // Hand derivation: Llama 3.1 8B in bf16 is 16.06 GB of weights; a decode step reads all of them
     // but the input embedding table (one row gathered: 128256 x 4096 x 2 B = 1.05 GB), so 15.01 GB
-    // at 3.35 TB/s times the memory efficiency, plus the fitted fixed costs of an iteration (per
-    // iteration, and per layer for its 32 layers).
+    // at 3.35 TB/s times the memory efficiency, plus the fixed costs of an iteration (the engine's
+    // host overhead, and the chip's per layer for its 32 layers).
     const weights = weightBytesPerChip(catalog.model("llama3.1-8b"), "bf16", 1, 1);
     expect(weights / 1e9).toBeCloseTo(16.06, 1);
     const read = weights - 128256 * 4096 * 2;
-    const fixedSeconds = (serving.iterationOverheadUs + 32 * serving.layerOverheadUs) * 1e-6;
+    const fixedSeconds = (servingEngine("vllm", "engine").iterationOverheadUs.value + 32 * serving.layerOverheadUs) * 1e-6;
     const expected = read / (hw.hbmBytesPerSecond * memory) + fixedSeconds;
     const tpot = report.latency.tpotSeconds!.mean;
     expect(tpot).toBeGreaterThan(expected * 0.98);

@@ -1,4 +1,5 @@
 // `ultrasim validate` for people: predicted against measured per case, then error per group.
+import type { InferenceCrossValidation } from "../engine/calibrate/fitServingEngines.js";
 import Table from "./fittedTable.js";
 import type { InferenceValidationReport } from "../engine/validate/inference.js";
 import type { CrossValidation } from "../engine/calibrate/fitTraining.js";
@@ -76,4 +77,16 @@ export function renderInferenceValidation(r: InferenceValidationReport): string 
   for (const [name, s] of Object.entries(r.groups)) summary.push(summaryRow(name, s));
   summary.push(summaryRow("all", r.summary));
   return `${cases.toString()}\n\ninference error per metric and per group\n${summary.toString()}`;
+}
+
+/** The held-out inference errors: per metric, then per group, then all. */
+export function renderInferenceCrossValidation(r: InferenceCrossValidation): string {
+  const summary = new Table({
+    head: ["metric / group held out", "results", "failed", "median |error|", "p90 |error|", "mean error"],
+    style: { head: [], border: [] },
+  });
+  for (const [name, s] of Object.entries(r.metrics)) summary.push(summaryRow(name, s));
+  for (const [name, s] of Object.entries(r.groups)) summary.push(summaryRow(name, s));
+  summary.push(summaryRow("all", r.summary));
+  return `inference error held out (each group predicted by engine overheads fitted without it)\n${summary.toString()}`;
 }

@@ -18,23 +18,26 @@ export interface ValidationInput {
   inference: InferenceCase[];
   /** The training framework of a case: its own `framework`, else its group's in groups.json. */
   frameworkOf: (c: TrainingCase) => string | undefined;
+  /** The serving engine of an inference case where it names none (v1): its group's in groups.json. */
+  engineOf: (c: InferenceCase) => string | undefined;
   /** Where a training case is, for messages: "file:line". */
   placeOf: (c: TrainingCase) => string;
 }
 
-/** groups.json beside a cases file: { group: { kind, software } }. */
-function readGroups(file: string): Map<string, string> {
+/** groups.json beside a cases file: { group: { kind, software } }, as training and inference software by group. */
+function readGroups(file: string): { training: Map<string, string>; inference: Map<string, string> } {
   const path = join(dirname(file), "groups.json");
   const software = new Map<string, string>();
-  if (!existsSync(path)) return software;
+  const inference = new Map<string, string>();
+  if (!existsSync(path)) return { training: software, inference };
   const loaded = readInputFile(path);
   if (typeof loaded.value !== "object" || loaded.value === null || Array.isArray(loaded.value))
     throw new UltrasimError("INVALID_INPUT", "groups.json holds one mapping of group names to { kind, software }", { file: path, line: 1 });
   for (const [group, entry] of Object.entries(loaded.value as Record<string, unknown>)) {
     const s = (entry as { software?: unknown; kind?: unknown } | null)?.software;
-    if (typeof s === "string" && (entry as { kind?: unknown }).kind !== "inference") software.set(group, s);
+    if (typeof s === "string") ((entry as { kind?: unknown }).kind === "inference" ? inference : software).set(group, s);
   }
-  return software;
+  return { training: software, inference };
 }
 
 export function readValidationFiles(files: string[]): ValidationInput {
@@ -42,11 +45,14 @@ export function readValidationFiles(files: string[]): ValidationInput {
   const invalid: CaseResult[] = [];
   const inference: InferenceCase[] = [];
   const groupSoftware = new Map<string, string>();
+  const groupEngine = new Map<string, string>();
   const places = new Map<TrainingCase, string>();
   for (const file of files) {
     const { loaded, cases } = readCasesFile(file);
     checkCaseShapes(loaded, cases);
-    for (const [group, software] of readGroups(file)) groupSoftware.set(group, software);
+    const groups = readGroups(file);
+    for (const [group, software] of groups.training) groupSoftware.set(group, software);
+    for (const [group, software] of groups.inference) groupEngine.set(group, software);
     readCases(file, loaded, cases, { training, invalid, inference, places });
   }
   return {
@@ -54,6 +60,7 @@ export function readValidationFiles(files: string[]): ValidationInput {
     invalid,
     inference,
     frameworkOf: (c) => c.framework ?? groupSoftware.get(c.group),
+    engineOf: (c) => groupEngine.get(c.group),
     placeOf: (c) => places.get(c) ?? "",
   };
 }

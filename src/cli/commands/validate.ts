@@ -1,13 +1,14 @@
 // `ultrasim validate`: predict published runs and report the error; with --cross-validate, the
 // error on each group by a fit that never saw it.
 import type { Command } from "commander";
+import { crossValidateInference } from "../../engine/calibrate/fitServingEngines.js";
 import { crossValidate } from "../../engine/calibrate/fitTraining.js";
 import { summarize, validateCases } from "../../engine/validate/validation.js";
 import { validateInferenceCases } from "../../engine/validate/inference.js";
 import { readValidationFiles } from "../../node/validationFiles.js";
 import { catalogFrom, print, printJson } from "../output.js";
 import { progressReporter } from "../progress.js";
-import { renderCrossValidation, renderInferenceValidation, renderValidation } from "../renderValidation.js";
+import { renderCrossValidation, renderInferenceCrossValidation, renderInferenceValidation, renderValidation } from "../renderValidation.js";
 
 const pct = (x: number | null | undefined) => (x == null ? "n/a" : `${x.toFixed(1)}%`);
 
@@ -19,7 +20,10 @@ export function registerValidate(program: Command): void {
       "<cases...>",
       "JSON arrays of cases in the format of ../shared/validation/README.md (groups.json beside a file names each group's software)",
     )
-    .option("--cross-validate", "refit with each source group held out in turn and report the held-out errors (training cases)")
+    .option(
+      "--cross-validate",
+      "refit with each source group held out in turn and report the held-out errors (training: the calibration; inference: the engines' host overheads)",
+    )
     .option("--json", "print the result as JSON")
     .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")
     .action((files: string[], opts: { json?: boolean; catalog?: string[]; crossValidate?: boolean }) => {
@@ -42,9 +46,10 @@ export function registerValidate(program: Command): void {
       }
       // Inference cases are predicted by the serving simulation, one error per measured metric.
       const inferenceReport = input.inference.length
-        ? validateInferenceCases(input.inference, catalog, undefined, (done) =>
-            progress.update((input.training.length + done) / cases, `${input.training.length + done}/${cases} cases`),
-          )
+        ? validateInferenceCases(input.inference, catalog, {
+            engineOf: input.engineOf,
+            onProgress: (done) => progress.update((input.training.length + done) / cases, `${input.training.length + done}/${cases} cases`),
+          })
         : null;
       progress.done();
       let crossValidation = null;
@@ -56,10 +61,34 @@ export function registerValidate(program: Command): void {
         });
         groups.done();
       }
+      let inferenceHeldOut = null;
+      if (opts.crossValidate && input.inference.length) {
+        const groups = progressReporter("cross-validating inference", true);
+        inferenceHeldOut = crossValidateInference(input.inference, catalog, input.engineOf, (group, done, total) =>
+          groups.update(done / total, group ? `holding out ${group}` : "done"),
+        );
+        groups.done();
+      }
       if (opts.json)
         printJson({
-          ...(crossValidation
-            ? { crossValidation: { summary: crossValidation.summary, groups: crossValidation.groups, cases: crossValidation.cases } }
+          ...(crossValidation || inferenceHeldOut
+            ? {
+                crossValidation: {
+                  ...(crossValidation
+                    ? { summary: crossValidation.summary, groups: crossValidation.groups, cases: crossValidation.cases }
+                    : {}),
+                  ...(inferenceHeldOut
+                    ? {
+                        inference: {
+                          summary: inferenceHeldOut.summary,
+                          metrics: inferenceHeldOut.metrics,
+                          groups: inferenceHeldOut.groups,
+                          results: inferenceHeldOut.results,
+                        },
+                      }
+                    : {}),
+                },
+              }
             : {}),
           ...report,
           ...(inferenceReport ? { inference: inferenceReport } : {}),
@@ -72,9 +101,17 @@ export function registerValidate(program: Command): void {
               ? renderValidation(report, crossValidation ? "in sample (fitted on every group)" : undefined)
               : "",
             inferenceReport ? renderInferenceValidation(inferenceReport) : "",
+            inferenceHeldOut ? renderInferenceCrossValidation(inferenceHeldOut) : "",
             // The last line a reader sees: the held-out figure first, the in-sample one labelled.
             crossValidation && input.training.length
               ? `held out: median ${pct(crossValidation.summary.medianAbsErrorPct)}, p90 ${pct(crossValidation.summary.p90AbsErrorPct)} (what to expect on runs not in these files); in sample: median ${pct(report.summary.medianAbsErrorPct)}, p90 ${pct(report.summary.p90AbsErrorPct)}`
+              : "",
+            inferenceHeldOut && inferenceReport
+              ? `inference held out: median ${Object.entries(inferenceHeldOut.metrics)
+                  .map(([m, x]) => `${m} ${pct(x.medianAbsErrorPct)}`)
+                  .join(", ")}; in sample: ${Object.entries(inferenceReport.metrics)
+                  .map(([m, x]) => `${m} ${pct(x.medianAbsErrorPct)}`)
+                  .join(", ")}`
               : "",
           ]
             .filter(Boolean)

@@ -7,15 +7,11 @@ import { widthClass, type Hardware } from "../system/hardware.js";
 import type { Efficiency } from "../system/efficiency.js";
 import { createIterationModel } from "./iterationTime.js";
 import { kvBytesPerToken, kvCapacity, kvShape, type KvCapacity } from "./kvCache.js";
-import {
-  DEFAULT_KV_ADMISSION,
-  DEFAULT_KV_BLOCK_TOKENS,
-  DEFAULT_MAX_TOKENS_PER_ITERATION,
-  DEFAULT_MEMORY_UTILIZATION,
-  type PoolSpec,
-} from "./scenario.js";
+import { DEFAULT_KV_BLOCK_TOKENS, DEFAULT_MAX_TOKENS_PER_ITERATION, DEFAULT_MEMORY_UTILIZATION, type PoolSpec } from "./scenario.js";
 import { servingEfficiency, type ServingEfficiencyEntry } from "./servingEfficiency.js";
-import type { KvAdmission, PoolRole, PoolRuntime } from "./simulate.js";
+import { defaultSequenceBuckets, DEFAULT_SERVING_ENGINE, servingEngine, type ServingEngine } from "./engines.js";
+import { SCHEDULERS } from "./schedulers/index.js";
+import type { KvAdmission, PoolRole, PoolRuntime, StaticShapes } from "./schedulers/scheduler.js";
 
 export interface PoolSummary {
   role: PoolRole;
@@ -31,12 +27,19 @@ export interface PoolSummary {
   precision: Precision;
   kvCachePrecision: Precision;
   policy: "continuous" | "static";
+  /** The serving engine and the scheduler it runs. */
+  engine: string;
+  scheduler: string;
   maxBatch: number;
   maxTokensPerIteration: number;
   chunkedPrefill: boolean;
   kvAdmission: KvAdmission;
   memory: KvCapacity & { capacityBytesPerChip: number };
   kvBytesPerToken: number;
+  /** Static shapes (Neuron): the compiled decode batch and sequence buckets; null where shapes are dynamic. */
+  staticShapes: StaticShapes | null;
+  /** Host time per iteration and where it comes from. */
+  iterationOverhead: { us: number; provenance: string };
   efficiencyProvenance: string;
 }
 
@@ -61,9 +64,13 @@ export function resolvePool(
   field: string,
   override: Partial<Efficiency> = {},
   servingEntries?: ServingEfficiencyEntry[],
+  /** The longest context (prompt + answer) the traffic sends: the default static-shape buckets reach it. */
+  longestContext = 4096,
+  engines?: ServingEngine[],
 ): ResolvedPool {
   const system = catalog.system(spec.system, `${field}.system`);
   const chip = catalog.chip(system.chip);
+  const engine = servingEngine(spec.engine ?? DEFAULT_SERVING_ENGINE, `${field}.engine`, engines);
   const pp = spec.pp ?? 1;
   const ep = spec.ep ?? 1;
   if (spec.tp % ep !== 0)
@@ -100,7 +107,37 @@ export function resolvePool(
     ...override,
   });
   const kvPrecision = spec.kvCachePrecision ?? defaultKvPrecision(spec.precision);
-  const maxTokens = spec.batching.maxTokensPerIteration ?? DEFAULT_MAX_TOKENS_PER_ITERATION;
+  // A static-shape runtime runs its compiled batch and buckets, and has no token budget.
+  const staticShapes: StaticShapes | null = engine.staticShapes
+    ? (() => {
+        const compiledBatch = spec.compiledBatch ?? spec.batching.maxBatch;
+        return {
+          compiledBatch,
+          buckets: [...(spec.sequenceBuckets ?? defaultSequenceBuckets(longestContext))].sort((a, b) => a - b),
+          prefillBatch: engine.staticShapes.prefillBatch ?? compiledBatch,
+        };
+      })()
+    : null;
+  if (!staticShapes && (spec.compiledBatch !== undefined || spec.sequenceBuckets !== undefined))
+    throw new UltrasimError(
+      "INVALID_INPUT",
+      `${engine.id} runs dynamic shapes: compiledBatch and sequenceBuckets are for static-shape engines (Neuron)`,
+      {
+        field: `${field}.${spec.compiledBatch !== undefined ? "compiledBatch" : "sequenceBuckets"}`,
+      },
+    );
+  const maxBatch = staticShapes ? Math.min(spec.batching.maxBatch, staticShapes.compiledBatch) : spec.batching.maxBatch;
+  // A static-shape runtime's largest iteration is its context-encoding graph at the longest bucket.
+  const maxTokens =
+    spec.batching.maxTokensPerIteration ??
+    engine.maxTokensPerIteration ??
+    (staticShapes
+      ? Math.max(staticShapes.prefillBatch * staticShapes.buckets[staticShapes.buckets.length - 1]!, staticShapes.compiledBatch)
+      : DEFAULT_MAX_TOKENS_PER_ITERATION);
+  const iterationOverhead =
+    spec.iterationOverheadUs !== undefined
+      ? { us: spec.iterationOverheadUs, provenance: "the scenario's iterationOverheadUs" }
+      : { us: engine.iterationOverheadUs.value, provenance: `${engine.id}: ${engine.iterationOverheadUs.provenance}` };
   const blockTokens = spec.kvBlockTokens ?? DEFAULT_KV_BLOCK_TOKENS;
   const logicalCoresPerChip = chip.logicalCoresPerChip?.value ?? 1;
   const memory = kvCapacity(model, hw, {
@@ -118,11 +155,12 @@ export function resolvePool(
   const runtime: PoolRuntime = {
     role,
     replicas: spec.replicas,
-    policy: spec.batching.policy,
-    maxBatch: spec.batching.maxBatch,
+    scheduler: SCHEDULERS[spec.batching.policy === "static" ? "static-batch" : engine.scheduler],
+    maxBatch,
     maxTokensPerIteration: maxTokens,
-    chunkedPrefill: spec.batching.chunkedPrefill ?? true,
-    kvAdmission: spec.batching.kvAdmission ?? DEFAULT_KV_ADMISSION,
+    chunkedPrefill: spec.batching.chunkedPrefill ?? engine.chunkedPrefill,
+    kvAdmission: spec.batching.kvAdmission ?? engine.kvAdmission,
+    staticShapes,
     blockTokens,
     capacityBlocks: memory.blocks,
     kvShape: shape,
@@ -136,6 +174,7 @@ export function resolvePool(
       pp,
       ep,
       logicalCoresPerChip,
+      iterationOverheadUs: iterationOverhead.us,
     }),
   };
   const capacityBytesPerChip = hw.hbmBytes * (spec.memoryUtilization ?? DEFAULT_MEMORY_UTILIZATION) - hw.runtimeReservedBytes;
@@ -159,13 +198,17 @@ export function resolvePool(
       replicas: spec.replicas,
       precision: spec.precision,
       kvCachePrecision: kvPrecision,
-      policy: runtime.policy,
+      policy: spec.batching.policy,
+      engine: engine.id,
+      scheduler: spec.batching.policy === "static" ? "static-batch" : engine.scheduler,
       maxBatch: runtime.maxBatch,
       maxTokensPerIteration: maxTokens,
       chunkedPrefill: runtime.chunkedPrefill,
       kvAdmission: runtime.kvAdmission,
       memory: { ...memory, capacityBytesPerChip },
       kvBytesPerToken: kvBytesPerToken(model, kvPrecision),
+      staticShapes,
+      iterationOverhead,
       efficiencyProvenance: `${hw.efficiencyProvenance}; ${serving.provenance}`,
     },
   };

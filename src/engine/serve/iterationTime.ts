@@ -45,6 +45,8 @@ export interface IterationModelOptions {
   ep: number;
   /** Tensor-parallel ranks one chip runs (Neuron's logical NeuronCores; 1 for a GPU). */
   logicalCoresPerChip: number;
+  /** The serving engine's host time per iteration (engines.ts). */
+  iterationOverheadUs: number;
 }
 
 export type IterationModel = (work: IterationWork) => IterationSeconds;
@@ -113,7 +115,7 @@ export function createIterationModel(o: IterationModelOptions): IterationModel {
     return s;
   };
   // Tensor parallelism (in tokenParts): an all-reduce of the activations after attention and after the MLP.
-  const overheadSeconds = (o.serving.iterationOverheadUs + o.serving.layerOverheadUs * layersPerStage * pp) * 1e-6;
+  const overheadSeconds = (o.iterationOverheadUs + o.serving.layerOverheadUs * layersPerStage * pp) * 1e-6;
 
   // The GEMMs and collectives depend only on the iteration's token count: computed once per count.
   const byTokens = new Map<number, { gemmPerStage: number; communication: number }>();

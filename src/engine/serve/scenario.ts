@@ -43,6 +43,28 @@ export const PoolSpec = Type.Object(
     memoryUtilization: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
     /** Tokens per KV-cache block (paged attention); default 16. */
     kvBlockTokens: Type.Optional(Type.Integer({ minimum: 1 })),
+    engine: Type.Optional(
+      Type.String({
+        description:
+          "the serving engine (data/serving-engines.json): vllm | trtllm | sglang | vllm-neuron | nxd-inference | transformers-neuronx | tgi-neuron; default vllm. It sets the scheduler, the KV admission, chunking and the host overhead per iteration",
+      }),
+    ),
+    /** Host time per iteration, replacing the engine's figure. */
+    iterationOverheadUs: Type.Optional(Type.Number({ minimum: 0, description: "host time per iteration in µs, replacing the engine's" })),
+    compiledBatch: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          "static-shape engines (Neuron): the batch the decode graph always executes; a smaller running batch is padded up to it. Default: maxBatch",
+      }),
+    ),
+    sequenceBuckets: Type.Optional(
+      Type.Array(Type.Integer({ minimum: 1 }), {
+        minItems: 1,
+        description:
+          "static-shape engines: the compiled sequence lengths, ascending; default powers of two from 128 to the longest request",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -69,6 +91,17 @@ export type LengthSpec = Static<typeof LengthSpec>;
 export const ArrivalSpec = Type.Union([
   Type.Object({ kind: Type.Literal("offline") }, { additionalProperties: false, description: "all requests queued at time 0" }),
   Type.Object({ kind: Type.Literal("poisson"), ratePerSecond: Type.Number({ exclusiveMinimum: 0 }) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      kind: Type.Literal("closed-loop"),
+      concurrency: Type.Integer({ minimum: 1, description: "clients, each sending its next request when its last one completes" }),
+    },
+    {
+      additionalProperties: false,
+      description:
+        "a fixed number of clients in a closed loop, as benchmark clients run (guidellm, vLLM's benchmark_serving --max-concurrency)",
+    },
+  ),
   Type.Object(
     {
       kind: Type.Literal("bursty"),

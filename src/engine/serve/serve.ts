@@ -6,6 +6,7 @@ import type { ModelSpec } from "../catalog/schema.js";
 import { UltrasimError } from "../errors.js";
 import { resolvePool, type ResolvedPool } from "./deployment.js";
 import type { RequestSpec, ServingScenario } from "./scenario.js";
+import type { ServingEngine } from "./engines.js";
 import type { ServingEfficiencyEntry } from "./servingEfficiency.js";
 import { servingOperations, type ServingCostOptions } from "./servingOperations.js";
 import { servingReport, type ServingCapacity, type ServingReport } from "./servingReport.js";
@@ -19,6 +20,8 @@ export interface ServingOptions {
   seriesPoints?: number;
   /** Serving efficiencies to use instead of data/serving-efficiency.json (the fitting script). */
   servingEfficiencies?: ServingEfficiencyEntry[];
+  /** Serving engines to use instead of data/serving-engines.json (the fitting script). */
+  engines?: ServingEngine[];
   /** Price and PUE for the energy and cost figures. */
   cost?: ServingCostOptions;
   /** Also simulate the requests all queued at once, for the deployment's capacity (report.capacity). */
@@ -74,8 +77,23 @@ export function predictServing(scenario: ServingScenario, catalog: Catalog, opti
       field: scenario.deployment ? "disaggregated" : "deployment",
     });
   const override = scenario.efficiency ?? {};
+  const requests = options.requests ?? scenarioRequests(scenario);
+  let longestContext = 0;
+  for (const r of requests) longestContext = Math.max(longestContext, r.inputTokens + r.outputTokens);
   const pools: ResolvedPool[] = scenario.deployment
-    ? [resolvePool(scenario.deployment, "colocated", model, catalog, "deployment", override, options.servingEfficiencies)]
+    ? [
+        resolvePool(
+          scenario.deployment,
+          "colocated",
+          model,
+          catalog,
+          "deployment",
+          override,
+          options.servingEfficiencies,
+          longestContext,
+          options.engines,
+        ),
+      ]
     : [
         resolvePool(
           scenario.disaggregated!.prefill,
@@ -85,6 +103,8 @@ export function predictServing(scenario: ServingScenario, catalog: Catalog, opti
           "disaggregated.prefill",
           override,
           options.servingEfficiencies,
+          longestContext,
+          options.engines,
         ),
         resolvePool(
           scenario.disaggregated!.decode,
@@ -94,15 +114,18 @@ export function predictServing(scenario: ServingScenario, catalog: Catalog, opti
           "disaggregated.decode",
           override,
           options.servingEfficiencies,
+          longestContext,
+          options.engines,
         ),
       ];
-  const requests = options.requests ?? scenarioRequests(scenario);
   const context = {
     scenario: scenario.name ?? null,
     model: { id: model.id ?? null, name: model.name },
     seed: scenario.seed ?? DEFAULT_SEED,
     pools: pools.map((p) => p.summary),
     slo: scenario.slo ?? null,
+    closedLoopClients:
+      scenario.traffic.arrival?.kind === "closed-loop" && !options.requests ? scenario.traffic.arrival.concurrency : undefined,
   };
   const infeasible = pools.find((p) => p.infeasible);
   const kvTransferSeconds = pools.length > 1 ? kvTransfer(pools[0]!, pools[1]!, scenario.disaggregated!.kvLink ?? "scale-out") : undefined;
@@ -114,6 +137,7 @@ export function predictServing(scenario: ServingScenario, catalog: Catalog, opti
       kvTransferSeconds,
       recordIterations,
       seriesPoints,
+      closedLoopClients: context.closedLoopClients,
     });
   const sim = simulate(infeasible ? [] : requests, options.recordIterations, options.seriesPoints);
   const report = servingReport(sim, context);

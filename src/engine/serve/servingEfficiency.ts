@@ -1,6 +1,7 @@
 // Efficiencies of inference serving, per chip: what the training fit does not cover. Decode streams
 // the weights and the KV cache through HBM at batch sizes training never runs, and an inference
-// iteration pays fixed costs (scheduling, sampling, kernel launches) that a training step hides.
+// iteration pays fixed costs per layer (kernel launches) that a training step hides. The host's cost
+// per iteration (scheduling, sampling) belongs to the serving engine (engines.ts), not the chip.
 // Fitted per chip on the open inference cases (scripts/fit-serving-efficiency.ts), never per case;
 // data/serving-efficiency.json holds each fit with what it was fitted on.
 import { Type, type Static } from "@sinclair/typebox";
@@ -16,8 +17,6 @@ export const ServingEfficiencySpec = Type.Object(
     compute: Type.Number({ exclusiveMinimum: 0, maximum: 2 }),
     /** Fixed time per layer per iteration: kernel launches and synchronisation not hidden by graphs. */
     layerOverheadUs: Type.Number({ minimum: 0 }),
-    /** Fixed time per iteration: scheduling, sampling, detokenisation, host work. */
-    iterationOverheadUs: Type.Number({ minimum: 0 }),
   },
   { additionalProperties: false },
 );
@@ -49,7 +48,7 @@ export const ServingEfficiencyEntry = Type.Object(
 export type ServingEfficiencyEntry = Static<typeof ServingEfficiencyEntry>;
 
 /** Round figures for a chip with no serving fit of its own and none to borrow: marked "prior". */
-export const PRIOR_SERVING_EFFICIENCY: ServingEfficiency = { memory: 0.8, compute: 1, layerOverheadUs: 20, iterationOverheadUs: 1000 };
+export const PRIOR_SERVING_EFFICIENCY: ServingEfficiency = { memory: 0.8, compute: 1, layerOverheadUs: 20 };
 
 export const BUILTIN_SERVING_EFFICIENCIES = servingEfficiencies as ServingEfficiencyEntry[];
 

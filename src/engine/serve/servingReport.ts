@@ -120,6 +120,11 @@ export interface ReportContext {
   seed: number;
   pools: PoolSummary[];
   slo: SloSpec | null;
+  /**
+   * Closed loop: the clients. Latencies are then those of the steady state: the first round (all
+   * clients sending at once at time 0) and the last (concurrency draining away) are left out.
+   */
+  closedLoopClients?: number;
 }
 
 const REJECTED_LISTED = 20;
@@ -139,6 +144,9 @@ export function servingReport(sim: SimulationResult, ctx: ReportContext): Servin
   let preempted = 0;
   let preemptions = 0;
   const slo = ctx.slo;
+  const clients = ctx.closedLoopClients ?? 0;
+  // Too few requests for a steady state: keep them all.
+  const steady = (i: number) => clients === 0 || n < 3 * clients || (i >= clients && i < n - clients);
   for (let i = 0; i < n; i++) {
     if (sim.rejected.has(i)) continue;
     const arrival = sim.arrivalSeconds[i]!;
@@ -153,11 +161,13 @@ export function servingReport(sim: SimulationResult, ctx: ReportContext): Servin
     totalTokens += out + sim.inputTokens[i]!;
     const t1 = first - arrival;
     const e = finish - arrival;
-    ttft.push(t1);
-    e2e.push(e);
     // Time per output token after the first (MLPerf's TPOT); undefined for one-token answers.
     const perToken = out > 1 ? (finish - first) / (out - 1) : null;
-    if (perToken !== null) tpot.push(perToken);
+    if (steady(i)) {
+      ttft.push(t1);
+      e2e.push(e);
+      if (perToken !== null) tpot.push(perToken);
+    }
     if (sim.preemptions[i]! > 0) preempted++;
     preemptions += sim.preemptions[i]!;
     if (

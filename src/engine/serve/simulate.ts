@@ -1,35 +1,17 @@
-// The serving simulation: requests move one by one through routing, queueing, prefill (whole or in
-// chunks), decode iterations and, for disaggregated serving, a KV-cache transfer between pools. Each
-// replica runs one iteration at a time; an iteration's time comes from the iteration model. The KV
-// cache is paged in blocks, admitted one of two ways: on demand (vLLM), where a decode step that
-// finds no free block preempts the most recently admitted request, to be recomputed later, and no
-// new prompt joins an iteration that preempted (vLLM's scheduler); or reserved (TensorRT-LLM's
-// GUARANTEED_NO_EVICT capacity scheduler), where a request joins only when blocks for its whole
-// context (prompt plus answer) are free, so nothing is ever preempted. Events are ordered by
-// (time, sequence), so a run is a pure function of its input.
+// The serving simulation's event loop: requests move one by one through routing, queueing, prefill
+// (whole or in chunks), decode iterations and, for disaggregated serving, a KV-cache transfer between
+// pools. Each replica runs one iteration at a time; which requests an iteration serves is its
+// engine's scheduler's choice (schedulers/), and its time comes from the iteration model, on the
+// shapes the hardware really executes (a static-shape runtime pads rows and sequence lengths).
+// Requests arrive at their own times (open loop), or from a fixed number of clients, each sending
+// its next request when its last one completes (closed loop, as benchmark clients run). Events are
+// ordered by (time, sequence), so a run is a pure function of its input.
 import { EventQueue } from "../des/eventQueue.js";
-import type { IterationModel } from "./iterationTime.js";
-import type { KvShape } from "./kvCache.js";
+import type { IterationWork } from "./iterationTime.js";
 import type { RequestSpec } from "./scenario.js";
+import { blocksFor, Deque, releaseBlocks, Req, type PoolRuntime, type Replica, type SchedulingContext } from "./schedulers/scheduler.js";
 
-export type PoolRole = "colocated" | "prefill" | "decode";
-export type KvAdmission = "on-demand" | "reserve";
-
-export interface PoolRuntime {
-  role: PoolRole;
-  replicas: number;
-  policy: "continuous" | "static";
-  maxBatch: number;
-  maxTokensPerIteration: number;
-  chunkedPrefill: boolean;
-  /** "on-demand": blocks as the context grows, preempting on a full cache; "reserve": the whole context's blocks at admission. */
-  kvAdmission: KvAdmission;
-  blockTokens: number;
-  /** KV-cache blocks per replica. */
-  capacityBlocks: number;
-  kvShape: KvShape;
-  iteration: IterationModel;
-}
+export type { KvAdmission, PoolRole, PoolRuntime } from "./schedulers/scheduler.js";
 
 export interface SimulationInput {
   pools: PoolRuntime[];
@@ -42,6 +24,11 @@ export interface SimulationInput {
   recordIterations?: boolean;
   /** Points in the occupancy series. */
   seriesPoints?: number;
+  /**
+   * Closed loop: this many clients, each sending the next of `requests` (in order) the moment its
+   * last one completes; the requests' own arrival times are ignored. Absent: open loop.
+   */
+  closedLoopClients?: number;
 }
 
 export interface IterationRecord {
@@ -88,69 +75,6 @@ export interface SimulationResult {
 
 const MAX_RECORDS = 200_000;
 
-class Req {
-  target = 0;
-  prefilled = 0;
-  generated = 0;
-  kvTokens = 0;
-  blocks = 0;
-  chunk = 0;
-  /** Finished, or handed to the decode pool: leaves the replica's running list. */
-  left = false;
-  constructor(
-    readonly index: number,
-    readonly input: number,
-    readonly output: number,
-  ) {
-    this.target = input;
-  }
-}
-
-/** A double-ended queue: FIFO with a push to the front for preempted requests. */
-class Deque<T> {
-  private items: (T | undefined)[] = [];
-  private head = 0;
-  get length(): number {
-    return this.items.length - this.head;
-  }
-  push(x: T): void {
-    this.items.push(x);
-  }
-  unshift(x: T): void {
-    if (this.head > 0) this.items[--this.head] = x;
-    else this.items.unshift(x);
-  }
-  peek(): T | undefined {
-    return this.items[this.head];
-  }
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const x = this.items[this.head];
-    this.items[this.head++] = undefined;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return x;
-  }
-}
-
-interface Replica {
-  pool: number;
-  index: number;
-  waiting: Deque<Req>;
-  running: Req[];
-  freeBlocks: number;
-  busy: boolean;
-  kicked: boolean;
-  decodes: Req[];
-  prefills: Req[];
-  /** Disaggregated decode replicas: when the incoming KV link is next free. */
-  linkFreeSeconds: number;
-  /** Occupancy accumulation: iteration starts, durations, requests, blocks used. */
-  log: number[];
-}
-
 type Event =
   | { kind: 0; request: number }
   | { kind: 1; replica: Replica }
@@ -191,30 +115,35 @@ export function simulateServing(input: SimulationInput): SimulationResult {
   const reqs: Req[] = new Array(n);
   const queue = new EventQueue<Event>();
   let previous = -Infinity;
+  const clients = input.closedLoopClients;
   input.requests.forEach((r, i) => {
-    if (r.arrivalSeconds < previous) throw new Error("requests must be sorted by arrival time");
+    if (clients === undefined && r.arrivalSeconds < previous) throw new Error("requests must be sorted by arrival time");
     previous = r.arrivalSeconds;
-    arrivalSeconds[i] = r.arrivalSeconds;
+    arrivalSeconds[i] = clients === undefined ? r.arrivalSeconds : NaN;
     inputTokens[i] = r.inputTokens;
     outputTokens[i] = r.outputTokens;
     reqs[i] = new Req(i, r.inputTokens, r.outputTokens);
-    queue.schedule(r.arrivalSeconds, { kind: 0, request: i });
+    if (clients === undefined) queue.schedule(r.arrivalSeconds, { kind: 0, request: i });
   });
-
-  const blocksFor = (pool: PoolRuntime, tokens: number) => {
-    const cached = pool.kvShape.fullLayers > 0 ? tokens : Math.min(tokens, pool.kvShape.window);
-    return Math.ceil(cached / pool.blockTokens);
+  // Closed loop: each client's first request at time 0, its next when that one completes.
+  let nextToSend = 0;
+  const sendNext = (now: number) => {
+    if (clients === undefined || nextToSend >= n) return;
+    arrivalSeconds[nextToSend] = now;
+    queue.schedule(now, { kind: 0, request: nextToSend++ });
   };
-  // Blocks a request holds once admitted: on demand, those of its context so far plus `tokens`;
-  // reserved, those of its whole context from the start.
-  // (A prefill pool reserves only the prompt: the answer is decoded elsewhere.)
-  const blocksHeld = (pool: PoolRuntime, r: Req, tokens: number) =>
-    Math.max(
-      blocksFor(pool, tokens),
-      pool.kvAdmission === "reserve" ? blocksFor(pool, pool.role === "prefill" ? r.input : r.input + r.output) : 0,
-    );
-  const admit = (r: Req, now: number) => {
-    if (Number.isNaN(admittedSeconds[r.index]!)) admittedSeconds[r.index] = now;
+  for (let c = 0; c < (clients ?? 0); c++) sendNext(0);
+
+  const rejection = (r: Req): string | null => {
+    const context = r.input + r.output;
+    if (r.input < 1 || r.output < 1) return "needs at least one input and one output token";
+    if (context > input.maxContextTokens) return `context of ${context} tokens exceeds the model's ${input.maxContextTokens}`;
+    const tooBig = input.pools.find((p) => blocksFor(p, context) > p.capacityBlocks);
+    if (tooBig) return `needs ${context} tokens of KV cache; a ${tooBig.role} replica holds ${tooBig.capacityBlocks * tooBig.blockTokens}`;
+    const longest = input.pools.find((p) => p.staticShapes && context > p.staticShapes.buckets[p.staticShapes.buckets.length - 1]!);
+    if (longest)
+      return `context of ${context} tokens exceeds the ${longest.role} pool's longest compiled sequence (${longest.staticShapes!.buckets.at(-1)})`;
+    return null;
   };
   const load = (r: Replica) => r.running.length + r.waiting.length;
   const route = (p: number): Replica => {
@@ -227,143 +156,37 @@ export function simulateServing(input: SimulationInput): SimulationResult {
     replica.kicked = true;
     queue.schedule(now, { kind: 1, replica });
   };
-  const release = (replica: Replica, r: Req) => {
-    replica.freeBlocks += r.blocks;
-    r.blocks = 0;
-    r.kvTokens = 0;
-  };
 
   const decodePoolIndex = input.pools.length > 1 ? 1 : 0;
 
   function startIteration(replica: Replica, now: number): void {
     const pool = input.pools[replica.pool]!;
+    replica.decodes.length = 0;
+    replica.prefills.length = 0;
+    const ctx: SchedulingContext = {
+      pool,
+      replica,
+      admit: (r) => {
+        if (Number.isNaN(admittedSeconds[r.index]!)) admittedSeconds[r.index] = now;
+      },
+      preempted: (r) => {
+        preemptions[r.index]!++;
+      },
+    };
+    pool.scheduler.schedule(ctx);
     const decodes = replica.decodes;
     const prefills = replica.prefills;
-    decodes.length = 0;
-    prefills.length = 0;
-    let budget = pool.maxTokensPerIteration;
-    if (pool.policy === "static") {
-      if (replica.running.length === 0) {
-        // A new batch: as many waiting requests as fit, each with blocks for its whole context.
-        while (replica.waiting.length > 0 && replica.running.length < pool.maxBatch) {
-          const r = replica.waiting.peek()!;
-          const need = blocksFor(pool, r.input + r.output);
-          if (need > replica.freeBlocks) break;
-          replica.waiting.shift();
-          replica.freeBlocks -= need;
-          r.blocks = need;
-          r.chunk = r.target - r.prefilled;
-          replica.running.push(r);
-          prefills.push(r);
-          admit(r, now);
-        }
-      } else {
-        for (const r of replica.running) if (r.prefilled >= r.target) decodes.push(r);
-      }
-    } else {
-      // Requests arriving from a prefill pool with their KV cache need blocks, no compute: they join first.
-      while (replica.waiting.length > 0 && replica.running.length < pool.maxBatch) {
-        const r = replica.waiting.peek()!;
-        if (r.prefilled < r.target) break;
-        const need = blocksHeld(pool, r, r.kvTokens) - r.blocks;
-        if (need > replica.freeBlocks) break;
-        replica.waiting.shift();
-        replica.freeBlocks -= need;
-        r.blocks += need;
-        r.left = false;
-        replica.running.push(r);
-      }
-      let preempted = false;
-      // Decode first: one token for every request past its prompt, preempting the newest on a full cache.
-      for (let i = 0; i < replica.running.length && budget > 0; i++) {
-        const r = replica.running[i]!;
-        if (r.prefilled < r.target) continue;
-        const need = Math.max(0, blocksFor(pool, r.kvTokens + 1) - r.blocks);
-        let self = false;
-        while (need > replica.freeBlocks) {
-          const victim = replica.running.pop()!;
-          preempted = true;
-          release(replica, victim);
-          victim.prefilled = 0;
-          victim.target = victim.input + victim.generated;
-          preemptions[victim.index]!++;
-          replica.waiting.unshift(victim);
-          if (victim === r) {
-            self = true;
-            break;
-          }
-        }
-        if (self) break;
-        replica.freeBlocks -= need;
-        r.blocks += need;
-        decodes.push(r);
-        budget--;
-      }
-      // Then prompts: those part-way through, then new ones, within the token budget and the cache.
-      const prefillChunk = (r: Req): number => {
-        const remaining = r.target - r.prefilled;
-        let chunk = pool.chunkedPrefill
-          ? Math.min(remaining, budget)
-          : remaining <= budget || decodes.length + prefills.length === 0
-            ? remaining
-            : 0;
-        if (chunk <= 0) return 0;
-        if (pool.kvAdmission === "reserve") return blocksHeld(pool, r, r.kvTokens + chunk) - r.blocks > replica.freeBlocks ? 0 : chunk;
-        const available = (r.blocks + replica.freeBlocks) * pool.blockTokens - r.kvTokens;
-        if (blocksFor(pool, r.kvTokens + chunk) - r.blocks > replica.freeBlocks) chunk = pool.chunkedPrefill ? Math.max(0, available) : 0;
-        return chunk;
-      };
-      const take = (r: Req, chunk: number) => {
-        const need = Math.max(0, blocksHeld(pool, r, r.kvTokens + chunk) - r.blocks);
-        replica.freeBlocks -= need;
-        r.blocks += need;
-        r.chunk = chunk;
-        prefills.push(r);
-        budget -= chunk;
-      };
-      for (const r of replica.running) {
-        if (budget <= 0) break;
-        if (r.prefilled >= r.target) continue;
-        const chunk = prefillChunk(r);
-        if (chunk > 0) take(r, chunk);
-      }
-      while (!preempted && replica.waiting.length > 0 && replica.running.length < pool.maxBatch) {
-        const r = replica.waiting.peek()!;
-        if (r.prefilled >= r.target) break; // arrived with its KV cache while the cache was full: waits for the next iteration
-        if (budget <= 0) break;
-        const chunk = prefillChunk(r);
-        if (chunk <= 0) break;
-        replica.waiting.shift();
-        replica.running.push(r);
-        take(r, chunk);
-        admit(r, now);
-      }
-    }
     if (decodes.length + prefills.length === 0) {
       replica.busy = false;
       return;
     }
-    let prefillTokens = 0;
-    let prefillAttendedKeys = 0;
-    let logitsTokens = decodes.length;
-    for (const r of prefills) {
-      const c = r.chunk;
-      prefillTokens += c;
-      prefillAttendedKeys += c * r.prefilled + (c * (c + 1)) / 2;
-      if (r.prefilled + c >= r.target) logitsTokens++;
-    }
-    let decodeContextTokens = 0;
-    for (const r of decodes) decodeContextTokens += r.kvTokens + 1;
-    const seconds = pool.iteration({
-      prefillTokens,
-      prefillAttendedKeys,
-      decodeTokens: decodes.length,
-      decodeContextTokens,
-      logitsTokens,
-    }).seconds;
+    const work = executedWork(pool, decodes, prefills);
+    const seconds = pool.iteration(work).seconds;
     replica.busy = true;
     iterations++;
     busySeconds[replica.pool]! += seconds;
+    let prefillTokens = 0;
+    for (const r of prefills) prefillTokens += r.chunk;
     tokensProcessed[replica.pool]! += prefillTokens + decodes.length;
     const used = pool.capacityBlocks - replica.freeBlocks;
     replica.log.push(now, seconds, decodes.length + prefills.length, used);
@@ -389,9 +212,10 @@ export function simulateServing(input: SimulationInput): SimulationResult {
     let finished = false;
     const done = (r: Req) => {
       finishSeconds[r.index] = now;
-      release(replica, r);
+      releaseBlocks(replica, r);
       r.left = true;
       finished = true;
+      sendNext(now);
     };
     for (const r of replica.decodes) {
       r.kvTokens += 1;
@@ -409,7 +233,7 @@ export function simulateServing(input: SimulationInput): SimulationResult {
       else if (pool.role === "prefill") {
         // Hand the KV cache to a decode replica over the link, one transfer at a time per link.
         const tokens = r.kvTokens;
-        release(replica, r);
+        releaseBlocks(replica, r);
         r.kvTokens = tokens;
         r.left = true;
         finished = true;
@@ -430,21 +254,10 @@ export function simulateServing(input: SimulationInput): SimulationResult {
     const ev = e.event;
     if (ev.kind === 0) {
       const r = reqs[ev.request]!;
-      const context = r.input + r.output;
-      if (r.input < 1 || r.output < 1) {
-        rejected.set(r.index, "needs at least one input and one output token");
-        continue;
-      }
-      if (context > input.maxContextTokens) {
-        rejected.set(r.index, `context of ${context} tokens exceeds the model's ${input.maxContextTokens}`);
-        continue;
-      }
-      const tooBig = input.pools.find((p) => blocksFor(p, context) > p.capacityBlocks);
-      if (tooBig) {
-        rejected.set(
-          r.index,
-          `needs ${context} tokens of KV cache; a ${tooBig.role} replica holds ${tooBig.capacityBlocks * tooBig.blockTokens}`,
-        );
+      const reason = rejection(r);
+      if (reason !== null) {
+        rejected.set(r.index, reason);
+        sendNext(now); // the client moves on to its next request
         continue;
       }
       const replica = route(0);
@@ -478,6 +291,55 @@ export function simulateServing(input: SimulationInput): SimulationResult {
     records,
     recordsDropped,
   };
+}
+
+/** The smallest compiled sequence length holding `tokens` (the longest where none does). */
+export function bucketOf(buckets: number[], tokens: number): number {
+  for (const b of buckets) if (b >= tokens) return b;
+  return buckets[buckets.length - 1]!;
+}
+
+/**
+ * The work an iteration executes. Kernels that take any shape run exactly the scheduled tokens. A
+ * static-shape runtime runs its compiled graphs: each prompt padded to its sequence bucket (causal
+ * attention over the padded length), in context-encoding batches of the compiled size; and a decode
+ * step over all compiled batch rows, each attending the bucket of the longest running context.
+ */
+function executedWork(pool: PoolRuntime, decodes: Req[], prefills: Req[]): IterationWork {
+  const shapes = pool.staticShapes;
+  let prefillTokens = 0;
+  let prefillAttendedKeys = 0;
+  let logitsTokens = decodes.length;
+  if (!shapes) {
+    for (const r of prefills) {
+      const c = r.chunk;
+      prefillTokens += c;
+      prefillAttendedKeys += c * r.prefilled + (c * (c + 1)) / 2;
+      if (r.prefilled + c >= r.target) logitsTokens++;
+    }
+    let decodeContextTokens = 0;
+    for (const r of decodes) decodeContextTokens += r.kvTokens + 1;
+    return { prefillTokens, prefillAttendedKeys, decodeTokens: decodes.length, decodeContextTokens, logitsTokens };
+  }
+  if (prefills.length > 0) {
+    let longest = 0;
+    for (const r of prefills) longest = Math.max(longest, r.prefilled + r.chunk);
+    const bucket = bucketOf(shapes.buckets, longest);
+    const rows = Math.ceil(prefills.length / shapes.prefillBatch) * shapes.prefillBatch;
+    prefillTokens = rows * bucket;
+    prefillAttendedKeys = (rows * bucket * (bucket + 1)) / 2;
+    logitsTokens += rows;
+  }
+  let decodeTokens = 0;
+  let decodeContextTokens = 0;
+  if (decodes.length > 0) {
+    let longest = 0;
+    for (const r of decodes) longest = Math.max(longest, r.kvTokens + 1);
+    decodeTokens = Math.max(shapes.compiledBatch, decodes.length);
+    decodeContextTokens = decodeTokens * bucketOf(shapes.buckets, longest);
+    logitsTokens += decodeTokens - decodes.length;
+  }
+  return { prefillTokens, prefillAttendedKeys, decodeTokens, decodeContextTokens, logitsTokens };
 }
 
 /** Time-averaged occupancy per pool over equal intervals from the first arrival to the last finish. */

@@ -7,18 +7,33 @@ import type { Catalog } from "../catalog/catalog.js";
 import { ModelSpec } from "../catalog/schema.js";
 import { SystemRef } from "../catalog/scenario.js";
 import { UltrasimError } from "../errors.js";
-import type { LengthSpec, ServingScenario } from "../serve/scenario.js";
+import type { LengthSpec, PoolSpec, ServingScenario } from "../serve/scenario.js";
 type ServingPrecision = NonNullable<ServingScenario["deployment"]>["precision"];
 import { predictServing } from "../serve/serve.js";
+import type { ServingEngine } from "../serve/engines.js";
 import type { ServingEfficiencyEntry } from "../serve/servingEfficiency.js";
 import type { LatencyStats } from "../serve/servingReport.js";
 import { summarize, type ErrorSummary } from "./validation.js";
 
 const Nullable = <T extends ReturnType<typeof Type.Number>>(t: T) => Type.Union([t, Type.Null()]);
 
+/** A disaggregated pool in a v2 case: its own layout, worker count and batch. */
+const CasePool = Type.Object(
+  {
+    tp: Type.Integer({ minimum: 1 }),
+    pp: Type.Optional(Type.Integer({ minimum: 1 })),
+    ep: Type.Optional(Type.Integer({ minimum: 1 })),
+    etp: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+    attentionDp: Type.Optional(Type.Integer({ minimum: 1 })),
+    replicas: Type.Integer({ minimum: 1 }),
+    batch: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+  },
+  { additionalProperties: true },
+);
+
 export const InferenceCase = Type.Object(
   {
-    schemaVersion: Type.Literal(1),
+    schemaVersion: Type.Union([Type.Literal(1), Type.Literal(2)]),
     id: Type.String(),
     kind: Type.Literal("inference"),
     group: Type.String(),
@@ -32,7 +47,7 @@ export const InferenceCase = Type.Object(
         pp: Type.Integer({ minimum: 1 }),
         ep: Type.Integer({ minimum: 1 }),
         replicas: Type.Integer({ minimum: 1 }),
-        mode: Type.Union([Type.Literal("static-batch"), Type.Literal("offline"), Type.Literal("server")]),
+        mode: Type.Union([Type.Literal("static-batch"), Type.Literal("offline"), Type.Literal("server"), Type.Literal("concurrency")]),
         batch: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
         inputTokens: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
         outputTokens: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
@@ -45,6 +60,16 @@ export const InferenceCase = Type.Object(
         ]),
         requests: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
         arrivalRatePerSecond: Nullable(Type.Number({ exclusiveMinimum: 0 })),
+        // Format v2 (../shared/validation/README.md, "Format v2"); absent in v1, where the defaults hold.
+        backend: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+        backendVersion: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+        attentionDp: Type.Optional(Type.Integer({ minimum: 1 })),
+        etp: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+        concurrency: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+        compiledBatch: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+        disaggregated: Type.Optional(
+          Type.Union([Type.Object({ prefill: CasePool, decode: CasePool }, { additionalProperties: true }), Type.Null()]),
+        ),
       },
       { additionalProperties: true },
     ),
@@ -97,15 +122,24 @@ export const INFERENCE_DEFAULTS = {
   serverSeconds: 600,
   /** Offline runs without a published count: requests per replica per batch slot. */
   offlineBatchesPerReplica: 3,
+  /** Closed-loop runs: requests per client (the first and last round are warm-up and drain). */
+  requestsPerClient: 8,
   maxRequests: 100_000,
   /**
-   * KV-cache admission: the open GPU cases ran TensorRT-LLM (MLPerf harness, trtllm-bench), whose
-   * default capacity scheduler (GUARANTEED_NO_EVICT) admits a request only when its whole context fits.
+   * The engine when neither the case (v2 `backend`) nor its group (groups.json) names one: vLLM, as
+   * a serving scenario that names none.
    */
-  kvAdmission: "reserve",
+  engine: "vllm",
 } as const;
 
-export function caseScenario(c: InferenceCase): ServingScenario {
+/** Static-shape engines run a compiled batch: the published one, else the case's batch. */
+const STATIC_SHAPE_ENGINES = new Set(["vllm-neuron", "nxd-inference", "transformers-neuronx", "tgi-neuron"]);
+
+/**
+ * A case as a serving scenario. `engine` is the software that ran it: the case's own `backend`
+ * (format v2), else its group's serving software from groups.json, else INFERENCE_DEFAULTS.engine.
+ */
+export function caseScenario(c: InferenceCase, engine?: string): ServingScenario {
   const s = c.serving;
   const ds = s.dataset;
   const meanOut = s.outputTokens ?? ds?.meanOutputTokens ?? null;
@@ -115,30 +149,64 @@ export function caseScenario(c: InferenceCase): ServingScenario {
     throw new UltrasimError("INVALID_INPUT", "needs outputTokens or a dataset meanOutputTokens", { field: "serving.outputTokens" });
   const length = (fixed: number | null, mean: number): LengthSpec =>
     fixed ?? { distribution: "lognormal", mean, sigma: INFERENCE_DEFAULTS.lengthSigma, max: Math.round(8 * mean) };
-  const maxBatch = s.batch ?? INFERENCE_DEFAULTS.maxBatch;
+  const engineId = s.backend ?? engine ?? INFERENCE_DEFAULTS.engine;
+  const staticShapes = STATIC_SHAPE_ENGINES.has(engineId);
+  const pool = (p: { tp: number; pp?: number; ep?: number; replicas: number; batch?: number | null }, field: string): PoolSpec => {
+    const maxBatch = p.batch ?? s.batch ?? INFERENCE_DEFAULTS.maxBatch;
+    const compiledBatch = staticShapes ? (s.compiledBatch ?? maxBatch) : undefined;
+    if (compiledBatch !== undefined && compiledBatch < maxBatch)
+      throw new UltrasimError("INVALID_INPUT", `compiledBatch ${compiledBatch} is below the batch ${maxBatch}`, {
+        field: `${field}.compiledBatch`,
+      });
+    return {
+      system: c.system.id,
+      precision: s.precision as ServingPrecision,
+      tp: p.tp,
+      pp: p.pp ?? 1,
+      ep: p.ep ?? 1,
+      replicas: p.replicas,
+      engine: engineId,
+      ...(compiledBatch !== undefined ? { compiledBatch } : {}),
+      batching: { policy: s.mode === "static-batch" ? "static" : "continuous", maxBatch },
+    };
+  };
+  const d = s.disaggregated ?? null;
+  const colocated = d ? null : pool(s, "serving");
+  const slots = d
+    ? d.decode.replicas * (d.decode.batch ?? s.batch ?? INFERENCE_DEFAULTS.maxBatch)
+    : colocated!.batching.maxBatch * s.replicas;
+  const concurrency = s.mode === "concurrency" ? s.concurrency : null;
+  if (s.mode === "concurrency" && !concurrency)
+    throw new UltrasimError("INVALID_INPUT", "mode concurrency needs the number of clients", { field: "serving.concurrency" });
   const requests =
     s.mode === "static-batch"
-      ? maxBatch * s.replicas
+      ? slots
       : s.mode === "server"
         ? Math.min(INFERENCE_DEFAULTS.maxRequests, Math.ceil(s.arrivalRatePerSecond! * INFERENCE_DEFAULTS.serverSeconds))
-        : Math.min(INFERENCE_DEFAULTS.maxRequests, s.requests ?? maxBatch * s.replicas * INFERENCE_DEFAULTS.offlineBatchesPerReplica);
+        : concurrency
+          ? Math.min(INFERENCE_DEFAULTS.maxRequests, concurrency * INFERENCE_DEFAULTS.requestsPerClient)
+          : Math.min(INFERENCE_DEFAULTS.maxRequests, s.requests ?? slots * INFERENCE_DEFAULTS.offlineBatchesPerReplica);
   return {
     schemaVersion: 1,
     kind: "serving",
     name: c.id,
     model: c.model,
-    deployment: {
-      system: c.system.id,
-      precision: s.precision as ServingPrecision,
-      tp: s.tp,
-      pp: s.pp,
-      ep: s.ep,
-      replicas: s.replicas,
-      batching: { policy: s.mode === "static-batch" ? "static" : "continuous", maxBatch, kvAdmission: INFERENCE_DEFAULTS.kvAdmission },
-    },
+    ...(d
+      ? {
+          disaggregated: {
+            prefill: pool(d.prefill, "serving.disaggregated.prefill"),
+            decode: pool(d.decode, "serving.disaggregated.decode"),
+          },
+        }
+      : { deployment: colocated! }),
     traffic: {
       requests,
-      arrival: s.mode === "server" ? { kind: "poisson", ratePerSecond: s.arrivalRatePerSecond! } : { kind: "offline" },
+      arrival:
+        s.mode === "server"
+          ? { kind: "poisson", ratePerSecond: s.arrivalRatePerSecond! }
+          : concurrency
+            ? { kind: "closed-loop", concurrency }
+            : { kind: "offline" },
       inputTokens: length(s.inputTokens, meanIn),
       outputTokens: length(s.outputTokens, meanOut),
     },
@@ -152,7 +220,8 @@ export function caseScenario(c: InferenceCase): ServingScenario {
  * publishes no request count (MLPerf Offline, which also runs 600 s); a benchmark that publishes its
  * count (trtllm-bench) is simulated whole, drain included.
  */
-const sustained = (c: InferenceCase) => c.serving.mode === "server" || (c.serving.mode === "offline" && c.serving.requests === null);
+const sustained = (c: InferenceCase) =>
+  c.serving.mode === "server" || c.serving.mode === "concurrency" || (c.serving.mode === "offline" && c.serving.requests === null);
 
 const statisticOf = (stats: LatencyStats | null, statistic: string | null): number | null =>
   stats ? stats[(statistic ?? "mean") as keyof LatencyStats] : null;
@@ -161,6 +230,8 @@ export function predictInferenceCase(
   c: InferenceCase,
   catalog: Catalog,
   servingEfficiencies?: ServingEfficiencyEntry[],
+  engineOf?: (c: InferenceCase) => string | undefined,
+  engines?: ServingEngine[],
 ): InferenceMetricResult[] {
   const measured = INFERENCE_METRICS.filter((m) => c.measured[m] !== null && c.measured[m] !== undefined);
   const base = (metric: InferenceMetric) => ({
@@ -173,7 +244,7 @@ export function predictInferenceCase(
     measured: c.measured[metric]!,
   });
   try {
-    const { report } = predictServing(caseScenario(c), catalog, { seriesPoints: 1, servingEfficiencies });
+    const { report } = predictServing(caseScenario(c, engineOf?.(c)), catalog, { seriesPoints: 1, servingEfficiencies, engines });
     if (!report.feasible) throw new UltrasimError("INVALID_INPUT", report.infeasibleReason ?? "infeasible");
     return measured.map((metric) => {
       const predicted =
@@ -191,14 +262,24 @@ export function predictInferenceCase(
   }
 }
 
+export interface InferenceValidationOptions {
+  /** Serving efficiencies per chip instead of data/serving-efficiency.json (the fit). */
+  servingEfficiencies?: ServingEfficiencyEntry[];
+  /** Serving engines instead of data/serving-engines.json (the fit). */
+  engines?: ServingEngine[];
+  /** The engine a case ran on where it does not say (its group's software in groups.json). */
+  engineOf?: (c: InferenceCase) => string | undefined;
+  onProgress?: (done: number, total: number) => void;
+}
+
 export function validateInferenceCases(
   cases: InferenceCase[],
   catalog: Catalog,
-  servingEfficiencies?: ServingEfficiencyEntry[],
-  onProgress?: (done: number, total: number) => void,
+  options: InferenceValidationOptions = {},
 ): InferenceValidationReport {
+  const { servingEfficiencies, engines, engineOf, onProgress } = options;
   const results = cases.flatMap((c, i) => {
-    const rs = predictInferenceCase(c, catalog, servingEfficiencies);
+    const rs = predictInferenceCase(c, catalog, servingEfficiencies, engineOf, engines);
     onProgress?.(i + 1, cases.length);
     return rs;
   });

@@ -1,0 +1,55 @@
+// Serving engines as data (data/serving-engines.json): the scheduler each runs (schedulers/), how it
+// admits requests to the KV cache, whether it chunks prompts, whether its runtime executes static
+// shapes, and its host-side cost per iteration (scheduling, sampling, Python), each with where it
+// comes from. Host overheads are fitted per engine on the open inference cases
+// (scripts/fit-serving-efficiency.ts), never per chip: the same software costs the same on any chip.
+import { Type, type Static } from "@sinclair/typebox";
+import engines from "../../../data/serving-engines.json" with { type: "json" };
+import { UltrasimError } from "../errors.js";
+import { SCHEDULER_NAMES } from "./schedulers/index.js";
+
+export const ServingEngineSpec = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    scheduler: Type.Union(SCHEDULER_NAMES.map((s) => Type.Literal(s))),
+    kvAdmission: Type.Union([Type.Literal("on-demand"), Type.Literal("reserve")]),
+    chunkedPrefill: Type.Boolean(),
+    /** Token budget of one iteration; null where the runtime has none (static shapes). */
+    maxTokensPerIteration: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+    /** Static-shape runtimes: prompts per context-encoding graph (null: the compiled batch). */
+    staticShapes: Type.Union([
+      Type.Object({ prefillBatch: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]) }, { additionalProperties: false }),
+      Type.Null(),
+    ]),
+    /** Host time per iteration the accelerator waits on. */
+    iterationOverheadUs: Type.Object(
+      { value: Type.Number({ minimum: 0 }), provenance: Type.String({ minLength: 1 }) },
+      { additionalProperties: false },
+    ),
+    source: Type.String({ minLength: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type ServingEngine = Static<typeof ServingEngineSpec>;
+
+export const BUILTIN_SERVING_ENGINES = engines as ServingEngine[];
+export const SERVING_ENGINE_IDS = BUILTIN_SERVING_ENGINES.map((e) => e.id);
+/** The engine a scenario that names none runs: vLLM, the most deployed open-source engine. */
+export const DEFAULT_SERVING_ENGINE = "vllm";
+
+export function servingEngine(id: string, field: string, engines: ServingEngine[] = BUILTIN_SERVING_ENGINES): ServingEngine {
+  const engine = engines.find((e) => e.id === id);
+  if (!engine)
+    throw new UltrasimError("INVALID_INPUT", `unknown serving engine "${id}": must be one of ${engines.map((e) => e.id).join(" | ")}`, {
+      field,
+    });
+  return engine;
+}
+
+/** Power-of-two sequence buckets from 128 up to the first that holds `longest` (NxD Inference's default bucketing). */
+export function defaultSequenceBuckets(longest: number): number[] {
+  const buckets = [128];
+  while (buckets[buckets.length - 1]! < longest) buckets.push(buckets[buckets.length - 1]! * 2);
+  return buckets;
+}

@@ -44,7 +44,9 @@ export function checkServingBounds(loaded: LoadedDocument, prefix = ""): void {
       .reduce<number>((p, v) => p * (typeof v === "number" ? v : 1), 1);
     if (chips > bound("chips").max)
       throw locate(
-        new UltrasimError("INVALID_INPUT", `tp*attentionDp*pp*replicas ${boundMessage(bound("chips"), chips)}`, { field: `${prefix}${pool}.replicas` }),
+        new UltrasimError("INVALID_INPUT", `tp*attentionDp*pp*replicas ${boundMessage(bound("chips"), chips)}`, {
+          field: `${prefix}${pool}.replicas`,
+        }),
         loaded,
       );
   }

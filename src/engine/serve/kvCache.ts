@@ -117,7 +117,14 @@ export function kvCapacity(
     blockTokens: number;
   },
 ): KvCapacity {
-  const weights = weightBytesPerChip(model, options.precision, options.tp, options.pp, options.logicalCoresPerChip, options.attentionDp ?? 1);
+  const weights = weightBytesPerChip(
+    model,
+    options.precision,
+    options.tp,
+    options.pp,
+    options.logicalCoresPerChip,
+    options.attentionDp ?? 1,
+  );
   const activations = activationBytesPerChip(model, options.maxTokensPerIteration, options.maxBatch, options.tp);
   const usable = hw.hbmBytes * options.memoryUtilization - hw.runtimeReservedBytes;
   const kvBytes = usable - weights - activations;

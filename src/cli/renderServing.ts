@@ -20,10 +20,11 @@ export function renderServing(r: ServingReport): string {
     pools.push([
       p.role,
       `${p.systemId} (${p.chipId})`,
-      `${p.replicas} × tp${p.tp}${p.tensorParallelRanks !== p.tp ? ` (${p.tensorParallelRanks} ranks)` : ""} pp${p.pp}${p.ep > 1 ? ` ep${p.ep}` : ""}, ${p.precision} (KV ${p.kvCachePrecision})`,
-      `${p.policy}, max ${p.maxBatch} per replica${p.policy === "continuous" ? `, ${p.maxTokensPerIteration} tok/iter${p.chunkedPrefill ? ", chunked" : ""}` : ""}`,
+      `${p.replicas} × tp${p.tp}${p.tensorParallelRanks !== p.tp ? ` (${p.tensorParallelRanks} ranks)` : ""} pp${p.pp}${p.attentionDp > 1 ? ` dp-attention${p.attentionDp}` : ""}${p.ep > 1 ? ` ep${p.ep}` : ""}${p.attentionDp > 1 || (p.ep > 1 && p.etp > 1) ? ` etp${p.etp}` : ""}, ${p.precision} (KV ${p.kvCachePrecision})`,
+      `${p.policy}, max ${p.maxBatch} per ${p.virtualEngines > p.replicas ? "virtual engine" : "replica"}${p.policy === "continuous" ? `, ${p.maxTokensPerIteration} tok/iter${p.chunkedPrefill ? ", chunked" : ""}` : ""}`,
       formatBytes(p.memory.weightBytesPerChip),
-      `${formatCount(p.memory.tokens)} tokens (${formatBytes(Math.max(0, p.memory.kvBytesPerChip))}/chip)`,
+      `${formatCount(p.memory.tokens * p.attentionDp)} tokens (${formatBytes(Math.max(0, p.memory.kvBytesPerChip))}/chip)` +
+        (p.virtualEngines > p.replicas ? `, ${p.virtualEngines / p.replicas} virtual engines of ${formatCount(p.kvTokensPerVirtualEngine)}` : ""),
     ]);
   out.push(pools.toString());
   if (!r.feasible) {

@@ -10,6 +10,8 @@ const POOL_FIELDS: [string, BoundName][] = [
   ["tp", "chips"],
   ["pp", "chips"],
   ["ep", "chips"],
+  ["attentionDp", "chips"],
+  ["etp", "chips"],
   ["replicas", "chips"],
   ["batching.maxBatch", "requests"],
   ["batching.maxTokensPerIteration", "seqLen"],
@@ -37,12 +39,14 @@ export function checkServingBounds(loaded: LoadedDocument, prefix = ""): void {
   for (const pool of ["deployment", "disaggregated.prefill", "disaggregated.decode", "prefill", "decode"]) {
     if (at(scenario, pool) === undefined) continue;
     for (const [field, name] of POOL_FIELDS) check(`${pool}.${field}`, name);
-    const chips = ["tp", "pp", "replicas"]
+    const chips = ["tp", "attentionDp", "pp", "replicas"]
       .map((k) => at(scenario, `${pool}.${k}`))
       .reduce<number>((p, v) => p * (typeof v === "number" ? v : 1), 1);
     if (chips > bound("chips").max)
       throw locate(
-        new UltrasimError("INVALID_INPUT", `tp*pp*replicas ${boundMessage(bound("chips"), chips)}`, { field: `${prefix}${pool}.replicas` }),
+        new UltrasimError("INVALID_INPUT", `tp*attentionDp*pp*replicas ${boundMessage(bound("chips"), chips)}`, {
+          field: `${prefix}${pool}.replicas`,
+        }),
         loaded,
       );
   }

@@ -1,5 +1,12 @@
 // A pool of replicas resolved against the catalog: its hardware with the serving efficiencies, the
 // memory each chip gives the weights, activations and KV cache, and the iteration model.
+//
+// The simulator schedules engines, each with its own running batch and KV blocks: a replica runs one
+// per attention data-parallel rank (each rank batches and caches its own requests; SGLang's
+// --enable-dp-attention) and, within it, one per pipeline stage (vLLM's virtual engines: pp
+// micro-batches in flight, each engine holding 1/pp of the KV blocks). An engine's iteration lasts
+// the whole pipeline's latency, and each stage spends 1/pp of it on that engine, so pp engines keep
+// every stage busy without over-committing it.
 import type { Catalog } from "../catalog/catalog.js";
 import type { ModelSpec, Precision } from "../catalog/schema.js";
 import { UltrasimError } from "../errors.js";
@@ -24,6 +31,14 @@ export interface PoolSummary {
   pp: number;
   ep: number;
   replicas: number;
+  /** Attention data-parallel ranks per replica. */
+  attentionDp: number;
+  /** Expert tensor-parallel degree of the MoE layers: ep x etp = tp x attentionDp. */
+  etp: number;
+  /** Schedulers the simulation runs: replicas x attentionDp x pp (see the top of this file). */
+  virtualEngines: number;
+  /** KV-cache tokens one engine holds: an attention rank's cache over its pipeline stages, split pp ways. */
+  kvTokensPerVirtualEngine: number;
   precision: Precision;
   kvCachePrecision: Precision;
   policy: "continuous" | "static";
@@ -72,11 +87,7 @@ export function resolvePool(
   const chip = catalog.chip(system.chip);
   const engine = servingEngine(spec.engine ?? DEFAULT_SERVING_ENGINE, `${field}.engine`, engines);
   const pp = spec.pp ?? 1;
-  const ep = spec.ep ?? 1;
-  if (spec.tp % ep !== 0)
-    throw new UltrasimError("INVALID_DEGREE", `ep ${ep} must divide tp ${spec.tp} (experts are spread over the tensor-parallel ranks)`, {
-      field: `${field}.ep`,
-    });
+  const { attentionDp, ep, etp } = expertDegrees(spec, field);
   if (model.moe && model.moe.experts % ep !== 0)
     throw new UltrasimError("INVALID_DEGREE", `ep ${ep} must divide the model's ${model.moe.experts} experts`, { field: `${field}.ep` });
   for (const [name, p] of [
@@ -145,6 +156,7 @@ export function resolvePool(
     kvPrecision,
     tp: spec.tp,
     pp,
+    attentionDp,
     logicalCoresPerChip,
     maxTokensPerIteration: maxTokens,
     maxBatch: spec.batching.maxBatch,
@@ -152,9 +164,11 @@ export function resolvePool(
     blockTokens,
   });
   const shape = kvShape(model, kvPrecision, spec.tp, pp, logicalCoresPerChip);
+  const virtualEngines = spec.replicas * attentionDp * pp;
+  const blocksPerEngine = Math.floor(memory.blocks / pp);
   const runtime: PoolRuntime = {
     role,
-    replicas: spec.replicas,
+    replicas: virtualEngines,
     scheduler: SCHEDULERS[spec.batching.policy === "static" ? "static-batch" : engine.scheduler],
     maxBatch,
     maxTokensPerIteration: maxTokens,
@@ -162,7 +176,7 @@ export function resolvePool(
     kvAdmission: spec.batching.kvAdmission ?? engine.kvAdmission,
     staticShapes,
     blockTokens,
-    capacityBlocks: memory.blocks,
+    capacityBlocks: blocksPerEngine,
     kvShape: shape,
     iteration: createIterationModel({
       model,
@@ -173,13 +187,15 @@ export function resolvePool(
       tp: spec.tp,
       pp,
       ep,
+      attentionDp,
+      etp,
       logicalCoresPerChip,
       iterationOverheadUs: iterationOverhead.us,
     }),
   };
   const capacityBytesPerChip = hw.hbmBytes * (spec.memoryUtilization ?? DEFAULT_MEMORY_UTILIZATION) - hw.runtimeReservedBytes;
   const infeasible =
-    memory.blocks < 1
+    blocksPerEngine < 1
       ? `the weights (${(memory.weightBytesPerChip / 1e9).toFixed(1)} GB per chip) and activations (${(memory.activationBytesPerChip / 1e9).toFixed(1)} GB) leave no room for a KV cache in ${(capacityBytesPerChip / 1e9).toFixed(1)} GB usable on ${chip.id}: raise tp or pp, or lower the precision`
       : null;
   return {
@@ -190,12 +206,16 @@ export function resolvePool(
       role,
       systemId: system.id,
       chipId: chip.id,
-      chips: spec.tp * pp * spec.replicas,
+      chips: spec.tp * attentionDp * pp * spec.replicas,
       tp: spec.tp,
       tensorParallelRanks: spec.tp * logicalCoresPerChip,
       pp,
       ep,
       replicas: spec.replicas,
+      attentionDp,
+      etp,
+      virtualEngines,
+      kvTokensPerVirtualEngine: blocksPerEngine * blockTokens,
       precision: spec.precision,
       kvCachePrecision: kvPrecision,
       policy: spec.batching.policy,
@@ -212,4 +232,32 @@ export function resolvePool(
       efficiencyProvenance: `${hw.efficiencyProvenance}; ${serving.provenance}`,
     },
   };
+}
+
+/**
+ * The MoE layers' degrees: they span a replica's tp x attentionDp chips per stage, as ep
+ * expert-parallel ranks each splitting its experts etp ways (ep x etp = tp x attentionDp). Without
+ * etp, ep must divide tp x attentionDp and etp is the rest; without ep, ep is what etp leaves.
+ */
+export function expertDegrees(spec: PoolSpec, field: string): { attentionDp: number; ep: number; etp: number } {
+  const attentionDp = spec.attentionDp ?? 1;
+  const moeChips = spec.tp * attentionDp;
+  const chips = attentionDp > 1 ? `tp ${spec.tp} x attentionDp ${attentionDp} = ${moeChips}` : `tp ${spec.tp}`;
+  const etpGiven = spec.etp ?? null;
+  if (etpGiven === null) {
+    const ep = spec.ep ?? 1;
+    if (moeChips % ep !== 0)
+      throw new UltrasimError("INVALID_DEGREE", `ep ${ep} must divide ${chips} (experts are spread over the replica's chips)`, {
+        field: `${field}.ep`,
+      });
+    return { attentionDp, ep, etp: moeChips / ep };
+  }
+  const ep = spec.ep ?? moeChips / etpGiven;
+  if (!Number.isInteger(ep) || ep * etpGiven !== moeChips)
+    throw new UltrasimError(
+      "INVALID_DEGREE",
+      `ep ${spec.ep ?? "(not given)"} x etp ${etpGiven} must equal ${chips} (the MoE layers use every chip of the replica's stage)`,
+      { field: `${field}.etp` },
+    );
+  return { attentionDp, ep, etp: etpGiven };
 }

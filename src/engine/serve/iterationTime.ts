@@ -2,7 +2,10 @@
 // step, forward only. Every layer runs its GEMMs over all the iteration's tokens (compute-bound for
 // a long prefill; at small batch, bound by reading the weights), its attention (FLOPs over the keys
 // each prompt token attends for prefill; reading every decoding request's KV cache for decode), and
-// two tensor-parallel all-reduces. Pipeline stages run one after another, joined by sends.
+// two tensor-parallel all-reduces. Pipeline stages run one after another, joined by sends: this is
+// the latency of one micro-batch through the pipeline; deployment.ts runs pp of them in flight.
+// With attention data parallelism the work is one rank's, and its MoE layers also carry the other
+// ranks' tokens (the ranks run in lockstep with similar batches).
 import type { ModelSpec, Precision } from "../catalog/schema.js";
 import { attentionSeconds, gemmSeconds, memorySeconds } from "../analytic/roofline.js";
 import { allReduceSeconds, expertDispatchSeconds, sendSeconds } from "../network/collectives.js";
@@ -12,7 +15,7 @@ import { headSharding } from "./headSharding.js";
 import { kvShape, type KvShape } from "./kvCache.js";
 import type { ServingEfficiency } from "./servingEfficiency.js";
 
-/** What one iteration processes on one replica. */
+/** What one iteration processes on one replica (one attention data-parallel rank of it). */
 export interface IterationWork {
   /** Prompt tokens processed (all prefill chunks together). */
   prefillTokens: number;
@@ -43,6 +46,10 @@ export interface IterationModelOptions {
   tp: number;
   pp: number;
   ep: number;
+  /** Attention data-parallel ranks whose tokens meet in the MoE layers; default 1. */
+  attentionDp?: number;
+  /** Expert tensor-parallel degree; default tp * attentionDp / ep (so that ep * etp = tp * attentionDp). */
+  etp?: number;
   /** Tensor-parallel ranks one chip runs (Neuron's logical NeuronCores; 1 for a GPU). */
   logicalCoresPerChip: number;
   /** The serving engine's host time per iteration (engines.ts). */
@@ -63,8 +70,10 @@ export function createIterationModel(o: IterationModelOptions): IterationModel {
   // Ranks hold whole heads: padded query heads and copied key-value heads cost like real ones.
   const heads = headSharding(model, tp, o.logicalCoresPerChip);
   const tpGroup = { size: tp, stride: 1 };
-  // Expert-parallel ranks sit inside the tensor-parallel group, each expert split etp = tp/ep ways.
-  const etp = Math.max(1, tp / ep);
+  // The MoE layers span the replica's tp x attentionDp chips: ep expert-parallel ranks, each expert
+  // split etp ways (by default etp = tp x attentionDp / ep: tp / ep without attention data parallelism).
+  const attentionDp = o.attentionDp ?? 1;
+  const etp = o.etp ?? Math.max(1, (tp * attentionDp) / ep);
   const epGroup = { size: ep, stride: etp };
 
   const attentionProjections = (tokens: number): number => {
@@ -88,6 +97,8 @@ export function createIterationModel(o: IterationModelOptions): IterationModel {
     gemmSeconds(hw, precision, tokens, h, ((k - 1) * model.ffnHidden) / tp) + gemmSeconds(hw, precision, tokens, model.ffnHidden / tp, h);
   const moeMlp = (tokens: number): number => {
     const moe = model.moe!;
+    // The router and shared experts run on this rank's tokens; the routed experts see every rank's.
+    const routed = tokens * attentionDp;
     let s = gemmSeconds(hw, "bf16", tokens, h, moe.experts); // router
     if (moe.sharedExperts > 0) {
       const f = moe.sharedExperts * (moe.sharedExpertFfnHidden ?? moe.expertFfnHidden);
@@ -97,9 +108,9 @@ export function createIterationModel(o: IterationModelOptions): IterationModel {
     // routing an expert is touched by at least one of T tokens with probability 1 - (1 - topK/E)^T;
     // every touched expert's weights are read once, and the routed token copies share them.
     const local = moe.experts / ep;
-    const touched = local * (1 - Math.pow(1 - moe.topK / moe.experts, tokens));
+    const touched = local * (1 - Math.pow(1 - moe.topK / moe.experts, routed));
     if (touched <= 0) return s;
-    const copies = (tokens * moe.topK) / ep;
+    const copies = (routed * moe.topK) / ep;
     const perExpert = Math.max(1, copies / touched);
     const f = moe.expertFfnHidden / etp;
     s += gemmSeconds(hw, precision, perExpert, h, (k - 1) * f, touched) + gemmSeconds(hw, precision, perExpert, f, h, touched);
@@ -128,7 +139,12 @@ export function createIterationModel(o: IterationModelOptions): IterationModel {
       (moeLayers > 0 ? moeLayers * moeMlp(tokens) : 0);
     const activationBytes = tokens * h * 2;
     let communication = tp > 1 ? 2 * layersPerStage * allReduceSeconds(hw, tpGroup, activationBytes) : 0;
+    // Each expert-parallel rank dispatches (and combines) its share of its attention rank's tokens.
     if (moeLayers > 0 && ep > 1) communication += 2 * moeLayers * expertDispatchSeconds(hw, epGroup, tokens / etp, model.moe!.topK, h * 2);
+    // Experts split over the whole replica without expert parallelism: every chip needs every
+    // attention rank's tokens, gathered before and reduce-scattered after (one all-reduce's traffic).
+    else if (moeLayers > 0 && attentionDp > 1)
+      communication += moeLayers * allReduceSeconds(hw, { size: tp * attentionDp, stride: 1 }, activationBytes * attentionDp);
     communication *= pp;
     if (pp > 1) communication += (pp - 1) * sendSeconds(hw, tp, activationBytes / tp);
     parts = { gemmPerStage, communication };

@@ -5,7 +5,7 @@
 import type { ModelSpec, Precision } from "../catalog/schema.js";
 import { bytesPerElement } from "../analytic/roofline.js";
 import type { Hardware } from "../system/hardware.js";
-import { headDim, paramCounts } from "../workload/transformer.js";
+import { headDim, layerParams, paramCounts } from "../workload/transformer.js";
 import { headSharding } from "./headSharding.js";
 
 /** Bytes of one token's keys and values in one layer on one chip of a tp-chip replica. */
@@ -56,18 +56,34 @@ export function weightBytesPerParam(precision: Precision): number {
 /**
  * Weight bytes on one chip: the transformer in `precision`, embedding and output layer in 16-bit,
  * sharded tp x pp ways, with the attention heads that padding and copies add (headSharding.ts).
+ * With attention data parallelism every rank keeps its own copy of attention, dense layers, shared
+ * experts and embeddings (tp x pp ways), while the routed experts spread over all the replica's
+ * chips: ep x etp = tp x attentionDp ways per stage.
  */
-export function weightBytesPerChip(model: ModelSpec, precision: Precision, tp: number, pp: number, logicalCoresPerChip = 1): number {
+export function weightBytesPerChip(
+  model: ModelSpec,
+  precision: Precision,
+  tp: number,
+  pp: number,
+  logicalCoresPerChip = 1,
+  attentionDp = 1,
+): number {
   const p = paramCounts(model);
   const vocabParams = p.embedding + p.output;
-  const layerParams = p.total - vocabParams + headSharding(model, tp, logicalCoresPerChip).extraParamsPerLayer * model.layers;
-  return (layerParams * weightBytesPerParam(precision) + vocabParams * 2) / (tp * pp);
+  let routedExpertParams = 0;
+  if (model.moe) for (let l = 0; l < model.layers; l++) routedExpertParams += layerParams(model, l).experts;
+  const replicatedParams =
+    p.total - vocabParams - routedExpertParams + headSharding(model, tp, logicalCoresPerChip).extraParamsPerLayer * model.layers;
+  const bytes = weightBytesPerParam(precision);
+  return (replicatedParams * bytes + vocabParams * 2) / (tp * pp) + (routedExpertParams * bytes) / (tp * attentionDp * pp);
 }
 
 /** Peak activation workspace on one chip for an iteration of `tokens` tokens (bf16 buffers) and the logits of `batch` requests. */
 export function activationBytesPerChip(model: ModelSpec, tokens: number, batch: number, tp: number): number {
   const widest = Math.max(model.ffnHidden, model.moe ? model.moe.expertFfnHidden * model.moe.topK : 0);
   // Residual, normed input, QKV and attention output, and the MLP's gate and up projections, at 2 bytes.
+  // With attention data parallelism a chip's routed-expert work is tokens x attentionDp x topK / ep
+  // copies of expertFfnHidden / etp, which is tokens x topK x expertFfnHidden / tp as ep x etp = tp x attentionDp.
   const perToken = 2 * (4 * model.hidden + (2 * widest) / tp);
   return tokens * perToken + batch * (model.vocab / tp) * 4;
 }
@@ -77,7 +93,7 @@ export interface KvCapacity {
   activationBytesPerChip: number;
   /** Memory left for the KV cache on one chip (negative where the weights do not fit). */
   kvBytesPerChip: number;
-  /** Tokens of full context one replica can cache. */
+  /** Tokens of full context one replica (one attention data-parallel rank, all its pipeline stages) can cache. */
   tokens: number;
   blocks: number;
   blockTokens: number;
@@ -91,6 +107,8 @@ export function kvCapacity(
     kvPrecision: Precision;
     tp: number;
     pp: number;
+    /** Attention data-parallel ranks sharing the routed experts (weightBytesPerChip); default 1. */
+    attentionDp?: number;
     /** Tensor-parallel ranks one chip runs (Neuron's logical NeuronCores; 1 for a GPU). */
     logicalCoresPerChip: number;
     maxTokensPerIteration: number;
@@ -99,7 +117,14 @@ export function kvCapacity(
     blockTokens: number;
   },
 ): KvCapacity {
-  const weights = weightBytesPerChip(model, options.precision, options.tp, options.pp, options.logicalCoresPerChip);
+  const weights = weightBytesPerChip(
+    model,
+    options.precision,
+    options.tp,
+    options.pp,
+    options.logicalCoresPerChip,
+    options.attentionDp ?? 1,
+  );
   const activations = activationBytesPerChip(model, options.maxTokensPerIteration, options.maxBatch, options.tp);
   const usable = hw.hbmBytes * options.memoryUtilization - hw.runtimeReservedBytes;
   const kvBytes = usable - weights - activations;

@@ -71,9 +71,11 @@ export function planServing(scenario: ServingScenario, catalog: Catalog, options
     for (const tp of tps) {
       for (const maxBatch of batches) {
         // Fewest replicas first: the first that meets the SLO is the cheapest for this shape.
-        for (let replicas = 1; replicas * tp * (base.pp ?? 1) <= options.maxChips; replicas *= 2) {
+        for (let replicas = 1; replicas * tp * (base.attentionDp ?? 1) * (base.pp ?? 1) <= options.maxChips; replicas *= 2) {
           const pool: PoolSpec = { ...base, system, tp, replicas, batching: { ...base.batching, maxBatch } };
-          if (base.ep && tp % base.ep !== 0) pool.ep = 1;
+          if (base.ep && (tp * (base.attentionDp ?? 1)) % base.ep !== 0) pool.ep = 1;
+          // A given etp was for the scenario's tp: the searched tp gets the default (ep x etp = tp x attentionDp).
+          if (base.etp != null && tp !== base.tp) pool.etp = null;
           let report: ServingReport;
           try {
             report = predictServing({ ...scenario, deployment: pool }, catalog, {

@@ -13,7 +13,11 @@ export const BatchingSpec = Type.Object(
     policy: Type.Union([Type.Literal("continuous"), Type.Literal("static")], {
       description: "continuous: requests join and leave the running batch every iteration; static: a batch runs to its longest request",
     }),
-    maxBatch: Type.Integer({ minimum: 1, description: "the most requests running at once per replica (the static batch size)" }),
+    maxBatch: Type.Integer({
+      minimum: 1,
+      description:
+        "the most requests running at once per scheduler (the static batch size): a replica has one per attention data-parallel rank and pipeline stage",
+    }),
     maxTokensPerIteration: Type.Optional(
       Type.Integer({ minimum: 1, description: "token budget of one iteration (prefill tokens + one per decoding request); default 8192" }),
     ),
@@ -36,8 +40,8 @@ export const PoolSpec = Type.Object(
     kvCachePrecision: Type.Optional(ServingPrecision),
     tp: Type.Integer({ minimum: 1 }),
     pp: Type.Optional(Type.Integer({ minimum: 1 })),
-    ep: Type.Optional(Type.Integer({ minimum: 1, description: "expert-parallel degree inside a replica; divides tp * pp" })),
-    replicas: Type.Integer({ minimum: 1, description: "independent copies of the model; chips = tp * pp * replicas" }),
+    ep: Type.Optional(Type.Integer({ minimum: 1, description: "expert-parallel degree inside a replica; divides tp * attentionDp" })),
+    replicas: Type.Integer({ minimum: 1, description: "independent copies of the model; chips = tp * attentionDp * pp * replicas" }),
     batching: BatchingSpec,
     /** Fraction of HBM the server may use (vLLM's gpu_memory_utilization); default 0.9. */
     memoryUtilization: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
@@ -63,6 +67,19 @@ export const PoolSpec = Type.Object(
         minItems: 1,
         description:
           "static-shape engines: the compiled sequence lengths, ascending; default powers of two from 128 to the longest request",
+      }),
+    ),
+    attentionDp: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          "attention data-parallel ranks per replica (DeepSeek, SGLang's --enable-dp-attention): each runs attention tp-way with its own batch and KV cache, the MoE layers span all tp * attentionDp chips; a replica spans tp * attentionDp * pp chips; default 1",
+      }),
+    ),
+    etp: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], {
+        description:
+          "expert tensor-parallel degree of the MoE layers, with ep * etp = tp * attentionDp; default null: tp * attentionDp / ep (each expert split over the ranks ep leaves)",
       }),
     ),
   },

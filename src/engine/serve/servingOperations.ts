@@ -47,7 +47,7 @@ export interface PoolActivity {
   summary: PoolSummary;
   /** Tokens the pool ran through the model (prompt tokens, recomputed ones included, and decoded ones). */
   tokensProcessed: number;
-  /** Busy seconds summed over the pool's replicas. */
+  /** Busy seconds summed over the pool's engines (the simulation's schedulers, deployment.ts). */
   busySeconds: number;
 }
 
@@ -67,7 +67,10 @@ export function servingOperations(
     const chip = catalog.chip(s.chipId);
     const seconds = Math.max(run.seconds, 1e-12);
     const hfu = Math.min(1, (flopsPerToken * p.tokensProcessed) / (s.chips * peakFlopsPerSecond(chip, s.precision) * seconds));
-    const busy = Math.min(1, p.busySeconds / (s.replicas * seconds));
+    // An engine's iteration keeps its share of the pool's chips busy for its length (tp chips of an
+    // attention rank; a pipeline engine's tp chips per stage for 1/pp of it, each of pp stages), so
+    // the chips' busy share is the engines' busy seconds over engines x run.
+    const busy = Math.min(1, p.busySeconds / (s.virtualEngines * seconds));
     const power = clusterPower({
       chip,
       systemId: s.systemId,

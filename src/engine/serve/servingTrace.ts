@@ -1,5 +1,6 @@
 // A serving run as a Chrome trace event file (Perfetto): one process per pool, one track per
-// replica, a slice per iteration with its prefill and decode tokens.
+// engine (a replica's scheduler per attention data-parallel rank and pipeline micro-batch,
+// deployment.ts), a slice per iteration with its prefill and decode tokens.
 import type { TraceEvent } from "../report/chromeTrace.js";
 import type { PoolSummary } from "./deployment.js";
 import type { IterationRecord } from "./simulate.js";
@@ -14,7 +15,15 @@ export function servingTrace(records: IterationRecord[], pools: PoolSummary[], t
       tid: 0,
       args: { name: `${title}: ${p.role} pool (${p.replicas} × tp${p.tp} on ${p.chipId})` },
     });
-    for (let r = 0; r < p.replicas; r++) traceEvents.push({ name: "thread_name", ph: "M", pid: i, tid: r, args: { name: `replica ${r}` } });
+    const perReplica = p.virtualEngines / p.replicas;
+    for (let r = 0; r < p.virtualEngines; r++)
+      traceEvents.push({
+        name: "thread_name",
+        ph: "M",
+        pid: i,
+        tid: r,
+        args: { name: perReplica > 1 ? `replica ${Math.floor(r / perReplica)} engine ${r % perReplica}` : `replica ${r}` },
+      });
   });
   for (const r of records) {
     traceEvents.push({

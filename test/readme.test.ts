@@ -257,6 +257,13 @@ const EXPECT: { match: RegExp; check: (o: Outcome, cwd: string) => void }[] = [
       expect(existsSync(join(cwd, "serve.json"))).toBe(true);
     },
   },
+  {
+    match: /^serve plan .*--emit trtllm --emit-dir launch/,
+    check: (o, cwd) => {
+      expect(existsSync(join(cwd, "launch", "extra-llm-api-config.yml"))).toBe(true);
+      expect(o.stdout).toMatch(/^trtllm-serve \S+ \\$/m);
+    },
+  },
   { match: /^serve plan .*--objective cost/, check: (o) => expect(o.stdout).toMatch(/\$\/1M out[\s\S]*met/) },
   { match: /^serve plan /, check: (o) => expect(o.stdout).toMatch(/SLO[\s\S]*met/) },
   {

@@ -6,14 +6,17 @@ import { checkBound } from "../../engine/bounds.js";
 import { UltrasimError } from "../../engine/errors.js";
 import { parseNumber } from "../../engine/flagSyntax.js";
 import { FORCE_HELP, FORCE_OPTION, positiveNumber, wholeNumber } from "../numberOption.js";
+import { LAUNCH_ENGINES, checkLaunchEngine, emitLaunch, isLaunchEngine, type EmittedLaunch } from "../../engine/serve/emit/index.js";
 import { SERVING_PLAN_OBJECTIVES, planServing, type ServingPlanObjective } from "../../engine/serve/plan.js";
 import { predictServing } from "../../engine/serve/serve.js";
 import { servingTrace } from "../../engine/serve/servingTrace.js";
 import { locate } from "../../node/loadInput.js";
+import { writeLaunchFiles } from "../../node/launchFiles.js";
 import { writeOutputFile } from "../../node/outputFile.js";
 import { loadServingScenario } from "../../node/servingScenario.js";
 import { catalogFrom, print, printJson } from "../output.js";
 import { progressReporter } from "../progress.js";
+import { renderLaunch } from "../renderLaunch.js";
 import { renderPlan, renderServing } from "../renderServing.js";
 
 interface ServeOptions {
@@ -31,7 +34,29 @@ interface ServeOptions {
   pue?: string;
   pricePerChipHour?: string;
   priceKind?: string;
+  emit?: string;
+  emitDir?: string;
+  modelPath?: string;
   force?: boolean;
+}
+
+/** `--emit` and its companions: only with `serve plan`, and a known engine. */
+function checkEmitFlags(opts: ServeOptions, planning: boolean): void {
+  const given = (["emit", "emitDir", "modelPath"] as const).find((k) => opts[k] !== undefined);
+  if (!given) return;
+  const flag = { emit: "--emit", emitDir: "--emit-dir", modelPath: "--model-path" }[given];
+  if (!planning)
+    throw new UltrasimError(
+      "INVALID_INPUT",
+      "writes the launch of the best planned deployment: use it with ultrasim serve plan <scenario>",
+      {
+        field: flag,
+      },
+    );
+  if (opts.emit === undefined)
+    throw new UltrasimError("INVALID_INPUT", `goes with --emit <engine> (${LAUNCH_ENGINES.join(" | ")})`, { field: flag });
+  if (!isLaunchEngine(opts.emit))
+    throw new UltrasimError("INVALID_INPUT", `must be one of ${LAUNCH_ENGINES.join(" | ")}, got '${opts.emit}'`, { field: "--emit" });
 }
 
 function nonNegativeNumber(text: string, flag: string): number {
@@ -62,10 +87,20 @@ export function registerServe(program: Command): void {
     .option("--pue <value>", "data-centre PUE (default: AWS's reported 1.15)")
     .option("--price-per-chip-hour <usd>", "override the price table: dollars per chip-hour")
     .option("--price-kind <kind>", `price to take from the table: ${PRICE_KINDS.join(" | ")}`)
+    .option(
+      "--emit <engine>",
+      `plan: write the best deployment's launch configuration for ${LAUNCH_ENGINES.join(" | ")} (the command, and its config files)`,
+    )
+    .option("--emit-dir <dir>", "plan: with --emit, write the launch's files into this folder (made if missing) and print the command")
+    .option(
+      "--model-path <path>",
+      "plan: with --emit, the checkpoint to load (default: the catalog's Hugging Face repo for the model, else a placeholder)",
+    )
     .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")
     .option(FORCE_OPTION, FORCE_HELP)
     .action((first: string, second: string | undefined, opts: ServeOptions) => {
       const planning = first === "plan";
+      checkEmitFlags(opts, planning);
       const file = planning ? second : first;
       if (!file)
         throw new UltrasimError("INVALID_INPUT", "give the scenario to plan for: ultrasim serve plan <scenario.yaml>", {
@@ -102,6 +137,7 @@ export function registerServe(program: Command): void {
           const systems = opts.systems ? opts.systems.split(",").map((s) => s.trim()) : [scenario.deployment?.system ?? ""];
           // Blame an unknown system on where it came from: the flag, or the scenario's field.
           for (const system of systems) catalog.system(system, opts.systems ? "--systems" : "deployment.system");
+          if (opts.emit !== undefined && isLaunchEngine(opts.emit)) checkLaunchEngine(opts.emit, systems, catalog);
           const progress = progressReporter("planning", true);
           const candidates = planServing(scenario, catalog, {
             systems,
@@ -112,8 +148,31 @@ export function registerServe(program: Command): void {
             onProgress: (done, total, system) => progress.update(done / total, `${done}/${total} shapes (${system})`),
           });
           progress.done();
-          if (opts.json) printJson({ objective, best: candidates.find((c) => c.meetsSlo) ?? null, candidates });
-          else print(renderPlan(candidates, objective));
+          const best = candidates.find((c) => c.meetsSlo) ?? null;
+          let emitted: (EmittedLaunch & { dir?: string; written?: string[] }) | undefined;
+          if (opts.emit !== undefined && isLaunchEngine(opts.emit)) {
+            if (!best)
+              throw new UltrasimError(
+                "INVALID_INPUT",
+                "no deployment meets the SLO, so there is no launch to write: loosen --slo or raise --max-chips",
+                {
+                  field: "--emit",
+                },
+              );
+            emitted = emitLaunch(opts.emit, best, scenario, catalog, { requests, modelPath: opts.modelPath });
+            if (opts.emitDir !== undefined)
+              emitted = { ...emitted, dir: opts.emitDir, written: writeLaunchFiles(opts.emitDir, emitted.files, "--emit-dir") };
+          }
+          if (opts.json) printJson({ objective, best, candidates, ...(emitted ? { emitted } : {}) });
+          else
+            print(
+              [
+                renderPlan(candidates, objective),
+                ...(emitted
+                  ? ["", renderLaunch(emitted, emitted.dir !== undefined ? { dir: emitted.dir, paths: emitted.written ?? [] } : undefined)]
+                  : []),
+              ].join("\n"),
+            );
           return;
         }
         const result = predictServing(scenario, catalog, { requests, recordIterations: Boolean(opts.trace), cost, capacity: true });

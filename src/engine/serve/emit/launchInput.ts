@@ -1,0 +1,173 @@
+// What a serving engine's launch configuration is written from: the best plan's pool, resolved against
+// the catalog (chip, KV-cache precision, memory per chip), the model and where its checkpoint is, and
+// the longest context the planned traffic needs. The emitters (vllm.ts, trtllm.ts, sglang.ts,
+// neuron.ts) read only this.
+import type { Catalog } from "../../catalog/catalog.js";
+import type { ChipSpec, ModelSpec, Precision } from "../../catalog/schema.js";
+import { resolvePool, type PoolSummary } from "../deployment.js";
+import type { PlanCandidate } from "../plan.js";
+import {
+  DEFAULT_KV_BLOCK_TOKENS,
+  DEFAULT_MEMORY_UTILIZATION,
+  type LengthSpec,
+  type RequestSpec,
+  type ServingScenario,
+} from "../scenario.js";
+import { scenarioRequests } from "../serve.js";
+import { shellWord } from "./shellWord.js";
+
+/** The software a chip serves on: NVIDIA's CUDA stack, or AWS Neuron (Trainium, Inferentia). */
+export type ServingRuntime = "cuda" | "neuron";
+
+/** The longest request the launch must admit, and how it was found. */
+export interface ContextNeeds {
+  /** The longest prompt, in tokens. */
+  maxInputTokens: number;
+  /** The longest prompt plus answer, in tokens: the engine's max model length. */
+  maxContextTokens: number;
+  /** Where the figures come from, in words (the traffic's declared bounds, or the longest simulated request). */
+  basis: string;
+}
+
+export interface LaunchInput {
+  candidate: PlanCandidate;
+  summary: PoolSummary;
+  chip: ChipSpec;
+  runtime: ServingRuntime;
+  /** Tensor-parallel ranks per chip: Neuron's logical NeuronCores, 1 on a GPU. */
+  logicalCoresPerChip: number;
+  model: ModelSpec;
+  /** The checkpoint to load, as one shell word: a Hugging Face repo id, a path, or a placeholder that refuses to run unset. */
+  modelArg: string;
+  /** Where the checkpoint came from, in words. */
+  modelPathBasis: string;
+  context: ContextNeeds;
+  memoryUtilization: number;
+  kvBlockTokens: number;
+  /**
+   * Of the memory left after the weights, activations and runtime, the fraction the KV cache takes
+   * (TensorRT-LLM's kv_cache_free_gpu_memory_fraction), so that the cache is the size the plan simulated.
+   */
+  kvFractionOfFreeMemory: number;
+}
+
+/** The software a chip serves on, from its vendor's collective library (data/frameworks.json). */
+export function servingRuntime(catalog: Catalog, chipId: string): ServingRuntime {
+  return catalog.owners(chipId, catalog.framework(chipId)).collectives === "neuron-collectives" ? "neuron" : "cuda";
+}
+
+/** A length's upper bound where the traffic declares one (a fixed length, uniform max, lognormal max). */
+function declaredMax(spec: LengthSpec | undefined): number | undefined {
+  if (spec === undefined) return undefined;
+  if (typeof spec === "number") return spec;
+  return spec.max;
+}
+
+export function contextNeeds(scenario: ServingScenario, requests?: RequestSpec[]): ContextNeeds {
+  const inputCap = requests ? undefined : declaredMax(scenario.traffic.inputTokens);
+  const outputCap = requests ? undefined : declaredMax(scenario.traffic.outputTokens);
+  if (inputCap !== undefined && outputCap !== undefined)
+    return {
+      maxInputTokens: inputCap,
+      maxContextTokens: inputCap + outputCap,
+      basis: `the traffic's longest prompt (${inputCap}) plus longest answer (${outputCap})`,
+    };
+  const simulated = requests ?? scenarioRequests(scenario);
+  let maxInputTokens = 1;
+  let maxContextTokens = 1;
+  for (const r of simulated) {
+    maxInputTokens = Math.max(maxInputTokens, r.inputTokens);
+    maxContextTokens = Math.max(maxContextTokens, r.inputTokens + r.outputTokens);
+  }
+  return {
+    maxInputTokens,
+    maxContextTokens,
+    basis: `the longest of the ${simulated.length} simulated requests (${requests ? "the trace" : "the traffic declares no upper bound"}): longer requests would be refused`,
+  };
+}
+
+/** `org/name` where the model's figures came from a Hugging Face config (data/models.json `source`). */
+function huggingFaceRepo(model: ModelSpec): string | undefined {
+  return /^https:\/\/huggingface\.co\/([\w.-]+\/[\w.-]+)\/(?:blob|resolve|tree)\//.exec(model.source ?? "")?.[1];
+}
+
+function checkpoint(model: ModelSpec, modelPath: string | undefined): { modelArg: string; modelPathBasis: string } {
+  const name = (model.id ?? model.name).replace(/[^\w .()-]/g, "");
+  if (modelPath) return { modelArg: shellWord(modelPath), modelPathBasis: "given with --model-path" };
+  const repo = huggingFaceRepo(model);
+  if (repo) return { modelArg: repo, modelPathBasis: `the Hugging Face repo the catalog's figures for ${name} come from` };
+  // ${VAR:?message}: the shell stops with the message rather than start a server on no model.
+  return {
+    modelArg: `"\${MODEL_PATH:?set MODEL_PATH to the ${name} checkpoint (Hugging Face format)}"`,
+    modelPathBasis: `a placeholder: the catalog names no checkpoint for ${name}; set MODEL_PATH or give --model-path`,
+  };
+}
+
+export function launchInput(
+  candidate: PlanCandidate,
+  scenario: ServingScenario,
+  catalog: Catalog,
+  options: { requests?: RequestSpec[]; modelPath?: string } = {},
+): LaunchInput {
+  const model = typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model;
+  const pool = candidate.pool;
+  const { summary, hw } = resolvePool(pool, "colocated", model, catalog, "deployment");
+  const chip = catalog.chip(summary.chipId);
+  const memoryUtilization = pool.memoryUtilization ?? DEFAULT_MEMORY_UTILIZATION;
+  const m = summary.memory;
+  const freeAfterWeights = hw.hbmBytes - hw.runtimeReservedBytes - m.weightBytesPerChip - m.activationBytesPerChip;
+  return {
+    candidate,
+    summary,
+    chip,
+    runtime: servingRuntime(catalog, chip.id),
+    logicalCoresPerChip: chip.logicalCoresPerChip?.value ?? 1,
+    model,
+    ...checkpoint(model, options.modelPath),
+    context: contextNeeds(scenario, options.requests),
+    memoryUtilization,
+    kvBlockTokens: pool.kvBlockTokens ?? DEFAULT_KV_BLOCK_TOKENS,
+    kvFractionOfFreeMemory: freeAfterWeights > 0 ? Math.min(1, Math.max(0, m.kvBytesPerChip / freeAfterWeights)) : 0,
+  };
+}
+
+/** The weights' precision is 8 bits or fewer: a quantized checkpoint or on-the-fly quantization. */
+export function isQuantized(precision: Precision): boolean {
+  return !["bf16", "fp16", "fp32", "tf32"].includes(precision);
+}
+
+/** A file of the launch configuration: its name (relative to where the files are written) and text. */
+export interface LaunchFile {
+  name: string;
+  contents: string;
+}
+
+/** What an emitter writes: the command that starts one server, the files it reads, and what to know. */
+export interface EmittedLaunch {
+  engine: string;
+  command: string;
+  files: LaunchFile[];
+  notes: string[];
+}
+
+/** What every launch says, whichever engine: how many servers to start, the checkpoint, the context. */
+export function sharedNotes(input: LaunchInput, options: { oneLaunchForAllReplicas?: boolean } = {}): string[] {
+  const { candidate, summary, context, model } = input;
+  const perServer = summary.tp * summary.pp;
+  const notes = [
+    `best plan: ${candidate.pool.system}, ${summary.replicas} x (tp ${summary.tp}${summary.pp > 1 ? ` pp ${summary.pp}` : ""}${summary.ep > 1 ? ` ep ${summary.ep}` : ""}), ${summary.precision} weights, ${summary.kvCachePrecision} KV cache, ${candidate.chips} chips`,
+    `model: ${input.modelArg} (${input.modelPathBasis})`,
+    `longest request ${context.maxContextTokens} tokens of context: ${context.basis}`,
+  ];
+  if (typeof model.maxContext === "number" && context.maxContextTokens > model.maxContext)
+    notes.push(
+      `the traffic needs ${context.maxContextTokens} tokens of context, more than the model's ${model.maxContext}: the engine will refuse it`,
+    );
+  if (summary.policy === "static")
+    notes.push("the plan simulated static batching; the engine batches continuously (requests join and leave every iteration)");
+  if (summary.replicas > 1 && !options.oneLaunchForAllReplicas)
+    notes.push(
+      `start ${summary.replicas} servers, one per replica, each on its own ${perServer} chip${perServer > 1 ? "s" : ""}, behind a load balancer`,
+    );
+  return notes;
+}

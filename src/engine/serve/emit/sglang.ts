@@ -1,0 +1,55 @@
+// SGLang on NVIDIA GPUs: `python -m sglang.launch_server` with the plan's parallelism, batch limits and
+// memory. Flags as documented at https://docs.sglang.io/advanced_features/server_arguments.html
+// (--tp-size, --pp-size, --dp-size, --ep-size, --max-running-requests, --chunked-prefill-size,
+// --max-prefill-tokens, --mem-fraction-static, --page-size, --context-length, --kv-cache-dtype,
+// --quantization); the KV cache formats at https://docs.sglang.io/advanced_features/quantized_kv_cache.html
+import { commandLine } from "./shellWord.js";
+import { isQuantized, sharedNotes, type EmittedLaunch, type LaunchInput } from "./launchInput.js";
+
+export function emitSglang(input: LaunchInput): EmittedLaunch {
+  const { summary, context } = input;
+  const notes = sharedNotes(input, { oneLaunchForAllReplicas: true });
+  const flags: [string, string?][] = [
+    ["--model-path", input.modelArg],
+    ["--tp-size", String(summary.tp)],
+  ];
+  if (summary.pp > 1) flags.push(["--pp-size", String(summary.pp)]);
+  if (summary.replicas > 1) {
+    flags.push(["--dp-size", String(summary.replicas)]);
+    notes.push(
+      `--dp-size ${summary.replicas}: one launch runs all ${summary.replicas} replicas (${summary.replicas * summary.tp * summary.pp} GPUs); across nodes, start one server per replica behind the SGLang router instead`,
+    );
+  }
+  if (summary.ep > 1) flags.push(["--ep-size", String(summary.ep)]);
+  flags.push(
+    ["--max-running-requests", String(summary.maxBatch)],
+    // -1 turns chunked prefill off; otherwise a prompt is prefilled in chunks of the iteration budget.
+    ["--chunked-prefill-size", summary.chunkedPrefill ? String(summary.maxTokensPerIteration) : "-1"],
+    ["--max-prefill-tokens", String(summary.maxTokensPerIteration)],
+    ["--mem-fraction-static", String(input.memoryUtilization)],
+    ["--page-size", String(input.kvBlockTokens)],
+    ["--context-length", String(context.maxContextTokens)],
+  );
+  const precision = summary.precision;
+  if (precision === "bf16") flags.push(["--dtype", "bfloat16"]);
+  else if (precision === "fp16") flags.push(["--dtype", "float16"]);
+  else if (precision === "fp8") flags.push(["--quantization", "fp8"]);
+  else if (isQuantized(precision))
+    notes.push(
+      `${precision} weights: load a checkpoint quantized to ${precision} (NVIDIA ModelOpt); SGLang reads the scheme from its config`,
+    );
+  if (isQuantized(summary.kvCachePrecision)) {
+    flags.push(["--kv-cache-dtype", "fp8_e4m3"]);
+    if (!["fp8", "mxfp8"].includes(summary.kvCachePrecision))
+      notes.push(`the plan simulated a ${summary.kvCachePrecision} KV cache; fp8_e4m3 is written, which holds fewer tokens than simulated`);
+  }
+  if (summary.replicas > 1)
+    notes.push(
+      "--max-running-requests is the plan's batch per replica; with --enable-dp-attention SGLang splits it over the data-parallel ranks",
+    );
+  if (summary.kvAdmission === "reserve")
+    notes.push(
+      "the plan simulated reservation (a request joins only when its whole context fits); SGLang admits by an estimate of the answer's length and retracts requests on a full cache",
+    );
+  return { engine: "sglang", command: commandLine(["python", "-m", "sglang.launch_server"], flags), files: [], notes };
+}

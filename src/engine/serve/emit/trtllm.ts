@@ -1,0 +1,60 @@
+// TensorRT-LLM on NVIDIA GPUs: `trtllm-serve` (PyTorch backend) with the plan's parallelism and batch
+// limits on the command line, and the scheduler and KV cache in an extra_llm_api_options YAML file.
+// Flags as documented at https://nvidia.github.io/TensorRT-LLM/commands/trtllm-serve/trtllm-serve.html
+// (--tp_size, --pp_size, --ep_size, --max_batch_size, --max_num_tokens, --max_seq_len,
+// --kv_cache_free_gpu_memory_fraction, --extra_llm_api_options); the scheduler policies
+// (GUARANTEED_NO_EVICT, MAX_UTILIZATION) at
+// https://nvidia.github.io/TensorRT-LLM/performance/performance-tuning-guide/useful-runtime-flags.html
+import { commandLine } from "./shellWord.js";
+import { isQuantized, sharedNotes, type EmittedLaunch, type LaunchInput } from "./launchInput.js";
+
+export const TRTLLM_OPTIONS_FILE = "extra-llm-api-config.yml";
+
+export function emitTrtllm(input: LaunchInput): EmittedLaunch {
+  const { summary, context } = input;
+  const notes = sharedNotes(input);
+  // Two decimals, rounded down: never more cache than the plan had room for.
+  const kvFraction = Math.floor(input.kvFractionOfFreeMemory * 100) / 100;
+  const flags: [string, string?][] = [
+    ["--backend", "pytorch"],
+    ["--tp_size", String(summary.tp)],
+    ["--pp_size", String(summary.pp)],
+  ];
+  if (summary.ep > 1) flags.push(["--ep_size", String(summary.ep)]);
+  flags.push(
+    ["--max_batch_size", String(summary.maxBatch)],
+    ["--max_num_tokens", String(summary.maxTokensPerIteration)],
+    ["--max_seq_len", String(context.maxContextTokens)],
+    ["--kv_cache_free_gpu_memory_fraction", String(kvFraction)],
+    ["--extra_llm_api_options", TRTLLM_OPTIONS_FILE],
+  );
+  notes.push(
+    `--kv_cache_free_gpu_memory_fraction ${kvFraction}: of the memory left after the weights and activations, the share the plan's KV cache took (it simulated a memory utilization of ${input.memoryUtilization} of HBM)`,
+  );
+  // reserve admits a request only when its whole context fits (never evicted); on-demand packs the
+  // batch and pauses requests when the cache fills (scenario.ts BatchingSpec.kvAdmission).
+  const policy = summary.kvAdmission === "reserve" ? "GUARANTEED_NO_EVICT" : "MAX_UTILIZATION";
+  const kv = summary.kvCachePrecision;
+  const kvDtype = isQuantized(kv) ? (kv === "nvfp4" ? "nvfp4" : "fp8") : "auto";
+  const yaml = [
+    `# ${TRTLLM_OPTIONS_FILE}: written by ultrasim serve plan --emit trtllm`,
+    `enable_chunked_prefill: ${summary.chunkedPrefill}`,
+    "scheduler_config:",
+    `  capacity_scheduler_policy: ${policy}`,
+    "kv_cache_config:",
+    `  dtype: ${kvDtype}`,
+    `  tokens_per_block: ${input.kvBlockTokens}`,
+    "",
+  ].join("\n");
+  if (kv === "mxfp4") notes.push("the plan simulated an mxfp4 KV cache; TensorRT-LLM's are fp8 or nvfp4: fp8 is written");
+  if (isQuantized(summary.precision))
+    notes.push(
+      `${summary.precision} weights: give a checkpoint quantized to ${summary.precision} (NVIDIA ModelOpt); the PyTorch backend reads the scheme from its config`,
+    );
+  return {
+    engine: "trtllm",
+    command: commandLine(["trtllm-serve", input.modelArg], flags),
+    files: [{ name: TRTLLM_OPTIONS_FILE, contents: yaml }],
+    notes,
+  };
+}

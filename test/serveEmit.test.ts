@@ -1,0 +1,304 @@
+// `serve plan --emit`: each engine's launch carries the plan's values, derived here from the pool and
+// the catalog on their own (tp 4 is --tensor-parallel-size 4; on Neuron, chips x logical cores), and
+// an engine for the other runtime is refused.
+import { describe, expect, it } from "vitest";
+import { builtinCatalog } from "../src/engine/catalog/builtin.js";
+import { UltrasimError } from "../src/engine/errors.js";
+import { LAUNCH_ENGINES, checkLaunchEngine, emitLaunch, type EmittedLaunch, type LaunchEngine } from "../src/engine/serve/emit/index.js";
+import { contextNeeds } from "../src/engine/serve/emit/launchInput.js";
+import type { PlanCandidate } from "../src/engine/serve/plan.js";
+import { planServing } from "../src/engine/serve/plan.js";
+import type { PoolSpec, ServingScenario } from "../src/engine/serve/scenario.js";
+import { predictServing, scenarioRequests } from "../src/engine/serve/serve.js";
+
+const catalog = builtinCatalog();
+
+const scenarioFor = (pool: PoolSpec, over: Partial<ServingScenario> = {}): ServingScenario => ({
+  schemaVersion: 1,
+  model: "llama3.1-70b",
+  deployment: pool,
+  traffic: {
+    requests: 50,
+    arrival: { kind: "poisson", ratePerSecond: 2 },
+    inputTokens: { distribution: "uniform", min: 100, max: 3000 },
+    outputTokens: 500,
+  },
+  seed: 3,
+  ...over,
+});
+
+/** A plan candidate for `pool`, as the planner would rank it (only the pool matters to the emitters). */
+const candidateFor = (pool: PoolSpec): PlanCandidate => ({
+  pool,
+  chips: pool.tp * (pool.pp ?? 1) * pool.replicas,
+  meetsSlo: true,
+  reason: null,
+  outputTokensPerSecond: 1,
+  outputTokensPerSecondPerChip: 1,
+  ttftP90Seconds: null,
+  tpotP90Seconds: null,
+  goodputFraction: null,
+  usdPerMillionOutputTokens: null,
+  costReason: null,
+});
+
+const emit = (engine: LaunchEngine, pool: PoolSpec, over: Partial<ServingScenario> = {}, modelPath?: string): EmittedLaunch =>
+  emitLaunch(engine, candidateFor(pool), scenarioFor(pool, over), catalog, { modelPath });
+
+/** The command's words, its line continuations removed. */
+const words = (command: string) => command.replace(/\\\n/g, " ").split(/\s+/).filter(Boolean);
+/** The word after `flag`, or undefined where the command has no such flag. */
+const flag = (command: string, name: string) => {
+  const w = words(command);
+  const i = w.indexOf(name);
+  return i < 0 ? undefined : w[i + 1];
+};
+const has = (command: string, name: string) => words(command).includes(name);
+
+const h100: PoolSpec = {
+  system: "dgx-h100",
+  precision: "fp8",
+  tp: 4,
+  replicas: 2,
+  batching: { policy: "continuous", maxBatch: 128, maxTokensPerIteration: 4096, chunkedPrefill: true },
+  memoryUtilization: 0.85,
+  kvBlockTokens: 32,
+};
+// 3000-token prompts at most plus 500-token answers.
+const MAX_CONTEXT = 3500;
+
+describe("vllm", () => {
+  it("carries tp, pp, batch, token budget, memory, block size, max model length and fp8", () => {
+    const { command, files, notes } = emit("vllm", h100);
+    expect(words(command).slice(0, 3)).toEqual(["vllm", "serve", "meta-llama/Llama-3.1-70B"]);
+    expect(flag(command, "--tensor-parallel-size")).toBe("4");
+    expect(flag(command, "--pipeline-parallel-size")).toBe("1");
+    expect(flag(command, "--max-num-seqs")).toBe("128");
+    expect(flag(command, "--max-num-batched-tokens")).toBe("4096");
+    expect(flag(command, "--gpu-memory-utilization")).toBe("0.85");
+    expect(flag(command, "--block-size")).toBe("32");
+    expect(flag(command, "--max-model-len")).toBe(String(MAX_CONTEXT));
+    expect(flag(command, "--quantization")).toBe("fp8");
+    expect(flag(command, "--kv-cache-dtype")).toBe("fp8");
+    expect(has(command, "--enable-chunked-prefill")).toBe(true);
+    expect(has(command, "--enable-expert-parallel")).toBe(false);
+    expect(files).toEqual([]);
+    expect(notes.join("\n")).toContain("--data-parallel-size 2");
+  });
+
+  it("bf16 sets the dtype and leaves the KV cache alone; no chunked prefill says so; ep > 1 turns on expert parallelism", () => {
+    const pool: PoolSpec = { ...h100, precision: "bf16", tp: 2, ep: 2, batching: { ...h100.batching, chunkedPrefill: false } };
+    const { command } = emit("vllm", pool, { model: "mixtral-8x7b" });
+    expect(flag(command, "--dtype")).toBe("bfloat16");
+    expect(has(command, "--kv-cache-dtype")).toBe(false);
+    expect(has(command, "--quantization")).toBe(false);
+    expect(has(command, "--no-enable-chunked-prefill")).toBe(true);
+    expect(has(command, "--enable-expert-parallel")).toBe(true);
+  });
+});
+
+describe("trtllm", () => {
+  it("carries tp, pp, ep, batch, token budget and max sequence length; the YAML the scheduler and the KV cache", () => {
+    const pool: PoolSpec = { ...h100, tp: 4, ep: 2, batching: { ...h100.batching, kvAdmission: "reserve" } };
+    const { command, files } = emit("trtllm", pool, { model: "mixtral-8x7b" });
+    expect(words(command)[0]).toBe("trtllm-serve");
+    expect(flag(command, "--tp_size")).toBe("4");
+    expect(flag(command, "--pp_size")).toBe("1");
+    expect(flag(command, "--ep_size")).toBe("2");
+    expect(flag(command, "--max_batch_size")).toBe("128");
+    expect(flag(command, "--max_num_tokens")).toBe("4096");
+    expect(flag(command, "--max_seq_len")).toBe(String(MAX_CONTEXT));
+    const yamlName = flag(command, "--extra_llm_api_options");
+    const yaml = files.find((f) => f.name === yamlName)?.contents ?? "";
+    expect(yaml).toMatch(/^scheduler_config:\n {2}capacity_scheduler_policy: GUARANTEED_NO_EVICT$/m);
+    expect(yaml).toMatch(/^enable_chunked_prefill: true$/m);
+    expect(yaml).toMatch(/^kv_cache_config:\n {2}dtype: fp8\n {2}tokens_per_block: 32$/m);
+  });
+
+  it("on-demand admission is MAX_UTILIZATION; 16-bit weights keep the KV dtype auto", () => {
+    const pool: PoolSpec = { ...h100, precision: "bf16", batching: { ...h100.batching, kvAdmission: "on-demand", chunkedPrefill: false } };
+    const { command, files } = emit("trtllm", pool);
+    expect(has(command, "--ep_size")).toBe(false);
+    const yaml = files[0]!.contents;
+    expect(yaml).toContain("capacity_scheduler_policy: MAX_UTILIZATION");
+    expect(yaml).toMatch(/^enable_chunked_prefill: false$/m);
+    expect(yaml).toMatch(/^ {2}dtype: auto$/m);
+  });
+
+  it("the KV fraction of free memory sizes the cache the plan simulated", () => {
+    const { command } = emit("trtllm", h100);
+    const fraction = Number(flag(command, "--kv_cache_free_gpu_memory_fraction"));
+    const memory = predictServing(scenarioFor(h100), catalog, { seriesPoints: 1 }).report.pools[0]!.memory;
+    const chip = catalog.chip("h100-sxm");
+    const free =
+      chip.hbmCapacityGB.value * 1e9 - chip.runtimeReservedGB.value * 1e9 - memory.weightBytesPerChip - memory.activationBytesPerChip;
+    const exact = memory.kvBytesPerChip / free;
+    expect(fraction).toBeLessThanOrEqual(exact);
+    expect(fraction).toBeGreaterThan(exact - 0.01);
+  });
+});
+
+describe("sglang", () => {
+  it("carries tp, replicas as dp, ep, batch, chunk size, memory, page size, context length and fp8", () => {
+    const pool: PoolSpec = { ...h100, tp: 2, ep: 2, replicas: 3 };
+    const { command } = emit("sglang", pool, { model: "mixtral-8x7b" });
+    expect(words(command).slice(0, 3)).toEqual(["python", "-m", "sglang.launch_server"]);
+    expect(flag(command, "--model-path")).toBe("mistralai/Mixtral-8x7B-v0.1");
+    expect(flag(command, "--tp-size")).toBe("2");
+    expect(flag(command, "--dp-size")).toBe("3");
+    expect(flag(command, "--ep-size")).toBe("2");
+    expect(flag(command, "--max-running-requests")).toBe("128");
+    expect(flag(command, "--chunked-prefill-size")).toBe("4096");
+    expect(flag(command, "--mem-fraction-static")).toBe("0.85");
+    expect(flag(command, "--page-size")).toBe("32");
+    expect(flag(command, "--context-length")).toBe(String(MAX_CONTEXT));
+    expect(flag(command, "--kv-cache-dtype")).toBe("fp8_e4m3");
+    expect(flag(command, "--quantization")).toBe("fp8");
+  });
+
+  it("one replica has no --dp-size; chunked prefill off is -1", () => {
+    const pool: PoolSpec = { ...h100, replicas: 1, batching: { ...h100.batching, chunkedPrefill: false } };
+    const { command } = emit("sglang", pool);
+    expect(has(command, "--dp-size")).toBe(false);
+    expect(flag(command, "--chunked-prefill-size")).toBe("-1");
+  });
+});
+
+describe("neuron", () => {
+  const trn2: PoolSpec = {
+    system: "trn2.48xlarge",
+    precision: "bf16",
+    tp: 4,
+    replicas: 2,
+    batching: { policy: "continuous", maxBatch: 64, maxTokensPerIteration: 8192 },
+  };
+  const overrideOf = (command: string) => {
+    const json = /--additional-config '([^']*)'/.exec(command)?.[1];
+    expect(json).toBeDefined();
+    return (JSON.parse(json!) as { override_neuron_config: Record<string, unknown> }).override_neuron_config;
+  };
+  const isPowerOfTwo = (n: number) => Number.isInteger(Math.log2(n));
+
+  for (const [system, tp] of [
+    ["trn2.48xlarge", 4],
+    ["trn1.32xlarge", 8],
+    ["inf2.48xlarge", 6],
+  ] as const)
+    it(`${system}, tp ${tp}: tp counted in NeuronCores (chips x the chip's logical cores)`, () => {
+      const pool: PoolSpec = { ...trn2, system, tp };
+      const cores = tp * catalog.chip(catalog.system(system).chip).logicalCoresPerChip!.value;
+      const { command, files } = emit("neuron", pool);
+      expect(flag(command, "--tensor-parallel-size")).toBe(String(cores));
+      expect(overrideOf(command).tp_degree).toBe(cores);
+      expect(JSON.parse(files.find((f) => f.name === "neuron_config.json")!.contents)).toEqual(overrideOf(command));
+    });
+
+  it("compiles the plan's batch and power-of-two buckets from 128 that cover the longest request", () => {
+    const { command } = emit("neuron", trn2);
+    const config = overrideOf(command);
+    expect(flag(command, "--max-num-seqs")).toBe("64");
+    expect(config.batch_size).toBe(64);
+    expect(config.tkg_batch_size).toBe(64);
+    expect(config.enable_bucketing).toBe(true);
+    expect(config.is_continuous_batching).toBe(true);
+    for (const [name, needed] of [
+      ["context_encoding_buckets", 3000],
+      ["token_generation_buckets", MAX_CONTEXT],
+    ] as const) {
+      const buckets = config[name] as number[];
+      expect(buckets[0]).toBe(128);
+      for (let i = 1; i < buckets.length; i++) expect(buckets[i]).toBe(2 * buckets[i - 1]!);
+      const top = buckets[buckets.length - 1]!;
+      expect(isPowerOfTwo(top)).toBe(true);
+      expect(top).toBeGreaterThanOrEqual(needed);
+      expect(top / 2).toBeLessThan(needed);
+    }
+    const tkg = config.token_generation_buckets as number[];
+    expect(config.seq_len).toBe(tkg[tkg.length - 1]);
+    expect(flag(command, "--max-model-len")).toBe(String(config.seq_len));
+    expect(config.max_context_length).toBe((config.context_encoding_buckets as number[]).at(-1));
+    expect(Number(flag(command, "--max-num-batched-tokens"))).toBeGreaterThanOrEqual(config.seq_len as number);
+  });
+
+  it("short requests still get one 128-token bucket; fp8 quantizes weights and the KV cache", () => {
+    const { command } = emit("neuron", { ...trn2, precision: "fp8" }, { traffic: { requests: 20, inputTokens: 50, outputTokens: 20 } });
+    const config = overrideOf(command);
+    expect(config.context_encoding_buckets).toEqual([128]);
+    expect(config.token_generation_buckets).toEqual([128]);
+    expect(config.quantized).toBe(true);
+    expect(config.quantization_dtype).toBe("f8e4m3");
+    expect(config.kv_cache_quant).toBe(true);
+  });
+});
+
+describe("runtime mismatch", () => {
+  const trn2: PoolSpec = { ...h100, system: "trn2.48xlarge", precision: "bf16" };
+  const thrown = (f: () => unknown): UltrasimError => {
+    try {
+      f();
+    } catch (e) {
+      if (e instanceof UltrasimError) return e;
+      throw e;
+    }
+    throw new Error("did not throw");
+  };
+
+  it("neuron for a GPU system is refused, naming the GPU engines", () => {
+    const e = thrown(() => emit("neuron", h100));
+    expect(e.where.field).toBe("--emit");
+    expect(e.message).toContain("dgx-h100");
+    expect(e.message).toContain("use vllm | trtllm | sglang");
+  });
+
+  for (const engine of ["vllm", "trtllm", "sglang"] as const)
+    it(`${engine} for a Neuron system is refused, naming neuron`, () => {
+      const e = thrown(() => emit(engine, trn2));
+      expect(e.where.field).toBe("--emit");
+      expect(e.message).toContain("trn2.48xlarge");
+      expect(e.message).toContain("use neuron");
+    });
+
+  it("before planning: refused only when none of the systems could run the engine", () => {
+    expect(() => checkLaunchEngine("neuron", ["p5.48xlarge", "trn2.48xlarge"], catalog)).not.toThrow();
+    expect(thrown(() => checkLaunchEngine("neuron", ["p5.48xlarge", "dgx-b200"], catalog)).message).toContain("use vllm | trtllm | sglang");
+    expect(thrown(() => checkLaunchEngine("sglang", ["trn2.48xlarge"], catalog)).message).toContain("use neuron");
+  });
+
+  it("every engine is registered with an emitter that runs", () => {
+    expect(LAUNCH_ENGINES).toEqual(["vllm", "trtllm", "sglang", "neuron"]);
+  });
+});
+
+describe("the model and its context", () => {
+  it("a model without a Hugging Face source gets a placeholder the shell refuses to run unset; --model-path is quoted", () => {
+    const pool: PoolSpec = { ...h100, precision: "bf16" };
+    const placeholder = /^vllm serve (.*) \\$/m.exec(emit("vllm", pool, { model: "gpt3-175b" }).command)?.[1];
+    expect(placeholder).toMatch(/^"\$\{MODEL_PATH:\?.*gpt3-175b.*\}"$/);
+    const given = emit("vllm", pool, {}, "/models/my llama").command;
+    expect(given).toContain("vllm serve '/models/my llama' \\");
+  });
+
+  it("a length with no upper bound: the longest simulated request; a trace: its longest", () => {
+    const scenario = scenarioFor(h100, {
+      traffic: { requests: 200, inputTokens: { distribution: "lognormal", mean: 800, sigma: 0.8 }, outputTokens: 100 },
+    });
+    const longest = Math.max(...scenarioRequests(scenario).map((r) => r.inputTokens + r.outputTokens));
+    expect(contextNeeds(scenario).maxContextTokens).toBe(longest);
+    const trace = [
+      { arrivalSeconds: 0, inputTokens: 10, outputTokens: 5000 },
+      { arrivalSeconds: 1, inputTokens: 4000, outputTokens: 10 },
+    ];
+    expect(contextNeeds(scenario, trace)).toMatchObject({ maxInputTokens: 4000, maxContextTokens: 5010 });
+  });
+
+  it("the planner's best deployment is what the launch carries", () => {
+    const pool: PoolSpec = { ...h100, precision: "bf16", tp: 1, replicas: 1 };
+    const scenario = scenarioFor(pool, { model: "llama3.1-8b", slo: { ttftSeconds: 2, tpotSeconds: 0.1 } });
+    const best = planServing(scenario, catalog, { systems: ["dgx-h100"], maxChips: 4, tps: [1, 2], batches: [32, 64] }).find(
+      (c) => c.meetsSlo,
+    )!;
+    const { command } = emitLaunch("vllm", best, scenario, catalog);
+    expect(flag(command, "--tensor-parallel-size")).toBe(String(best.pool.tp));
+    expect(flag(command, "--max-num-seqs")).toBe(String(best.pool.batching.maxBatch));
+  });
+});

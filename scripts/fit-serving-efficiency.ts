@@ -15,7 +15,7 @@
 // Laplace likelihood with a 10% scale), plus the Gaussian priors. Coordinate descent with
 // golden-section search, as scripts/fit-efficiencies.ts does for training. Never per case: no case
 // id or measured value is used except through this objective.
-//   node dist/scripts/fit-serving-efficiency.js [cases.json] [--write | --out FILE] [--cross-validate] [--family CHIP]
+//   node dist/scripts/fit-serving-efficiency.js [cases.json ...] [--write | --out FILE] [--cross-validate] [--family CHIP]
 // --family refits one family only (its first chip's id) and keeps the other entries as they are.
 import { writeFileSync } from "node:fs";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
@@ -35,12 +35,12 @@ const args = process.argv.slice(2);
 const valueOf = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
 const onlyFamily = valueOf("--family");
 const outFile = valueOf("--out");
-const file =
-  args.find((a, i) => !a.startsWith("--") && !["--family", "--out"].includes(args[i - 1] ?? "")) ?? "../shared/validation/inference.json";
+const named = args.filter((a, i) => !a.startsWith("--") && !["--family", "--out"].includes(args[i - 1] ?? ""));
+const files = named.length ? named : ["../shared/validation/inference.json", "../shared/validation/neuron-inference.json"];
 const write = args.includes("--write");
 const crossValidate = args.includes("--cross-validate");
 const catalog = builtinCatalog();
-const validationInput = readValidationFiles([file]);
+const validationInput = readValidationFiles(files);
 const allCases: InferenceCase[] = validationInput.inference;
 const engineOf = validationInput.engineOf;
 

@@ -2,12 +2,13 @@
 // with the built-in catalog and serving fit (data/serving-efficiency.json): none may fail, and the
 // median absolute error of each measured metric must meet issue 4's bar (<= 15 %). A last test
 // shows the bar can fail: the same cases with a poor serving fit miss it.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { PRIOR_SERVING_EFFICIENCY } from "../src/engine/serve/servingEfficiency.js";
-import { INFERENCE_METRICS, validateInferenceCases, type InferenceCase } from "../src/engine/validate/inference.js";
+import { INFERENCE_METRICS, validateInferenceCases } from "../src/engine/validate/inference.js";
+import { readValidationFiles } from "../src/node/validationFiles.js";
 
 const casesPath = fileURLToPath(new URL("../../shared/validation/inference.json", import.meta.url));
 const BAR_PCT = 15;
@@ -16,9 +17,12 @@ describe("inference validation", () => {
   it("the cases file is where the tests look for it", () => {
     expect(existsSync(casesPath)).toBe(true);
   });
-  const cases = (JSON.parse(readFileSync(casesPath, "utf8")) as InferenceCase[]).filter((c) => c.kind === "inference");
+  // Each case on the engine its group ran (groups.json beside the file), as `validate` reads it.
+  const input = readValidationFiles([casesPath]);
+  const cases = input.inference;
+  const engineOf = input.engineOf;
   const catalog = builtinCatalog();
-  const report = validateInferenceCases(cases, catalog);
+  const report = validateInferenceCases(cases, catalog, { engineOf });
 
   it("predicts every measured metric of every case (none failed)", () => {
     const failures = report.results.filter((r) => r.failure).map((r) => `${r.id} ${r.metric}: ${r.failure}`);
@@ -39,11 +43,10 @@ describe("inference validation", () => {
 
   it("the bar can fail: with the prior's GEMMs at 0.3 of the training rate, a metric misses it", () => {
     const chips = [...new Set(cases.map((c) => catalog.system(c.system.id).chip))];
-    const prior = validateInferenceCases(
-      cases,
-      catalog,
-      chips.map((chip) => ({ chip, efficiency: { ...PRIOR_SERVING_EFFICIENCY, compute: 0.3 }, provenance: "test" })),
-    );
+    const prior = validateInferenceCases(cases, catalog, {
+      servingEfficiencies: chips.map((chip) => ({ chip, efficiency: { ...PRIOR_SERVING_EFFICIENCY, compute: 0.3 }, provenance: "test" })),
+      engineOf,
+    });
     const worst = Math.max(...INFERENCE_METRICS.map((m) => prior.metrics[m]!.medianAbsErrorPct!));
     expect(worst).toBeGreaterThan(BAR_PCT);
   });

@@ -133,6 +133,7 @@ describe("attention data parallelism and expert parallelism", () => {
         etp: 1,
         attentionDp,
         logicalCoresPerChip: 1,
+        iterationOverheadUs: 1000,
       })(work);
     const [one, four] = [iteration(1), iteration(4)];
     expect(four.gemm).toBeGreaterThan(one.gemm * 1.05);
@@ -149,6 +150,7 @@ describe("attention data parallelism and expert parallelism", () => {
       ep: 2,
       etp: 1,
       logicalCoresPerChip: 1,
+      iterationOverheadUs: 1000,
     });
     const expertsOnly = (w: typeof work, r: number) => alone({ ...w, decodeTokens: w.decodeTokens * r }).gemm;
     expect(four.gemm).toBeLessThan(expertsOnly(work, 4));

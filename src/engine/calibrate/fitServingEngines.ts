@@ -38,7 +38,7 @@ export function fitEngineOverheads(
   base: ServingEngine[] = BUILTIN_SERVING_ENGINES,
 ): { engines: ServingEngine[]; fits: EngineFit[] } {
   const fits: EngineFit[] = [];
-  const engines = base.map((e) => structuredClone(e));
+  const engines = base.map((e) => ({ ...e, iterationOverheadUs: { ...e.iterationOverheadUs } }));
   for (const engine of engines) {
     const own = cases.filter((c) => engineOfCase(c, engineOf) === engine.id);
     if (own.length === 0) {

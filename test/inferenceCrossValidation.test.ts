@@ -1,0 +1,35 @@
+// The serving bar of issue #16, held out: every open inference case (format v1 and v2) predicted by
+// engine host overheads fitted without its group. Throughput and TPOT meet the 15% held-out median;
+// TTFT does not yet (KNOWN MISS, below), and the test says so rather than loosening the bar.
+import { describe, expect, it } from "vitest";
+import { builtinCatalog } from "../src/engine/catalog/builtin.js";
+import { crossValidateInference, type InferenceCrossValidation } from "../src/engine/calibrate/fitServingEngines.js";
+import { validateInferenceCases } from "../src/engine/validate/inference.js";
+import { readValidationFiles } from "../src/node/validationFiles.js";
+
+const FILES = ["../shared/validation/inference.json", "../shared/validation/neuron-inference.json"];
+const catalog = builtinCatalog();
+const input = readValidationFiles(FILES);
+let heldOut: InferenceCrossValidation | null = null;
+const held = () => (heldOut ??= crossValidateInference(input.inference, catalog, input.engineOf));
+
+describe("open inference set, v1 and v2", () => {
+  it("reads both files and predicts every case (none fails)", () => {
+    expect(input.inference.length).toBeGreaterThanOrEqual(29 + 77);
+    const r = validateInferenceCases(input.inference, catalog, { engineOf: input.engineOf });
+    expect(r.results.filter((x) => x.failure)).toEqual([]);
+  });
+
+  it("held out: throughput and TPOT median |error| <= 15%", { timeout: 900_000 }, () => {
+    const m = held().metrics;
+    expect(m.outputTokensPerSecond!.medianAbsErrorPct!).toBeLessThanOrEqual(15);
+    expect(m.tpotSeconds!.medianAbsErrorPct!).toBeLessThanOrEqual(15);
+  });
+
+  // KNOWN MISS: TTFT held out is ~43% median, from the vLLM-on-Neuron groups whose "throughput" runs
+  // (guidellm, 128 users against a batch-32 server) queue far less than an offline queue of the
+  // same requests would; see docs/serving.md, "How right is it?".
+  it.fails("held out: TTFT median |error| <= 15%", { timeout: 900_000 }, () => {
+    expect(held().metrics.ttftSeconds!.medianAbsErrorPct!).toBeLessThanOrEqual(15);
+  });
+});

@@ -27,7 +27,9 @@ const fit = fitTraining(input.training, stripped, input.frameworkOf, {
   maxIterations: 60,
 });
 writeFileSync(outPath, JSON.stringify(fit.calibration, null, 2) + "\n");
-console.log(`wrote ${outPath}: ${fit.calibration.values.length} parameters, ${fit.iterations} iterations, ${((performance.now() - started) / 1000).toFixed(1)} s`);
+console.log(
+  `wrote ${outPath}: ${fit.calibration.values.length} parameters, ${fit.iterations} iterations, ${((performance.now() - started) / 1000).toFixed(1)} s`,
+);
 for (const v of fit.calibration.values)
   console.log(
     `${v.owner.padEnd(12)} ${v.id.padEnd(20)} ${v.name.padEnd(16)} ${String(v.value).padStart(7)} ± ${String(v.sd).padEnd(6)} prior ${v.prior}${v.atBound ? "  AT BOUND" : ""}  (${v.cases} cases)`,

@@ -49,7 +49,13 @@ function system(upGBps = 100, outGbps = 400, upLatencyUs = 2, outLatencyUs = 5):
 
 /** Line-rate hardware: link efficiencies of 1. */
 function hardware(upGBps = 100, outGbps = 400, upLatencyUs = 2, outLatencyUs = 5): Hardware {
-  return buildHardware(chip, system(upGBps, outGbps, upLatencyUs, outLatencyUs), { ...PRIOR_EFFICIENCY, scaleUp: 1, scaleOut: 1 }, "test", PLAIN_SOFTWARE);
+  return buildHardware(
+    chip,
+    system(upGBps, outGbps, upLatencyUs, outLatencyUs),
+    { ...PRIOR_EFFICIENCY, scaleUp: 1, scaleOut: 1 },
+    "test",
+    PLAIN_SOFTWARE,
+  );
 }
 
 describe("ring traffic", () => {

@@ -33,3 +33,8 @@ export function formatPercent(fraction: number, digits = 1): string {
 export function formatSignedPercent(pct: number): string {
   return `${pct >= 0 ? "+" : ""}${pct.toFixed(1)}%`;
 }
+
+/** A likely range, "27.1 s – 45.0 s", each end in the figure's own format. */
+export function formatRange(range: { low: number; high: number }, format: (x: number) => string): string {
+  return `${format(range.low)} – ${format(range.high)}`;
+}

@@ -1,7 +1,7 @@
 // `ultrasim compare` for people: one row per system, ratios against the baseline.
 import Table from "./fittedTable.js";
 import type { Comparison } from "../engine/compare/compareSystems.js";
-import { formatCount, formatPercent, formatSeconds } from "./format.js";
+import { formatCount, formatPercent, formatRange, formatSeconds } from "./format.js";
 
 const x = (r: number | null) => (r === null ? "—" : `${r.toFixed(2)}×`);
 
@@ -36,7 +36,8 @@ export function renderCompare(c: Comparison): string {
       formatSeconds(r.stepSeconds!),
       formatCount(r.tokensPerSecond!),
       formatPercent(r.mfu!),
-      formatSeconds(r.timeToTrainSeconds!),
+      formatSeconds(r.timeToTrainSeconds!) +
+        (r.likely.timeToTrainSeconds ? `\n(likely ${formatRange(r.likely.timeToTrainSeconds, formatSeconds)})` : ""),
       r.usdPerMillionTokens === null ? "no public price" : `$${r.usdPerMillionTokens.toFixed(2)}`,
       r.kwhPerMillionTokens!.toFixed(2),
       (r.facilityWatts! / 1e6).toFixed(2),
@@ -46,5 +47,15 @@ export function renderCompare(c: Comparison): string {
     ]);
   }
   const head = `${c.model}: seq ${c.run.seqLen} · global batch ${c.run.globalBatch} · ${c.run.precision} · time to train ${formatCount(c.run.tokens)} tokens`;
-  return [head, table.toString(), ...c.notes.map((n) => `note: ${n}`)].join("\n");
+  const basis = c.rows.find((r) => r.likely.timeToTrainSeconds)?.likely.timeToTrainSeconds;
+  return [
+    head,
+    table.toString(),
+    ...(basis
+      ? [
+          `likely: ${Math.round(basis.level * 100)}% ranges from the held-out error of predictions on the same evidence (kernels fitted on the chip's silicon, or borrowed)`,
+        ]
+      : []),
+    ...c.notes.map((n) => `note: ${n}`),
+  ].join("\n");
 }

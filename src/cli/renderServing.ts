@@ -4,7 +4,7 @@ import type { PlanCandidate, ServingPlanObjective } from "../engine/serve/plan.j
 import type { LatencyStats, ServingReport } from "../engine/serve/servingReport.js";
 import type { ServingOperations } from "../engine/serve/servingOperations.js";
 import type { Figure } from "../engine/report/figure.js";
-import { formatBytes, formatCount, formatPercent, formatSeconds } from "./format.js";
+import { formatBytes, formatCount, formatPercent, formatRange, formatSeconds } from "./format.js";
 import { origin, show } from "./renderOperations.js";
 import { plural } from "../engine/report/plural.js";
 
@@ -21,10 +21,17 @@ export function renderServing(r: ServingReport): string {
       p.role,
       `${p.systemId} (${p.chipId})`,
       `${p.replicas} × tp${p.tp}${p.tensorParallelRanks !== p.tp ? ` (${p.tensorParallelRanks} ranks)` : ""} pp${p.pp}${p.attentionDp > 1 ? ` dp-attention${p.attentionDp}` : ""}${p.ep > 1 ? ` ep${p.ep}` : ""}${p.attentionDp > 1 || (p.ep > 1 && p.etp > 1) ? ` etp${p.etp}` : ""}, ${p.precision} (KV ${p.kvCachePrecision})`,
-      `${p.policy}, max ${p.maxBatch} per ${p.virtualEngines > p.replicas ? "virtual engine" : "replica"}${p.policy === "continuous" ? `, ${p.maxTokensPerIteration} tok/iter${p.chunkedPrefill ? ", chunked" : ""}` : ""}`,
+      `${p.engine} (${p.scheduler}, KV ${p.kvAdmission}), max ${p.maxBatch} per ${p.virtualEngines > p.replicas ? "virtual engine" : "replica"}` +
+        (p.staticShapes
+          ? `, compiled batch ${p.staticShapes.compiledBatch}, buckets ${p.staticShapes.buckets.join("/")}`
+          : p.policy === "continuous"
+            ? `, ${p.maxTokensPerIteration} tok/iter${p.chunkedPrefill ? ", chunked" : ""}`
+            : ""),
       formatBytes(p.memory.weightBytesPerChip),
       `${formatCount(p.memory.tokens * p.attentionDp)} tokens (${formatBytes(Math.max(0, p.memory.kvBytesPerChip))}/chip)` +
-        (p.virtualEngines > p.replicas ? `, ${p.virtualEngines / p.replicas} virtual engines of ${formatCount(p.kvTokensPerVirtualEngine)}` : ""),
+        (p.virtualEngines > p.replicas
+          ? `, ${p.virtualEngines / p.replicas} virtual engines of ${formatCount(p.kvTokensPerVirtualEngine)}`
+          : ""),
     ]);
   out.push(pools.toString());
   if (!r.feasible) {
@@ -38,6 +45,15 @@ export function renderServing(r: ServingReport): string {
   row("time per output token", r.latency.tpotSeconds);
   row("end to end", r.latency.e2eSeconds);
   out.push(lat.toString());
+  const likely = [
+    r.likely.ttftSeconds ? `mean TTFT ${formatRange(r.likely.ttftSeconds, formatSeconds)}` : "",
+    r.likely.tpotSeconds ? `mean TPOT ${formatRange(r.likely.tpotSeconds, formatSeconds)}` : "",
+    r.likely.outputTokensPerSecond ? `sustained output ${formatRange(r.likely.outputTokensPerSecond, formatCount)} tok/s` : "",
+  ].filter(Boolean);
+  if (likely.length)
+    out.push(
+      `likely (${Math.round((r.likely.ttftSeconds ?? r.likely.outputTokensPerSecond)!.level * 100)}% ranges from the held-out error of the open inference cases): ${likely.join("; ")}`,
+    );
   const t = new Table({ style });
   t.push(
     {

@@ -1,7 +1,7 @@
 // `ultrasim train` for people: the headline figures, the step-time breakdown and memory per chip.
 import Table from "./fittedTable.js";
 import type { TrainingReport } from "../engine/report/trainingReport.js";
-import { formatBytes, formatCount, formatPercent, formatSeconds } from "./format.js";
+import { formatBytes, formatCount, formatPercent, formatRange, formatSeconds } from "./format.js";
 import { renderOperations } from "./renderOperations.js";
 
 const BREAKDOWN_LABELS: Record<keyof TrainingReport["breakdownSeconds"], string> = {
@@ -31,15 +31,22 @@ export function renderTraining(r: TrainingReport): string {
   lines.push(`run: seq ${r.run.seqLen} · global batch ${r.run.globalBatch} · ${r.run.precision}`);
   lines.push("");
   const head = new Table({ style: { head: [], border: [] } });
+  const likely = r.likely;
   head.push(
-    ["step time", formatSeconds(r.stepSeconds)],
-    ["tokens/s", `${formatCount(r.tokensPerSecond)} total · ${formatCount(r.tokensPerSecondPerChip)} per chip`],
+    ["step time", formatSeconds(r.stepSeconds) + (likely.stepSeconds ? `, likely ${formatRange(likely.stepSeconds, formatSeconds)}` : "")],
+    [
+      "tokens/s",
+      `${formatCount(r.tokensPerSecond)} total · ${formatCount(r.tokensPerSecondPerChip)} per chip` +
+        (likely.tokensPerSecond ? ` (likely ${formatRange(likely.tokensPerSecond, formatCount)})` : ""),
+    ],
     [
       "MFU / HFU",
-      `${formatPercent(r.mfu)} / ${formatPercent(r.hfu)} of ${formatCount(r.peakFlopsPerChip / 1e12)} TFLOP/s ${r.peakPrecision} peak`,
+      `${formatPercent(r.mfu)} / ${formatPercent(r.hfu)} of ${formatCount(r.peakFlopsPerChip / 1e12)} TFLOP/s ${r.peakPrecision} peak` +
+        (likely.mfu ? ` (MFU likely ${formatRange(likely.mfu, formatPercent)})` : ""),
     ],
   );
   lines.push(head.toString());
+  if (likely.stepSeconds) lines.push(`likely: an ${Math.round(likely.stepSeconds.level * 100)}% range, ${likely.stepSeconds.basis}`);
   lines.push("");
   const breakdown = new Table({ head: ["step time", "seconds", "share", ""], style: { head: [], border: [] } });
   for (const [key, label] of Object.entries(BREAKDOWN_LABELS) as [keyof typeof BREAKDOWN_LABELS, string][]) {

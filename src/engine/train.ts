@@ -4,6 +4,7 @@ import type { TrainingScenario } from "./catalog/scenario.js";
 import type { ModelSpec, Precision } from "./catalog/schema.js";
 import { predictTraining, type TrainingPrediction } from "./analytic/trainingStep.js";
 import { precisionAssumption, precisionRunsAt } from "./system/hardware.js";
+import { intervalOf, mapInterval, trainingEvidenceKey, type Interval } from "./validate/intervals.js";
 
 export interface TrainingResult {
   scenario: TrainingScenario;
@@ -13,6 +14,24 @@ export interface TrainingResult {
   prediction: TrainingPrediction;
   /** The precision whose peak the chip runs the run's precision at (hardware.ts precisionRunsAt). */
   peakPrecision?: Precision;
+  /** Likely ranges (validate/intervals.ts) of the step time and what follows from it; null where there is no record to draw on. */
+  likely: TrainingIntervals;
+}
+
+export interface TrainingIntervals {
+  stepSeconds: Interval | null;
+  tokensPerSecond: Interval | null;
+  mfu: Interval | null;
+}
+
+/** The 80% ranges of a step time and the figures inversely proportional to it, for a prediction of this evidence class. */
+export function trainingIntervals(prediction: TrainingPrediction, evidenceKey: string): TrainingIntervals {
+  const step = intervalOf(prediction.stepSeconds, evidenceKey);
+  return {
+    stepSeconds: step,
+    tokensPerSecond: mapInterval(step, (s) => prediction.tokensPerStep / s),
+    mfu: mapInterval(step, (s) => (prediction.mfu * prediction.stepSeconds) / s),
+  };
 }
 
 export function predictScenario(scenario: TrainingScenario, catalog: Catalog, options: { timeline?: boolean } = {}): TrainingResult {
@@ -28,6 +47,7 @@ export function predictScenario(scenario: TrainingScenario, catalog: Catalog, op
   });
   const precision = precisionAssumption(hw.chip, scenario.run.precision);
   if (precision) prediction.assumptions.unshift(precision);
+  const basis = catalog.efficiency(hw.chip.id, scenario.framework).basis;
   return {
     scenario,
     model,
@@ -35,5 +55,6 @@ export function predictScenario(scenario: TrainingScenario, catalog: Catalog, op
     chipId: hw.chip.id,
     prediction,
     peakPrecision: precisionRunsAt(hw.chip, scenario.run.precision),
+    likely: trainingIntervals(prediction, trainingEvidenceKey(basis, !!model.moe)),
   };
 }

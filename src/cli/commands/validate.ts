@@ -5,6 +5,7 @@ import { crossValidateInference } from "../../engine/calibrate/fitServingEngines
 import { crossValidate } from "../../engine/calibrate/fitTraining.js";
 import { summarize, validateCases } from "../../engine/validate/validation.js";
 import { validateInferenceCases } from "../../engine/validate/inference.js";
+import { inferenceEvidenceKey, intervalCoverage } from "../../engine/validate/intervals.js";
 import { readValidationFiles } from "../../node/validationFiles.js";
 import { catalogFrom, print, printJson } from "../output.js";
 import { progressReporter } from "../progress.js";
@@ -69,11 +70,37 @@ export function registerValidate(program: Command): void {
         );
         groups.done();
       }
+      // How often the measured value fell inside the 80% range printed beside each prediction (data/intervals.json).
+      const intervalCoverageOf = {
+        ...(crossValidation
+          ? {
+              training: intervalCoverage(
+                crossValidation.cases.map((r, i) => ({
+                  measured: r.measured.stepSeconds,
+                  predicted: r.predicted?.stepSeconds ?? null,
+                  key: crossValidation!.evidence[i]!,
+                })),
+              ),
+            }
+          : {}),
+        ...(inferenceHeldOut
+          ? {
+              inference: intervalCoverage(
+                inferenceHeldOut.results.map((r) => ({
+                  measured: r.measured,
+                  predicted: r.predicted,
+                  key: inferenceEvidenceKey(r.metric),
+                })),
+              ),
+            }
+          : {}),
+      };
       if (opts.json)
         printJson({
           ...(crossValidation || inferenceHeldOut
             ? {
                 crossValidation: {
+                  intervalCoverage: intervalCoverageOf,
                   ...(crossValidation
                     ? { summary: crossValidation.summary, groups: crossValidation.groups, cases: crossValidation.cases }
                     : {}),
@@ -105,6 +132,11 @@ export function registerValidate(program: Command): void {
             // The last line a reader sees: the held-out figure first, the in-sample one labelled.
             crossValidation && input.training.length
               ? `held out: median ${pct(crossValidation.summary.medianAbsErrorPct)}, p90 ${pct(crossValidation.summary.p90AbsErrorPct)} (what to expect on runs not in these files); in sample: median ${pct(report.summary.medianAbsErrorPct)}, p90 ${pct(report.summary.p90AbsErrorPct)}`
+              : "",
+            Object.keys(intervalCoverageOf).length
+              ? `80% ranges held out: ${Object.entries(intervalCoverageOf)
+                  .map(([k, c]) => `${k} ${(100 * c.fraction).toFixed(1)}% of ${c.count} measured values inside`)
+                  .join(", ")}`
               : "",
             inferenceHeldOut && inferenceReport
               ? `inference held out: median ${Object.entries(inferenceHeldOut.metrics)

@@ -42,9 +42,12 @@ export function layerActivationBytes(
     // Only the input of a recomputed layer is kept; the others keep everything.
     const fraction = (layout as { recomputeFraction?: number }).recomputeFraction ?? 1;
     const kept = shard(2 * tokens * h);
-    return fraction >= 1 ? kept : fraction * kept + (1 - fraction) * layerActivationBytes(model, { ...layout, recompute: "none" }, seqLen, layer, options);
+    return fraction >= 1
+      ? kept
+      : fraction * kept + (1 - fraction) * layerActivationBytes(model, { ...layout, recompute: "none" }, seqLen, layer, options);
   }
-  if (layout.recompute === "selective" && options.selectiveRecompute === "op-level") return opLevelActivationBytes(model, layout, seqLen, layer);
+  if (layout.recompute === "selective" && options.selectiveRecompute === "op-level")
+    return opLevelActivationBytes(model, layout, seqLen, layer);
   const g = options.gemmInputBytes;
   const a = attentionDims(model);
   const kvLocal = model.mla ? (model.heads * (a.qkHeadDim + a.vHeadDim)) / t : Math.max(1, model.kvHeads / t) * (a.qkHeadDim + a.vHeadDim);
@@ -90,7 +93,7 @@ function opLevelActivationBytes(
   const tokens = (layout.microBatch * seqLen) / layout.cp;
   const h = model.hidden;
   const a = attentionDims(model);
-  const input = (layout.sequenceParallel ? 2 * tokens * h / t : 2 * tokens * h);
+  const input = layout.sequenceParallel ? (2 * tokens * h) / t : 2 * tokens * h;
   const attentionOut = (2 * tokens * model.heads * a.vHeadDim) / t + (4 * model.heads * tokens) / t;
   const ffn = isMoeLayer(model, layer) ? (model.moe!.topK * model.moe!.expertFfnHidden) / t : model.ffnHidden / t;
   const upWidth = (model.ffnKind === "swiglu" ? 2 : 1) * ffn;

@@ -70,6 +70,13 @@ export interface AssembledEfficiency {
   provenance: Record<CalibratedParameter, string>;
   /** One line for reports. */
   summary: string;
+  /** What the kernel and software figures rest on: fitted on the chip's own silicon, borrowed from another, or priors. */
+  basis: EfficiencyBasis;
+}
+
+export interface EfficiencyBasis {
+  kernels: "fitted" | "borrowed" | "prior";
+  software: "fitted" | "prior";
 }
 
 function describe(v: CalibratedValue): string {
@@ -117,8 +124,12 @@ export function assembleEfficiency(index: CalibrationIndex, owners: Owners): Ass
     : kernelsFitted
       ? `kernels of ${owners.silicon[0]} fitted`
       : `kernels of ${owners.silicon[0]}: priors${measuredSilicon ? " and device measurements" : ""}`;
-  const software = index.has(keyOf("framework", owners.framework, "layerOverheadUs"))
-    ? `${owners.framework} fitted`
-    : `${owners.framework}: priors`;
-  return { efficiency, provenance, summary: `${kernels}; software ${software}; collectives ${owners.collectives}` };
+  const softwareFitted = index.has(keyOf("framework", owners.framework, "layerOverheadUs"));
+  const software = softwareFitted ? `${owners.framework} fitted` : `${owners.framework}: priors`;
+  return {
+    efficiency,
+    provenance,
+    summary: `${kernels}; software ${software}; collectives ${owners.collectives}`,
+    basis: { kernels: borrowed ? "borrowed" : kernelsFitted ? "fitted" : "prior", software: softwareFitted ? "fitted" : "prior" },
+  };
 }

@@ -2,6 +2,7 @@
 // validation cases constrain, each owned by its silicon, framework or collective library, pulled
 // toward its prior; and leave-one-group-out cross-validation, which refits without each source group
 // and predicts it: the error to expect on runs nobody has fitted.
+import { trainingEvidenceKey } from "../validate/intervals.js";
 import { predictTraining } from "../analytic/trainingStep.js";
 import type { Catalog } from "../catalog/catalog.js";
 import type { TrainingCase } from "../catalog/scenario.js";
@@ -155,13 +156,19 @@ export function fitTraining(
       },
     },
     {
-      start: startIndex ? free.map((p) => startIndex.get(keyOf(p.owner, p.id, p.name))?.value ?? priorOf(p.name, p.owner === "silicon" ? p.id : null).value) : undefined,
+      start: startIndex
+        ? free.map((p) => startIndex.get(keyOf(p.owner, p.id, p.name))?.value ?? priorOf(p.name, p.owner === "silicon" ? p.id : null).value)
+        : undefined,
       maxIterations: options.maxIterations,
     },
   );
   const source = options.fittedOn ?? "fitted";
   return {
-    calibration: { method: FIT_METHOD, fittedOn: options.fittedOn, values: calibrationOf(free, prepared, result.values, result.sd, source) },
+    calibration: {
+      method: FIT_METHOD,
+      fittedOn: options.fittedOn,
+      values: calibrationOf(free, prepared, result.values, result.sd, source),
+    },
     iterations: result.iterations,
     cost: result.cost,
   };
@@ -172,6 +179,8 @@ export interface CrossValidation {
   summary: ErrorSummary;
   groups: Record<string, ErrorSummary>;
   cases: CaseResult[];
+  /** Each held-out case's evidence class (intervals.ts), as the fit without its group saw it. */
+  evidence: string[];
 }
 
 /** Leave one source group out: fit on the others, predict the group held out (simulated schedule). */
@@ -183,6 +192,7 @@ export function crossValidate(
 ): CrossValidation {
   const groups = [...new Set(cases.map((c) => c.group))];
   const results: CaseResult[] = [];
+  const evidence: string[] = [];
   const byGroup: Record<string, ErrorSummary> = {};
   groups.forEach((group, n) => {
     options.onGroup?.(group, n, groups.length);
@@ -193,9 +203,13 @@ export function crossValidate(
     const groupResults = heldOut.map((c) => predictCase(c, fitted, frameworkOf(c)));
     byGroup[group] = summarize(groupResults);
     results.push(...groupResults);
+    for (const c of heldOut) {
+      const chip = fitted.system(c.system.id).chip;
+      evidence.push(trainingEvidenceKey(fitted.efficiency(chip, frameworkOf(c)).basis, c.model.moe !== null && c.model.moe !== undefined));
+    }
   });
   options.onGroup?.("", groups.length, groups.length);
-  return { summary: summarize(results), groups: byGroup, cases: results };
+  return { summary: summarize(results), groups: byGroup, cases: results, evidence };
 }
 
 /** Silicon ids with device measurements: their priors are measured, not round figures. */

@@ -78,7 +78,11 @@ export const PARAMETERS: Record<CalibratedParameter, ParameterDefinition> = {
     owner: "framework",
     lo: 0,
     hi: 1,
-    prior: { value: 0.9, sd: 0.1, source: "measured: grouped GEMMs at MoE shapes reach 0.79-0.97 of a dense GEMM on an H100 (data/measurements/h100-sxm.json)" },
+    prior: {
+      value: 0.9,
+      sd: 0.1,
+      source: "measured: grouped GEMMs at MoE shapes reach 0.79-0.97 of a dense GEMM on an H100 (data/measurements/h100-sxm.json)",
+    },
     description: "MoE expert (grouped) GEMMs relative to a dense GEMM of the same shape",
   },
   layerOverheadUs: {
@@ -110,7 +114,11 @@ export const PARAMETERS: Record<CalibratedParameter, ParameterDefinition> = {
     owner: "collectives",
     lo: 0,
     hi: 1,
-    prior: { value: 0.8, sd: 0.1, source: "prior: NCCL all-reduce bus bandwidth reaches ~80% of NVLink line rate at large messages (nccl-tests)" },
+    prior: {
+      value: 0.8,
+      sd: 0.1,
+      source: "prior: NCCL all-reduce bus bandwidth reaches ~80% of NVLink line rate at large messages (nccl-tests)",
+    },
     description: "fraction of scale-up link bandwidth collectives reach",
   },
   scaleOut: {
@@ -118,7 +126,11 @@ export const PARAMETERS: Record<CalibratedParameter, ParameterDefinition> = {
     owner: "collectives",
     lo: 0,
     hi: 1,
-    prior: { value: 0.75, sd: 0.12, source: "prior: collectives over InfiniBand / EFA reach 70-90% of the NIC line rate at large messages" },
+    prior: {
+      value: 0.75,
+      sd: 0.12,
+      source: "prior: collectives over InfiniBand / EFA reach 70-90% of the NIC line rate at large messages",
+    },
     description: "fraction of scale-out NIC bandwidth collectives reach",
   },
 };
@@ -129,21 +141,22 @@ const H100_SOURCE = "measured on an H100 (data/measurements/h100-sxm.json, scrip
  * What was measured on a device, by silicon: priors with a tight spread for the parameters measured,
  * and fixed shape parameters (half-sizes, HBM efficiency) that no case fits.
  */
-export const MEASURED: Record<string, { priors: Partial<Record<CalibratedParameter, Prior>>; fixed: Partial<Efficiency>; source: string }> = {
-  gh100: {
-    priors: {
-      "gemm.b16": { value: h100.gemm.b16.efficiency, sd: 0.04, source: H100_SOURCE },
-      "gemm.b8": { value: h100.gemm.b8.efficiency, sd: 0.05, source: H100_SOURCE },
-      attention: { value: h100.attention.efficiency, sd: 0.05, source: H100_SOURCE },
+export const MEASURED: Record<string, { priors: Partial<Record<CalibratedParameter, Prior>>; fixed: Partial<Efficiency>; source: string }> =
+  {
+    gh100: {
+      priors: {
+        "gemm.b16": { value: h100.gemm.b16.efficiency, sd: 0.04, source: H100_SOURCE },
+        "gemm.b8": { value: h100.gemm.b8.efficiency, sd: 0.05, source: H100_SOURCE },
+        attention: { value: h100.attention.efficiency, sd: 0.05, source: H100_SOURCE },
+      },
+      fixed: {
+        gemmHalfDim: h100.gemm.b16.halfDim,
+        attentionHalfKeys: h100.attention.halfKeys,
+        memory: Math.min(1, Math.round((h100.hbmCopyTBps / 3.35) * 100) / 100),
+      },
+      source: H100_SOURCE,
     },
-    fixed: {
-      gemmHalfDim: h100.gemm.b16.halfDim,
-      attentionHalfKeys: h100.attention.halfKeys,
-      memory: Math.min(1, Math.round((h100.hbmCopyTBps / 3.35) * 100) / 100),
-    },
-    source: H100_SOURCE,
-  },
-};
+  };
 
 /** The prior of a parameter for one owner: a device measurement where there is one, else the round figure. */
 export function priorOf(name: CalibratedParameter, silicon: string | null): Prior {

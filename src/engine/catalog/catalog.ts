@@ -3,7 +3,14 @@
 import { Value } from "@sinclair/typebox/value";
 import type { TSchema } from "@sinclair/typebox";
 import { UltrasimError } from "../errors.js";
-import { assembleEfficiency, indexCalibration, type Calibration, type CalibrationIndex, type Owners } from "../calibrate/calibration.js";
+import {
+  assembleEfficiency,
+  indexCalibration,
+  type Calibration,
+  type CalibrationIndex,
+  type EfficiencyBasis,
+  type Owners,
+} from "../calibrate/calibration.js";
 import { resolveFramework, softwareFeatures, type FrameworkCatalog, type FrameworkSpec } from "../calibrate/framework.js";
 import { EfficiencyEntry, type Efficiency } from "../system/efficiency.js";
 import { buildHardware, type Hardware } from "../system/hardware.js";
@@ -180,11 +187,11 @@ export class Catalog {
    * The efficiencies a chip runs at under a framework: a user's own entry for the chip if there is
    * one, else the calibration by silicon, framework and collective library, else priors.
    */
-  efficiency(chipId: string, frameworkId?: string | null): { efficiency: Efficiency; provenance: string } {
+  efficiency(chipId: string, frameworkId?: string | null): { efficiency: Efficiency; provenance: string; basis: EfficiencyBasis | null } {
     const own = this.efficiencies.get(chipId);
-    if (own) return { efficiency: own.efficiency, provenance: `${own.provenance} (${chipId})` };
+    if (own) return { efficiency: own.efficiency, provenance: `${own.provenance} (${chipId})`, basis: null };
     const assembled = assembleEfficiency(this.calibrationIndex, this.owners(chipId, this.framework(chipId, frameworkId)));
-    return { efficiency: assembled.efficiency, provenance: assembled.summary };
+    return { efficiency: assembled.efficiency, provenance: assembled.summary, basis: assembled.basis };
   }
 
   /** The multi-tier scale-out network a system sits on, if the catalog describes one. */
@@ -208,7 +215,13 @@ export class Catalog {
   }
 
   /** A system's hardware at the given efficiencies (what a fit tries), under a framework. */
-  hardwareWith(systemId: string, efficiency: Efficiency, provenance: string, framework: FrameworkSpec, scaleOutGbpsPerChip?: number): Hardware {
+  hardwareWith(
+    systemId: string,
+    efficiency: Efficiency,
+    provenance: string,
+    framework: FrameworkSpec,
+    scaleOutGbpsPerChip?: number,
+  ): Hardware {
     const system = this.system(systemId);
     const chip = this.chip(system.chip, `system ${systemId}: chip`);
     const network = this.network(systemId);

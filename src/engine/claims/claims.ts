@@ -11,6 +11,7 @@ import { trainingOperations } from "../report/operationsReport.js";
 import { planServing } from "../serve/plan.js";
 import type { ServingScenario } from "../serve/scenario.js";
 import { peakFlopsPerSecond } from "../system/hardware.js";
+import { ratioInterval, trainingEvidenceKey } from "../validate/intervals.js";
 
 /** "cannot be checked": a figure the claim rests on is not public (a price), so no verdict either way. */
 export type Verdict = "holds" | "holds only for some workloads" | "does not follow from the published specs" | "cannot be checked";
@@ -43,6 +44,11 @@ export interface ClaimCheck {
   figures: WorkloadFigure[];
   verdict: Verdict;
   reason: string;
+  /**
+   * Whether the verdict stands at both ends of the model's likely range (validate/intervals.ts): the
+   * verdict recomputed with every delivered ratio at the low and the high end of its 80% range.
+   */
+  acrossInterval: { holds: boolean; low: Verdict; high: Verdict; note: string };
 }
 
 export interface ClaimsReport {
@@ -177,6 +183,34 @@ function withTdp(chip: ChipSpec, watts: number): ChipSpec {
   return { ...chip, tdpW: { ...chip.tdpW, value: watts } };
 }
 
+/**
+ * The verdict at both ends of the likely range of the delivered ratios. A ratio of two predictions
+ * resting on the same borrowed kernels and software: their errors share a cause, so the ratio's range
+ * is taken as one prediction's (the held-out range of training on borrowed kernels), not the two
+ * combined as if independent.
+ */
+function acrossInterval(verdictOf: (ratios: number[]) => Verdict, ratios: number[]): ClaimCheck["acrossInterval"] {
+  const range = ratioInterval(1, trainingEvidenceKey({ kernels: "borrowed", software: "fitted" }, false));
+  if (!range) return { holds: true, low: verdictOf(ratios), high: verdictOf(ratios), note: "no held-out record to draw a range from" };
+  const low = verdictOf(ratios.map((r) => r * range.low));
+  const high = verdictOf(ratios.map((r) => r * range.high));
+  const pct = (x: number) => `${x >= 1 ? "+" : ""}${Math.round((x - 1) * 100)}%`;
+  return {
+    holds: low === high,
+    low,
+    high,
+    note: `delivered ratios from ${pct(range.low)} to ${pct(range.high)} (the ${Math.round(range.level * 100)}% spread of held-out training predictions on borrowed kernels about their median): ${low === high ? `"${low}" either way` : `"${low}" at the low end, "${high}" at the high end`}`,
+  };
+}
+
+/** A verdict from datasheet arithmetic alone: no model error to carry. */
+const datasheetOnly = (v: Verdict): ClaimCheck["acrossInterval"] => ({
+  holds: true,
+  low: v,
+  high: v,
+  note: "datasheet arithmetic (or no figure to check): the model's error does not enter",
+});
+
 export function checkClaims(catalog: Catalog, options: ClaimsOptions = {}): ClaimsReport {
   const trn2 = catalog.hardware("trn2-ultraserver");
   const trn3 = catalog.hardware("trn3-ultraserver");
@@ -246,6 +280,12 @@ export function checkClaims(catalog: Catalog, options: ClaimsOptions = {}): Clai
     .slice(1, 1 + TRAINING.length)
     .map((f) => f.ratio)
     .filter((r): r is number => r !== null);
+  const computeVerdict = (rs: number[]): Verdict =>
+    rs.every((r) => r >= 0.9 * computeClaim.value)
+      ? "holds"
+      : rs.some((r) => r >= 0.9 * computeClaim.value)
+        ? "holds only for some workloads"
+        : "does not follow from the published specs";
   const computeCheck: ClaimCheck = {
     claim: computeClaim,
     related: [claim("trn3-per-chip-fp8-vs-trn2"), claim("trn3-gptoss-throughput")],
@@ -254,11 +294,8 @@ export function checkClaims(catalog: Catalog, options: ClaimsOptions = {}): Clai
       `delivered training per UltraServer: ${trainingRatios.map((r) => `${r.toFixed(2)}x`).join(", ")} (per chip ${trainingRatios.map((r) => `${(r / chipRatio).toFixed(2)}x`).join(", ")})`,
     ],
     figures: computeFigures,
-    verdict: delivered.every((r) => r >= 0.9 * computeClaim.value)
-      ? "holds"
-      : delivered.some((r) => r >= 0.9 * computeClaim.value)
-        ? "holds only for some workloads"
-        : "does not follow from the published specs",
+    verdict: computeVerdict(delivered),
+    acrossInterval: acrossInterval(computeVerdict, delivered),
     reason:
       `The 4.4x is peak arithmetic per UltraServer (${(us3 / us2).toFixed(2)}x), mostly the ${chipRatio.toFixed(2)}x chip count. ` +
       `Delivered per UltraServer the model gives ${minD.toFixed(2)}-${maxD.toFixed(2)}x across the workloads; per chip the gain is ${(peak3 / peak2).toFixed(2)}x at peak and less delivered where memory bandwidth (1.69x per chip) or the scale-up fabric bound the step. ` +
@@ -294,6 +331,7 @@ export function checkClaims(catalog: Catalog, options: ClaimsOptions = {}): Clai
       },
     ],
     verdict: bw3 / bw2 >= 3.5 ? "holds" : "does not follow from the published specs",
+    acrossInterval: datasheetOnly(bw3 / bw2 >= 3.5 ? "holds" : "does not follow from the published specs"),
     reason: `Per UltraServer ${(bw3 / bw2).toFixed(2)}x ("almost 4x"); it is ${chipRatio.toFixed(2)}x the chips × ${(trn3.hbmBytesPerSecond / trn2.hbmBytesPerSecond).toFixed(2)}x per chip, so per chip it is 1.7x.`,
   };
 
@@ -354,16 +392,19 @@ export function checkClaims(catalog: Catalog, options: ClaimsOptions = {}): Clai
   }
   const eRatios = energyFigures.map((f) => f.ratio!).filter((r) => Number.isFinite(r));
   const eClaim = claim("trn3-vs-trn2-energy-efficiency");
+  const energyVerdict = (rs: number[]): Verdict =>
+    rs.every((r) => r >= 3.6)
+      ? "holds"
+      : rs.some((r) => r >= 3.6)
+        ? "holds only for some workloads"
+        : "does not follow from the published specs";
   const energyCheck: ClaimCheck = {
     claim: eClaim,
     related: [claim("trn3-40pct-energy")],
     predicted: [`tokens per joule, Trn3 over Trn2: ${eRatios.map((r) => `${r.toFixed(2)}x`).join(", ")}`, ...sensitivity],
     figures: energyFigures,
-    verdict: eRatios.every((r) => r >= 3.6)
-      ? "holds"
-      : eRatios.some((r) => r >= 3.6)
-        ? "holds only for some workloads"
-        : "does not follow from the published specs",
+    verdict: energyVerdict(eRatios),
+    acrossInterval: acrossInterval(energyVerdict, eRatios),
     reason:
       `With the catalog's estimated chip powers (Trainium2 ${trn2.chip.tdpW.value} W, Trainium3 ${tdp3} W; neither published) Trn3 delivers ${Math.min(...eRatios).toFixed(2)}-${Math.max(...eRatios).toFixed(2)}x the tokens per joule. ` +
       `For 4x, a Trainium3 chip would have to draw at most ${Math.max(0, Math.max(...required)).toFixed(0)} W in training, which no estimate supports. ` +
@@ -386,6 +427,7 @@ export function checkClaims(catalog: Catalog, options: ClaimsOptions = {}): Clai
     ],
     figures: [],
     verdict: "holds",
+    acrossInterval: datasheetOnly("holds"),
     reason:
       "A count of chips in one EFA network, not a job size: the model can lay a data-parallel job across it, but one 405B run at a realistic batch cannot fill 1M chips (weak scaling to 1M chips needs a batch far past the critical batch size), and failures take most of the time at that scale (ultrasim reliability). The 10x is against Trn2 UltraClusters; AWS's figure for those is not in the sources here.",
   };
@@ -423,6 +465,7 @@ export function checkClaims(catalog: Catalog, options: ClaimsOptions = {}): Clai
     ],
     figures: costFigures,
     verdict: "cannot be checked",
+    acrossInterval: datasheetOnly("cannot be checked"),
     reason:
       "No public Trn3 price exists, so $ per token cannot be checked; the break-even price per chip-hour is what would have to be true. Customer anecdotes also mix training and inference.",
   };

@@ -7,6 +7,8 @@ import { UltrasimError } from "../errors.js";
 import { precisionAssumption } from "../system/hardware.js";
 import { describeLayout, plan, type SearchSpace } from "../plan/search.js";
 import { trainingOperations } from "../report/operationsReport.js";
+import { trainingIntervals } from "../train.js";
+import { mapInterval, trainingEvidenceKey, type Interval } from "../validate/intervals.js";
 
 export interface CompareRequest {
   model: ModelSpec;
@@ -39,6 +41,8 @@ export interface CompareRow {
   tokensPerSecond: number | null;
   mfu: number | null;
   timeToTrainSeconds: number | null;
+  /** 80% ranges of the time to train and tokens/s (validate/intervals.ts), from the evidence this system's prediction rests on. */
+  likely: { timeToTrainSeconds: Interval | null; tokensPerSecond: Interval | null };
   usdPerMillionTokens: number | null;
   /** Why there is no dollar figure (no public price), or null. */
   priceNote: string | null;
@@ -95,6 +99,7 @@ export function compareSystems(request: CompareRequest, catalog: Catalog): Compa
         tokensPerSecond: null,
         mfu: null,
         timeToTrainSeconds: null,
+        likely: { timeToTrainSeconds: null, tokensPerSecond: null },
         usdPerMillionTokens: null,
         priceNote: null,
         kwhPerMillionTokens: null,
@@ -130,6 +135,19 @@ export function compareSystems(request: CompareRequest, catalog: Catalog): Compa
       tokensPerSecond: best.prediction.tokensPerSecond,
       mfu: best.prediction.mfu,
       timeToTrainSeconds: best.timeToTrainSeconds,
+      likely: (() => {
+        const intervals = trainingIntervals(
+          best.prediction,
+          trainingEvidenceKey(catalog.efficiency(hw.chip.id).basis, !!request.model.moe),
+        );
+        return {
+          timeToTrainSeconds:
+            best.timeToTrainSeconds === null
+              ? null
+              : mapInterval(intervals.stepSeconds, (s) => (best.timeToTrainSeconds! * s) / best.prediction.stepSeconds),
+          tokensPerSecond: intervals.tokensPerSecond,
+        };
+      })(),
       usdPerMillionTokens: usd,
       priceNote: usd === null ? (ops.cost.usdPerChipHour.note ?? "no public price") : null,
       kwhPerMillionTokens: ops.energy.perMillionTokens.joules.value! / 3.6e6,

@@ -40,7 +40,11 @@ export interface TrainingOperations {
 /** Failure-free run length when --reliability is on without a token budget. */
 export const DEFAULT_RUN_DAYS = 30;
 
-export function trainingOperations(result: TrainingResult, catalog: Catalog, options: OperationsOptions = {}): TrainingOperations {
+export function trainingOperations(
+  result: Omit<TrainingResult, "likely">,
+  catalog: Catalog,
+  options: OperationsOptions = {},
+): TrainingOperations {
   const p = result.prediction;
   const chips = result.scenario.system.chips;
   const chip = catalog.chip(result.chipId);

@@ -15,6 +15,8 @@ export function trainingReport(result: TrainingResult, operations: TrainingOpera
     run: result.scenario.run,
     layout: p.layout,
     stepSeconds: p.stepSeconds,
+    /** 80% ranges of the step time, tokens/s and MFU, from the held-out error of predictions resting on the same evidence. */
+    likely: result.likely,
     tokensPerStep: p.tokensPerStep,
     tokensPerSecond: p.tokensPerSecond,
     tokensPerSecondPerChip: p.tokensPerSecondPerChip,

@@ -1,6 +1,7 @@
 // The serving entry point: a scenario (and, for a replayed trace, its requests) resolved against a
 // catalog, simulated request by request, and reported.
 import { precisionAssumption } from "../system/hardware.js";
+import { inferenceEvidenceKey, intervalOf } from "../validate/intervals.js";
 import type { Catalog } from "../catalog/catalog.js";
 import type { ModelSpec } from "../catalog/schema.js";
 import { UltrasimError } from "../errors.js";
@@ -176,6 +177,12 @@ export function predictServing(scenario: ServingScenario, catalog: Catalog, opti
         .filter((a): a is string => a !== null),
     ),
   ];
+  if (report.feasible && report.requests.completed > 0)
+    report.likely = {
+      outputTokensPerSecond: intervalOf(report.throughput.sustainedOutputTokensPerSecond, inferenceEvidenceKey("outputTokensPerSecond")),
+      ttftSeconds: report.latency.ttftSeconds ? intervalOf(report.latency.ttftSeconds.mean, inferenceEvidenceKey("ttftSeconds")) : null,
+      tpotSeconds: report.latency.tpotSeconds ? intervalOf(report.latency.tpotSeconds.mean, inferenceEvidenceKey("tpotSeconds")) : null,
+    };
   return { report, records: sim.records, model };
 }
 

@@ -1,5 +1,6 @@
 // What a serving simulation measured, as plain data: latency percentiles, throughput, goodput
 // under an SLO, occupancy over time. What --json prints and the table shows.
+import type { Interval } from "../validate/intervals.js";
 import type { PoolSummary } from "./deployment.js";
 import type { SloSpec } from "./scenario.js";
 import type { ServingOperations } from "./servingOperations.js";
@@ -57,6 +58,11 @@ export interface ServingReport {
   capacity: ServingCapacity | null;
   /** What the prediction assumed that the scenario did not say (e.g. a precision the chip lacks, run at the nearest it has). */
   assumptions: string[];
+  /**
+   * 80% ranges (validate/intervals.ts) of the output rate and the mean TTFT and TPOT, from the
+   * held-out error of the open inference cases on each metric; null where there is no record.
+   */
+  likely: { outputTokensPerSecond: Interval | null; ttftSeconds: Interval | null; tpotSeconds: Interval | null };
 }
 
 export interface ServingCapacity {
@@ -222,5 +228,6 @@ export function servingReport(sim: SimulationResult, ctx: ReportContext): Servin
     operations: null,
     capacity: null,
     assumptions: [],
+    likely: { outputTokensPerSecond: null, ttftSeconds: null, tpotSeconds: null },
   };
 }

@@ -208,6 +208,11 @@ function ClaimsResults({ report }: { report: ClaimsAnswer }) {
                   <strong class={VERDICT_CLASS[c.verdict] ?? ""}>{c.verdict}</strong>
                   <br />
                   <small>{c.reason}</small>
+                  <br />
+                  <small data-testid="verdict-interval" data-holds={String(c.acrossInterval.holds)}>
+                    {c.acrossInterval.holds ? "Stands across the likely range: " : "Depends on the model's error: "}
+                    {c.acrossInterval.note}
+                  </small>
                 </td>
               </tr>
             ))}

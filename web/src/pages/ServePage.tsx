@@ -393,6 +393,20 @@ function ServeResults({ sweep, query }: { sweep: ServeSweep; query: ServeQuery }
           testId="kv-cache-mean"
         />
       </dl>
+      {(report.likely.ttftSeconds || report.likely.tpotSeconds || report.likely.outputTokensPerSecond) && (
+        <p class="note" data-testid="serve-likely" title={report.likely.ttftSeconds?.basis ?? report.likely.outputTokensPerSecond?.basis}>
+          Likely (80% ranges, from the held-out error of the open inference cases):{" "}
+          {[
+            report.likely.ttftSeconds ? `mean TTFT ${sec(report.likely.ttftSeconds.low)} – ${sec(report.likely.ttftSeconds.high)}` : "",
+            report.likely.tpotSeconds ? `mean TPOT ${sec(report.likely.tpotSeconds.low)} – ${sec(report.likely.tpotSeconds.high)}` : "",
+            report.likely.outputTokensPerSecond
+              ? `sustained output ${formatCount(report.likely.outputTokensPerSecond.low)} – ${formatCount(report.likely.outputTokensPerSecond.high)} tok/s`
+              : "",
+          ]
+            .filter(Boolean)
+            .join("; ")}
+        </p>
+      )}
       <p class="subtitle">
         {report.model.name} on {report.chips} chips:{" "}
         {report.pools

@@ -16,15 +16,44 @@ import type { CatalogSummary, PredictAnswer } from "../protocol.ts";
 import { cliArguments } from "../urlState.ts";
 import { useLatestAnswer } from "../useLatestAnswer.ts";
 
-export function Metric({ label, value, text, testId }: { label: string; value: number | string; text: string; testId: string }) {
+export function Metric({
+  label,
+  value,
+  text,
+  testId,
+  likely,
+}: {
+  label: string;
+  value: number | string;
+  text: string;
+  testId: string;
+  /** The likely range, as text, and what it rests on (validate/intervals.ts). */
+  likely?: { text: string; basis: string; low: number; high: number } | null;
+}) {
   return (
     <div class="metric">
       <dt>{label}</dt>
       <dd data-testid={testId} data-value={String(value)}>
         {text}
       </dd>
+      {likely && (
+        <dd
+          class="likely"
+          data-testid={`${testId}-likely`}
+          data-low={String(likely.low)}
+          data-high={String(likely.high)}
+          title={likely.basis}
+        >
+          likely {likely.text}
+        </dd>
+      )}
     </div>
   );
+}
+
+/** A likely range for Metric, each end in the figure's format. */
+export function likelyRange(range: { low: number; high: number; basis: string } | null, format: (x: number) => string) {
+  return range ? { text: `${format(range.low)} – ${format(range.high)}`, basis: range.basis, low: range.low, high: range.high } : null;
 }
 
 function breakdownRows(report: TrainingReport) {
@@ -154,15 +183,33 @@ function TrainResults({ report, chipName, onTrace }: { report: TrainingReport; c
   return (
     <>
       <dl class="metrics">
-        <Metric label="Step time" value={report.stepSeconds} text={formatSeconds(report.stepSeconds)} testId="step-seconds" />
-        <Metric label="Tokens/s" value={report.tokensPerSecond} text={formatCount(report.tokensPerSecond)} testId="tokens-per-second" />
+        <Metric
+          label="Step time"
+          value={report.stepSeconds}
+          text={formatSeconds(report.stepSeconds)}
+          testId="step-seconds"
+          likely={likelyRange(report.likely.stepSeconds, formatSeconds)}
+        />
+        <Metric
+          label="Tokens/s"
+          value={report.tokensPerSecond}
+          text={formatCount(report.tokensPerSecond)}
+          testId="tokens-per-second"
+          likely={likelyRange(report.likely.tokensPerSecond, formatCount)}
+        />
         <Metric
           label="Tokens/s per chip"
           value={report.tokensPerSecondPerChip}
           text={formatCount(report.tokensPerSecondPerChip)}
           testId="tokens-per-second-per-chip"
         />
-        <Metric label="MFU" value={report.mfu} text={formatPercent(report.mfu)} testId="mfu" />
+        <Metric
+          label="MFU"
+          value={report.mfu}
+          text={formatPercent(report.mfu)}
+          testId="mfu"
+          likely={likelyRange(report.likely.mfu, formatPercent)}
+        />
         <Metric label="HFU" value={report.hfu} text={formatPercent(report.hfu)} testId="hfu" />
         <Metric
           label="Memory per chip"

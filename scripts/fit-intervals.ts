@@ -1,0 +1,95 @@
+// Writes data/intervals.json: for each evidence class (src/engine/validate/intervals.ts), the 10th
+// and 90th percentiles of log(measured / predicted) over the leave-one-group-out predictions of the
+// open cases, as `validate --cross-validate` makes them. Run it after a refit of the training
+// calibration, the serving efficiencies or the engines' overheads (a few minutes here).
+//   node dist/scripts/fit-intervals.js [--write]
+import { writeFileSync } from "node:fs";
+import { builtinCatalog } from "../src/engine/catalog/builtin.js";
+import { crossValidateInference } from "../src/engine/calibrate/fitServingEngines.js";
+import { crossValidate } from "../src/engine/calibrate/fitTraining.js";
+import {
+  describeTrainingKey,
+  fitIntervalClass,
+  inferenceEvidenceKey,
+  intervalCoverage,
+  type IntervalTable,
+} from "../src/engine/validate/intervals.js";
+import { readValidationFiles } from "../src/node/validationFiles.js";
+
+const LEVEL = 0.8;
+const TRAINING = "../shared/validation/training.json";
+const INFERENCE = ["../shared/validation/inference.json", "../shared/validation/neuron-inference.json"];
+const catalog = builtinCatalog();
+
+const training = readValidationFiles([TRAINING]);
+const t0 = performance.now();
+const cv = crossValidate(training.training, catalog, training.frameworkOf, { full: catalog.calibrationValues() });
+console.log(`training held out: ${cv.cases.length} cases, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+const trainingPairs = cv.cases.map((r, i) => ({
+  measured: r.measured.stepSeconds,
+  predicted: r.predicted?.stepSeconds ?? NaN,
+  key: cv.evidence[i]!,
+}));
+
+const inference = readValidationFiles(INFERENCE);
+const t1 = performance.now();
+const icv = crossValidateInference(inference.inference, catalog, inference.engineOf);
+console.log(`inference held out: ${icv.results.length} results, ${((performance.now() - t1) / 1000).toFixed(0)} s`);
+const inferencePairs = icv.results.map((r) => ({
+  measured: r.measured,
+  predicted: r.predicted ?? NaN,
+  key: inferenceEvidenceKey(r.metric),
+}));
+
+const classes = [];
+const trainingKeys = [...new Set(trainingPairs.map((p) => p.key))].sort();
+for (const key of trainingKeys)
+  classes.push(
+    fitIntervalClass(
+      key,
+      describeTrainingKey(key),
+      trainingPairs.filter((p) => p.key === key),
+      LEVEL,
+    ),
+  );
+for (const kernels of [...new Set(trainingKeys.map((k) => k.split("/")[1]))].sort()) {
+  const key = `training/${kernels}/all`;
+  classes.push(
+    fitIntervalClass(
+      key,
+      describeTrainingKey(key),
+      trainingPairs.filter((p) => p.key.startsWith(`training/${kernels}/`)),
+      LEVEL,
+    ),
+  );
+}
+classes.push(fitIntervalClass("training/all", describeTrainingKey("training/all"), trainingPairs, LEVEL));
+for (const key of [...new Set(inferencePairs.map((p) => p.key))].sort())
+  classes.push(
+    fitIntervalClass(
+      key,
+      `inference ${key.split("/")[1]}`,
+      inferencePairs.filter((p) => p.key === key),
+      LEVEL,
+    ),
+  );
+classes.push(fitIntervalClass("inference/all", "every held-out inference metric", inferencePairs, LEVEL));
+
+const table: IntervalTable = {
+  level: LEVEL,
+  source: `scripts/fit-intervals.ts: leave-one-group-out predictions of ${TRAINING} (${trainingPairs.length} cases) and ${INFERENCE.join(" + ")} (${inferencePairs.length} metric results)`,
+  classes,
+};
+for (const c of classes)
+  console.log(
+    `${c.key.padEnd(36)} ${String(c.count).padStart(4)}  ${(100 * (Math.exp(c.logLow) - 1)).toFixed(0).padStart(5)}% .. +${(100 * (Math.exp(c.logHigh) - 1)).toFixed(0)}%  median |error| ${c.medianAbsErrorPct}%`,
+  );
+const covT = intervalCoverage(trainingPairs, table);
+const covI = intervalCoverage(inferencePairs, table);
+console.log(
+  `coverage held out: training ${(100 * covT.fraction).toFixed(1)}% of ${covT.count}, inference ${(100 * covI.fraction).toFixed(1)}% of ${covI.count}`,
+);
+if (process.argv.includes("--write")) {
+  writeFileSync(new URL("../../data/intervals.json", import.meta.url), JSON.stringify(table, null, 2) + "\n");
+  console.log("wrote data/intervals.json");
+}

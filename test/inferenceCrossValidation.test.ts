@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { crossValidateInference, type InferenceCrossValidation } from "../src/engine/calibrate/fitServingEngines.js";
 import { validateInferenceCases } from "../src/engine/validate/inference.js";
+import { inferenceEvidenceKey, intervalCoverage } from "../src/engine/validate/intervals.js";
 import { readValidationFiles } from "../src/node/validationFiles.js";
 
 const FILES = ["../shared/validation/inference.json", "../shared/validation/neuron-inference.json"];
@@ -24,6 +25,15 @@ describe("open inference set, v1 and v2", () => {
     const m = held().metrics;
     expect(m.outputTokensPerSecond!.medianAbsErrorPct!).toBeLessThanOrEqual(15);
     expect(m.tpotSeconds!.medianAbsErrorPct!).toBeLessThanOrEqual(15);
+  });
+
+  it("the 80% ranges hold 70-90% of the held-out measured values", { timeout: 900_000 }, () => {
+    const coverage = intervalCoverage(
+      held().results.map((r) => ({ measured: r.measured, predicted: r.predicted, key: inferenceEvidenceKey(r.metric) })),
+    );
+    expect(coverage.count).toBeGreaterThanOrEqual(250);
+    expect(coverage.fraction).toBeGreaterThanOrEqual(0.7);
+    expect(coverage.fraction).toBeLessThanOrEqual(0.9);
   });
 
   // KNOWN MISS: TTFT held out is ~43% median, from the vLLM-on-Neuron groups whose "throughput" runs

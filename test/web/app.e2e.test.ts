@@ -199,6 +199,13 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     await stepSeconds(page);
     const cli = cliFor(page.url());
     expect(await shownNumbers(page)).toEqual(cliNumbers(cli));
+    // The step time's likely range is shown beside it, and is the CLI's.
+    const likely = page.getByTestId("step-seconds-likely");
+    const range = (cli.likely as { stepSeconds: { low: number; high: number } }).stepSeconds;
+    expect(Number(await likely.getAttribute("data-low"))).toBe(range.low);
+    expect(Number(await likely.getAttribute("data-high"))).toBe(range.high);
+    expect(await likely.textContent()).toMatch(/^likely .+ – .+/);
+    expect(range.low).toBeLessThan(range.high);
     const [web, expected] = comparable(JSON.parse(await downloadText(page, "Download JSON")) as Record<string, unknown>, cli);
     expect(web).toEqual(expected);
     const csv = await downloadText(page, "Download CSV");
@@ -519,6 +526,11 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
           rows.map((r) => [r.getAttribute("data-claim"), r.querySelector("[data-testid=verdict]")?.getAttribute("data-value")]),
         );
       expect(shown).toEqual(cli.claims.map((c) => [c.claim.id, c.verdict]));
+      // Each verdict says whether it stands across the model's likely range, as the CLI does.
+      const acrossShown = await page.getByTestId("verdict-interval").evaluateAll((els) => els.map((e) => e.getAttribute("data-holds")));
+      expect(acrossShown).toEqual(
+        cli.claims.map((c) => String((c as unknown as { acrossInterval: { holds: boolean } }).acrossInterval.holds)),
+      );
       const web = JSON.parse(await downloadText(page, "Download JSON")) as typeof cli;
       expectSameNumbers(
         web.claims.map((c) => c.figures),

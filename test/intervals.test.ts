@@ -1,0 +1,146 @@
+// Likely ranges (validate/intervals.ts): the arithmetic by hand, the fallback to coarser evidence,
+// the classes each prediction lands in, and the calibration the issue asks for: over the held-out
+// training predictions, the 80% ranges hold between 70% and 90% of the measured step times.
+import { describe, expect, it } from "vitest";
+import { builtinCatalog } from "../src/engine/catalog/builtin.js";
+import { crossValidate } from "../src/engine/calibrate/fitTraining.js";
+import { predictScenario } from "../src/engine/train.js";
+import {
+  BUILTIN_INTERVALS,
+  intervalClass,
+  intervalCoverage,
+  intervalOf,
+  IntervalTable,
+  mapInterval,
+  ratioInterval,
+  trainingEvidenceKey,
+  type IntervalTable as Table,
+} from "../src/engine/validate/intervals.js";
+import { Value } from "@sinclair/typebox/value";
+import { readValidationFiles } from "../src/node/validationFiles.js";
+
+const table: Table = {
+  level: 0.8,
+  source: "test",
+  classes: [
+    {
+      key: "training/calibrated/dense",
+      count: 20,
+      logLow: Math.log(0.8),
+      logHigh: Math.log(1.5),
+      logMedian: Math.log(1.1),
+      medianAbsErrorPct: 10,
+      description: "t",
+    },
+    {
+      key: "training/calibrated/moe",
+      count: 3,
+      logLow: Math.log(0.1),
+      logHigh: Math.log(10),
+      logMedian: 0,
+      medianAbsErrorPct: 10,
+      description: "few",
+    },
+    {
+      key: "training/calibrated/all",
+      count: 23,
+      logLow: Math.log(0.7),
+      logHigh: Math.log(1.6),
+      logMedian: 0,
+      medianAbsErrorPct: 10,
+      description: "pooled",
+    },
+    {
+      key: "training/all",
+      count: 40,
+      logLow: Math.log(0.5),
+      logHigh: Math.log(2),
+      logMedian: 0,
+      medianAbsErrorPct: 10,
+      description: "all",
+    },
+  ],
+};
+
+describe("interval arithmetic", () => {
+  it("a value's range is value x e^p10 .. value x e^p90 of its class", () => {
+    const r = intervalOf(10, "training/calibrated/dense", table)!;
+    expect(r.low).toBeCloseTo(8, 10);
+    expect(r.high).toBeCloseTo(15, 10);
+    expect(r.level).toBe(0.8);
+  });
+
+  it("a class with fewer than 8 cases falls back to its kind's pooled class, then to all", () => {
+    expect(intervalClass("training/calibrated/moe", table)!.key).toBe("training/calibrated/all");
+    expect(intervalClass("training/borrowed/moe", table)!.key).toBe("training/all");
+    expect(intervalClass("inference/ttftSeconds", table)).toBeNull();
+  });
+
+  it("a figure inversely proportional to the step (tokens/s) maps both ends and swaps them", () => {
+    const step = intervalOf(10, "training/calibrated/dense", table)!;
+    const tokens = mapInterval(step, (s) => 1000 / s)!;
+    expect(tokens.low).toBeCloseTo(1000 / 15, 10);
+    expect(tokens.high).toBeCloseTo(1000 / 8, 10);
+  });
+
+  it("a ratio of two predictions carries the spread about the median, not the bias", () => {
+    const r = ratioInterval(2, "training/calibrated/dense", table)!;
+    expect(r.low).toBeCloseTo((2 * 0.8) / 1.1, 10);
+    expect(r.high).toBeCloseTo((2 * 1.5) / 1.1, 10);
+  });
+
+  it("coverage counts the measured values inside their ranges", () => {
+    const results = [
+      { measured: 9, predicted: 10, key: "training/calibrated/dense" },
+      { measured: 16, predicted: 10, key: "training/calibrated/dense" },
+      { measured: 10, predicted: null, key: "training/calibrated/dense" },
+    ];
+    expect(intervalCoverage(results, table)).toEqual({ count: 2, covered: 1, fraction: 0.5, level: 0.8 });
+  });
+});
+
+describe("the built-in table", () => {
+  it("validates against its schema, with ranges that are ranges", () => {
+    expect(Value.Check(IntervalTable, BUILTIN_INTERVALS)).toBe(true);
+    for (const c of BUILTIN_INTERVALS.classes) expect(c.logLow, c.key).toBeLessThan(c.logHigh);
+  });
+
+  it("an H100 prediction rests on fitted kernels and a Trainium3 one on borrowed kernels, each with its class's range", () => {
+    const catalog = builtinCatalog();
+    const on = (system: string, chips: number) =>
+      predictScenario(
+        {
+          schemaVersion: 1,
+          model: "llama3-70b",
+          system: { id: system, chips },
+          run: { seqLen: 8192, globalBatch: 576, microBatch: 1, precision: "bf16" },
+          parallelism: { tp: 8, pp: 4, dp: chips / 32, cp: 1, ep: 1, etp: null, vpp: null, zero: 1, recompute: "selective", sequenceParallel: true },
+        },
+        catalog,
+      ).likely.stepSeconds!;
+    const h100 = on("dgx-h100", 512);
+    const trn3 = on("trn3-ultraserver", 1152);
+    expect(h100.basis).toMatch(/kernels fitted on this chip's silicon/);
+    expect(trn3.basis).toMatch(/kernels borrowed/);
+    // Each range is its class's factors on its own step time.
+    const factors = (key: string) => intervalOf(1, key)!;
+    const step = (r: { low: number }, key: string) => r.low / factors(key).low;
+    expect(trn3.high / step(trn3, "training/borrowed/dense")).toBeCloseTo(factors("training/borrowed/dense").high, 10);
+    expect(h100.high / step(h100, "training/calibrated/dense")).toBeCloseTo(factors("training/calibrated/dense").high, 10);
+    expect(trainingEvidenceKey(null, true)).toBe("training/borrowed/moe");
+  });
+});
+
+describe("calibration held out", () => {
+  it("the 80% ranges hold 70-90% of the held-out measured step times", { timeout: 300_000 }, () => {
+    const catalog = builtinCatalog();
+    const input = readValidationFiles(["../shared/validation/training.json"]);
+    const cv = crossValidate(input.training, catalog, input.frameworkOf, { full: catalog.calibrationValues() });
+    const coverage = intervalCoverage(
+      cv.cases.map((r, i) => ({ measured: r.measured.stepSeconds, predicted: r.predicted?.stepSeconds ?? null, key: cv.evidence[i]! })),
+    );
+    expect(coverage.count).toBeGreaterThanOrEqual(100);
+    expect(coverage.fraction).toBeGreaterThanOrEqual(0.7);
+    expect(coverage.fraction).toBeLessThanOrEqual(0.9);
+  });
+});

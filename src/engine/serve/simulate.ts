@@ -9,6 +9,7 @@
 import { EventQueue } from "../des/eventQueue.js";
 import type { IterationWork } from "./iterationTime.js";
 import type { RequestSpec } from "./scenario.js";
+import { AcceptanceDraws } from "./speculative.js";
 import { blocksFor, Deque, releaseBlocks, Req, type PoolRuntime, type Replica, type SchedulingContext } from "./schedulers/scheduler.js";
 
 export type { KvAdmission, PoolRole, PoolRuntime } from "./schedulers/scheduler.js";
@@ -29,6 +30,8 @@ export interface SimulationInput {
    * last one completes; the requests' own arrival times are ignored. Absent: open loop.
    */
   closedLoopClients?: number;
+  /** Seed of the speculative-decoding acceptance draws (speculative.ts); default 1. */
+  seed?: number;
 }
 
 export interface IterationRecord {
@@ -113,6 +116,7 @@ export function simulateServing(input: SimulationInput): SimulationResult {
     })),
   );
   const reqs: Req[] = new Array(n);
+  const acceptance = new AcceptanceDraws(input.seed ?? 1);
   const queue = new EventQueue<Event>();
   let previous = -Infinity;
   const clients = input.closedLoopClients;
@@ -187,7 +191,7 @@ export function simulateServing(input: SimulationInput): SimulationResult {
     busySeconds[replica.pool]! += seconds;
     let prefillTokens = 0;
     for (const r of prefills) prefillTokens += r.chunk;
-    tokensProcessed[replica.pool]! += prefillTokens + decodes.length;
+    tokensProcessed[replica.pool]! += prefillTokens + decodes.length * (1 + (pool.speculative?.draftTokens ?? 0));
     const used = pool.capacityBlocks - replica.freeBlocks;
     replica.log.push(now, seconds, decodes.length + prefills.length, used);
     if (input.recordIterations) {
@@ -218,8 +222,10 @@ export function simulateServing(input: SimulationInput): SimulationResult {
       sendNext(now);
     };
     for (const r of replica.decodes) {
-      r.kvTokens += 1;
-      r.generated += 1;
+      // With speculation a step keeps the accepted drafts and one token of the target's, never past the output length.
+      const tokens = pool.speculative ? acceptance.draw(r.index, pool.speculative, r.output - r.generated) : 1;
+      r.kvTokens += tokens;
+      r.generated += tokens;
       if (r.generated >= r.output) done(r);
     }
     for (const r of replica.prefills) {

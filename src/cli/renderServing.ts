@@ -24,7 +24,9 @@ export function renderServing(r: ServingReport): string {
       `${p.policy}, max ${p.maxBatch} per ${p.virtualEngines > p.replicas ? "virtual engine" : "replica"}${p.policy === "continuous" ? `, ${p.maxTokensPerIteration} tok/iter${p.chunkedPrefill ? ", chunked" : ""}` : ""}`,
       formatBytes(p.memory.weightBytesPerChip),
       `${formatCount(p.memory.tokens * p.attentionDp)} tokens (${formatBytes(Math.max(0, p.memory.kvBytesPerChip))}/chip)` +
-        (p.virtualEngines > p.replicas ? `, ${p.virtualEngines / p.replicas} virtual engines of ${formatCount(p.kvTokensPerVirtualEngine)}` : ""),
+        (p.virtualEngines > p.replicas
+          ? `, ${p.virtualEngines / p.replicas} virtual engines of ${formatCount(p.kvTokensPerVirtualEngine)}`
+          : ""),
     ]);
   out.push(pools.toString());
   for (const p of r.pools) {

@@ -173,8 +173,7 @@ export function createIterationModel(o: IterationModelOptions): IterationModel {
     const windowContext = work.decodeTokens * Math.min(meanContext, shape.window);
     const decodeBytesFull = shape.bytesPerTokenPerLayer * work.decodeContextTokens;
     const decodeBytesWindow = shape.bytesPerTokenPerLayer * windowContext;
-    let decodeAttention =
-      memorySeconds(hw, decodeBytesFull) * shape.fullLayers + memorySeconds(hw, decodeBytesWindow) * shape.windowLayers;
+    let decodeAttention = memorySeconds(hw, decodeBytesFull) * shape.fullLayers + memorySeconds(hw, decodeBytesWindow) * shape.windowLayers;
     // Verifying k + 1 queries per KV read multiplies the attention FLOPs, not the bytes: the kernel
     // takes the longer of its read and its arithmetic.
     if (verify > 1) {

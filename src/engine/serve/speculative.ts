@@ -189,7 +189,8 @@ export function resolveSpeculative(spec: SpeculativeSpec, ctx: SpeculativeContex
     // The LM head and embedding are the target's: only the layer's own weights are added.
     const p = paramCounts(draft);
     weightBytes =
-      weightBytesPerChip(draft, ctx.precision, ctx.tp, 1, ctx.logicalCoresPerChip, ctx.attentionDp) - ((p.embedding + p.output) * 2) / ctx.tp;
+      weightBytesPerChip(draft, ctx.precision, ctx.tp, 1, ctx.logicalCoresPerChip, ctx.attentionDp) -
+      ((p.embedding + p.output) * 2) / ctx.tp;
     draftCost = `${k} steps of one extra layer of the target's shapes and its LM head per iteration`;
   }
   const shape = kvShape(draft, ctx.kvPrecision, ctx.tp, 1, ctx.logicalCoresPerChip);
@@ -219,7 +220,8 @@ export function resolveSpeculative(spec: SpeculativeSpec, ctx: SpeculativeContex
       draftModel: draftName,
       draftCost,
       draftWeightBytesPerChip: Math.max(0, weightBytes),
-      draftKvBytesPerTokenPerChip: shape.bytesPerTokenPerLayer * Math.max(1, shape.fullLayers + (shape.fullLayers === 0 ? shape.windowLayers : 0)),
+      draftKvBytesPerTokenPerChip:
+        shape.bytesPerTokenPerLayer * Math.max(1, shape.fullLayers + (shape.fullLayers === 0 ? shape.windowLayers : 0)),
     },
   };
 }

@@ -227,7 +227,7 @@ export function resolvePool(
   const capacityBytesPerChip = hw.hbmBytes * (spec.memoryUtilization ?? DEFAULT_MEMORY_UTILIZATION) - hw.runtimeReservedBytes;
   const infeasible =
     blocksPerEngine < 1
-      ? `the weights (${(memory.weightBytesPerChip / 1e9).toFixed(1)} GB per chip) and activations (${(memory.activationBytesPerChip / 1e9).toFixed(1)} GB) leave no room for a KV cache in ${(capacityBytesPerChip / 1e9).toFixed(1)} GB usable on ${chip.id}: raise tp or pp, or lower the precision`
+      ? `the weights (${(memory.weightBytesPerChip / 1e9).toFixed(1)} GB per chip)${speculative && speculative.summary.draftWeightBytesPerChip > 0 ? `, the drafter's (${(speculative.summary.draftWeightBytesPerChip / 1e9).toFixed(1)} GB)` : ""} and activations (${(memory.activationBytesPerChip / 1e9).toFixed(1)} GB) leave no room for a KV cache in ${(capacityBytesPerChip / 1e9).toFixed(1)} GB usable on ${chip.id}: raise tp or pp, or lower the precision`
       : null;
   return {
     runtime,

@@ -34,6 +34,16 @@ export function renderServing(r: ServingReport): string {
           : ""),
     ]);
   out.push(pools.toString());
+  for (const p of r.pools) {
+    const s = p.speculative;
+    if (!s) continue;
+    out.push(
+      `${r.pools.length > 1 ? `${p.role} pool: ` : ""}speculative decoding (${s.method}${s.draftModel ? `, draft ${s.draftModel}` : ""}): ` +
+        `k ${s.draftTokens}, acceptance ${s.acceptanceRate}, ${s.expectedTokensPerStep.toFixed(2)} tokens per verify step expected; ` +
+        `drafting: ${s.draftCost}` +
+        (s.draftWeightBytesPerChip > 0 ? `; drafter weights ${formatBytes(s.draftWeightBytesPerChip)}/chip` : ""),
+    );
+  }
   if (!r.feasible) {
     out.push(`does not fit: ${r.infeasibleReason}`);
     return out.join("\n");

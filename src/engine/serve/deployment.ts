@@ -13,6 +13,7 @@ import { UltrasimError } from "../errors.js";
 import { widthClass, type Hardware } from "../system/hardware.js";
 import type { Efficiency } from "../system/efficiency.js";
 import { createIterationModel } from "./iterationTime.js";
+import { resolveSpeculative, speculativeIterationModel, type SpeculativeSummary } from "./speculative.js";
 import { kvBytesPerToken, kvCapacity, kvShape, type KvCapacity } from "./kvCache.js";
 import { DEFAULT_KV_BLOCK_TOKENS, DEFAULT_MAX_TOKENS_PER_ITERATION, DEFAULT_MEMORY_UTILIZATION, type PoolSpec } from "./scenario.js";
 import { servingEfficiency, type ServingEfficiencyEntry } from "./servingEfficiency.js";
@@ -56,6 +57,8 @@ export interface PoolSummary {
   /** Host time per iteration and where it comes from. */
   iterationOverhead: { us: number; provenance: string };
   efficiencyProvenance: string;
+  /** Speculative decoding or MTP (speculative.ts); null where every step decodes one token. */
+  speculative: SpeculativeSummary | null;
 }
 
 export interface ResolvedPool {
@@ -151,6 +154,26 @@ export function resolvePool(
       : { us: engine.iterationOverheadUs.value, provenance: `${engine.id}: ${engine.iterationOverheadUs.provenance}` };
   const blockTokens = spec.kvBlockTokens ?? DEFAULT_KV_BLOCK_TOKENS;
   const logicalCoresPerChip = chip.logicalCoresPerChip?.value ?? 1;
+  if (spec.speculative && role === "prefill")
+    throw new UltrasimError("INVALID_INPUT", "a prefill pool decodes no tokens to speculate on: give speculative on the decode pool", {
+      field: `${field}.speculative`,
+    });
+  const speculative = spec.speculative
+    ? resolveSpeculative(spec.speculative, {
+        model,
+        catalog,
+        hw,
+        serving: serving.efficiency,
+        precision: spec.precision,
+        kvPrecision,
+        tp: spec.tp,
+        ep,
+        attentionDp,
+        etp,
+        logicalCoresPerChip,
+        field,
+      })
+    : null;
   const memory = kvCapacity(model, hw, {
     precision: spec.precision,
     kvPrecision,
@@ -162,10 +185,30 @@ export function resolvePool(
     maxBatch: spec.batching.maxBatch,
     memoryUtilization: spec.memoryUtilization ?? DEFAULT_MEMORY_UTILIZATION,
     blockTokens,
+    draft: speculative
+      ? {
+          weightBytesPerChip: speculative.summary.draftWeightBytesPerChip,
+          kvBytesPerTokenPerChip: speculative.summary.draftKvBytesPerTokenPerChip,
+        }
+      : undefined,
   });
   const shape = kvShape(model, kvPrecision, spec.tp, pp, logicalCoresPerChip);
   const virtualEngines = spec.replicas * attentionDp * pp;
   const blocksPerEngine = Math.floor(memory.blocks / pp);
+  const targetIteration = createIterationModel({
+    model,
+    hw,
+    serving: serving.efficiency,
+    precision: spec.precision,
+    kvPrecision,
+    tp: spec.tp,
+    pp,
+    ep,
+    attentionDp,
+    etp,
+    logicalCoresPerChip,
+    iterationOverheadUs: iterationOverhead.us,
+  });
   const runtime: PoolRuntime = {
     role,
     replicas: virtualEngines,
@@ -178,25 +221,13 @@ export function resolvePool(
     blockTokens,
     capacityBlocks: blocksPerEngine,
     kvShape: shape,
-    iteration: createIterationModel({
-      model,
-      hw,
-      serving: serving.efficiency,
-      precision: spec.precision,
-      kvPrecision,
-      tp: spec.tp,
-      pp,
-      ep,
-      attentionDp,
-      etp,
-      logicalCoresPerChip,
-      iterationOverheadUs: iterationOverhead.us,
-    }),
+    iteration: speculative ? speculativeIterationModel(targetIteration, speculative) : targetIteration,
+    speculative: speculative?.runtime ?? null,
   };
   const capacityBytesPerChip = hw.hbmBytes * (spec.memoryUtilization ?? DEFAULT_MEMORY_UTILIZATION) - hw.runtimeReservedBytes;
   const infeasible =
     blocksPerEngine < 1
-      ? `the weights (${(memory.weightBytesPerChip / 1e9).toFixed(1)} GB per chip) and activations (${(memory.activationBytesPerChip / 1e9).toFixed(1)} GB) leave no room for a KV cache in ${(capacityBytesPerChip / 1e9).toFixed(1)} GB usable on ${chip.id}: raise tp or pp, or lower the precision`
+      ? `the weights (${(memory.weightBytesPerChip / 1e9).toFixed(1)} GB per chip)${speculative && speculative.summary.draftWeightBytesPerChip > 0 ? `, the drafter's (${(speculative.summary.draftWeightBytesPerChip / 1e9).toFixed(1)} GB)` : ""} and activations (${(memory.activationBytesPerChip / 1e9).toFixed(1)} GB) leave no room for a KV cache in ${(capacityBytesPerChip / 1e9).toFixed(1)} GB usable on ${chip.id}: raise tp or pp, or lower the precision`
       : null;
   return {
     runtime,
@@ -230,6 +261,7 @@ export function resolvePool(
       staticShapes,
       iterationOverhead,
       efficiencyProvenance: `${hw.efficiencyProvenance}; ${serving.provenance}`,
+      speculative: speculative?.summary ?? null,
     },
   };
 }

@@ -27,6 +27,12 @@ export interface IterationWork {
   decodeContextTokens: number;
   /** Tokens whose logits are computed: one per decoding request and per prompt that completes. */
   logitsTokens: number;
+  /**
+   * Speculative decoding (speculative.ts): tokens drafted per decoding request, which the target
+   * verifies in the same pass: k + 1 rows each through the GEMMs and the logits, k + 1 queries over
+   * each request's KV cache, read once. Absent or 0: plain decoding.
+   */
+  draftTokens?: number;
 }
 
 export interface IterationSeconds {
@@ -153,7 +159,8 @@ export function createIterationModel(o: IterationModelOptions): IterationModel {
   };
 
   return (work: IterationWork): IterationSeconds => {
-    const tokens = work.prefillTokens + work.decodeTokens;
+    const verify = 1 + (work.draftTokens ?? 0);
+    const tokens = work.prefillTokens + work.decodeTokens * verify;
     if (tokens <= 0) return { seconds: 0, gemm: 0, attention: 0, communication: 0, overhead: 0 };
     const { gemmPerStage, communication } = tokenParts(tokens);
     // Prefill attention: FLOPs over the keys each prompt token attends (QK^T and AV).
@@ -166,11 +173,17 @@ export function createIterationModel(o: IterationModelOptions): IterationModel {
     const windowContext = work.decodeTokens * Math.min(meanContext, shape.window);
     const decodeBytesFull = shape.bytesPerTokenPerLayer * work.decodeContextTokens;
     const decodeBytesWindow = shape.bytesPerTokenPerLayer * windowContext;
-    const decodeAttention =
-      memorySeconds(hw, decodeBytesFull) * shape.fullLayers + memorySeconds(hw, decodeBytesWindow) * shape.windowLayers;
+    let decodeAttention = memorySeconds(hw, decodeBytesFull) * shape.fullLayers + memorySeconds(hw, decodeBytesWindow) * shape.windowLayers;
+    // Verifying k + 1 queries per KV read multiplies the attention FLOPs, not the bytes: the kernel
+    // takes the longer of its read and its arithmetic.
+    if (verify > 1) {
+      const keys = shape.fullLayers * work.decodeContextTokens + shape.windowLayers * windowContext;
+      const flops = 2 * heads.queryHeadsPerChip * (a.qkHeadDim + a.vHeadDim) * keys * verify;
+      decodeAttention = Math.max(decodeAttention, attentionSeconds(hw, flops, Math.max(1, meanContext), a.qkHeadDim));
+    }
     const attentionPerStage = prefillAttention * (shape.fullLayers + shape.windowLayers) + decodeAttention;
     // Logits (16-bit) on the last stage, for the tokens that sample.
-    const logits = logitsSeconds(work.logitsTokens);
+    const logits = logitsSeconds(work.logitsTokens + work.decodeTokens * (verify - 1));
     const gemm = gemmPerStage * pp + logits;
     const attention = attentionPerStage * pp;
     return { seconds: gemm + attention + communication + overheadSeconds, gemm, attention, communication, overhead: overheadSeconds };

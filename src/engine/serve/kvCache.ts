@@ -115,6 +115,8 @@ export function kvCapacity(
     maxBatch: number;
     memoryUtilization: number;
     blockTokens: number;
+    /** A speculative drafter on the chip (speculative.ts): its weights, and its KV bytes per token of context. */
+    draft?: { weightBytesPerChip: number; kvBytesPerTokenPerChip: number };
   },
 ): KvCapacity {
   const weights = weightBytesPerChip(
@@ -127,11 +129,14 @@ export function kvCapacity(
   );
   const activations = activationBytesPerChip(model, options.maxTokensPerIteration, options.maxBatch, options.tp);
   const usable = hw.hbmBytes * options.memoryUtilization - hw.runtimeReservedBytes;
-  const kvBytes = usable - weights - activations;
+  const kvBytes = usable - weights - activations - (options.draft?.weightBytesPerChip ?? 0);
   const shape = kvShape(model, options.kvPrecision, options.tp, options.pp, options.logicalCoresPerChip);
   // Capacity counts full-context layers; windowed layers free their blocks past the window (vLLM's
   // sliding-window manager), so the full layers set the limit.
-  const perToken = shape.bytesPerTokenPerLayer * Math.max(1, shape.fullLayers + (shape.fullLayers === 0 ? shape.windowLayers : 0));
+  // A drafter keeps its own keys and values for every token the target caches.
+  const perToken =
+    shape.bytesPerTokenPerLayer * Math.max(1, shape.fullLayers + (shape.fullLayers === 0 ? shape.windowLayers : 0)) +
+    (options.draft?.kvBytesPerTokenPerChip ?? 0);
   const tokens = kvBytes > 0 ? Math.floor(kvBytes / perToken) : 0;
   const blocks = Math.floor(tokens / options.blockTokens);
   return {

@@ -33,6 +33,35 @@ export const BatchingSpec = Type.Object(
 );
 export type BatchingSpec = Static<typeof BatchingSpec>;
 
+export const SPECULATIVE_METHODS = ["draft-model", "mtp", "eagle", "ngram"] as const;
+export type SpeculativeMethod = (typeof SPECULATIVE_METHODS)[number];
+
+export const SpeculativeSpec = Type.Object(
+  {
+    method: Type.Union(
+      SPECULATIVE_METHODS.map((m) => Type.Literal(m)),
+      {
+        description:
+          "how draft tokens are proposed: draft-model (a smaller model of the same tokenizer), mtp (the model's multi-token-prediction module, DeepSeek-V3), eagle (one extra decoder layer on the target's hidden states), ngram (prompt lookup, no model)",
+      },
+    ),
+    draftTokens: Type.Integer({ minimum: 1, description: "k: tokens drafted per step; the target verifies k + 1 per decoding request" }),
+    acceptanceRate: Type.Number({
+      minimum: 0,
+      exclusiveMaximum: 1,
+      description:
+        "alpha: probability that each draft token is accepted, independently (Leviathan et al. 2023); a step yields (1 - alpha^(k+1)) / (1 - alpha) tokens on average",
+    }),
+    draftModel: Type.Optional(
+      Type.Union([Type.String({ description: "a model id from `ultrasim catalog models`" }), ModelSpec], {
+        description: "method draft-model only: the draft model, run at the pool's tp and precision",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type SpeculativeSpec = Static<typeof SpeculativeSpec>;
+
 export const PoolSpec = Type.Object(
   {
     system: Type.String({ description: "a system id from `ultrasim catalog systems`" }),
@@ -82,6 +111,7 @@ export const PoolSpec = Type.Object(
           "expert tensor-parallel degree of the MoE layers, with ep * etp = tp * attentionDp; default null: tp * attentionDp / ep (each expert split over the ranks ep leaves)",
       }),
     ),
+    speculative: Type.Optional(SpeculativeSpec),
   },
   { additionalProperties: false },
 );

@@ -12,6 +12,7 @@ import type { ServingEfficiencyEntry } from "./servingEfficiency.js";
 import { servingOperations, type ServingCostOptions } from "./servingOperations.js";
 import { servingReport, type ServingCapacity, type ServingReport } from "./servingReport.js";
 import { simulateServing, type IterationRecord } from "./simulate.js";
+import { NGRAM_PROPOSE_US } from "./speculative.js";
 import { generateRequests } from "./traffic.js";
 
 export interface ServingOptions {
@@ -139,6 +140,7 @@ export function predictServing(scenario: ServingScenario, catalog: Catalog, opti
       recordIterations,
       seriesPoints,
       closedLoopClients: context.closedLoopClients,
+      seed: context.seed,
     });
   const sim = simulate(infeasible ? [] : requests, options.recordIterations, options.seriesPoints);
   const report = servingReport(sim, context);
@@ -171,11 +173,14 @@ export function predictServing(scenario: ServingScenario, catalog: Catalog, opti
       ? [scenario.disaggregated.prefill, scenario.disaggregated.decode]
       : [];
   report.assumptions = [
-    ...new Set(
-      poolSpecs
+    ...new Set([
+      ...poolSpecs
         .map((p) => precisionAssumption(catalog.chip(catalog.system(p.system).chip), p.precision))
         .filter((a): a is string => a !== null),
-    ),
+      ...pools
+        .filter((p) => p.summary.speculative?.method === "ngram")
+        .map(() => `n-gram drafting takes an assumed ${NGRAM_PROPOSE_US} µs of host time per iteration (no measured figure)`),
+    ]),
   ];
   if (report.feasible && report.requests.completed > 0)
     report.likely = {

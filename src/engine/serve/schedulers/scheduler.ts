@@ -4,6 +4,7 @@
 // (one file per engine in this folder, registered in index.ts) owns the choice.
 import type { IterationModel } from "../iterationTime.js";
 import type { KvShape } from "../kvCache.js";
+import type { SpeculativeRuntime } from "../speculative.js";
 
 export type PoolRole = "colocated" | "prefill" | "decode";
 export type KvAdmission = "on-demand" | "reserve";
@@ -35,6 +36,8 @@ export interface PoolRuntime {
   iteration: IterationModel;
   /** Static shapes (Neuron); null where kernels run the batch and lengths they are given. */
   staticShapes: StaticShapes | null;
+  /** Speculative decoding: each decode step verifies draftTokens + 1 tokens per request; null: one token. */
+  speculative: SpeculativeRuntime | null;
 }
 
 export class Req {
@@ -158,17 +161,20 @@ export function joinTransferred(ctx: SchedulingContext): void {
 }
 
 /**
- * One decode token for every running request past its prompt, within `budget` tokens, preempting the
- * most recently admitted request when the cache is full (vLLM's recompute preemption). Returns the
- * budget left and whether anything was preempted.
+ * One decode step for every running request past its prompt, within `budget` tokens, preempting the
+ * most recently admitted request when the cache is full (vLLM's recompute preemption). A step is one
+ * token, or with speculative decoding the k + 1 the target verifies: each counts against the budget
+ * and gets a KV slot (vLLM's lookahead slots), up to the request's whole context. Returns the budget
+ * left and whether anything was preempted.
  */
 export function scheduleDecodes(ctx: SchedulingContext, budget: number): { budget: number; preempted: boolean } {
   const { pool, replica } = ctx;
   let preempted = false;
+  const stepTokens = 1 + (pool.speculative?.draftTokens ?? 0);
   for (let i = 0; i < replica.running.length && budget > 0; i++) {
     const r = replica.running[i]!;
     if (r.prefilled < r.target) continue;
-    const need = Math.max(0, blocksFor(pool, r.kvTokens + 1) - r.blocks);
+    const need = Math.max(0, blocksFor(pool, Math.min(r.kvTokens + stepTokens, r.input + r.output)) - r.blocks);
     let self = false;
     while (need > replica.freeBlocks) {
       const victim = replica.running.pop()!;
@@ -187,7 +193,7 @@ export function scheduleDecodes(ctx: SchedulingContext, budget: number): { budge
     replica.freeBlocks -= need;
     r.blocks += need;
     replica.decodes.push(r);
-    budget--;
+    budget -= stepTokens;
   }
   return { budget, preempted };
 }

@@ -17,13 +17,20 @@ const t0 = performance.now();
 const { engines, fits } = fitEngineOverheads(input.inference, catalog, input.engineOf);
 for (const f of fits)
   console.log(
-    `${f.engine}: ${f.iterationOverheadUs} µs per iteration, ${f.cases} cases (${f.groups.join(", ")})${f.atBound ? "  ON A BOUND" : ""}`,
+    `${f.engine}: ${f.iterationOverheadUs} µs per iteration${f.prefillCallOverheadUs !== null ? `, ${f.prefillCallOverheadUs} µs per context-encoding call` : ""}, ${f.cases} cases (${f.groups.join(", ")})${f.atBound ? "  ON A BOUND" : ""}`,
   );
 console.log(`${((performance.now() - t0) / 1000).toFixed(0)} s`);
 if (args.includes("--write")) {
   const target = new URL("../../data/serving-engines.json", import.meta.url);
   const current = JSON.parse(readFileSync(target, "utf8")) as { id: string }[];
-  const merged = current.map((e) => ({ ...e, iterationOverheadUs: engines.find((x) => x.id === e.id)!.iterationOverheadUs }));
+  const merged = current.map((e) => {
+    const fitted = engines.find((x) => x.id === e.id)!;
+    return {
+      ...e,
+      iterationOverheadUs: fitted.iterationOverheadUs,
+      ...(fitted.prefillCallOverheadUs ? { prefillCallOverheadUs: fitted.prefillCallOverheadUs } : {}),
+    };
+  });
   writeFileSync(target, JSON.stringify(merged, null, 2) + "\n");
   console.log("wrote data/serving-engines.json");
 }

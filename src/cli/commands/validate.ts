@@ -129,10 +129,6 @@ export function registerValidate(program: Command): void {
               : "",
             inferenceReport ? renderInferenceValidation(inferenceReport) : "",
             inferenceHeldOut ? renderInferenceCrossValidation(inferenceHeldOut) : "",
-            // The last line a reader sees: the held-out figure first, the in-sample one labelled.
-            crossValidation && input.training.length
-              ? `held out: median ${pct(crossValidation.summary.medianAbsErrorPct)}, p90 ${pct(crossValidation.summary.p90AbsErrorPct)} (what to expect on runs not in these files); in sample: median ${pct(report.summary.medianAbsErrorPct)}, p90 ${pct(report.summary.p90AbsErrorPct)}`
-              : "",
             Object.keys(intervalCoverageOf).length
               ? `80% ranges held out: ${Object.entries(intervalCoverageOf)
                   .map(([k, c]) => `${k} ${(100 * c.fraction).toFixed(1)}% of ${c.count} measured values inside`)
@@ -144,6 +140,10 @@ export function registerValidate(program: Command): void {
                   .join(", ")}; in sample: ${Object.entries(inferenceReport.metrics)
                   .map(([m, x]) => `${m} ${pct(x.medianAbsErrorPct)}`)
                   .join(", ")}`
+              : "",
+            // The last line a reader sees: the held-out figure first, the in-sample one labelled.
+            crossValidation && input.training.length
+              ? `held out: median ${pct(crossValidation.summary.medianAbsErrorPct)}, p90 ${pct(crossValidation.summary.p90AbsErrorPct)} (what to expect on runs not in these files); in sample: median ${pct(report.summary.medianAbsErrorPct)}, p90 ${pct(report.summary.p90AbsErrorPct)}`
               : "",
           ]
             .filter(Boolean)

@@ -208,6 +208,7 @@ export function resolvePool(
     etp,
     logicalCoresPerChip,
     iterationOverheadUs: iterationOverhead.us,
+    prefillCallOverheadUs: staticShapes ? (engine.prefillCallOverheadUs?.value ?? 0) : 0,
   });
   const runtime: PoolRuntime = {
     role,

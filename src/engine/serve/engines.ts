@@ -27,6 +27,10 @@ export const ServingEngineSpec = Type.Object(
       { value: Type.Number({ minimum: 0 }), provenance: Type.String({ minLength: 1 }) },
       { additionalProperties: false },
     ),
+    /** Static-shape engines: host time per context-encoding graph call (input preparation, the call, sampling the first token). */
+    prefillCallOverheadUs: Type.Optional(
+      Type.Object({ value: Type.Number({ minimum: 0 }), provenance: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+    ),
     source: Type.String({ minLength: 1 }),
   },
   { additionalProperties: false },

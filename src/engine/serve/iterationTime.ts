@@ -33,6 +33,8 @@ export interface IterationWork {
    * each request's KV cache, read once. Absent or 0: plain decoding.
    */
   draftTokens?: number;
+  /** Static shapes: context-encoding graph calls this iteration (each pays the engine's host cost per call). */
+  prefillCalls?: number;
 }
 
 export interface IterationSeconds {
@@ -60,6 +62,8 @@ export interface IterationModelOptions {
   logicalCoresPerChip: number;
   /** The serving engine's host time per iteration (engines.ts). */
   iterationOverheadUs: number;
+  /** Static-shape engines: host time per context-encoding graph call (engines.ts); default 0. */
+  prefillCallOverheadUs?: number;
 }
 
 export type IterationModel = (work: IterationWork) => IterationSeconds;
@@ -186,6 +190,7 @@ export function createIterationModel(o: IterationModelOptions): IterationModel {
     const logits = logitsSeconds(work.logitsTokens + work.decodeTokens * (verify - 1));
     const gemm = gemmPerStage * pp + logits;
     const attention = attentionPerStage * pp;
-    return { seconds: gemm + attention + communication + overheadSeconds, gemm, attention, communication, overhead: overheadSeconds };
+    const overhead = overheadSeconds + (work.prefillCalls ?? 0) * (o.prefillCallOverheadUs ?? 0) * 1e-6;
+    return { seconds: gemm + attention + communication + overhead, gemm, attention, communication, overhead };
   };
 }

@@ -332,12 +332,14 @@ function executedWork(pool: PoolRuntime, decodes: Req[], prefills: Req[]): Itera
     for (const r of decodes) decodeContextTokens += r.kvTokens + 1;
     return { prefillTokens, prefillAttendedKeys, decodeTokens: decodes.length, decodeContextTokens, logitsTokens };
   }
+  let prefillCalls = 0;
   if (prefills.length > 0) {
     let longest = 0;
     for (const r of prefills) longest = Math.max(longest, r.prefilled + r.chunk);
     const bucket = bucketOf(shapes.buckets, longest);
     const rows = Math.ceil(prefills.length / shapes.prefillBatch) * shapes.prefillBatch;
     prefillTokens = rows * bucket;
+    prefillCalls = rows / shapes.prefillBatch;
     prefillAttendedKeys = (rows * bucket * (bucket + 1)) / 2;
     logitsTokens += rows;
   }
@@ -350,7 +352,7 @@ function executedWork(pool: PoolRuntime, decodes: Req[], prefills: Req[]): Itera
     decodeContextTokens = decodeTokens * bucketOf(shapes.buckets, longest);
     logitsTokens += decodeTokens - decodes.length;
   }
-  return { prefillTokens, prefillAttendedKeys, decodeTokens, decodeContextTokens, logitsTokens };
+  return { prefillTokens, prefillAttendedKeys, decodeTokens, decodeContextTokens, logitsTokens, prefillCalls };
 }
 
 /** Time-averaged occupancy per pool over equal intervals from the first arrival to the last finish. */

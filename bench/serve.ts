@@ -4,7 +4,10 @@
 // `npm run bench` goes on to the sweep bench). Only a wrong result fails: requests lost or no output.
 //   npm run build && node dist/bench/serve.js
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
-import { predictServing } from "../src/engine/serve/serve.js";
+import { resolvePool } from "../src/engine/serve/deployment.js";
+import { predictServing, scenarioRequests } from "../src/engine/serve/serve.js";
+import { simulateServing } from "../src/engine/serve/simulate.js";
+import { simulateServing as simulatePrevious } from "./previousSimulate.js";
 import type { ServingScenario } from "../src/engine/serve/scenario.js";
 
 const scenario: ServingScenario = {
@@ -21,8 +24,9 @@ const scenario: ServingScenario = {
 };
 // The bar, 5 s; ULTRASIM_SERVE_BENCH_BAR_SECONDS sets another (a test sets one no run can meet).
 const BAR_SECONDS = Number(process.env.ULTRASIM_SERVE_BENCH_BAR_SECONDS ?? 5);
+const catalog = builtinCatalog();
 const start = performance.now();
-const { report } = predictServing(scenario, builtinCatalog());
+const { report } = predictServing(scenario, catalog);
 const seconds = (performance.now() - start) / 1000;
 console.log(
   `serve: ${report.requests.completed} requests, ${report.iterations} iterations in ${seconds.toFixed(2)} s wall ` +
@@ -33,5 +37,33 @@ console.log(
 // A wrong result is a failure; a slow one is not.
 if (report.requests.completed !== scenario.traffic.requests || !(report.throughput.outputTokensPerSecond > 0)) {
   console.error(`serve bench: expected ${scenario.traffic.requests} completed requests with output, got ${report.requests.completed}`);
+  process.exitCode = 1;
+}
+
+// The event loop alone, now and before its schedulers became policies (bench/previousSimulate.ts), on
+// the same pool and requests, in this run: the ratio is what the policies cost or save.
+const model = catalog.model(scenario.model as string);
+const requests = scenarioRequests(scenario);
+const pool = resolvePool(scenario.deployment!, "colocated", model, catalog, "deployment").runtime;
+const timed = (run: () => { finishSeconds: Float64Array }) => {
+  const t0 = performance.now();
+  const result = run();
+  return { seconds: (performance.now() - t0) / 1000, finished: result.finishSeconds.filter((x) => !Number.isNaN(x)).length };
+};
+const now = timed(() => simulateServing({ pools: [pool], requests, maxContextTokens: model.maxContext ?? Infinity, seriesPoints: 1 }));
+const before = timed(() =>
+  simulatePrevious({
+    pools: [{ ...pool, policy: "continuous" }],
+    requests,
+    maxContextTokens: model.maxContext ?? Infinity,
+    seriesPoints: 1,
+  }),
+);
+console.log(
+  `serve event loop: ${now.seconds.toFixed(2)} s now, ${before.seconds.toFixed(2)} s before the scheduler policies (${(now.seconds / before.seconds).toFixed(2)}x); ` +
+    `${now.finished} and ${before.finished} requests finished`,
+);
+if (now.finished !== before.finished) {
+  console.error("serve bench: the two event loops finished different numbers of requests");
   process.exitCode = 1;
 }

@@ -3,6 +3,8 @@
 // more requests at once than reserving each request's whole context (TensorRT-LLM) in the same
 // memory; a closed loop of N clients obeys Little's law (N = throughput x latency); a prefill-first
 // scheduler (SGLang) never mixes prompts into decode steps.
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { BUILTIN_SERVING_ENGINES, defaultSequenceBuckets, ServingEngineSpec } from "../src/engine/serve/engines.js";
@@ -173,5 +175,31 @@ describe("prefill-first (SGLang)", () => {
       records.filter((r) => r.prefillTokens > 0 && r.decodeTokens > 0).length;
     expect(mixed(run("sglang"))).toBe(0);
     expect(mixed(run("vllm"))).toBeGreaterThan(0);
+  });
+});
+
+describe("serve flags for engines and closed loops", () => {
+  const cli = fileURLToPath(new URL("../dist/src/cli/main.js", import.meta.url));
+  const example = fileURLToPath(new URL("../examples/serve-llama3-70b-p5.yaml", import.meta.url));
+  const run = (...args: string[]) => spawnSync(process.execPath, [cli, "serve", example, ...args], { encoding: "utf8", timeout: 120_000 });
+
+  it("--engine and --concurrency set every pool's engine and a closed loop, as the scenario fields would", { timeout: 120_000 }, () => {
+    const r = run("--engine", "trtllm", "--concurrency", "16", "--requests", "160", "--json");
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { pools: { engine: string; kvAdmission: string }[]; requests: { completed: number } };
+    expect(report.pools.map((p) => [p.engine, p.kvAdmission])).toEqual([["trtllm", "reserve"]]);
+    expect(report.requests.completed).toBe(160);
+  });
+
+  it("an unknown --engine, or --rate with --concurrency, is one line naming the flag, exit 2", { timeout: 60_000 }, () => {
+    for (const [args, flag] of [
+      [["--engine", "foo"], "--engine"],
+      [["--rate", "2", "--concurrency", "4"], "--concurrency"],
+    ] as const) {
+      const r = run(...args);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toContain(flag);
+    }
   });
 });

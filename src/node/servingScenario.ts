@@ -1,5 +1,6 @@
 // A serving scenario from a file, with command-line flags over it, checked against the schema; and
 // its requests, from a trace file named relative to the scenario. Errors name file, line and field.
+import { SERVING_ENGINE_IDS } from "../engine/serve/engines.js";
 import { parseNumber } from "../engine/flagSyntax.js";
 import { dirname, resolve } from "node:path";
 import { UltrasimError } from "../engine/errors.js";
@@ -22,7 +23,17 @@ const DEFAULT_SERVING_REQUESTS = 1000;
 
 export function loadServingScenario(
   file: string,
-  flags: { slo?: string; seed?: string; requests?: string; rate?: string; trace?: string; force?: boolean } = {},
+  flags: {
+    slo?: string;
+    seed?: string;
+    requests?: string;
+    rate?: string;
+    concurrency?: string;
+    engine?: string;
+    compiledBatch?: string;
+    trace?: string;
+    force?: boolean;
+  } = {},
 ): LoadedServingScenario {
   const loaded = readInputFile(file);
   if (typeof loaded.value !== "object" || loaded.value === null || Array.isArray(loaded.value))
@@ -49,6 +60,25 @@ export function loadServingScenario(
         field: "--rate",
       });
     scenario.traffic.arrival = { kind: "poisson", ratePerSecond: rate };
+  }
+  if (flags.rate !== undefined && flags.concurrency !== undefined)
+    throw new UltrasimError("INVALID_INPUT", "give --rate (open loop) or --concurrency (closed loop), not both", {
+      field: "--concurrency",
+    });
+  if (flags.concurrency !== undefined)
+    scenario.traffic.arrival = { kind: "closed-loop", concurrency: integer(flags.concurrency, "--concurrency", 1) };
+  // A serving engine or compiled batch set on the command line applies to every pool.
+  const pools = [scenario.deployment, scenario.disaggregated?.prefill, scenario.disaggregated?.decode].filter((p) => p !== undefined);
+  if (flags.engine !== undefined) {
+    if (!SERVING_ENGINE_IDS.includes(flags.engine))
+      throw new UltrasimError("INVALID_INPUT", `must be one of ${SERVING_ENGINE_IDS.join(" | ")}, got '${flags.engine}'`, {
+        field: "--engine",
+      });
+    for (const p of pools) p.engine = flags.engine;
+  }
+  if (flags.compiledBatch !== undefined) {
+    const compiledBatch = integer(flags.compiledBatch, "--compiled-batch", 1);
+    for (const p of pools) p.compiledBatch = compiledBatch;
   }
   const trace = flags.trace ?? (scenario.traffic.trace ? resolve(dirname(file), scenario.traffic.trace) : undefined);
   const requests = trace ? readRequestTrace(trace) : undefined;

@@ -26,6 +26,9 @@ interface ServeOptions {
   seed?: string;
   requests?: string;
   rate?: string;
+  concurrency?: string;
+  engine?: string;
+  compiledBatch?: string;
   requestTrace?: string;
   catalog?: string[];
   systems?: string;
@@ -77,6 +80,12 @@ export function registerServe(program: Command): void {
     .option("--seed <n>", "seed of the traffic generator")
     .option("--requests <n>", "number of requests to simulate")
     .option("--rate <perSecond>", "Poisson arrivals at this rate (requests/s)")
+    .option("--concurrency <clients>", "a closed loop of this many clients, each sending its next request when its last completes")
+    .option(
+      "--engine <id>",
+      "the serving engine of every pool: vllm | trtllm | sglang | vllm-neuron | nxd-inference | transformers-neuronx | tgi-neuron",
+    )
+    .option("--compiled-batch <n>", "static-shape engines (Neuron): the batch the decode graph executes")
     .option("--request-trace <file>", "replay requests from a CSV/JSONL trace (arrival time, input tokens, output tokens)")
     .option("--systems <ids>", "plan: systems to consider, comma-separated (default: the scenario's)")
     .option("--max-chips <n>", "plan: the most chips a deployment may use (default 64)")
@@ -112,6 +121,9 @@ export function registerServe(program: Command): void {
         seed: opts.seed,
         requests: opts.requests,
         rate: opts.rate,
+        concurrency: opts.concurrency,
+        engine: opts.engine,
+        compiledBatch: opts.compiledBatch,
         trace: opts.requestTrace,
         force: opts.force,
       });

@@ -1,6 +1,8 @@
 // Likely ranges (validate/intervals.ts): the arithmetic by hand, the fallback to coarser evidence,
 // the classes each prediction lands in, and the calibration the issue asks for: over the held-out
 // training predictions, the 80% ranges hold between 70% and 90% of the measured step times.
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { crossValidate } from "../src/engine/calibrate/fitTraining.js";
@@ -154,4 +156,50 @@ describe("calibration held out", () => {
     expect(coverage.fraction).toBeGreaterThanOrEqual(0.7);
     expect(coverage.fraction).toBeLessThanOrEqual(0.9);
   });
+});
+
+describe("the CLI prints them", () => {
+  const cli = fileURLToPath(new URL("../dist/src/cli/main.js", import.meta.url));
+  const json = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [cli, ...args, "--json"], { encoding: "utf8", timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as Record<string, unknown>;
+  };
+  const factors = (key: string) => intervalOf(1, key)!;
+
+  it(
+    "train and plan: the step's range is its class's factors on the step, and tokens/s and MFU move the other way",
+    { timeout: 180_000 },
+    () => {
+      const train = json(
+        "train",
+        "--model",
+        "llama3-70b",
+        "--system",
+        "dgx-h100",
+        "--chips",
+        "64",
+        "--tp",
+        "8",
+        "--pp",
+        "1",
+        "--dp",
+        "8",
+      ) as {
+        stepSeconds: number;
+        tokensPerSecond: number;
+        likely: { stepSeconds: { low: number; high: number }; tokensPerSecond: { low: number; high: number } };
+      };
+      const f = factors("training/calibrated/dense");
+      expect(train.likely.stepSeconds.low).toBeCloseTo(train.stepSeconds * f.low, 9);
+      expect(train.likely.stepSeconds.high).toBeCloseTo(train.stepSeconds * f.high, 9);
+      expect(train.likely.tokensPerSecond.high).toBeCloseTo(train.tokensPerSecond / f.low, 6);
+      const plan = json("plan", "--model", "llama3-8b", "--system", "trn2.48xlarge", "--chips", "16", "--top", "1") as {
+        plans: { stepSeconds: number; likely: { stepSeconds: { low: number; high: number; basis: string } } }[];
+      };
+      const best = plan.plans[0]!;
+      expect(best.likely.stepSeconds.basis).toMatch(/borrowed/);
+      expect(best.likely.stepSeconds.high).toBeCloseTo(best.stepSeconds * factors("training/borrowed/dense").high, 9);
+    },
+  );
 });

@@ -3,8 +3,11 @@ import { Option, type Command } from "commander";
 import type { TrainingScenario } from "../../engine/catalog/scenario.js";
 import type { plan } from "../../engine/plan/search.js";
 import { precisionAssumption } from "../../engine/system/hardware.js";
+import { trainingIntervals } from "../../engine/train.js";
+import { trainingEvidenceKey } from "../../engine/validate/intervals.js";
 import { PRICE_KINDS, buildPlanRequest, type PlanOptions } from "../../node/planRequest.js";
 import { planInParallel } from "../../node/planPool.js";
+import { formatRange, formatSeconds } from "../format.js";
 import { print, printJson } from "../output.js";
 import { progressReporter } from "../progress.js";
 import { renderPlan } from "../renderPlan.js";
@@ -36,7 +39,9 @@ export function registerPlan(program: Command): void {
     .option("--price-per-chip-hour <usd>", "override the price table: dollars per chip-hour")
     .option("--price-kind <kind>", `price to take from the table: ${PRICE_KINDS.join(" | ")}`)
     .action(async (file: string | undefined, opts: PlanOptions) => {
-      const { request, scenario, model } = buildPlanRequest(file, opts);
+      const { request, scenario, model, catalog } = buildPlanRequest(file, opts);
+      // Every plan rests on the same evidence: this chip's kernels under this framework, this model.
+      const evidence = trainingEvidenceKey(catalog.efficiency(request.hw.chip.id, scenario.framework).basis, !!model.moe);
       const progress = progressReporter("planning", request.chips.length > 1);
       const started = performance.now();
       const result = await planInParallel(file, opts, progress.update);
@@ -45,11 +50,17 @@ export function registerPlan(program: Command): void {
       const described = describeRequest(scenario, model.id ?? model.name, request.chips);
       const precision = precisionAssumption(request.hw.chip, request.precision);
       const assumptions = precision ? [precision] : [];
-      if (opts.json) printJson({ request: described, assumptions, ...result, wallSeconds: seconds, plans: result.plans.map(planJson) });
+      const plans = result.plans.map((p) => planJson(p, evidence));
+      if (opts.json) printJson({ request: described, assumptions, ...result, wallSeconds: seconds, plans });
       else
         print(
           [
             renderPlan(described, result),
+            ...(plans[0]?.likely.stepSeconds
+              ? [
+                  `likely: the best plan's step ${formatRange(plans[0].likely.stepSeconds, formatSeconds)} (${Math.round(plans[0].likely.stepSeconds.level * 100)}% range; ${plans[0].likely.stepSeconds.basis})`,
+                ]
+              : []),
             ...assumptions.map((a) => `assumed: ${a}`),
             `in ${seconds.toFixed(2)} s: ${Math.round(result.evaluated / seconds)} layouts per second`,
           ].join("\n"),
@@ -66,7 +77,7 @@ function describeRequest(scenario: TrainingScenario, model: string, chips: numbe
   };
 }
 
-function planJson(p: ReturnType<typeof plan>["plans"][number]) {
+function planJson(p: ReturnType<typeof plan>["plans"][number], evidence: string) {
   const q = p.prediction;
   return {
     chips: p.chips,
@@ -76,6 +87,8 @@ function planJson(p: ReturnType<typeof plan>["plans"][number]) {
     stepSeconds: q.stepSeconds,
     tokensPerSecond: q.tokensPerSecond,
     mfu: q.mfu,
+    /** 80% ranges of the step, tokens/s and MFU (validate/intervals.ts). */
+    likely: trainingIntervals(q, evidence),
     memoryBytesPerChip: q.memory.total,
     memoryCapacityBytes: q.memory.capacity,
     timeToTrainSeconds: p.timeToTrainSeconds,

@@ -3,6 +3,8 @@ import { Option, type Command } from "commander";
 import { parseChipCounts } from "../../engine/plan/chipCounts.js";
 import { scaleCurve, type BatchScaling } from "../../engine/scale/scaleCurve.js";
 import { loadTrainingScenario } from "../../node/trainingScenario.js";
+import { intervalOf, mapInterval, trainingEvidenceKey } from "../../engine/validate/intervals.js";
+import { formatRange, formatSeconds } from "../format.js";
 import { catalogFrom, print, printJson } from "../output.js";
 import { progressReporter } from "../progress.js";
 import { renderScale } from "../renderScale.js";
@@ -59,15 +61,38 @@ export function registerScale(program: Command): void {
         onProgress: progress.update,
       });
       progress.done();
+      // Every point rests on the same evidence: this chip's kernels, this model.
+      const evidence = trainingEvidenceKey(catalog.efficiency(hw.chip.id, scenario.framework).basis, !!model.moe);
+      const likelyOf = (p: (typeof curve.points)[number]) => {
+        const step = p.stepSeconds === null ? null : intervalOf(p.stepSeconds, evidence);
+        return {
+          stepSeconds: step,
+          timeToTrainSeconds: p.timeToTrainSeconds === null ? null : mapInterval(step, (s) => (p.timeToTrainSeconds! * s) / p.stepSeconds!),
+        };
+      };
       if (opts.json)
         printJson({
           ...curve,
           points: curve.points.map(({ plan, ...point }) => ({
             ...point,
+            likely: likelyOf(point as (typeof curve.points)[number]),
             parallelism: plan?.parallelism ?? null,
             breakdownSeconds: plan?.prediction.breakdown ?? null,
           })),
         });
-      else print(renderScale(curve));
+      else {
+        const last = [...curve.points].reverse().find((p) => p.timeToTrainSeconds !== null);
+        const range = last ? likelyOf(last).timeToTrainSeconds : null;
+        print(
+          [
+            renderScale(curve),
+            ...(last && range
+              ? [
+                  `likely: time to train at ${last.chips} chips ${formatRange(range, formatSeconds)} (${Math.round(range.level * 100)}% range; ${range.basis})`,
+                ]
+              : []),
+          ].join("\n"),
+        );
+      }
     });
 }

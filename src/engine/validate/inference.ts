@@ -151,8 +151,13 @@ export function caseScenario(c: InferenceCase, engine?: string): ServingScenario
     fixed ?? { distribution: "lognormal", mean, sigma: INFERENCE_DEFAULTS.lengthSigma, max: Math.round(8 * mean) };
   const engineId = s.backend ?? engine ?? INFERENCE_DEFAULTS.engine;
   const staticShapes = STATIC_SHAPE_ENGINES.has(engineId);
-  const pool = (p: { tp: number; pp?: number; ep?: number; replicas: number; batch?: number | null }, field: string): PoolSpec => {
-    const maxBatch = p.batch ?? s.batch ?? INFERENCE_DEFAULTS.maxBatch;
+  const pool = (
+    p: { tp: number; pp?: number; ep?: number; etp?: number | null; attentionDp?: number; replicas: number; batch?: number | null },
+    field: string,
+  ): PoolSpec => {
+    const attentionDp = p.attentionDp ?? 1;
+    // A case's batch is the worker's; each attention data-parallel rank schedules its share of it.
+    const maxBatch = Math.ceil((p.batch ?? s.batch ?? INFERENCE_DEFAULTS.maxBatch) / attentionDp);
     const compiledBatch = staticShapes ? (s.compiledBatch ?? maxBatch) : undefined;
     if (compiledBatch !== undefined && compiledBatch < maxBatch)
       throw new UltrasimError("INVALID_INPUT", `compiledBatch ${compiledBatch} is below the batch ${maxBatch}`, {
@@ -164,6 +169,8 @@ export function caseScenario(c: InferenceCase, engine?: string): ServingScenario
       tp: p.tp,
       pp: p.pp ?? 1,
       ep: p.ep ?? 1,
+      ...(attentionDp > 1 ? { attentionDp } : {}),
+      ...(p.etp != null ? { etp: p.etp } : {}),
       replicas: p.replicas,
       engine: engineId,
       ...(compiledBatch !== undefined ? { compiledBatch } : {}),
@@ -174,7 +181,7 @@ export function caseScenario(c: InferenceCase, engine?: string): ServingScenario
   const colocated = d ? null : pool(s, "serving");
   const slots = d
     ? d.decode.replicas * (d.decode.batch ?? s.batch ?? INFERENCE_DEFAULTS.maxBatch)
-    : colocated!.batching.maxBatch * s.replicas;
+    : colocated!.batching.maxBatch * (s.attentionDp ?? 1) * s.replicas;
   const concurrency = s.mode === "concurrency" ? s.concurrency : null;
   if (s.mode === "concurrency" && !concurrency)
     throw new UltrasimError("INVALID_INPUT", "mode concurrency needs the number of clients", { field: "serving.concurrency" });

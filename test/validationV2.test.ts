@@ -1,0 +1,88 @@
+// Format v2 inference cases (../shared/validation/README.md, "Format v2") become the serving scenario
+// they describe: the engine, attention data parallelism with expert parallelism, a closed loop of
+// clients, a compiled batch, disaggregated pools; and each predicts.
+import { describe, expect, it } from "vitest";
+import { builtinCatalog } from "../src/engine/catalog/builtin.js";
+import { caseScenario, predictInferenceCase, type InferenceCase } from "../src/engine/validate/inference.js";
+
+const catalog = builtinCatalog();
+const deepseek = catalog.model("deepseek-v3");
+
+const base = (serving: Partial<InferenceCase["serving"]>): InferenceCase => ({
+  schemaVersion: 2,
+  id: "v2-test",
+  kind: "inference",
+  group: "test",
+  source: {},
+  system: { id: "gb200-nvl72", chips: 16 },
+  model: deepseek,
+  serving: {
+    precision: "fp8",
+    tp: 1,
+    pp: 1,
+    ep: 8,
+    replicas: 2,
+    mode: "concurrency",
+    batch: 256,
+    inputTokens: 1024,
+    outputTokens: 256,
+    dataset: null,
+    requests: null,
+    arrivalRatePerSecond: null,
+    backend: "sglang",
+    attentionDp: 8,
+    etp: 1,
+    concurrency: 64,
+    compiledBatch: null,
+    disaggregated: null,
+    ...serving,
+  },
+  measured: { outputTokensPerSecond: 1000, ttftSeconds: 1, tpotSeconds: 0.05, statistic: "mean" },
+});
+
+describe("format v2 cases", () => {
+  it("attention-DP with EP in a closed loop: the worker's batch split over its attention ranks, 64 clients", () => {
+    const s = caseScenario(base({}));
+    expect(s.deployment).toMatchObject({ engine: "sglang", tp: 1, ep: 8, etp: 1, attentionDp: 8, replicas: 2 });
+    expect(s.deployment!.batching.maxBatch).toBe(32);
+    expect(s.traffic.arrival).toEqual({ kind: "closed-loop", concurrency: 64 });
+    const results = predictInferenceCase(base({}), catalog);
+    expect(results.map((r) => r.failure ?? null)).toEqual([null, null, null]);
+  });
+
+  it("disaggregated pools each keep their own layout and batch", () => {
+    const c = base({
+      disaggregated: {
+        prefill: { tp: 4, ep: 4, attentionDp: 1, replicas: 1, batch: 16 },
+        decode: { tp: 1, ep: 8, etp: 1, attentionDp: 8, replicas: 1, batch: 256 },
+      },
+    });
+    const s = caseScenario(c);
+    expect(s.deployment).toBeUndefined();
+    expect(s.disaggregated!.prefill).toMatchObject({ tp: 4, ep: 4, replicas: 1 });
+    expect(s.disaggregated!.decode).toMatchObject({ tp: 1, ep: 8, attentionDp: 8, replicas: 1 });
+    expect(s.disaggregated!.decode.batching.maxBatch).toBe(32);
+    expect(predictInferenceCase(c, catalog).map((r) => r.failure ?? null)).toEqual([null, null, null]);
+  });
+
+  it("a static-shape engine runs the compiled batch, the published one or else the case's batch", () => {
+    const neuron = (compiledBatch: number | null) =>
+      caseScenario({
+        ...base({
+          backend: "vllm-neuron",
+          attentionDp: 1,
+          etp: null,
+          ep: 1,
+          tp: 1,
+          replicas: 1,
+          batch: 4,
+          mode: "static-batch",
+          compiledBatch,
+        }),
+        system: { id: "trn2.48xlarge", chips: 1 },
+        model: catalog.model("llama3.1-8b"),
+      }).deployment!;
+    expect(neuron(32).compiledBatch).toBe(32);
+    expect(neuron(null).compiledBatch).toBe(4);
+  });
+});

@@ -19,7 +19,7 @@ function figures(value: unknown, path: string): { path: string; figure: Record<s
 
 describe("NeuronCore data", () => {
   it("every built-in chip passes the chip schema", () => {
-    const bad = chips.filter((c) => !Value.Check(ChipSpec, c)).map((c) => c.id);
+    const bad = chips.filter((c: unknown) => !Value.Check(ChipSpec, c)).map((c) => c.id);
     expect(bad).toEqual([]);
   });
 

@@ -2,7 +2,7 @@
 import Table from "./fittedTable.js";
 import type { Calibration } from "../engine/calibrate/calibration.js";
 import type { FrameworkSpec } from "../engine/calibrate/framework.js";
-import type { ChipSpec, ModelSpec, Sourced, SystemSpec } from "../engine/catalog/schema.js";
+import type { ChipSpec, ModelSpec, NeuronCoreSpec, NeuronStreamEngine, Sourced, SystemSpec } from "../engine/catalog/schema.js";
 import { paramCounts } from "../engine/workload/transformer.js";
 import { formatCount } from "./format.js";
 
@@ -28,7 +28,31 @@ export function renderChips(chips: ChipSpec[]): string {
       mark(c.tdpW),
     ]);
   }
-  return `${t.toString()}\nDense TFLOP/s. (est.) = estimate, (proj.) = projected from an announcement. Sources: ultrasim catalog chips --json`;
+  const cores = chips.flatMap((c) => (c.neuronCore ? [neuronCoreLine(c.id, c.neuronCore)] : []));
+  const coreBlock = cores.length
+    ? `\nNeuronCore engines, per physical core (elements/cycle @ GHz; tensor: systolic array, BF16 TFLOP/s):\n${cores.join("\n")}`
+    : "";
+  return `${t.toString()}${coreBlock}\nDense TFLOP/s. (est.) or * = estimate, (proj.) = projected from an announcement. Sources: ultrasim catalog chips --json`;
+}
+
+const num = (s: Sourced): string => `${s.value}${s.estimate ? "*" : ""}`;
+
+function streamEngine(name: string, e: NeuronStreamEngine): string {
+  const bf16 = e.bf16ElementsPerCycle ? ` (${num(e.bf16ElementsPerCycle)} bf16)` : "";
+  return `${name} ${num(e.elementsPerCycle)}${bf16} @ ${num(e.clockGHz)}`;
+}
+
+/** One line per Neuron chip; `*` marks an estimate, so the line stays short. */
+function neuronCoreLine(id: string, nc: NeuronCoreSpec): string {
+  const { tensor, vector, scalar, gpsimd } = nc.engines;
+  return [
+    `  ${id}: NeuronCore-${nc.generation} x${num(nc.coresPerChip)}, LNC ${num(nc.defaultLnc)}`,
+    `tensor ${num(tensor.systolicRows)}x${num(tensor.systolicColumns)} @ ${num(tensor.clockGHz)} = ${num(tensor.bf16TflopsPerCore)}`,
+    streamEngine("vector", vector),
+    streamEngine("scalar", scalar),
+    streamEngine("gpsimd", gpsimd),
+    `SBUF ${num(nc.sbufMiBPerCore)} MiB, PSUM ${num(nc.psumMiBPerCore)} MiB`,
+  ].join("; ");
 }
 
 export function renderSystems(systems: SystemSpec[]): string {

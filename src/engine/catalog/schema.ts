@@ -41,6 +41,54 @@ export type Precision = Static<typeof Precision>;
 
 const Id = Type.String({ pattern: "^[a-z0-9][a-z0-9._-]*$", description: "lower-case id: letters, digits, '.', '_' and '-'" });
 
+/** One NeuronCore engine that streams elements through lanes: vector, scalar or GpSimd. */
+export const NeuronStreamEngine = Type.Object(
+  {
+    /** Elements in and out per engine cycle, for data types other than BF16/FP16/FP8 (the NKI guides' data-path width). */
+    elementsPerCycle: PositiveSourced,
+    /** Elements per cycle for BF16/FP16/FP8 where the engine has a faster mode for them. */
+    bf16ElementsPerCycle: Type.Optional(PositiveSourced),
+    clockGHz: PositiveSourced,
+    /** The engine's FP32 TFLOP/s per core as AWS states it; not used by the model (it does not reconcile with lanes x clock). */
+    fp32TflopsPerCore: Type.Optional(PositiveSourced),
+  },
+  { additionalProperties: false },
+);
+export type NeuronStreamEngine = Static<typeof NeuronStreamEngine>;
+
+/** A Neuron chip's core: its four engines and on-chip SRAM, per physical NeuronCore. */
+export const NeuronCoreSpec = Type.Object(
+  {
+    generation: Type.Union([Type.Literal("v2"), Type.Literal("v3"), Type.Literal("v4"), Type.Literal("v5")]),
+    /** Where the generation and the engine layout are described. */
+    source: Type.String({ minLength: 1 }),
+    coresPerChip: PositiveSourced,
+    /** Physical cores per logical core by default (LNC); logicalCoresPerChip = coresPerChip / defaultLnc. */
+    defaultLnc: PositiveSourced,
+    sbufMiBPerCore: PositiveSourced,
+    psumMiBPerCore: PositiveSourced,
+    engines: Type.Object(
+      {
+        tensor: Type.Object(
+          {
+            systolicRows: PositiveSourced,
+            systolicColumns: PositiveSourced,
+            clockGHz: PositiveSourced,
+            bf16TflopsPerCore: PositiveSourced,
+          },
+          { additionalProperties: false },
+        ),
+        vector: NeuronStreamEngine,
+        scalar: NeuronStreamEngine,
+        gpsimd: NeuronStreamEngine,
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type NeuronCoreSpec = Static<typeof NeuronCoreSpec>;
+
 export const ChipSpec = Type.Object(
   {
     id: Id,
@@ -77,6 +125,8 @@ export const ChipSpec = Type.Object(
      * (serve/headSharding.ts). Absent: one rank per chip, as on a GPU.
      */
     logicalCoresPerChip: Type.Optional(PositiveSourced),
+    /** A Neuron chip's NeuronCore: generation, core count, engines and SRAM. Absent on other chips. */
+    neuronCore: Type.Optional(NeuronCoreSpec),
     /** Memory the runtime keeps for itself (context, workspace, allocator slack), in GB. */
     runtimeReservedGB: NonNegativeSourced,
     /**

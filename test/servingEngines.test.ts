@@ -203,3 +203,23 @@ describe("serve flags for engines and closed loops", () => {
     }
   });
 });
+
+describe("serve plan searches pipeline depth and attention ranks on request", () => {
+  const cli = fileURLToPath(new URL("../dist/src/cli/main.js", import.meta.url));
+  const example = fileURLToPath(new URL("../examples/serve-llama3-70b-p5.yaml", import.meta.url));
+
+  it("--pps 1,2 simulates both depths, each candidate's chips = tp x pp x replicas", { timeout: 180_000 }, () => {
+    const r = spawnSync(
+      process.execPath,
+      [cli, "serve", "plan", example, "--requests", "100", "--max-chips", "8", "--pps", "1,2", "--json"],
+      {
+        encoding: "utf8",
+        timeout: 170_000,
+      },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const { candidates } = JSON.parse(r.stdout) as { candidates: { chips: number; pool: { tp: number; pp?: number; replicas: number } }[] };
+    expect(new Set(candidates.map((c) => c.pool.pp ?? 1))).toEqual(new Set([1, 2]));
+    for (const c of candidates) expect(c.chips).toBe(c.pool.tp * (c.pool.pp ?? 1) * c.pool.replicas);
+  });
+});

@@ -148,14 +148,30 @@ export function renderServingOperations(o: ServingOperations): string {
 }
 
 export function renderPlan(candidates: PlanCandidate[], objective: ServingPlanObjective = "throughput", top = 10): string {
+  // Pipeline depth and attention ranks get columns only where some candidate has them.
+  const deep = candidates.some((c) => (c.pool.pp ?? 1) > 1 || (c.pool.attentionDp ?? 1) > 1);
   const t = new Table({
-    head: ["system", "tp", "replicas", "max batch", "chips", "output tok/s", "per chip", "$/1M out", "p90 TTFT", "p90 TPOT", "SLO"],
+    head: [
+      "system",
+      "tp",
+      ...(deep ? ["pp", "attn dp"] : []),
+      "replicas",
+      "max batch",
+      "chips",
+      "output tok/s",
+      "per chip",
+      "$/1M out",
+      "p90 TTFT",
+      "p90 TPOT",
+      "SLO",
+    ],
     style,
   });
   for (const c of candidates.slice(0, top))
     t.push([
       c.pool.system,
       String(c.pool.tp),
+      ...(deep ? [String(c.pool.pp ?? 1), String(c.pool.attentionDp ?? 1)] : []),
       String(c.pool.replicas),
       String(c.pool.batching.maxBatch),
       String(c.chips),
@@ -170,7 +186,7 @@ export function renderPlan(candidates: PlanCandidate[], objective: ServingPlanOb
   const by = objective === "cost" ? "fewest $ per 1M output tokens" : "most output tokens/s per chip";
   const noPrice = objective === "cost" ? candidates.find((c) => c.meetsSlo && c.usdPerMillionOutputTokens === null) : undefined;
   return (
-    `${t.toString()}\n${best ? `best (${by}): ${best.pool.system}, ${best.pool.replicas} × tp${best.pool.tp}, max batch ${best.pool.batching.maxBatch}` : "no candidate meets the SLO"} (${candidates.length} simulated)` +
+    `${t.toString()}\n${best ? `best (${by}): ${best.pool.system}, ${best.pool.replicas} × tp${best.pool.tp}${(best.pool.pp ?? 1) > 1 ? ` pp${best.pool.pp}` : ""}${(best.pool.attentionDp ?? 1) > 1 ? ` dp-attention${best.pool.attentionDp}` : ""}, max batch ${best.pool.batching.maxBatch}` : "no candidate meets the SLO"} (${candidates.length} simulated)` +
     (noPrice ? `\nranked last for want of a price: ${noPrice.pool.system} (${noPrice.costReason ?? "no price"})` : "")
   );
 }

@@ -27,6 +27,8 @@ interface ServeOptions {
   requests?: string;
   rate?: string;
   concurrency?: string;
+  pps?: string;
+  attentionDps?: string;
   engine?: string;
   compiledBatch?: string;
   requestTrace?: string;
@@ -62,6 +64,14 @@ function checkEmitFlags(opts: ServeOptions, planning: boolean): void {
     throw new UltrasimError("INVALID_INPUT", `must be one of ${LAUNCH_ENGINES.join(" | ")}, got '${opts.emit}'`, { field: "--emit" });
 }
 
+/** A comma-separated list of whole numbers >= 1, for a search flag. */
+function countList(text: string, flag: string): number[] {
+  const values = text.split(",").map((x) => Number(x.trim()));
+  if (values.length === 0 || values.some((v) => !Number.isInteger(v) || v < 1 || v > 1024))
+    throw new UltrasimError("INVALID_INPUT", `must be whole numbers from 1 to 1024, comma-separated, got '${text}'`, { field: flag });
+  return [...new Set(values)];
+}
+
 function nonNegativeNumber(text: string, flag: string): number {
   return checkPrice(parseNumber(text), flag);
 }
@@ -88,6 +98,8 @@ export function registerServe(program: Command): void {
     .option("--compiled-batch <n>", "static-shape engines (Neuron): the batch the decode graph executes")
     .option("--request-trace <file>", "replay requests from a CSV/JSONL trace (arrival time, input tokens, output tokens)")
     .option("--systems <ids>", "plan: systems to consider, comma-separated (default: the scenario's)")
+    .option("--pps <list>", "plan: pipeline depths to search, e.g. 1,2,4 (default: the scenario's)")
+    .option("--attention-dps <list>", "plan: attention data-parallel ranks per replica to search, e.g. 1,8 (default: the scenario's)")
     .option("--max-chips <n>", "plan: the most chips a deployment may use (default 64)")
     .option(
       "--objective <kind>",
@@ -157,6 +169,8 @@ export function registerServe(program: Command): void {
             requests,
             objective,
             cost,
+            pps: opts.pps !== undefined ? countList(opts.pps, "--pps") : undefined,
+            attentionDps: opts.attentionDps !== undefined ? countList(opts.attentionDps, "--attention-dps") : undefined,
             onProgress: (done, total, system) => progress.update(done / total, `${done}/${total} shapes (${system})`),
           });
           progress.done();

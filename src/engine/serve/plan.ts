@@ -32,6 +32,10 @@ export interface PlanOptions {
   maxChips: number;
   tps?: number[];
   batches?: number[];
+  /** Pipeline depths to search (pp micro-batches in flight); default the scenario's. */
+  pps?: number[];
+  /** Attention data-parallel ranks per replica to search (MoE serving); default the scenario's. */
+  attentionDps?: number[];
   requests?: RequestSpec[];
   /** What to rank the deployments meeting the SLO by; default "throughput". */
   objective?: ServingPlanObjective;
@@ -64,48 +68,52 @@ export function planServing(scenario: ServingScenario, catalog: Catalog, options
     const perSystem = catalog.system(system, "--systems").chipsPerSystem;
     return options.tps ?? [1, 2, 4, 8, 16].filter((t) => t <= perSystem);
   };
-  const shapes = options.systems.reduce((n, system) => n + tpsOf(system).length * batches.length, 0);
+  const pps = options.pps ?? [base.pp ?? 1];
+  const attentionDps = options.attentionDps ?? [base.attentionDp ?? 1];
+  const shapes = options.systems.reduce((n, system) => n + tpsOf(system).length * batches.length * pps.length * attentionDps.length, 0);
   let shapesDone = 0;
   for (const system of options.systems) {
     const tps = tpsOf(system);
-    for (const tp of tps) {
-      for (const maxBatch of batches) {
-        // Fewest replicas first: the first that meets the SLO is the cheapest for this shape.
-        for (let replicas = 1; replicas * tp * (base.attentionDp ?? 1) * (base.pp ?? 1) <= options.maxChips; replicas *= 2) {
-          const pool: PoolSpec = { ...base, system, tp, replicas, batching: { ...base.batching, maxBatch } };
-          if (base.ep && (tp * (base.attentionDp ?? 1)) % base.ep !== 0) pool.ep = 1;
-          // A given etp was for the scenario's tp: the searched tp gets the default (ep x etp = tp x attentionDp).
-          if (base.etp != null && tp !== base.tp) pool.etp = null;
-          let report: ServingReport;
-          try {
-            report = predictServing({ ...scenario, deployment: pool }, catalog, {
-              requests: options.requests,
-              seriesPoints: 1,
-              cost: options.cost,
-            }).report;
-          } catch (e) {
-            if (e instanceof UltrasimError) break;
-            throw e;
+    for (const tp of tps)
+      for (const pp of pps)
+        for (const attentionDp of attentionDps) {
+          for (const maxBatch of batches) {
+            // Fewest replicas first: the first that meets the SLO is the cheapest for this shape.
+            for (let replicas = 1; replicas * tp * attentionDp * pp <= options.maxChips; replicas *= 2) {
+              const pool: PoolSpec = { ...base, system, tp, pp, attentionDp, replicas, batching: { ...base.batching, maxBatch } };
+              if (base.ep && (tp * attentionDp) % base.ep !== 0) pool.ep = 1;
+              // A given etp was for the scenario's tp and attention ranks: a searched one gets the default (ep x etp = tp x attentionDp).
+              if (base.etp != null && (tp !== base.tp || attentionDp !== (base.attentionDp ?? 1))) pool.etp = null;
+              let report: ServingReport;
+              try {
+                report = predictServing({ ...scenario, deployment: pool }, catalog, {
+                  requests: options.requests,
+                  seriesPoints: 1,
+                  cost: options.cost,
+                }).report;
+              } catch (e) {
+                if (e instanceof UltrasimError) break;
+                throw e;
+              }
+              const { ok, reason } = meets(report, scenario);
+              candidates.push({
+                pool,
+                chips: report.chips,
+                meetsSlo: ok,
+                reason,
+                outputTokensPerSecond: report.throughput.outputTokensPerSecond,
+                outputTokensPerSecondPerChip: report.throughput.outputTokensPerSecondPerChip,
+                ttftP90Seconds: report.latency.ttftSeconds?.p90 ?? null,
+                tpotP90Seconds: report.latency.tpotSeconds?.p90 ?? null,
+                goodputFraction: report.goodput?.fractionMeetingSlo ?? null,
+                usdPerMillionOutputTokens: report.cost.usdPerMillionTokens ?? null,
+                costReason: report.cost.reason ?? null,
+              });
+              if (ok || !report.feasible) break;
+            }
+            options.onProgress?.(++shapesDone, shapes, system);
           }
-          const { ok, reason } = meets(report, scenario);
-          candidates.push({
-            pool,
-            chips: report.chips,
-            meetsSlo: ok,
-            reason,
-            outputTokensPerSecond: report.throughput.outputTokensPerSecond,
-            outputTokensPerSecondPerChip: report.throughput.outputTokensPerSecondPerChip,
-            ttftP90Seconds: report.latency.ttftSeconds?.p90 ?? null,
-            tpotP90Seconds: report.latency.tpotSeconds?.p90 ?? null,
-            goodputFraction: report.goodput?.fractionMeetingSlo ?? null,
-            usdPerMillionOutputTokens: report.cost.usdPerMillionTokens ?? null,
-            costReason: report.cost.reason ?? null,
-          });
-          if (ok || !report.feasible) break;
         }
-        options.onProgress?.(++shapesDone, shapes, system);
-      }
-    }
   }
   // Those meeting the SLO first; then by the objective (a deployment without a price last under "cost").
   const byObjective =

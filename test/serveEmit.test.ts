@@ -302,3 +302,45 @@ describe("the model and its context", () => {
     expect(flag(command, "--max-num-seqs")).toBe(String(best.pool.batching.maxBatch));
   });
 });
+
+describe("speculative decoding in the launch", () => {
+  const mtp: PoolSpec = { ...h100, speculative: { method: "mtp", draftTokens: 3, acceptanceRate: 0.8 } };
+  const draft: PoolSpec = {
+    ...h100,
+    speculative: { method: "draft-model", draftTokens: 4, acceptanceRate: 0.7, draftModel: "llama3.1-8b" },
+  };
+
+  it("vllm: --speculative-config carries the method and k (the draft model's id for draft-model)", () => {
+    const config = (pool: PoolSpec) => {
+      const command = emit("vllm", pool).command;
+      // The JSON is one shell word, quoted: unquote it.
+      const raw = flag(command, "--speculative-config")!;
+      return JSON.parse(raw.replace(/^'|'$/g, "")) as Record<string, unknown>;
+    };
+    expect(config(mtp)).toEqual({ method: "mtp", num_speculative_tokens: 3 });
+    expect(config(draft)).toEqual({ model: "llama3.1-8b", num_speculative_tokens: 4 });
+    expect(flag(emit("vllm", h100).command, "--speculative-config")).toBeUndefined();
+  });
+
+  it("sglang: k steps, k + 1 draft tokens, one chain", () => {
+    const { command } = emit("sglang", mtp);
+    expect(flag(command, "--speculative-algorithm")).toBe("NEXTN");
+    expect(flag(command, "--speculative-num-steps")).toBe("3");
+    expect(flag(command, "--speculative-num-draft-tokens")).toBe("4");
+    expect(flag(command, "--speculative-eagle-topk")).toBe("1");
+  });
+
+  it("trtllm: a speculative_config in the YAML; neuron: a note that it is not written", () => {
+    const yaml = emit("trtllm", mtp).files[0]!.contents;
+    expect(yaml).toMatch(/speculative_config:\n {2}decoding_type: MTP\n {2}num_nextn_predict_layers: 3/);
+    const trn2Pool: PoolSpec = {
+      system: "trn2.48xlarge",
+      precision: "bf16",
+      tp: 4,
+      replicas: 1,
+      batching: { policy: "continuous", maxBatch: 8 },
+      speculative: { method: "draft-model", draftTokens: 4, acceptanceRate: 0.7, draftModel: "llama3.1-8b" },
+    };
+    expect(emit("neuron", trn2Pool).notes.some((n) => /speculative decoding .* is not written/.test(n))).toBe(true);
+  });
+});

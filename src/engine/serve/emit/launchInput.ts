@@ -171,3 +171,21 @@ export function sharedNotes(input: LaunchInput, options: { oneLaunchForAllReplic
     );
   return notes;
 }
+
+/** The plan's speculative decoding, and its draft model's id or name where it has one. */
+export function speculationOf(
+  input: LaunchInput,
+): { method: string; draftTokens: number; acceptanceRate: number; draft: string | null } | null {
+  const spec = input.candidate.pool.speculative;
+  if (!spec) return null;
+  const draft =
+    spec.draftModel === undefined
+      ? null
+      : typeof spec.draftModel === "string"
+        ? spec.draftModel
+        : (spec.draftModel.id ?? spec.draftModel.name);
+  return { method: spec.method, draftTokens: spec.draftTokens, acceptanceRate: spec.acceptanceRate, draft };
+}
+
+/** The placeholder a launch writes where a drafter's checkpoint path must go. */
+export const DRAFT_PATH_PLACEHOLDER = "DRAFT_MODEL_PATH";

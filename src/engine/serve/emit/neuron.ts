@@ -9,7 +9,7 @@
 // token_generation_buckets, torch_dtype, quantized, kv_cache_quant) in the NxD Inference API reference,
 // https://awsdocs-neuron.readthedocs-hosted.com/en/latest/libraries/nxd-inference/api-guides/api-guide.html
 import { commandLine, shellWord } from "./shellWord.js";
-import { isQuantized, sharedNotes, type EmittedLaunch, type LaunchInput } from "./launchInput.js";
+import { isQuantized, sharedNotes, speculationOf, type EmittedLaunch, type LaunchInput } from "./launchInput.js";
 
 export const NEURON_CONFIG_FILE = "neuron_config.json";
 /** The smallest bucket: NxD Inference's own bucketing starts at 128 tokens. */
@@ -67,6 +67,11 @@ export function neuronConfig(input: LaunchInput): Record<string, unknown> {
 export function emitNeuron(input: LaunchInput): EmittedLaunch {
   const { summary, context } = input;
   const notes = sharedNotes(input);
+  const spec = speculationOf(input);
+  if (spec)
+    notes.push(
+      `speculative decoding (${spec.method}, k ${spec.draftTokens}) is not written into this launch: NxD Inference compiles it (speculation_length, a draft model or fused EAGLE) into the graphs; add it to the neuron_config by hand`,
+    );
   const config = neuronConfig(input);
   const seqLen = config.seq_len as number;
   const tpDegree = config.tp_degree as number;

@@ -4,7 +4,7 @@
 // --max-prefill-tokens, --mem-fraction-static, --page-size, --context-length, --kv-cache-dtype,
 // --quantization); the KV cache formats at https://docs.sglang.io/advanced_features/quantized_kv_cache.html
 import { commandLine } from "./shellWord.js";
-import { isQuantized, sharedNotes, type EmittedLaunch, type LaunchInput } from "./launchInput.js";
+import { DRAFT_PATH_PLACEHOLDER, isQuantized, sharedNotes, speculationOf, type EmittedLaunch, type LaunchInput } from "./launchInput.js";
 
 export function emitSglang(input: LaunchInput): EmittedLaunch {
   const { summary, context } = input;
@@ -30,6 +30,26 @@ export function emitSglang(input: LaunchInput): EmittedLaunch {
     ["--page-size", String(input.kvBlockTokens)],
     ["--context-length", String(context.maxContextTokens)],
   );
+  // Speculative decoding: --speculative-algorithm with its steps and draft tokens (docs.sglang.io,
+  // advanced_features/speculative_decoding).
+  const spec = speculationOf(input);
+  if (spec) {
+    const algorithm = { "draft-model": "STANDALONE", eagle: "EAGLE", mtp: "NEXTN", ngram: "NGRAM" }[spec.method] ?? "EAGLE";
+    flags.push(
+      ["--speculative-algorithm", algorithm],
+      ["--speculative-num-steps", String(spec.draftTokens)],
+      ["--speculative-eagle-topk", "1"],
+      ["--speculative-num-draft-tokens", String(spec.draftTokens + 1)],
+    );
+    if (spec.method === "draft-model" || spec.method === "eagle")
+      flags.push([
+        "--speculative-draft-model-path",
+        spec.method === "draft-model" ? (spec.draft ?? DRAFT_PATH_PLACEHOLDER) : DRAFT_PATH_PLACEHOLDER,
+      ]);
+    notes.push(
+      `speculative decoding (${spec.method} as ${algorithm}, k ${spec.draftTokens}, one chain: topk 1): the plan assumed an acceptance rate of ${spec.acceptanceRate}`,
+    );
+  }
   const precision = summary.precision;
   if (precision === "bf16") flags.push(["--dtype", "bfloat16"]);
   else if (precision === "fp16") flags.push(["--dtype", "float16"]);

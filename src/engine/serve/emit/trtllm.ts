@@ -6,7 +6,7 @@
 // (GUARANTEED_NO_EVICT, MAX_UTILIZATION) at
 // https://nvidia.github.io/TensorRT-LLM/performance/performance-tuning-guide/useful-runtime-flags.html
 import { commandLine } from "./shellWord.js";
-import { isQuantized, sharedNotes, type EmittedLaunch, type LaunchInput } from "./launchInput.js";
+import { DRAFT_PATH_PLACEHOLDER, isQuantized, sharedNotes, speculationOf, type EmittedLaunch, type LaunchInput } from "./launchInput.js";
 
 export const TRTLLM_OPTIONS_FILE = "extra-llm-api-config.yml";
 
@@ -44,6 +44,7 @@ export function emitTrtllm(input: LaunchInput): EmittedLaunch {
     "kv_cache_config:",
     `  dtype: ${kvDtype}`,
     `  tokens_per_block: ${input.kvBlockTokens}`,
+    ...speculativeYaml(input, notes),
     "",
   ].join("\n");
   if (kv === "mxfp4") notes.push("the plan simulated an mxfp4 KV cache; TensorRT-LLM's are fp8 or nvfp4: fp8 is written");
@@ -57,4 +58,25 @@ export function emitTrtllm(input: LaunchInput): EmittedLaunch {
     files: [{ name: TRTLLM_OPTIONS_FILE, contents: yaml }],
     notes,
   };
+}
+
+/**
+ * Speculative decoding in the extra options YAML: speculative_config with its decoding_type
+ * (nvidia.github.io/TensorRT-LLM, features/speculative-decoding: MTP, Eagle3, DraftTarget, NGram).
+ */
+function speculativeYaml(input: LaunchInput, notes: string[]): string[] {
+  const spec = speculationOf(input);
+  if (!spec) return [];
+  notes.push(
+    `speculative decoding (${spec.method}, k ${spec.draftTokens}): the plan assumed an acceptance rate of ${spec.acceptanceRate}; check the speculative_config keys against your TensorRT-LLM version`,
+  );
+  if (spec.method === "mtp") return ["speculative_config:", "  decoding_type: MTP", `  num_nextn_predict_layers: ${spec.draftTokens}`];
+  if (spec.method === "ngram") return ["speculative_config:", "  decoding_type: NGram", `  max_draft_len: ${spec.draftTokens}`];
+  const model = spec.method === "draft-model" ? (spec.draft ?? DRAFT_PATH_PLACEHOLDER) : DRAFT_PATH_PLACEHOLDER;
+  return [
+    "speculative_config:",
+    `  decoding_type: ${spec.method === "eagle" ? "Eagle3" : "DraftTarget"}`,
+    `  max_draft_len: ${spec.draftTokens}`,
+    `  speculative_model_dir: ${model}`,
+  ];
 }

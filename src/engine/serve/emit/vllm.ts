@@ -5,7 +5,7 @@
 // --max-model-len, --dtype, --quantization, --kv-cache-dtype); data parallelism as in
 // https://docs.vllm.ai/en/latest/serving/data_parallel_deployment/ (--data-parallel-size).
 import { commandLine } from "./shellWord.js";
-import { isQuantized, sharedNotes, type EmittedLaunch, type LaunchInput } from "./launchInput.js";
+import { DRAFT_PATH_PLACEHOLDER, isQuantized, sharedNotes, speculationOf, type EmittedLaunch, type LaunchInput } from "./launchInput.js";
 
 /** Block sizes vLLM's CUDA attention backends accept. */
 const VLLM_BLOCK_SIZES = [8, 16, 32, 64, 128];
@@ -53,6 +53,22 @@ export function emitVllm(input: LaunchInput): EmittedLaunch {
     flags.push(["--kv-cache-dtype", "fp8"]);
     if (kv !== "fp8" && kv !== "mxfp8")
       notes.push(`the plan simulated a ${kv} KV cache; vLLM's smallest is fp8, which holds fewer tokens than simulated`);
+  }
+  // Speculative decoding: --speculative-config, a JSON object (docs.vllm.ai, features/spec_decode).
+  const spec = speculationOf(input);
+  if (spec) {
+    const config: Record<string, unknown> =
+      spec.method === "draft-model"
+        ? { model: spec.draft ?? DRAFT_PATH_PLACEHOLDER, num_speculative_tokens: spec.draftTokens }
+        : spec.method === "eagle"
+          ? { method: "eagle", model: DRAFT_PATH_PLACEHOLDER, num_speculative_tokens: spec.draftTokens }
+          : spec.method === "mtp"
+            ? { method: "mtp", num_speculative_tokens: spec.draftTokens }
+            : { method: "ngram", num_speculative_tokens: spec.draftTokens, prompt_lookup_max: 4 };
+    flags.push(["--speculative-config", JSON.stringify(config)]);
+    notes.push(
+      `speculative decoding (${spec.method}, k ${spec.draftTokens}): the plan assumed an acceptance rate of ${spec.acceptanceRate}; ${spec.method === "eagle" ? `set ${DRAFT_PATH_PLACEHOLDER} to the EAGLE head trained for this model` : spec.method === "mtp" ? "older vLLM names the method deepseek_mtp" : spec.method === "draft-model" ? "the draft model must share the target's tokenizer" : "prompt_lookup_max 4 is vLLM's common setting"}`,
+    );
   }
   if (summary.kvAdmission === "reserve")
     notes.push(

@@ -166,20 +166,27 @@ export function simulateServing(input: SimulationInput): SimulationResult {
 
   const decodePoolIndex = input.pools.length > 1 ? 1 : 0;
 
+  // One scheduling context per replica, made once: the scheduler's calls record at the time of the
+  // iteration being scheduled (scheduleNow), so no closure is built per iteration.
+  let scheduleNow = 0;
+  const admit = (r: Req) => {
+    if (Number.isNaN(admittedSeconds[r.index]!)) admittedSeconds[r.index] = scheduleNow;
+  };
+  const preempted = (r: Req) => {
+    preemptions[r.index]!++;
+  };
+  const contexts = new Map<Replica, SchedulingContext>();
+
   function startIteration(replica: Replica, now: number): void {
     const pool = input.pools[replica.pool]!;
     replica.decodes.length = 0;
     replica.prefills.length = 0;
-    const ctx: SchedulingContext = {
-      pool,
-      replica,
-      admit: (r) => {
-        if (Number.isNaN(admittedSeconds[r.index]!)) admittedSeconds[r.index] = now;
-      },
-      preempted: (r) => {
-        preemptions[r.index]!++;
-      },
-    };
+    scheduleNow = now;
+    let ctx = contexts.get(replica);
+    if (!ctx) {
+      ctx = { pool, replica, admit, preempted };
+      contexts.set(replica, ctx);
+    }
     pool.scheduler.schedule(ctx);
     const decodes = replica.decodes;
     const prefills = replica.prefills;

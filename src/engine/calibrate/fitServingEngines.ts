@@ -8,8 +8,14 @@
 // call, by coordinate descent with the first. A value within 1% of a bound is reported as on it.
 import type { Catalog } from "../catalog/catalog.js";
 import { BUILTIN_SERVING_ENGINES, type ServingEngine } from "../serve/engines.js";
-import { INFERENCE_DEFAULTS, validateInferenceCases, type InferenceCase, type InferenceMetricResult } from "../validate/inference.js";
-import { summarize, type ErrorSummary } from "../validate/validation.js";
+import {
+  engineOfCase,
+  summarizeInferenceResults,
+  validateInferenceCases,
+  type InferenceCase,
+  type InferenceMetricResult,
+} from "../validate/inference.js";
+import type { ErrorSummary } from "../validate/validation.js";
 import { goldenSectionMinimum } from "./goldenSection.js";
 
 const PRIOR_OVERHEAD_US = 1000;
@@ -31,10 +37,6 @@ export interface EngineFit {
 }
 
 const logError = (r: InferenceMetricResult) => (r.predicted && r.predicted > 0 ? Math.abs(Math.log(r.predicted / r.measured)) : 5);
-
-/** The engine a case ran: its own backend, else its group's, else the default. */
-export const engineOfCase = (c: InferenceCase, engineOf?: (c: InferenceCase) => string | undefined): string =>
-  c.serving.backend ?? engineOf?.(c) ?? INFERENCE_DEFAULTS.engine;
 
 export function fitEngineOverheads(
   cases: InferenceCase[],
@@ -126,10 +128,5 @@ export function crossValidateInference(
     results.push(...validateInferenceCases(test, catalog, { engines, engineOf }).results);
   });
   onGroup?.(null, groups.length, groups.length);
-  const asCase = (r: InferenceMetricResult) => ({ ...r, predicted: null, measured: { stepSeconds: r.measured } });
-  const metrics: Record<string, ErrorSummary> = {};
-  for (const m of [...new Set(results.map((r) => r.metric))]) metrics[m] = summarize(results.filter((r) => r.metric === m).map(asCase));
-  const byGroup: Record<string, ErrorSummary> = {};
-  for (const g of groups) byGroup[g] = summarize(results.filter((r) => r.group === g).map(asCase));
-  return { summary: summarize(results.map(asCase)), metrics, groups: byGroup, results };
+  return { ...summarizeInferenceResults(results), results };
 }

@@ -10,7 +10,7 @@ import { UltrasimError } from "../errors.js";
 import type { LengthSpec, PoolSpec, ServingScenario } from "../serve/scenario.js";
 type ServingPrecision = NonNullable<ServingScenario["deployment"]>["precision"];
 import { predictServing } from "../serve/serve.js";
-import type { ServingEngine } from "../serve/engines.js";
+import { BUILTIN_SERVING_ENGINES, type ServingEngine } from "../serve/engines.js";
 import type { ServingEfficiencyEntry } from "../serve/servingEfficiency.js";
 import type { LatencyStats } from "../serve/servingReport.js";
 import { summarize, type ErrorSummary } from "./validation.js";
@@ -132,9 +132,6 @@ export const INFERENCE_DEFAULTS = {
   engine: "vllm",
 } as const;
 
-/** Static-shape engines run a compiled batch: the published one, else the case's batch. */
-const STATIC_SHAPE_ENGINES = new Set(["vllm-neuron", "nxd-inference", "transformers-neuronx", "tgi-neuron"]);
-
 /**
  * A case as a serving scenario. `engine` is the software that ran it: the case's own `backend`
  * (format v2), else its group's serving software from groups.json, else INFERENCE_DEFAULTS.engine.
@@ -149,8 +146,9 @@ export function caseScenario(c: InferenceCase, engine?: string): ServingScenario
     throw new UltrasimError("INVALID_INPUT", "needs outputTokens or a dataset meanOutputTokens", { field: "serving.outputTokens" });
   const length = (fixed: number | null, mean: number): LengthSpec =>
     fixed ?? { distribution: "lognormal", mean, sigma: INFERENCE_DEFAULTS.lengthSigma, max: Math.round(8 * mean) };
-  const engineId = s.backend ?? engine ?? INFERENCE_DEFAULTS.engine;
-  const staticShapes = STATIC_SHAPE_ENGINES.has(engineId);
+  const engineId = engineOfCase(c, () => engine);
+  // Static-shape engines run a compiled batch: the published one, else the case's batch.
+  const staticShapes = !!BUILTIN_SERVING_ENGINES.find((e) => e.id === engineId)?.staticShapes;
   const pool = (
     p: { tp: number; pp?: number; ep?: number; etp?: number | null; attentionDp?: number; replicas: number; batch?: number | null },
     field: string,
@@ -279,6 +277,24 @@ export interface InferenceValidationOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** Error per metric, per group (in order of appearance) and over all results. */
+export function summarizeInferenceResults(results: InferenceMetricResult[]): Omit<InferenceValidationReport, "results"> {
+  const asCase = (r: InferenceMetricResult) => ({ ...r, predicted: null, measured: { stepSeconds: r.measured } });
+  const summaryOf = (rs: InferenceMetricResult[]) => summarize(rs.map(asCase));
+  const metrics: Record<string, ErrorSummary> = {};
+  for (const m of INFERENCE_METRICS) {
+    const rs = results.filter((r) => r.metric === m);
+    if (rs.length) metrics[m] = summaryOf(rs);
+  }
+  const groups: Record<string, ErrorSummary> = {};
+  for (const g of [...new Set(results.map((r) => r.group))]) groups[g] = summaryOf(results.filter((r) => r.group === g));
+  return { metrics, groups, summary: summaryOf(results) };
+}
+
+/** The engine a case ran: its own v2 backend, else its group's (engineOf), else the default. */
+export const engineOfCase = (c: InferenceCase, engineOf?: (c: InferenceCase) => string | undefined): string =>
+  c.serving.backend ?? engineOf?.(c) ?? INFERENCE_DEFAULTS.engine;
+
 export function validateInferenceCases(
   cases: InferenceCase[],
   catalog: Catalog,
@@ -290,14 +306,5 @@ export function validateInferenceCases(
     onProgress?.(i + 1, cases.length);
     return rs;
   });
-  const asCase = (r: InferenceMetricResult) => ({ ...r, predicted: null, measured: { stepSeconds: r.measured } });
-  const summaryOf = (rs: InferenceMetricResult[]) => summarize(rs.map(asCase));
-  const metrics: Record<string, ErrorSummary> = {};
-  for (const m of INFERENCE_METRICS) {
-    const rs = results.filter((r) => r.metric === m);
-    if (rs.length) metrics[m] = summaryOf(rs);
-  }
-  const groups: Record<string, ErrorSummary> = {};
-  for (const g of [...new Set(results.map((r) => r.group))]) groups[g] = summaryOf(results.filter((r) => r.group === g));
-  return { results, metrics, groups, summary: summaryOf(results) };
+  return { results, ...summarizeInferenceResults(results) };
 }

@@ -8,6 +8,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import intervalData from "../../../data/intervals.json" with { type: "json" };
 import type { EfficiencyBasis } from "../calibrate/calibration.js";
+import { percentile } from "./validation.js";
 
 export const IntervalClass = Type.Object(
   {
@@ -122,14 +123,6 @@ export function mapInterval(interval: Interval | null, f: (x: number) => number)
   return { ...interval, low: Math.min(a, b), high: Math.max(a, b) };
 }
 
-/** The empirical quantile q of sorted values (linear interpolation). */
-function quantile(sorted: number[], q: number): number {
-  const position = (sorted.length - 1) * q;
-  const lo = Math.floor(position);
-  const hi = Math.ceil(position);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (position - lo);
-}
-
 /** One class from held-out (measured, predicted) pairs. */
 export function fitIntervalClass(
   key: string,
@@ -144,10 +137,10 @@ export function fitIntervalClass(
   return {
     key,
     count: logs.length,
-    logLow: logs.length ? Number(quantile(logs, tail).toFixed(4)) : 0,
-    logHigh: logs.length ? Number(quantile(logs, 1 - tail).toFixed(4)) : 0,
-    logMedian: logs.length ? Number(quantile(logs, 0.5).toFixed(4)) : 0,
-    medianAbsErrorPct: abs.length ? Number(quantile(abs, 0.5).toFixed(1)) : 0,
+    logLow: logs.length ? Number(percentile(logs, tail).toFixed(4)) : 0,
+    logHigh: logs.length ? Number(percentile(logs, 1 - tail).toFixed(4)) : 0,
+    logMedian: logs.length ? Number(percentile(logs, 0.5).toFixed(4)) : 0,
+    medianAbsErrorPct: abs.length ? Number(percentile(abs, 0.5).toFixed(1)) : 0,
     description,
   };
 }

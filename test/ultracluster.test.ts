@@ -41,8 +41,23 @@ describe("tiered EFA network", () => {
   });
 
   it("leaves systems without tiers unchanged", () => {
+    const hgx = catalog.hardware("hgx-h100-96gb");
+    expect(collectiveLevels(hgx)).toBe(hgx.levels);
+  });
+
+  it("NVIDIA clusters have their fat tree: leaf-spine to 1,024 GPUs, then a super-spine, both non-blocking", () => {
     const dgx = catalog.hardware("dgx-h100");
-    expect(collectiveLevels(dgx)).toBe(dgx.levels);
+    const levels = collectiveLevels(dgx);
+    expect(levels.map((l) => l.domainChips)).toEqual([8, 1024, Infinity]);
+    // Non-blocking: every tier at the NIC's rate; only the latency grows with the tiers crossed.
+    expect(levels[1]!.bytesPerSecond).toBe(levels[2]!.bytesPerSecond);
+    expect(levels[2]!.latencySeconds).toBeGreaterThan(levels[1]!.latencySeconds);
+    // Two ranks 1,024 GPUs apart cross the super-spine; 8 apart, only the leaf-spine.
+    const near = allReduceSeconds(dgx, { size: 2, stride: 8 }, 1e3);
+    const far = allReduceSeconds(dgx, { size: 2, stride: 1024 }, 1e3);
+    expect(near).toBeCloseTo(2 * (500 / levels[1]!.bytesPerSecond + levels[1]!.latencySeconds), 12);
+    expect(far).toBeCloseTo(2 * (500 / levels[2]!.bytesPerSecond + levels[2]!.latencySeconds), 12);
+    expect(collectiveLevels(catalog.hardware("gb200-nvl72")).map((l) => l.domainChips)).toEqual([72, 1152, Infinity]);
   });
 
   it("an all-reduce across fabrics pays the spine: hand derivation", () => {

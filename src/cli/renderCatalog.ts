@@ -106,7 +106,8 @@ export function renderFrameworks(frameworks: FrameworkSpec[]): string {
     ],
     style: { head: [], border: [] },
   });
-  const yes = (f: { value: boolean }) => (f.value ? "yes" : "no");
+  const est = (f: { estimate?: boolean }) => (f.estimate ? " (est.)" : "");
+  const yes = (f: { value: boolean; estimate?: boolean }) => (f.value ? "yes" : "no") + est(f);
   for (const f of frameworks)
     t.push([
       f.id,
@@ -115,9 +116,9 @@ export function renderFrameworks(frameworks: FrameworkSpec[]): string {
       yes(f.pipelineSendOverlap),
       yes(f.pipelineScatterGather),
       yes(f.fsdpShardsFp32Params),
-      f.selectiveRecompute.value,
+      f.selectiveRecompute.value + est(f.selectiveRecompute),
       f.attentionKernel.value,
-      f.fp8Recipe.value,
+      f.fp8Recipe.value + est(f.fp8Recipe),
       `${(f.allocatorOverheadFraction.value * 100).toFixed(0)}%${f.allocatorOverheadFraction.estimate ? " (est.)" : ""}`,
     ]);
   return `${t.toString()}\nEach feature's source: ultrasim catalog frameworks --json`;

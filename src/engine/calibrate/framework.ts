@@ -6,12 +6,23 @@ import { Type, type Static } from "@sinclair/typebox";
 import { UltrasimError } from "../errors.js";
 import type { ChipSpec } from "../catalog/schema.js";
 
+/** `estimate: true` where the value is read from how the software is built, not stated by its sources. */
 const SourcedFlag = Type.Object(
-  { value: Type.Boolean(), source: Type.String({ minLength: 1 }), note: Type.Optional(Type.String()) },
+  {
+    value: Type.Boolean(),
+    source: Type.String({ minLength: 1 }),
+    estimate: Type.Optional(Type.Boolean()),
+    note: Type.Optional(Type.String()),
+  },
   { additionalProperties: false },
 );
 const SourcedText = Type.Object(
-  { value: Type.String(), source: Type.String({ minLength: 1 }), note: Type.Optional(Type.String()) },
+  {
+    value: Type.String(),
+    source: Type.String({ minLength: 1 }),
+    estimate: Type.Optional(Type.Boolean()),
+    note: Type.Optional(Type.String()),
+  },
   { additionalProperties: false },
 );
 const SourcedFraction = Type.Object(
@@ -44,6 +55,7 @@ export const FrameworkSpec = Type.Object(
       {
         value: Type.Union([Type.Literal("core-attention"), Type.Literal("op-level")]),
         source: Type.String({ minLength: 1 }),
+        estimate: Type.Optional(Type.Boolean()),
         note: Type.Optional(Type.String()),
       },
       { additionalProperties: false },

@@ -209,6 +209,7 @@ export function resolvePool(
     logicalCoresPerChip,
     iterationOverheadUs: iterationOverhead.us,
     prefillCallOverheadUs: staticShapes ? (engine.prefillCallOverheadUs?.value ?? 0) : 0,
+    moeExperts: engine.moeExperts ?? null,
   });
   const runtime: PoolRuntime = {
     role,

@@ -31,11 +31,30 @@ export const ServingEngineSpec = Type.Object(
     prefillCallOverheadUs: Type.Optional(
       Type.Object({ value: Type.Number({ minimum: 0 }), provenance: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
     ),
+    /**
+     * How the runtime runs routed experts under static shapes, where it differs from running only
+     * the chosen ones (NxD's ExpertMLPs): a decode step whose tokens x topK / experts reaches
+     * `selectiveLoadingThreshold` runs every expert on every token ("all experts"), below it only the
+     * chosen experts ("selective loading"); a prefill runs all experts while tokens x topK is under
+     * `blockSize`, else blockwise over blocks of `blockSize` rows sized for the worst case (every
+     * expert may leave a partial block). Absent: only the chosen experts run, on their tokens.
+     */
+    moeExperts: Type.Optional(
+      Type.Object(
+        {
+          selectiveLoadingThreshold: Type.Number({ exclusiveMinimum: 0 }),
+          blockSize: Type.Integer({ minimum: 1 }),
+          source: Type.String({ minLength: 1 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     source: Type.String({ minLength: 1 }),
   },
   { additionalProperties: false },
 );
 export type ServingEngine = Static<typeof ServingEngineSpec>;
+export type MoeExpertsPolicy = NonNullable<ServingEngine["moeExperts"]>;
 
 export const BUILTIN_SERVING_ENGINES = engines as ServingEngine[];
 export const SERVING_ENGINE_IDS = BUILTIN_SERVING_ENGINES.map((e) => e.id);

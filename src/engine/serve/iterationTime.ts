@@ -14,6 +14,7 @@ import { attentionDims, mlpMatrices } from "../workload/transformer.js";
 import { headSharding } from "./headSharding.js";
 import { kvShape, type KvShape } from "./kvCache.js";
 import type { ServingEfficiency } from "./servingEfficiency.js";
+import type { MoeExpertsPolicy } from "./engines.js";
 
 /** What one iteration processes on one replica (one attention data-parallel rank of it). */
 export interface IterationWork {
@@ -64,6 +65,8 @@ export interface IterationModelOptions {
   iterationOverheadUs: number;
   /** Static-shape engines: host time per context-encoding graph call (engines.ts); default 0. */
   prefillCallOverheadUs?: number;
+  /** How the engine's runtime runs routed experts (engines.ts); absent: only the chosen experts run. */
+  moeExperts?: MoeExpertsPolicy | null;
 }
 
 export type IterationModel = (work: IterationWork) => IterationSeconds;
@@ -105,26 +108,72 @@ export function createIterationModel(o: IterationModelOptions): IterationModel {
   };
   const denseMlp = (tokens: number): number =>
     gemmSeconds(hw, precision, tokens, h, ((k - 1) * model.ffnHidden) / tp) + gemmSeconds(hw, precision, tokens, model.ffnHidden / tp, h);
-  const moeMlp = (tokens: number): number => {
+  /** Router and shared experts: on this rank's tokens. */
+  const moeDenseParts = (tokens: number): number => {
     const moe = model.moe!;
-    // The router and shared experts run on this rank's tokens; the routed experts see every rank's.
-    const routed = tokens * attentionDp;
     let s = gemmSeconds(hw, "bf16", tokens, h, moe.experts); // router
     if (moe.sharedExperts > 0) {
       const f = moe.sharedExperts * (moe.sharedExpertFfnHidden ?? moe.expertFfnHidden);
       s += gemmSeconds(hw, precision, tokens, h, ((k - 1) * f) / tp) + gemmSeconds(hw, precision, tokens, f / tp, h);
     }
-    // Routed experts: this rank holds experts/ep of them, each split etp ways. With balanced top-k
-    // routing an expert is touched by at least one of T tokens with probability 1 - (1 - topK/E)^T;
-    // every touched expert's weights are read once, and the routed token copies share them.
+    return s;
+  };
+  /** `groups` expert GEMM pairs (up/gate, down) of `rows` token rows each, on this rank's expert slices. */
+  const expertGemms = (rows: number, groups: number): number => {
+    const f = model.moe!.expertFfnHidden / etp;
+    return gemmSeconds(hw, precision, rows, h, (k - 1) * f, groups) + gemmSeconds(hw, precision, rows, f, h, groups);
+  };
+  /**
+   * Routed experts over `tokens` of this rank (every attention rank's meet here): this rank holds
+   * experts/ep of them, each split etp ways. With balanced top-k routing an expert is touched by at
+   * least one of T tokens with probability 1 - (1 - topK/E)^T; every touched expert's weights are
+   * read once, and the routed token copies share them.
+   */
+  const chosenExperts = (tokens: number): number => {
+    const moe = model.moe!;
+    const routed = tokens * attentionDp;
     const local = moe.experts / ep;
     const touched = local * (1 - Math.pow(1 - moe.topK / moe.experts, routed));
-    if (touched <= 0) return s;
+    if (touched <= 0) return 0;
     const copies = (routed * moe.topK) / ep;
-    const perExpert = Math.max(1, copies / touched);
-    const f = moe.expertFfnHidden / etp;
-    s += gemmSeconds(hw, precision, perExpert, h, (k - 1) * f, touched) + gemmSeconds(hw, precision, perExpert, f, h, touched);
-    return s;
+    return expertGemms(Math.max(1, copies / touched), touched);
+  };
+  /**
+   * Routed experts as a static-shape runtime runs them (engines.ts, moeExperts): every local expert
+   * over every token ("all experts"), the chosen ones only ("selective loading"), or blocks of
+   * `blockSize` rows sized for the worst case (blockwise prefill).
+   */
+  const policyExperts = (tokens: number, prefill: boolean, policy: MoeExpertsPolicy): number => {
+    const moe = model.moe!;
+    const routed = tokens * attentionDp;
+    if (routed <= 0) return 0;
+    const local = moe.experts / ep;
+    const loaded = (routed * moe.topK) / moe.experts;
+    if (loaded < policy.selectiveLoadingThreshold) return chosenExperts(tokens);
+    if (!prefill || routed * moe.topK < policy.blockSize) return expertGemms(routed, local);
+    const blocks = Math.ceil((routed * moe.topK) / ep / policy.blockSize) + local - 1;
+    return expertGemms(policy.blockSize, blocks);
+  };
+  const moeMlp = (tokens: number): number => moeDenseParts(tokens) + (o.moeExperts ? 0 : chosenExperts(tokens));
+  const policyByKey = new Map<number, number>();
+  /** Seconds of one stage's routed experts under the engine's policy: prefill and decode run as separate graphs. */
+  const policyExpertsPerStage = (prefillTokens: number, decodeTokens: number): number => {
+    if (!o.moeExperts || moeLayers === 0) return 0;
+    let total = 0;
+    for (const [n, prefill] of [
+      [prefillTokens, true],
+      [decodeTokens, false],
+    ] as const) {
+      if (n <= 0) continue;
+      const key = 2 * n + (prefill ? 1 : 0);
+      let s = policyByKey.get(key);
+      if (s === undefined) {
+        s = policyExperts(n, prefill, o.moeExperts);
+        if (policyByKey.size < 100_000) policyByKey.set(key, s);
+      }
+      total += s;
+    }
+    return moeLayers * total;
   };
   const logitsByTokens = new Map<number, number>();
   const logitsSeconds = (tokens: number) => {
@@ -188,7 +237,7 @@ export function createIterationModel(o: IterationModelOptions): IterationModel {
     const attentionPerStage = prefillAttention * (shape.fullLayers + shape.windowLayers) + decodeAttention;
     // Logits (16-bit) on the last stage, for the tokens that sample.
     const logits = logitsSeconds(work.logitsTokens + work.decodeTokens * (verify - 1));
-    const gemm = gemmPerStage * pp + logits;
+    const gemm = (gemmPerStage + policyExpertsPerStage(work.prefillTokens, work.decodeTokens * verify)) * pp + logits;
     const attention = attentionPerStage * pp;
     const overhead = overheadSeconds + (work.prefillCalls ?? 0) * (o.prefillCallOverheadUs ?? 0) * 1e-6;
     return { seconds: gemm + attention + communication + overhead, gemm, attention, communication, overhead };

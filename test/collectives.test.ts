@@ -35,23 +35,32 @@ const chip: ChipSpec = {
 };
 
 /** 8 chips per node on a switch at `upGBps` one way, `outGbps` per chip between nodes. */
-function system(upGBps = 100, outGbps = 400, upLatencyUs = 2, outLatencyUs = 5): SystemSpec {
+function system(upGBps = 100, outGbps = 400, upLatencyUs = 2, outLatencyUs = 5, nvls = false): SystemSpec {
   return {
     id: "test-system",
     name: "Test system",
     vendor: "test",
     chip: "test-chip",
     chipsPerSystem: 8,
-    scaleUp: [{ name: "switch", chips: 8, topology: "switch", bandwidthGBps: src(upGBps), latencyUs: src(upLatencyUs) }],
+    scaleUp: [
+      {
+        name: "switch",
+        chips: 8,
+        topology: "switch",
+        bandwidthGBps: src(upGBps),
+        latencyUs: src(upLatencyUs),
+        ...(nvls ? { inNetworkReduction: { value: "nvls" as const, source: "test" } } : {}),
+      },
+    ],
     scaleOut: { name: "nic", gbpsPerChip: src(outGbps), latencyUs: src(outLatencyUs) },
   };
 }
 
 /** Line-rate hardware: link efficiencies of 1. */
-function hardware(upGBps = 100, outGbps = 400, upLatencyUs = 2, outLatencyUs = 5): Hardware {
+function hardware(upGBps = 100, outGbps = 400, upLatencyUs = 2, outLatencyUs = 5, nvls = false): Hardware {
   return buildHardware(
     chip,
-    system(upGBps, outGbps, upLatencyUs, outLatencyUs),
+    system(upGBps, outGbps, upLatencyUs, outLatencyUs, nvls),
     { ...PRIOR_EFFICIENCY, scaleUp: 1, scaleOut: 1 },
     "test",
     PLAIN_SOFTWARE,
@@ -185,5 +194,56 @@ describe("latency steps", () => {
       }
     }
     for (const f of [2 ** 20, 2 ** 20 + 1, 1_000_000, 2 ** 31, 2 ** 31 + 1, 2 ** 40]) expect(latencySteps(f)).toBe(Math.ceil(Math.log2(f)));
+  });
+});
+
+describe("in-network all-reduce (NVLink SHARP), where the switch reduces", () => {
+  const nvls = hardware(100, 400, 2, 5, true);
+  const ring = hardware(100, 400, 2, 5, false);
+  const S = 1e9;
+  it.each([2, 4, 8])("over %i ranks of one node: S / bw (sends and receives overlap) plus 2 switch latencies", (n) => {
+    expect(allReduceSeconds(nvls, { size: n, stride: 1 }, S)).toBeCloseTo(S / 100e9 + 2 * 2e-6, 12);
+  });
+  it("at 8 ranks it takes 8/14 of the ring's transfer time and a third of its latency steps", () => {
+    const ringSeconds = allReduceSeconds(ring, { size: 8, stride: 1 }, S);
+    expect(ringSeconds).toBeCloseTo((2 * 7 * S) / 8 / 100e9 + 2 * 3 * 2e-6, 12);
+    expect(allReduceSeconds(nvls, { size: 8, stride: 1 }, S)).toBeLessThan(ringSeconds);
+  });
+  it("across 2 nodes (NVLS-tree): in-network in each node, then a 2-rank ring across nodes on the 1/8 each rank holds", () => {
+    const inNode = S / 100e9 + 2 * 2e-6;
+    const across = 2 * ((((2 - 1) / 2) * (S / 8)) / 50e9 + 1 * 5e-6);
+    expect(allReduceSeconds(nvls, { size: 16, stride: 1 }, S)).toBeCloseTo(inNode + across, 12);
+  });
+  it("ranks one per node never meet in a switch that reduces: the ring across nodes, unchanged", () => {
+    expect(allReduceSeconds(nvls, { size: 4, stride: 8 }, S)).toBe(allReduceSeconds(ring, { size: 4, stride: 8 }, S));
+  });
+  it("reduce-scatter and all-gather do not use it (an all-reduce offload only)", () => {
+    expect(reduceScatterSeconds(nvls, { size: 8, stride: 1 }, S)).toBe(reduceScatterSeconds(ring, { size: 8, stride: 1 }, S));
+    expect(allGatherSeconds(nvls, { size: 16, stride: 1 }, S)).toBe(allGatherSeconds(ring, { size: 16, stride: 1 }, S));
+  });
+  it("is never slower than the ring, for any group and size (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(1, 2, 4, 8, 16, 32, 64),
+        fc.constantFrom(1, 2, 4, 8, 16),
+        fc.double({ min: 1, max: 1e10, noNaN: true }),
+        (size, stride, bytes) => {
+          expect(allReduceSeconds(nvls, { size, stride }, bytes)).toBeLessThanOrEqual(
+            allReduceSeconds(ring, { size, stride }, bytes) * (1 + 1e-12),
+          );
+        },
+      ),
+    );
+  });
+  it("the catalog's NVSwitch systems from Hopper on have it, each with its source; the A100's does not", async () => {
+    const { builtinCatalog } = await import("../src/engine/catalog/builtin.js");
+    const catalog = builtinCatalog();
+    for (const id of ["dgx-h100", "dgx-h200", "dgx-b200", "gb200-nvl72", "p5.48xlarge"]) {
+      const level = catalog.system(id).scaleUp[0]!;
+      expect(level.inNetworkReduction?.value, id).toBe("nvls");
+      expect(level.inNetworkReduction!.source, id).toMatch(/nccl/);
+    }
+    expect(catalog.system("dgx-a100-80gb").scaleUp[0]!.inNetworkReduction).toBeUndefined();
+    expect(catalog.system("trn2-ultraserver").scaleUp[0]!.inNetworkReduction).toBeUndefined();
   });
 });

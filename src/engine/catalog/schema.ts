@@ -156,6 +156,13 @@ export const ScaleUpLevel = Type.Object(
     /** Bandwidth one chip has to the other chips of this level, one direction, in GB/s. */
     bandwidthGBps: PositiveSourced,
     latencyUs: PositiveSourced,
+    /** The level's switches reduce in the network (NVLink SHARP): all-reduce runs there (network/algorithms/inNetworkReduction.ts). */
+    inNetworkReduction: Type.Optional(
+      Type.Object(
+        { value: Type.Literal("nvls"), source: Type.String({ minLength: 1 }), note: Type.Optional(Type.String()) },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

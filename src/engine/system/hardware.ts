@@ -14,6 +14,8 @@ export interface NetworkLevel {
   /** Achievable bandwidth per chip, one direction, bytes/s (line rate times efficiency). */
   bytesPerSecond: number;
   latencySeconds: number;
+  /** The level's switches reduce (NVLink SHARP): all-reduce runs in-network (network/algorithms/). */
+  inNetworkReduction: boolean;
 }
 
 /**
@@ -65,6 +67,7 @@ export function buildHardware(
     topology: level.topology,
     bytesPerSecond: level.bandwidthGBps.value * GBPS_TO_BYTES_PER_SECOND * efficiency.scaleUp,
     latencySeconds: level.latencyUs.value * US,
+    inNetworkReduction: level.inNetworkReduction !== undefined,
   }));
   levels.push({
     name: system.scaleOut.name,
@@ -72,6 +75,7 @@ export function buildHardware(
     topology: "switch",
     bytesPerSecond: (scaleOutGbpsPerChip ?? system.scaleOut.gbpsPerChip.value) * GBIT_TO_BYTES * efficiency.scaleOut,
     latencySeconds: system.scaleOut.latencyUs.value * US,
+    inNetworkReduction: false,
   });
   return {
     chip,
@@ -113,6 +117,7 @@ export function collectiveLevels(hw: Hardware): NetworkLevel[] {
       topology: "switch",
       bytesPerSecond: scaleOut.bytesPerSecond / tier.oversubscription,
       latencySeconds: tier.latencySeconds,
+      inNetworkReduction: false,
     });
   });
   expandedLevels.set(hw, levels);

@@ -73,8 +73,17 @@ describe("ultrasim catalog chips", () => {
       "scalar 128 @ 1.4",
       "gpsimd 128 @ 1.4",
       "SBUF 24 MiB",
+      "6 CC-cores",
+      "32 DMA engines per chip",
     ])
       expect(line).toContain(part);
+  });
+
+  it("Trainium2's collective cores and DMA engines are the NKI guide's 20 and 128", () => {
+    const trn2 = chips.find((c) => c.id === "trainium2")!.neuronCore!;
+    expect(trn2.collectiveCoresPerChip?.value).toBe(20);
+    expect(trn2.dmaEnginesPerChip?.value).toBe(128);
+    expect(trn2.collectiveCoresPerChip?.source).toMatch(/trainium2_arch\.rst$/);
   });
 
   it("--json carries the sources", () => {

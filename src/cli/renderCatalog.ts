@@ -52,6 +52,8 @@ function neuronCoreLine(id: string, nc: NeuronCoreSpec): string {
     streamEngine("scalar", scalar),
     streamEngine("gpsimd", gpsimd),
     `SBUF ${num(nc.sbufMiBPerCore)} MiB, PSUM ${num(nc.psumMiBPerCore)} MiB`,
+    ...(nc.collectiveCoresPerChip ? [`${num(nc.collectiveCoresPerChip)} CC-cores`] : []),
+    ...(nc.dmaEnginesPerChip ? [`${num(nc.dmaEnginesPerChip)} DMA engines per chip`] : []),
   ].join("; ");
 }
 
@@ -61,7 +63,9 @@ export function renderSystems(systems: SystemSpec[]): string {
     style: { head: [], border: [] },
   });
   for (const s of systems) {
-    const levels = s.scaleUp.map((l) => `${l.name}: ${l.chips} @ ${mark(l.bandwidthGBps)}`).join("; ");
+    const levels = s.scaleUp
+      .map((l) => `${l.name}: ${l.chips} @ ${mark(l.bandwidthGBps)}${l.inNetworkReduction ? " (NVLS all-reduce)" : ""}`)
+      .join("; ");
     t.push([s.id, s.chip, String(s.chipsPerSystem), levels, `${mark(s.scaleOut.gbpsPerChip)} ${s.scaleOut.name}`]);
   }
   return t.toString();

@@ -67,6 +67,10 @@ export const NeuronCoreSpec = Type.Object(
     defaultLnc: PositiveSourced,
     sbufMiBPerCore: PositiveSourced,
     psumMiBPerCore: PositiveSourced,
+    /** Collective-communication cores per chip: collectives run on these and the DMA engines, beside the NeuronCores' compute. */
+    collectiveCoresPerChip: Type.Optional(PositiveSourced),
+    /** DMA engines per chip, which move data within and across chips. */
+    dmaEnginesPerChip: Type.Optional(PositiveSourced),
     engines: Type.Object(
       {
         tensor: Type.Object(

@@ -30,13 +30,14 @@ describe("H200 measured on the lent device", () => {
   });
 
   it("the same GEMM shapes run at the same rate as on the H100 (same GH100 die, same clocks)", () => {
-    const key = (r: { dtype: string; model: string; tp: number; op: string; m: number }) => `${r.dtype} ${r.model} ${r.tp} ${r.op} ${r.m}`;
-    const rate = new Map<string, number>(h100.gemm.map((r: { tflops: number }) => [key(r as never), r.tflops]));
-    const ratios = prefill.gemm
-      .filter((r: never) => rate.has(key(r)))
-      .map((r: { tflops: number }) => r.tflops / rate.get(key(r as never))!);
-    ratios.sort((a: number, b: number) => a - b);
-    const median = ratios[Math.floor(ratios.length / 2)];
+    type Gemm = { dtype: string; model: string; tp: number; op: string; m: number; tflops: number };
+    const key = (r: Gemm) => `${r.dtype} ${r.model} ${r.tp} ${r.op} ${r.m}`;
+    const rate = new Map((h100.gemm as Gemm[]).map((r) => [key(r), r.tflops]));
+    const ratios = (prefill.gemm as Gemm[])
+      .filter((r) => rate.has(key(r)))
+      .map((r) => r.tflops / rate.get(key(r))!)
+      .sort((a, b) => a - b);
+    const median = ratios[Math.floor(ratios.length / 2)]!;
     expect(ratios.length).toBeGreaterThan(300);
     expect(Math.abs(median - 1)).toBeLessThan(0.03);
   });

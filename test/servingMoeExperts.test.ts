@@ -14,9 +14,9 @@ const hw = catalog.hardware("trn2.48xlarge");
 const model = catalog.model("qwen3-30b-a3b");
 const moe = model.moe!;
 const policy: MoeExpertsPolicy = { selectiveLoadingThreshold: 1, blockSize: 512, source: "test" };
-const iteration = (moeExperts: MoeExpertsPolicy | null) =>
+const iteration = (moeExperts: MoeExpertsPolicy | null, on = model) =>
   createIterationModel({
-    model,
+    model: on,
     hw,
     serving: { compute: 1, memory: 0.8, layerOverheadUs: 0 },
     precision: "bf16",
@@ -91,20 +91,6 @@ describe("routed experts under static shapes (NxD Inference)", () => {
 
   it("a dense model is unaffected", () => {
     const dense = catalog.model("llama3.1-8b");
-    const it = (p: MoeExpertsPolicy | null) =>
-      createIterationModel({
-        model: dense,
-        hw,
-        serving: { compute: 1, memory: 0.8, layerOverheadUs: 0 },
-        precision: "bf16",
-        kvPrecision: "bf16",
-        tp: 1,
-        pp: 1,
-        ep: 1,
-        logicalCoresPerChip: 1,
-        iterationOverheadUs: 0,
-        moeExperts: p,
-      });
-    expect(it(policy)(prefill(2048)).seconds).toBe(it(null)(prefill(2048)).seconds);
+    expect(iteration(policy, dense)(prefill(2048)).seconds).toBe(iteration(null, dense)(prefill(2048)).seconds);
   });
 });

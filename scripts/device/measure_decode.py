@@ -5,23 +5,16 @@ attention) is measure_h100.py's gemm and attention parts.
 
 Run on the lent GPU machine:  python3 scripts/device/measure_decode.py > decode.json
 """
-import json, sys
+import functools, json, sys
 import torch
 import torch.nn.functional as F
+
+import timing
 
 dev = torch.device("cuda")
 props = torch.cuda.get_device_properties(0)
 
-def bench(fn, iters=50, warm=10):
-    for _ in range(warm):
-        fn()
-    torch.cuda.synchronize()
-    start = torch.cuda.Event(enable_timing=True); end = torch.cuda.Event(enable_timing=True)
-    start.record()
-    for _ in range(iters):
-        fn()
-    end.record(); torch.cuda.synchronize()
-    return start.elapsed_time(end) / 1e3 / iters
+bench = functools.partial(timing.bench, iters=50, warm=10)
 
 # Decode GEMMs: (K, N) of Llama 3 8B / 70B projections split by TP; M = tokens in the decode batch.
 gemm = []

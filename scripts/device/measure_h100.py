@@ -12,16 +12,7 @@ dev = torch.device("cuda")
 torch.backends.cuda.matmul.allow_tf32 = False
 props = torch.cuda.get_device_properties(0)
 
-def bench(fn, iters=20, warm=5):
-    for _ in range(warm):
-        fn()
-    torch.cuda.synchronize()
-    start = torch.cuda.Event(enable_timing=True); end = torch.cuda.Event(enable_timing=True)
-    start.record()
-    for _ in range(iters):
-        fn()
-    end.record(); torch.cuda.synchronize()
-    return start.elapsed_time(end) / 1e3 / iters
+from timing import bench
 
 # (K, N) pairs: hidden -> qkv/ffn projections of Llama 3 8B/70B/405B and GPT-3 175B, split by TP.
 shapes = []

@@ -7,23 +7,16 @@ Shapes: Llama 3 8B at tp 1 and Llama 3 70B's per-rank shapes at tp 4 and 8.
 
 Run on the lent GPU machine:  python3 scripts/device/measure_layer.py > layer.json
 """
-import json, sys
+import functools, json, sys
 import torch
 import torch.nn.functional as F
+
+import timing
 
 dev = torch.device("cuda"); bf = torch.bfloat16
 torch.backends.cuda.matmul.allow_tf32 = False
 
-def bench(fn, iters=30, warm=5):
-    for _ in range(warm):
-        fn()
-    torch.cuda.synchronize()
-    s = torch.cuda.Event(enable_timing=True); e = torch.cuda.Event(enable_timing=True)
-    s.record()
-    for _ in range(iters):
-        fn()
-    e.record(); torch.cuda.synchronize()
-    return s.elapsed_time(e) / 1e3 / iters
+bench = functools.partial(timing.bench, iters=30, warm=5)
 
 def rms(x, w):
     return x * torch.rsqrt(x.float().pow(2).mean(-1, keepdim=True) + 1e-5).to(x.dtype) * w

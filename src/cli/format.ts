@@ -38,3 +38,12 @@ export function formatSignedPercent(pct: number): string {
 export function formatRange(range: { low: number; high: number }, format: (x: number) => string): string {
   return `${format(range.low)} – ${format(range.high)}`;
 }
+
+/** One "likely:" line: what, its range, the range's level and the evidence it rests on. */
+export function formatLikelyLine(
+  what: string,
+  range: { low: number; high: number; level: number; basis: string },
+  format: (x: number) => string,
+): string {
+  return `likely: ${what} ${formatRange(range, format)} (${Math.round(range.level * 100)}% range; ${range.basis})`;
+}

@@ -7,7 +7,7 @@ import { trainingIntervals } from "../../engine/train.js";
 import { trainingEvidenceKey } from "../../engine/validate/intervals.js";
 import { PRICE_KINDS, buildPlanRequest, type PlanOptions } from "../../node/planRequest.js";
 import { planInParallel } from "../../node/planPool.js";
-import { formatRange, formatSeconds } from "../format.js";
+import { formatLikelyLine, formatSeconds } from "../format.js";
 import { print, printJson } from "../output.js";
 import { progressReporter } from "../progress.js";
 import { renderPlan } from "../renderPlan.js";
@@ -56,11 +56,7 @@ export function registerPlan(program: Command): void {
         print(
           [
             renderPlan(described, result),
-            ...(plans[0]?.likely.stepSeconds
-              ? [
-                  `likely: the best plan's step ${formatRange(plans[0].likely.stepSeconds, formatSeconds)} (${Math.round(plans[0].likely.stepSeconds.level * 100)}% range; ${plans[0].likely.stepSeconds.basis})`,
-                ]
-              : []),
+            ...(plans[0]?.likely.stepSeconds ? [formatLikelyLine("the best plan's step", plans[0].likely.stepSeconds, formatSeconds)] : []),
             ...assumptions.map((a) => `assumed: ${a}`),
             `in ${seconds.toFixed(2)} s: ${Math.round(result.evaluated / seconds)} layouts per second`,
           ].join("\n"),

@@ -4,7 +4,7 @@ import { parseChipCounts } from "../../engine/plan/chipCounts.js";
 import { scaleCurve, type BatchScaling } from "../../engine/scale/scaleCurve.js";
 import { loadTrainingScenario } from "../../node/trainingScenario.js";
 import { intervalOf, mapInterval, trainingEvidenceKey } from "../../engine/validate/intervals.js";
-import { formatRange, formatSeconds } from "../format.js";
+import { formatLikelyLine, formatSeconds } from "../format.js";
 import { catalogFrom, print, printJson } from "../output.js";
 import { progressReporter } from "../progress.js";
 import { renderScale } from "../renderScale.js";
@@ -86,11 +86,7 @@ export function registerScale(program: Command): void {
         print(
           [
             renderScale(curve),
-            ...(last && range
-              ? [
-                  `likely: time to train at ${last.chips} chips ${formatRange(range, formatSeconds)} (${Math.round(range.level * 100)}% range; ${range.basis})`,
-                ]
-              : []),
+            ...(last && range ? [formatLikelyLine(`time to train at ${last.chips} chips`, range, formatSeconds)] : []),
           ].join("\n"),
         );
       }

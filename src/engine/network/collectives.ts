@@ -7,7 +7,7 @@
 import { collectiveLevels, type Hardware } from "../system/hardware.js";
 import { inNetworkAllReduceLevelSeconds } from "./algorithms/inNetworkReduction.js";
 import { ringReduceScatterLevelSeconds } from "./algorithms/ring.js";
-import type { GroupPlacement } from "./algorithms/levels.js";
+import { membersInDomain, type GroupPlacement } from "./algorithms/levels.js";
 
 export { levelFactors, latencySteps, type GroupPlacement } from "./algorithms/levels.js";
 export { ringAllGatherBytesPerRank, ringAllReduceBytesPerRank } from "./algorithms/ring.js";
@@ -24,9 +24,7 @@ export function reduceScatterSeconds(hw: Hardware, group: GroupPlacement, bytes:
   let remaining = bytes;
   let below = 1;
   for (const level of collectiveLevels(hw)) {
-    const inDomain =
-      level.domainChips === Infinity ? group.size : Math.max(1, Math.min(group.size, Math.floor(level.domainChips / group.stride)));
-    const clamped = Math.max(below, inDomain);
+    const clamped = Math.max(below, membersInDomain(level, group));
     const g = clamped / below;
     below = clamped;
     if (g <= 1) continue;
@@ -48,7 +46,7 @@ export function allReduceSeconds(hw: Hardware, group: GroupPlacement, bytes: num
   if (group.size <= 1 || bytes <= 0) return 0;
   // The innermost level the group spans (more than one member in a domain of it).
   for (const level of collectiveLevels(hw)) {
-    const g = level.domainChips === Infinity ? group.size : Math.max(1, Math.min(group.size, Math.floor(level.domainChips / group.stride)));
+    const g = membersInDomain(level, group);
     if (g <= 1) continue;
     if (!level.inNetworkReduction) break;
     // It reduces in-network over the whole buffer; the levels above all-reduce the 1/g each rank holds.

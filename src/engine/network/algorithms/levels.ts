@@ -8,14 +8,17 @@ export interface GroupPlacement {
   stride: number;
 }
 
+/** How many of the group's ranks share one domain of `level` (1 when their stride spans the domain). */
+export function membersInDomain(level: NetworkLevel, group: GroupPlacement): number {
+  return level.domainChips === Infinity ? group.size : Math.max(1, Math.min(group.size, Math.floor(level.domainChips / group.stride)));
+}
+
 /** Members of the group per domain at each level, and the factor each level adds (product = size). */
 export function levelFactors(levels: NetworkLevel[], group: GroupPlacement): number[] {
   const factors: number[] = [];
   let below = 1;
   for (const level of levels) {
-    const inDomain =
-      level.domainChips === Infinity ? group.size : Math.max(1, Math.min(group.size, Math.floor(level.domainChips / group.stride)));
-    const clamped = Math.max(below, inDomain);
+    const clamped = Math.max(below, membersInDomain(level, group));
     factors.push(clamped / below);
     below = clamped;
   }

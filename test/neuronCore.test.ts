@@ -13,7 +13,7 @@ const NEURON_CHIPS = ["trainium1", "inferentia2", "trainium2", "trainium3", "tra
 function figures(value: unknown, path: string): { path: string; figure: Record<string, unknown> }[] {
   if (value === null || typeof value !== "object") return [];
   const o = value as Record<string, unknown>;
-  if (typeof o.value === "number") return [{ path, figure: o }];
+  if (typeof o.value === "number" || typeof o.value === "boolean") return [{ path, figure: o }];
   return Object.entries(o).flatMap(([k, v]) => figures(v, `${path}.${k}`));
 }
 

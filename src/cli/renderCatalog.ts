@@ -3,6 +3,7 @@ import Table from "./fittedTable.js";
 import type { Calibration } from "../engine/calibrate/calibration.js";
 import type { FrameworkSpec } from "../engine/calibrate/framework.js";
 import type { ChipSpec, ModelSpec, NeuronCoreSpec, NeuronStreamEngine, Sourced, SystemSpec } from "../engine/catalog/schema.js";
+import { neuronAttentionStretch } from "../engine/analytic/neuronCore.js";
 import { paramCounts } from "../engine/workload/transformer.js";
 import { formatCount } from "./format.js";
 
@@ -28,12 +29,15 @@ export function renderChips(chips: ChipSpec[]): string {
       mark(c.tdpW),
     ]);
   }
-  const cores = chips.flatMap((c) => (c.neuronCore ? [neuronCoreLine(c.id, c.neuronCore)] : []));
+  const cores = chips.flatMap((c) => (c.neuronCore ? [neuronCoreLine(c, c.neuronCore)] : []));
   const coreBlock = cores.length
     ? `\nNeuronCore engines, per physical core (elements/cycle @ GHz; tensor: systolic array, BF16 TFLOP/s):\n${cores.join("\n")}`
     : "";
   return `${t.toString()}${coreBlock}\nDense TFLOP/s. (est.) or * = estimate, (proj.) = projected from an announcement. Sources: ultrasim catalog chips --json`;
 }
+
+/** The engine-bound stretch of flash attention over its tensor-engine FLOPs (analytic/neuronCore.ts). */
+const stretch = (chip: ChipSpec, pass: "forward" | "backward"): string => `${neuronAttentionStretch(chip, pass, 128).toFixed(2)}x`;
 
 const num = (s: Sourced): string => `${s.value}${s.estimate ? "*" : ""}`;
 
@@ -43,7 +47,8 @@ function streamEngine(name: string, e: NeuronStreamEngine): string {
 }
 
 /** One line per Neuron chip; `*` marks an estimate, so the line stays short. */
-function neuronCoreLine(id: string, nc: NeuronCoreSpec): string {
+function neuronCoreLine(chip: ChipSpec, nc: NeuronCoreSpec): string {
+  const id = chip.id;
   const { tensor, vector, scalar, gpsimd } = nc.engines;
   return [
     `  ${id}: NeuronCore-${nc.generation} x${num(nc.coresPerChip)}, LNC ${num(nc.defaultLnc)}`,
@@ -54,6 +59,8 @@ function neuronCoreLine(id: string, nc: NeuronCoreSpec): string {
     `SBUF ${num(nc.sbufMiBPerCore)} MiB, PSUM ${num(nc.psumMiBPerCore)} MiB`,
     ...(nc.collectiveCoresPerChip ? [`${num(nc.collectiveCoresPerChip)} CC-cores`] : []),
     ...(nc.dmaEnginesPerChip ? [`${num(nc.dmaEnginesPerChip)} DMA engines per chip`] : []),
+    `transposes on ${nc.dmaTranspose?.value ? "DMA" : "tensor engine"}${nc.dmaTranspose?.estimate ? "*" : ""}`,
+    `flash attention at head dim 128: ${stretch(chip, "forward")} fwd, ${stretch(chip, "backward")} bwd its matmul time`,
   ].join("; ");
 }
 

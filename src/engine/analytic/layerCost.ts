@@ -130,7 +130,8 @@ function flashAttention(ctx: StepContext, tokens: number): AttentionCost {
   const attentionKeysPerBlock = meanAttendedKeys(model, seqLen / layout.cp);
   const attentionForward = attentionSeconds(hw, attentionFlops, attentionKeysPerBlock, a.qkHeadDim);
   // Flash attention's backward recomputes the scores: 2.5x the forward FLOPs (Dao 2023, FlashAttention-2).
-  return { attentionFlops, attentionForward, attentionBackward: 2.5 * attentionForward };
+  const attentionBackward = attentionSeconds(hw, 2.5 * attentionFlops, attentionKeysPerBlock, a.qkHeadDim, "backward");
+  return { attentionFlops, attentionForward, attentionBackward };
 }
 
 /**

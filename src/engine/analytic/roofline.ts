@@ -2,6 +2,7 @@
 // compute side scaled by an efficiency that depends on the operation's shape.
 import type { Precision } from "../catalog/schema.js";
 import { peakFlopsPerSecond, widthClass, type Hardware } from "../system/hardware.js";
+import { neuronAttentionStretch } from "./neuronCore.js";
 
 /**
  * Bytes per element in memory, block scales included: MX formats carry one 8-bit scale per 32
@@ -68,13 +69,20 @@ function sortedByX(points: [number, number][]): [number, number][] {
 
 /**
  * Seconds for flash attention of `flops`, at the 16-bit rate, where each query attends `keys` keys on
- * average with heads of `headDim` (the query-key width).
+ * average with heads of `headDim` (the query-key width). `pass` says which of the kernel's passes the
+ * FLOPs are: on a NeuronCore the softmax's engines can bound either (analytic/neuronCore.ts).
  */
-export function attentionSeconds(hw: Hardware, flops: number, keys: number, headDim = 128): number {
+export function attentionSeconds(
+  hw: Hardware,
+  flops: number,
+  keys: number,
+  headDim = 128,
+  pass: "forward" | "backward" = "forward",
+): number {
   if (flops <= 0) return 0;
   const e = hw.efficiency;
   const efficiency = ((e.attention * keys) / (keys + e.attentionHalfKeys)) * interpolate(e.attentionHeadDim, headDim);
-  return flops / (peakFlopsPerSecond(hw.chip, "bf16") * efficiency);
+  return (flops / (peakFlopsPerSecond(hw.chip, "bf16") * efficiency)) * neuronAttentionStretch(hw.chip, pass, headDim);
 }
 
 /** Seconds for a memory-bound kernel moving `bytes` through HBM. */

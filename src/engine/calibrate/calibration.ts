@@ -114,7 +114,7 @@ export function assembleEfficiency(index: CalibrationIndex, owners: Owners): Ass
       setParameter(efficiency, name, found.value);
       provenance[name] = `${found.owner} ${found.id}: ${describe(found)}`;
     } else {
-      const prior = priorOf(name, def.owner === "silicon" ? (measuredSilicon ?? null) : null);
+      const prior = priorOf(name, def.owner === "silicon" ? owners.silicon : null);
       setParameter(efficiency, name, prior.value);
       provenance[name] = prior.source;
     }

@@ -3,6 +3,7 @@
 // bandwidth efficiency by the collective library. Bounds are physical; priors say what is known before
 // any case is seen, and where that knowledge comes from.
 import h100 from "../../../data/measurements/h100-sxm.json" with { type: "json" };
+import published from "../../../data/published-kernel-efficiency.json" with { type: "json" };
 import type { Efficiency } from "../system/efficiency.js";
 
 export type ParameterOwner = "silicon" | "framework" | "collectives";
@@ -158,10 +159,25 @@ export const MEASURED: Record<string, { priors: Partial<Record<CalibratedParamet
     },
   };
 
-/** The prior of a parameter for one owner: a device measurement where there is one, else the round figure. */
-export function priorOf(name: CalibratedParameter, silicon: string | null): Prior {
-  const measured = silicon ? MEASURED[silicon]?.priors[name] : undefined;
-  return measured ?? PARAMETERS[name].prior;
+/**
+ * Priors from published kernel benchmarks, by silicon (data/published-kernel-efficiency.json): what a
+ * chip's own software is known to reach before any training case is seen.
+ */
+export const PUBLISHED: Record<string, Partial<Record<CalibratedParameter, Prior>>> = {};
+for (const p of published as { silicon: string; parameter: CalibratedParameter; value: number; sd: number; source: string }[])
+  (PUBLISHED[p.silicon] ??= {})[p.parameter] = { value: p.value, sd: p.sd, source: `published: ${p.source} (data/published-kernel-efficiency.json)` };
+
+/**
+ * The prior of a parameter for one owner: a device measurement where there is one, else a published
+ * benchmark, else the round figure. `silicon` may be a chain (a chip's own silicon, then what it borrows from).
+ */
+export function priorOf(name: CalibratedParameter, silicon: string | readonly string[] | null): Prior {
+  const chain = silicon === null ? [] : typeof silicon === "string" ? [silicon] : silicon;
+  for (const s of chain) {
+    const prior = MEASURED[s]?.priors[name] ?? PUBLISHED[s]?.[name];
+    if (prior) return prior;
+  }
+  return PARAMETERS[name].prior;
 }
 
 export function getParameter(e: Efficiency, name: CalibratedParameter): number {

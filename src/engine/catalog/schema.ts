@@ -1,11 +1,11 @@
 // The schemas of everything ultrasim reads: chips, systems, models, and training scenarios.
 // Each schema is JSON Schema (TypeBox builds it) and its static type; `ultrasim schema` publishes
 // them so editors can complete and check scenario and catalog files.
-import { Type, type Static, type TNumber, type TSchema } from "@sinclair/typebox";
+import { Type, type Static, type TBoolean, type TNumber, type TSchema } from "@sinclair/typebox";
 import { bounded } from "../bounds.js";
 
 /** A figure from the outside world, with where it came from; `value` as the given schema allows. */
-function sourcedFigure<T extends TNumber>(value: T) {
+function sourcedFigure<T extends TNumber | TBoolean>(value: T) {
   return Type.Object(
     {
       value,
@@ -71,6 +71,11 @@ export const NeuronCoreSpec = Type.Object(
     collectiveCoresPerChip: Type.Optional(PositiveSourced),
     /** DMA engines per chip, which move data within and across chips. */
     dmaEnginesPerChip: Type.Optional(PositiveSourced),
+    /**
+     * Whether the DMA engines transpose tensors on their way into SBUF (new in NeuronCore-v3). Without
+     * it, attention's transposes are matmuls on the tensor engine plus PSUM copies (analytic/neuronCore.ts).
+     */
+    dmaTranspose: Type.Optional(sourcedFigure(Type.Boolean())),
     engines: Type.Object(
       {
         tensor: Type.Object(

@@ -19,6 +19,8 @@ describe("the serving bench", () => {
     expect(r.stdout).toMatch(/100000 requests, .* s wall/);
     expect(r.stdout).toMatch(/x the 0\.001 s bar \(timings vary with the machine's load: not a failure\)/);
     // The current event loop against the one before its scheduler policies, in the same run, on the same requests.
-    expect(r.stdout).toMatch(/serve event loop: [\d.]+ s now, [\d.]+ s before the scheduler policies \([\d.]+x\); 100000 and 100000 requests finished/);
+    expect(r.stdout).toMatch(
+      /serve event loop: [\d.]+ s now, [\d.]+ s before the scheduler policies \([\d.]+x\); 100000 and 100000 requests finished/,
+    );
   });
 });

@@ -165,7 +165,11 @@ export const MEASURED: Record<string, { priors: Partial<Record<CalibratedParamet
  */
 export const PUBLISHED: Record<string, Partial<Record<CalibratedParameter, Prior>>> = {};
 for (const p of published as { silicon: string; parameter: CalibratedParameter; value: number; sd: number; source: string }[])
-  (PUBLISHED[p.silicon] ??= {})[p.parameter] = { value: p.value, sd: p.sd, source: `published: ${p.source} (data/published-kernel-efficiency.json)` };
+  (PUBLISHED[p.silicon] ??= {})[p.parameter] = {
+    value: p.value,
+    sd: p.sd,
+    source: `published: ${p.source} (data/published-kernel-efficiency.json)`,
+  };
 
 /**
  * The prior of a parameter for one owner: a device measurement where there is one, else a published

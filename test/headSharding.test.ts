@@ -4,8 +4,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import type { ModelSpec } from "../src/engine/catalog/schema.js";
-import { headSharding } from "../src/engine/serve/headSharding.js";
+import { headSharding } from "../src/engine/workload/headSharding.js";
 import { kvBytesPerTokenPerLayer, kvCapacity, weightBytesPerChip } from "../src/engine/serve/kvCache.js";
+import { layerCost, type StepContext } from "../src/engine/analytic/layerCost.js";
+import { resolveLayout } from "../src/engine/plan/layout.js";
+import { meanAttendedKeys } from "../src/engine/workload/transformer.js";
 
 const catalog = builtinCatalog();
 const llama70b = catalog.model("llama3-70b"); // 64 query heads, 8 key-value heads, head dim 128, hidden 8192
@@ -90,5 +93,51 @@ describe("head sharding", () => {
         },
       ),
     );
+  });
+});
+
+describe("head sharding in training (NeuronX Distributed's GQAQKVColumnParallelLinear)", () => {
+  // Llama 3 70B on 16 Trainium1 chips at tp 16 (32 NeuronCore ranks): each rank holds 2 query heads
+  // and one copy of a KV head, so a chip's QKV projection has 4 x 128 + 2 x (128 + 128) = 1024 output
+  // columns, where an even split over chips would give (8192 + 2 x 1024) / 16 = 640.
+  const trn1 = catalog.hardware("trn1.32xlarge", {}, undefined, "neuronx-distributed");
+  const run = { seqLen: 4096, globalBatch: 64, microBatch: 1, precision: "bf16" as const };
+  const par = {
+    tp: 16,
+    pp: 1,
+    dp: 4,
+    cp: 1,
+    ep: 1,
+    etp: null,
+    vpp: 1,
+    sequenceParallel: true,
+    zero: 1 as const,
+    recompute: "none" as const,
+  };
+  const ctx = (model: ModelSpec): StepContext => ({
+    model,
+    hw: trn1,
+    layout: resolveLayout(model, run, par, 64).layout,
+    seqLen: run.seqLen,
+    precision: run.precision,
+  });
+  it("the QKV projection computes the copied KV heads: its FLOPs are the hand count's", () => {
+    const tokens = 4096;
+    const h = 8192;
+    const f = llama70b.ffnHidden;
+    // Forward GEMMs of one layer on one chip: QKV (1024 columns), output projection (4 heads x 128 in),
+    // SwiGLU up and gate (2 f / 16), down (f / 16).
+    const forward = 2 * tokens * h * (1024 + 512 + (3 * f) / 16);
+    const cost = layerCost(ctx(llama70b), 0);
+    // hardwareFlops = 3 x forward GEMMs + 3.5 x attention; attention: 4 query heads per chip.
+    const attention = 2 * tokens * meanAttendedKeys(llama70b, 4096) * 4 * (128 + 128);
+    expect(cost.hardwareFlops).toBeCloseTo(3 * forward + 3.5 * attention, -6);
+  });
+  it("a chip of one rank keeps one KV copy where the two-core chip keeps two: the difference is those copies' GEMM FLOPs", () => {
+    // One rank per chip: 16 ranks, 8 KV heads, so still one copy per rank: 4 x 128 + 1 x 256 = 768 columns.
+    const oneRank = { ...trn1, chip: { ...trn1.chip, logicalCoresPerChip: undefined } };
+    const two = layerCost(ctx(llama70b), 0).hardwareFlops;
+    const one = layerCost({ ...ctx(llama70b), hw: oneRank }, 0).hardwareFlops;
+    expect(two - one).toBeCloseTo(3 * 2 * 4096 * 8192 * (1024 - 768), -6);
   });
 });

@@ -4,6 +4,7 @@ import type { ModelSpec, Precision } from "../catalog/schema.js";
 import { allGatherSeconds, allReduceSeconds, expertDispatchSeconds, reduceScatterSeconds } from "../network/collectives.js";
 import { cpGroup, dataParallelGroup, expertDataParallelGroup, expertGroup, tpGroup, type Layout } from "../plan/layout.js";
 import type { Hardware } from "../system/hardware.js";
+import { headSharding } from "../workload/headSharding.js";
 import { attentionDims, isMoeLayer, layerParams, meanAttendedKeys, mlpMatrices } from "../workload/transformer.js";
 import { attentionSeconds, bytesPerElement, gemmSeconds, memorySeconds } from "./roofline.js";
 
@@ -78,9 +79,13 @@ function layerGemms(ctx: StepContext, layer: number, tokens: number): { seconds:
     gemm(tokens, m.kvLoraRank, (model.heads * (m.qkNopeHeadDim + m.vHeadDim)) / t);
     gemm(tokens, (model.heads * m.vHeadDim) / t, h);
   } else {
+    // Whole heads per tensor-parallel rank (a Neuron chip runs one rank per logical core): query heads
+    // padded where they do not divide, key-value heads copied where there are fewer than ranks
+    // (NeuronX Distributed's GQAQKVColumnParallelLinear replicates K and V kv_size_multiplier times).
     const a = attentionDims(model);
-    gemm(tokens, h, (a.qDim + 2 * a.kvDim) / t);
-    gemm(tokens, a.qDim / t, h);
+    const heads = headSharding(model, t, hw.chip.logicalCoresPerChip?.value ?? 1);
+    gemm(tokens, h, heads.queryHeadsPerChip * a.qkHeadDim + heads.kvHeadsPerChip * (a.qkHeadDim + a.vHeadDim));
+    gemm(tokens, heads.queryHeadsPerChip * a.vHeadDim, h);
   }
   // MLP: dense, or shared experts plus routed experts.
   const k = mlpMatrices(model);
@@ -126,7 +131,8 @@ function flashAttention(ctx: StepContext, tokens: number): AttentionCost {
   const { model, hw, layout, seqLen } = ctx;
   const a = attentionDims(model);
   const keys = meanAttendedKeys(model, seqLen);
-  const attentionFlops = 2 * tokens * keys * (model.heads / layout.tp) * (a.qkHeadDim + a.vHeadDim);
+  const heads = headSharding(model, layout.tp, hw.chip.logicalCoresPerChip?.value ?? 1).queryHeadsPerChip;
+  const attentionFlops = 2 * tokens * keys * heads * (a.qkHeadDim + a.vHeadDim);
   const attentionKeysPerBlock = meanAttendedKeys(model, seqLen / layout.cp);
   const attentionForward = attentionSeconds(hw, attentionFlops, attentionKeysPerBlock, a.qkHeadDim);
   // Flash attention's backward recomputes the scores: 2.5x the forward FLOPs (Dao 2023, FlashAttention-2).
@@ -146,7 +152,8 @@ function unfusedAttention(ctx: StepContext, tokens: number): AttentionCost {
   const { model, hw, layout, seqLen, precision } = ctx;
   const a = attentionDims(model);
   const sequences = tokens / (seqLen / layout.cp);
-  const batch = sequences * (model.heads / layout.tp); // one (queries x keys) score matrix per sequence and head
+  const heads = headSharding(model, layout.tp, hw.chip.logicalCoresPerChip?.value ?? 1).queryHeadsPerChip;
+  const batch = sequences * heads; // one (queries x keys) score matrix per sequence and head
   const queries = seqLen / layout.cp;
   const keys = seqLen;
   // 16-bit attention GEMMs: fp8 recipes keep core attention in 16 bits.

@@ -11,7 +11,7 @@ import { attentionSeconds, gemmSeconds, memorySeconds } from "../analytic/roofli
 import { allReduceSeconds, expertDispatchSeconds, sendSeconds } from "../network/collectives.js";
 import type { Hardware } from "../system/hardware.js";
 import { attentionDims, mlpMatrices } from "../workload/transformer.js";
-import { headSharding } from "./headSharding.js";
+import { headSharding } from "../workload/headSharding.js";
 import { kvShape, type KvShape } from "./kvCache.js";
 import type { ServingEfficiency } from "./servingEfficiency.js";
 import type { MoeExpertsPolicy } from "./engines.js";

@@ -6,7 +6,7 @@ import type { ModelSpec, Precision } from "../catalog/schema.js";
 import { bytesPerElement } from "../analytic/roofline.js";
 import type { Hardware } from "../system/hardware.js";
 import { headDim, layerParams, paramCounts } from "../workload/transformer.js";
-import { headSharding } from "./headSharding.js";
+import { headSharding } from "../workload/headSharding.js";
 
 /** Bytes of one token's keys and values in one layer on one chip of a tp-chip replica. */
 export function kvBytesPerTokenPerLayer(model: ModelSpec, kvPrecision: Precision, tp = 1, logicalCoresPerChip = 1): number {

@@ -1,4 +1,4 @@
-// How a serving replica's attention heads fall on its chips. Tensor parallelism splits the heads
+// How a replica's attention heads fall on its chips, in training and in serving. Tensor parallelism splits the heads
 // over tp x logicalCoresPerChip ranks: a GPU is one rank, a Trainium chip runs several logical
 // NeuronCores, each its own rank (Trn1 and Inf2 two, Trn2 four at the default LNC=2). A rank holds
 // whole heads, so:
@@ -9,7 +9,7 @@
 //   weights and the KV cache are held once per rank, not once per head.
 // MLA's compressed latent is shared by all heads and every rank keeps all of it (kvCache.ts).
 import type { ModelSpec } from "../catalog/schema.js";
-import { attentionDims } from "../workload/transformer.js";
+import { attentionDims } from "./transformer.js";
 
 export interface HeadSharding {
   /** Tensor-parallel ranks of one pipeline stage: tp chips x logical cores per chip. */

@@ -87,11 +87,20 @@ export function ratioInterval(ratio: number, key: string, table: IntervalTable =
   const c = intervalClass(key, table);
   if (!c) return null;
   return {
-    low: ratio * Math.exp(c.logLow - c.logMedian),
-    high: ratio * Math.exp(c.logHigh - c.logMedian),
+    low: scaled(ratio, c.logLow - c.logMedian),
+    high: scaled(ratio, c.logHigh - c.logMedian),
     level: table.level,
     basis: `${c.description}: the spread of ${c.count} held-out predictions about their median`,
   };
+}
+
+/**
+ * `x · e^log`, to 12 significant digits: a range is not known to more, and Math.exp may differ in the
+ * last bit between JavaScript engines (Node and the browser), which would make the same scenario's
+ * range differ in its 16th digit between the CLI and the web app.
+ */
+function scaled(x: number, log: number): number {
+  return Number((x * Math.exp(log)).toPrecision(12));
 }
 
 /** The likely range of `value` for a prediction of the given class; null where the table has none. */
@@ -99,8 +108,8 @@ export function intervalOf(value: number, key: string, table: IntervalTable = BU
   const c = intervalClass(key, table);
   if (!c || !Number.isFinite(value)) return null;
   return {
-    low: value * Math.exp(c.logLow),
-    high: value * Math.exp(c.logHigh),
+    low: scaled(value, c.logLow),
+    high: scaled(value, c.logHigh),
     level: table.level,
     basis: `${c.description}: the range ${Math.round(table.level * 100)}% of ${c.count} held-out predictions on this evidence fell in${biasNote(c, table.level)}`,
   };

@@ -1,5 +1,6 @@
 // Flash attention on a NeuronCore, engine by engine (analytic/neuronCore.ts): the stretch over the
 // tensor engine's matmul time, derived here by hand from the NKI guides' engine widths and clocks.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { neuronAttentionStretch } from "../src/engine/analytic/neuronCore.js";
 import { attentionSeconds } from "../src/engine/analytic/roofline.js";
@@ -52,6 +53,45 @@ describe("flash attention on a NeuronCore", () => {
         expect(neuronAttentionStretch(chip(id), pass, 64), `${id} ${pass}`).toBeGreaterThanOrEqual(
           neuronAttentionStretch(chip(id), pass, 128),
         );
+  });
+
+  it("wider or faster stream engines never make it slower, a faster tensor engine never makes it less engine-bound", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom("trainium1", "trainium2", "trainium3"),
+        fc.constantFrom("forward" as const, "backward" as const),
+        fc.constantFrom(64, 96, 128, 192),
+        fc.double({ min: 1, max: 8, noNaN: true }),
+        (id, pass, d, k) => {
+          const c = chip(id);
+          const nc = c.neuronCore!;
+          const scale = (e: typeof nc.engines.vector) => ({
+            ...e,
+            elementsPerCycle: { ...e.elementsPerCycle, value: e.elementsPerCycle.value * k },
+          });
+          const wider = {
+            ...c,
+            neuronCore: { ...nc, engines: { ...nc.engines, vector: scale(nc.engines.vector), scalar: scale(nc.engines.scalar) } },
+          };
+          const faster = {
+            ...c,
+            neuronCore: {
+              ...nc,
+              engines: {
+                ...nc.engines,
+                tensor: {
+                  ...nc.engines.tensor,
+                  bf16TflopsPerCore: { ...nc.engines.tensor.bf16TflopsPerCore, value: nc.engines.tensor.bf16TflopsPerCore.value * k },
+                },
+              },
+            },
+          };
+          const base = neuronAttentionStretch(c, pass, d);
+          expect(neuronAttentionStretch(wider, pass, d)).toBeLessThanOrEqual(base + 1e-12);
+          expect(neuronAttentionStretch(faster, pass, d)).toBeGreaterThanOrEqual(base - 1e-12);
+        },
+      ),
+    );
   });
 
   it("is never below 1, and 1 on chips without NeuronCore data", () => {

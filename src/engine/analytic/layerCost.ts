@@ -4,7 +4,7 @@ import type { ModelSpec, Precision } from "../catalog/schema.js";
 import { allGatherSeconds, allReduceSeconds, expertDispatchSeconds, reduceScatterSeconds } from "../network/collectives.js";
 import { cpGroup, dataParallelGroup, expertDataParallelGroup, expertGroup, tpGroup, type Layout } from "../plan/layout.js";
 import type { Hardware } from "../system/hardware.js";
-import { headSharding } from "../workload/headSharding.js";
+import { headSharding, ranksPerChip } from "../workload/headSharding.js";
 import { attentionDims, isMoeLayer, layerParams, meanAttendedKeys, mlpMatrices } from "../workload/transformer.js";
 import { attentionSeconds, bytesPerElement, gemmSeconds, memorySeconds } from "./roofline.js";
 
@@ -83,7 +83,7 @@ function layerGemms(ctx: StepContext, layer: number, tokens: number): { seconds:
     // padded where they do not divide, key-value heads copied where there are fewer than ranks
     // (NeuronX Distributed's GQAQKVColumnParallelLinear replicates K and V kv_size_multiplier times).
     const a = attentionDims(model);
-    const heads = headSharding(model, t, hw.chip.logicalCoresPerChip?.value ?? 1);
+    const heads = headSharding(model, t, ranksPerChip(hw.chip));
     gemm(tokens, h, heads.queryHeadsPerChip * a.qkHeadDim + heads.kvHeadsPerChip * (a.qkHeadDim + a.vHeadDim));
     gemm(tokens, heads.queryHeadsPerChip * a.vHeadDim, h);
   }
@@ -131,7 +131,7 @@ function flashAttention(ctx: StepContext, tokens: number): AttentionCost {
   const { model, hw, layout, seqLen } = ctx;
   const a = attentionDims(model);
   const keys = meanAttendedKeys(model, seqLen);
-  const heads = headSharding(model, layout.tp, hw.chip.logicalCoresPerChip?.value ?? 1).queryHeadsPerChip;
+  const heads = headSharding(model, layout.tp, ranksPerChip(hw.chip)).queryHeadsPerChip;
   const attentionFlops = 2 * tokens * keys * heads * (a.qkHeadDim + a.vHeadDim);
   const attentionKeysPerBlock = meanAttendedKeys(model, seqLen / layout.cp);
   const attentionForward = attentionSeconds(hw, attentionFlops, attentionKeysPerBlock, a.qkHeadDim);
@@ -152,7 +152,7 @@ function unfusedAttention(ctx: StepContext, tokens: number): AttentionCost {
   const { model, hw, layout, seqLen, precision } = ctx;
   const a = attentionDims(model);
   const sequences = tokens / (seqLen / layout.cp);
-  const heads = headSharding(model, layout.tp, hw.chip.logicalCoresPerChip?.value ?? 1).queryHeadsPerChip;
+  const heads = headSharding(model, layout.tp, ranksPerChip(hw.chip)).queryHeadsPerChip;
   const batch = sequences * heads; // one (queries x keys) score matrix per sequence and head
   const queries = seqLen / layout.cp;
   const keys = seqLen;

@@ -20,6 +20,7 @@ import { servingEfficiency, type ServingEfficiencyEntry } from "./servingEfficie
 import { defaultSequenceBuckets, DEFAULT_SERVING_ENGINE, servingEngine, type ServingEngine } from "./engines.js";
 import { SCHEDULERS } from "./schedulers/index.js";
 import type { KvAdmission, PoolRole, PoolRuntime, StaticShapes } from "./schedulers/scheduler.js";
+import { ranksPerChip } from "../workload/headSharding.js";
 
 export interface PoolSummary {
   role: PoolRole;
@@ -153,7 +154,7 @@ export function resolvePool(
       ? { us: spec.iterationOverheadUs, provenance: "the scenario's iterationOverheadUs" }
       : { us: engine.iterationOverheadUs.value, provenance: `${engine.id}: ${engine.iterationOverheadUs.provenance}` };
   const blockTokens = spec.kvBlockTokens ?? DEFAULT_KV_BLOCK_TOKENS;
-  const logicalCoresPerChip = chip.logicalCoresPerChip?.value ?? 1;
+  const logicalCoresPerChip = ranksPerChip(chip);
   if (spec.speculative && role === "prefill")
     throw new UltrasimError("INVALID_INPUT", "a prefill pool decodes no tokens to speculate on: give speculative on the decode pool", {
       field: `${field}.speculative`,

@@ -8,7 +8,7 @@
 //   REPLICATE_TO_TP_DEGREE; vLLM and TensorRT-LLM replicate the same way), so the K/V projection
 //   weights and the KV cache are held once per rank, not once per head.
 // MLA's compressed latent is shared by all heads and every rank keeps all of it (kvCache.ts).
-import type { ModelSpec } from "../catalog/schema.js";
+import type { ChipSpec, ModelSpec } from "../catalog/schema.js";
 import { attentionDims } from "./transformer.js";
 
 export interface HeadSharding {
@@ -23,6 +23,11 @@ export interface HeadSharding {
    * (parameters; zero where the heads divide evenly and there are at least as many KV heads as ranks).
    */
   extraParamsPerLayer: number;
+}
+
+/** Tensor-parallel ranks one chip runs: its logical NeuronCores on Trainium and Inferentia, 1 on a GPU. */
+export function ranksPerChip(chip: Pick<ChipSpec, "logicalCoresPerChip">): number {
+  return chip.logicalCoresPerChip?.value ?? 1;
 }
 
 export function headSharding(model: ModelSpec, tp: number, logicalCoresPerChip = 1): HeadSharding {

@@ -4,22 +4,29 @@
 import { collectiveLevels, type Hardware } from "../../system/hardware.js";
 import { levelFactors, topologyHops, type GroupPlacement } from "./levels.js";
 
-/** All-to-all where each rank holds `bytes` spread evenly over the group. */
-export function allToAllSeconds(hw: Hardware, group: GroupPlacement, bytes: number): number {
-  if (group.size <= 1 || bytes <= 0) return 0;
+/**
+ * The slowest level of an exchange whose levels run concurrently: `bytesAcross(g, below)` is what one
+ * rank sends over a level that joins `g` of its group's domains, each holding `below` members.
+ */
+function slowestLevel(hw: Hardware, group: GroupPlacement, bytesAcross: (g: number, below: number) => number): number {
   const levels = collectiveLevels(hw);
   const factors = levelFactors(levels, group);
-  let members = 1;
+  let below = 1;
   let slowest = 0;
   levels.forEach((level, i) => {
     const g = factors[i]!;
     if (g <= 1) return;
-    const reached = members * g;
-    const share = (bytes * (reached - members)) / group.size;
-    slowest = Math.max(slowest, (share * topologyHops(level, g)) / level.bytesPerSecond + level.latencySeconds);
-    members = reached;
+    slowest = Math.max(slowest, (bytesAcross(g, below) * topologyHops(level, g)) / level.bytesPerSecond + level.latencySeconds);
+    below *= g;
   });
   return slowest;
+}
+
+/** All-to-all where each rank holds `bytes` spread evenly over the group. */
+export function allToAllSeconds(hw: Hardware, group: GroupPlacement, bytes: number): number {
+  if (group.size <= 1 || bytes <= 0) return 0;
+  // The share bound for the members this level adds leaves over its links.
+  return slowestLevel(hw, group, (g, below) => (bytes * (below * g - below)) / group.size);
 }
 
 /**
@@ -31,17 +38,5 @@ export function allToAllSeconds(hw: Hardware, group: GroupPlacement, bytes: numb
  */
 export function expertDispatchSeconds(hw: Hardware, group: GroupPlacement, tokens: number, topK: number, bytesPerToken: number): number {
   if (group.size <= 1 || tokens <= 0) return 0;
-  const levels = collectiveLevels(hw);
-  const factors = levelFactors(levels, group);
-  let below = 1;
-  let slowest = 0;
-  levels.forEach((level, i) => {
-    const g = factors[i]!;
-    if (g <= 1) return;
-    const fraction = below / group.size;
-    const reached = (g - 1) * (1 - Math.pow(1 - fraction, topK));
-    slowest = Math.max(slowest, (tokens * bytesPerToken * reached * topologyHops(level, g)) / level.bytesPerSecond + level.latencySeconds);
-    below *= g;
-  });
-  return slowest;
+  return slowestLevel(hw, group, (g, below) => tokens * bytesPerToken * (g - 1) * (1 - Math.pow(1 - below / group.size, topK)));
 }

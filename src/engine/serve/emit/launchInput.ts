@@ -15,6 +15,7 @@ import {
 } from "../scenario.js";
 import { scenarioRequests } from "../serve.js";
 import { shellWord } from "./shellWord.js";
+import { ranksPerChip } from "../../workload/headSharding.js";
 
 /** The software a chip serves on: NVIDIA's CUDA stack, or AWS Neuron (Trainium, Inferentia). */
 export type ServingRuntime = "cuda" | "neuron";
@@ -121,7 +122,7 @@ export function launchInput(
     summary,
     chip,
     runtime: servingRuntime(catalog, chip.id),
-    logicalCoresPerChip: chip.logicalCoresPerChip?.value ?? 1,
+    logicalCoresPerChip: ranksPerChip(chip),
     model,
     ...checkpoint(model, options.modelPath),
     context: contextNeeds(scenario, options.requests),

@@ -85,4 +85,31 @@ describe("format v2 cases", () => {
     expect(neuron(32).compiledBatch).toBe(32);
     expect(neuron(null).compiledBatch).toBe(4);
   });
+
+  it("a static batch is the deployment's: one request at a time keeps one replica busy however many there are", () => {
+    // guidellm's "synchronous" row behind a round-robin proxy over dp copies: one request in flight.
+    const sync = (replicas: number) => ({
+      ...base({
+        backend: "vllm-neuron",
+        attentionDp: 1,
+        etp: null,
+        ep: 1,
+        tp: 1,
+        replicas,
+        batch: 1,
+        mode: "static-batch",
+        compiledBatch: 32,
+      }),
+      system: { id: "trn2.48xlarge", chips: replicas },
+      model: catalog.model("llama3.1-8b"),
+    });
+    expect(caseScenario(sync(3)).traffic.requests).toBe(1);
+    const throughput = (replicas: number) =>
+      predictInferenceCase(sync(replicas), catalog).find((r) => r.metric === "outputTokensPerSecond")!.predicted!;
+    // The same one request on one replica or on one of three: the same rate, not three times it.
+    expect(throughput(3)).toBeCloseTo(throughput(1), 6);
+    // A batch that fills every replica still runs them all at once.
+    const full = { ...sync(2), serving: { ...sync(2).serving, batch: 2 } };
+    expect(caseScenario(full).traffic.requests).toBe(2);
+  });
 });

@@ -183,9 +183,13 @@ export function caseScenario(c: InferenceCase, engine?: string): ServingScenario
   const concurrency = s.mode === "concurrency" ? s.concurrency : null;
   if (s.mode === "concurrency" && !concurrency)
     throw new UltrasimError("INVALID_INPUT", "mode concurrency needs the number of clients", { field: "serving.concurrency" });
+  // A static batch is what the benchmark holds in the whole deployment, routed over its replicas: one
+  // request at a time (guidellm's "synchronous") keeps one replica busy however many there are.
   const requests =
     s.mode === "static-batch"
-      ? slots
+      ? d
+        ? slots
+        : Math.min(slots, s.batch ?? slots)
       : s.mode === "server"
         ? Math.min(INFERENCE_DEFAULTS.maxRequests, Math.ceil(s.arrivalRatePerSecond! * INFERENCE_DEFAULTS.serverSeconds))
         : concurrency

@@ -26,8 +26,10 @@ describe("framework: axlearn", () => {
     expect(ax.pipelineSendOverlap.value).toBe(false);
   });
 
-  it("runs from the CLI, and its fitted values are priors (no open case ran it)", () => {
-    const r = spawnSync(process.execPath, [cli, "train", example, "--framework", "axlearn", "--json"], {
+  it("runs from the CLI with its FSDP (ZeRO-3), and its fitted values are priors (no open case ran it)", () => {
+    // The fuji configs shard over an 'fsdp' mesh axis: ZeRO-3; the example's ZeRO-1 is not an AXLearn layout.
+    expect(ax.zeroStages.value).toContain(3);
+    const r = spawnSync(process.execPath, [cli, "train", example, "--framework", "axlearn", "--zero", "3", "--json"], {
       encoding: "utf8",
       timeout: 60_000,
     });

@@ -168,7 +168,7 @@ const EXPECT: { match: RegExp; check: (o: Outcome, cwd: string) => void }[] = [
         expect(o.stdout).toMatch(label);
     },
   },
-  { match: /--tp 4 --pp 9 --dp 32 --vpp 7 --zero 3/, check: (o) => expect(o.stdout).toMatch(/^fits: [\d.]+ GB free of [\d.]+ GB/m) },
+  { match: /--tp 4 --pp 9 --dp 32 --vpp 7 --global-batch/, check: (o) => expect(o.stdout).toMatch(/^fits: [\d.]+ GB free of [\d.]+ GB/m) },
   { match: /^train .*--json$/, check: (o) => expect((JSON.parse(o.stdout) as { stepSeconds: number }).stepSeconds).toBeGreaterThan(0) },
   {
     match: /^train --trace step\.json$/,

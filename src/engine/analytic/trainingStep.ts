@@ -23,6 +23,7 @@ import {
   mostLayersPerVirtualStage,
 } from "../plan/layout.js";
 import { peakFlopsPerSecond, type Hardware } from "../system/hardware.js";
+import { checkZeroStage } from "../calibrate/framework.js";
 import { forwardFlopsPerSequence } from "../workload/transformer.js";
 import {
   addParts,
@@ -141,6 +142,7 @@ const OPTIMIZER_BYTES_PER_PARAM = 34; // Adam: read fp32 grad, param, m, v, and 
  * fits in memory (none, then selective, then full), as a practitioner would choose it.
  */
 export function predictTraining(input: TrainingInput): TrainingPrediction {
+  checkZeroStage(input.hw.software, input.parallelism.zero);
   if (input.parallelism.recompute !== null)
     return evaluateLayout(input, resolveLayout(input.model, input.run, input.parallelism, input.chips));
   let last: TrainingPrediction | undefined;

@@ -50,6 +50,23 @@ export const FrameworkSpec = Type.Object(
     fp8Recipe: SourcedText,
     /** ZeRO-3 as PyTorch FSDP2 does it: the sharded parameter is the fp32 master; no bf16 copy persists. */
     fsdpShardsFp32Params: SourcedFlag,
+    /**
+     * The ZeRO stages (Rajbhandari et al. 2020) the framework offers: 0 is plain data parallelism, 1
+     * shards optimizer states (Megatron's distributed optimizer, NxD's ZeRO-1), 2 gradients too, 3
+     * parameters too (FSDP). A layout asking for another is not one this software can run.
+     */
+    zeroStages: Type.Object(
+      {
+        value: Type.Array(Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2), Type.Literal(3)]), {
+          minItems: 1,
+          uniqueItems: true,
+        }),
+        source: Type.String({ minLength: 1 }),
+        estimate: Type.Optional(Type.Boolean()),
+        note: Type.Optional(Type.String()),
+      },
+      { additionalProperties: false },
+    ),
     /** What `recompute: selective` means: Megatron's core-attention recompute, or PyTorch's op-level policy. */
     selectiveRecompute: Type.Object(
       {
@@ -95,6 +112,8 @@ export const FrameworkCatalog = Type.Object(
 );
 export type FrameworkCatalog = Static<typeof FrameworkCatalog>;
 
+export type ZeroStage = 0 | 1 | 2 | 3;
+
 /** What the step model reads of a framework. */
 export interface SoftwareFeatures {
   framework: string;
@@ -104,6 +123,7 @@ export interface SoftwareFeatures {
   pipelineScatterGather: boolean;
   allocatorOverheadFraction: number;
   fsdpShardsFp32Params: boolean;
+  zeroStages: readonly ZeroStage[];
   selectiveRecompute: "core-attention" | "op-level";
   attentionKernel: "flash" | "unfused";
 }
@@ -117,6 +137,7 @@ export const PLAIN_SOFTWARE: SoftwareFeatures = {
   pipelineScatterGather: false,
   allocatorOverheadFraction: 0,
   fsdpShardsFp32Params: false,
+  zeroStages: [0, 1, 2, 3],
   selectiveRecompute: "core-attention",
   attentionKernel: "flash",
 };
@@ -130,6 +151,7 @@ export function softwareFeatures(f: FrameworkSpec): SoftwareFeatures {
     pipelineScatterGather: f.pipelineScatterGather.value,
     allocatorOverheadFraction: f.allocatorOverheadFraction.value,
     fsdpShardsFp32Params: f.fsdpShardsFp32Params.value,
+    zeroStages: f.zeroStages.value,
     selectiveRecompute: f.selectiveRecompute.value,
     attentionKernel: f.attentionKernel.value,
   };
@@ -146,4 +168,23 @@ export function resolveFramework(frameworks: FrameworkCatalog, chip: ChipSpec, i
       { field },
     );
   return found;
+}
+
+/**
+ * Throws where a layout asks for a ZeRO stage its framework does not offer: a configuration that
+ * software cannot run, reported like degrees that do not divide.
+ */
+export function checkZeroStage(software: SoftwareFeatures, zero: number): void {
+  if ((software.zeroStages as readonly number[]).includes(zero)) return;
+  throw new UltrasimError(
+    "INVALID_DEGREE",
+    `ZeRO-${zero} is not offered by ${software.framework}, which offers ${zeroStagesText(software.zeroStages)} (data/frameworks.json)`,
+    { field: "parallelism.zero" },
+  );
+}
+
+/** "ZeRO-0 and ZeRO-1", for messages and plan notes. */
+export function zeroStagesText(stages: readonly number[]): string {
+  const names = [...stages].sort((a, b) => a - b).map((z) => `ZeRO-${z}`);
+  return names.length === 1 ? names[0]! : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
 }

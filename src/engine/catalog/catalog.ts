@@ -43,6 +43,7 @@ const NO_FRAMEWORKS: FrameworkCatalog = {
       fp8Recipe: { value: "none", source: "none given" },
       allocatorOverheadFraction: { value: 0, source: "none given" },
       fsdpShardsFp32Params: { value: false, source: "none given" },
+      zeroStages: { value: [0, 1, 2, 3], source: "none given" },
       selectiveRecompute: { value: "core-attention", source: "none given" },
       attentionKernel: { value: "flash", source: "none given" },
     },

@@ -14,6 +14,7 @@ import {
 } from "../catalog/schema.js";
 import { bound } from "../bounds.js";
 import { UltrasimError } from "../errors.js";
+import { zeroStagesText } from "../calibrate/framework.js";
 import { plural } from "../report/plural.js";
 import type { Hardware } from "../system/hardware.js";
 import { leastRecomputeLayers, mostLayersPerVirtualStage, type Layout } from "./layout.js";
@@ -211,7 +212,9 @@ export function plan(request: PlanRequest): PlanResult {
     zero: 0,
     recompute: "none",
   };
-  const zeros = space.zero ?? [0, 1, 2, 3];
+  // Only the ZeRO stages the framework offers (data/frameworks.json): the others cannot be run.
+  const offered = hw.software.zeroStages as readonly number[];
+  const zeros = (space.zero ?? [0, 1, 2, 3]).filter((z) => offered.includes(z));
   const recomputes = space.recompute ?? [...RECOMPUTE];
   let outer = 0;
   const outerTotal = request.chips.length;
@@ -388,9 +391,21 @@ export function plan(request: PlanRequest): PlanResult {
   };
 }
 
-/** What a user should know about the request: a chip count that is not whole systems, a batch that shrank. */
-export function planNotes(request: Pick<PlanRequest, "hw" | "chips" | "globalBatch" | "batchTolerance">, plans: Plan[]): string[] {
+/**
+ * What a user should know about the request: ZeRO stages its framework does not offer, a chip count
+ * that is not whole systems, a batch that shrank.
+ */
+export function planNotes(
+  request: Pick<PlanRequest, "hw" | "chips" | "globalBatch" | "batchTolerance" | "space">,
+  plans: Plan[],
+): string[] {
   const notes: string[] = [];
+  const software = request.hw.software;
+  const skipped = (request.space?.zero ?? [0, 1, 2, 3]).filter((z) => !(software.zeroStages as readonly number[]).includes(z));
+  if (skipped.length)
+    notes.push(
+      `${zeroStagesText(skipped)} not searched: ${software.framework} offers ${zeroStagesText(software.zeroStages)} (data/frameworks.json; another framework: --framework)`,
+    );
   const perSystem = request.hw.system.chipsPerSystem;
   for (const chips of request.chips)
     if (chips % perSystem !== 0)

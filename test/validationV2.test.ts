@@ -40,6 +40,16 @@ const base = (serving: Partial<InferenceCase["serving"]>): InferenceCase => ({
   measured: { outputTokensPerSecond: 1000, ttftSeconds: 1, tpotSeconds: 0.05, statistic: "mean" },
 });
 
+/** Llama 3.1 8B on Trainium2 chips under vLLM-neuron, one chip per replica, as a static batch. */
+const neuronCase = (serving: Partial<InferenceCase["serving"]>): InferenceCase => {
+  const replicas = serving.replicas ?? 1;
+  return {
+    ...base({ backend: "vllm-neuron", attentionDp: 1, etp: null, ep: 1, tp: 1, replicas, mode: "static-batch", ...serving }),
+    system: { id: "trn2.48xlarge", chips: replicas },
+    model: catalog.model("llama3.1-8b"),
+  };
+};
+
 describe("format v2 cases", () => {
   it("attention-DP with EP in a closed loop: the worker's batch split over its attention ranks, 64 clients", () => {
     const s = caseScenario(base({}));
@@ -66,43 +76,14 @@ describe("format v2 cases", () => {
   });
 
   it("a static-shape engine runs the compiled batch, the published one or else the case's batch", () => {
-    const neuron = (compiledBatch: number | null) =>
-      caseScenario({
-        ...base({
-          backend: "vllm-neuron",
-          attentionDp: 1,
-          etp: null,
-          ep: 1,
-          tp: 1,
-          replicas: 1,
-          batch: 4,
-          mode: "static-batch",
-          compiledBatch,
-        }),
-        system: { id: "trn2.48xlarge", chips: 1 },
-        model: catalog.model("llama3.1-8b"),
-      }).deployment!;
+    const neuron = (compiledBatch: number | null) => caseScenario(neuronCase({ batch: 4, compiledBatch })).deployment!;
     expect(neuron(32).compiledBatch).toBe(32);
     expect(neuron(null).compiledBatch).toBe(4);
   });
 
   it("a static batch is the deployment's: one request at a time keeps one replica busy however many there are", () => {
     // guidellm's "synchronous" row behind a round-robin proxy over dp copies: one request in flight.
-    const sync = (replicas: number) => ({
-      ...base({
-        backend: "vllm-neuron",
-        attentionDp: 1,
-        etp: null,
-        ep: 1,
-        tp: 1,
-        replicas,
-        batch: 1,
-        mode: "static-batch",
-        compiledBatch: 32,
-      }),
-      system: { id: "trn2.48xlarge", chips: replicas },
-      model: catalog.model("llama3.1-8b"),
-    });
+    const sync = (replicas: number) => neuronCase({ replicas, batch: 1, compiledBatch: 32 });
     expect(caseScenario(sync(3)).traffic.requests).toBe(1);
     const throughput = (replicas: number) =>
       predictInferenceCase(sync(replicas), catalog).find((r) => r.metric === "outputTokensPerSecond")!.predicted!;

@@ -9,23 +9,13 @@ import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import type { ParallelismSpec } from "../src/engine/catalog/schema.js";
 import { UltrasimError } from "../src/engine/errors.js";
 import { plan } from "../src/engine/plan/search.js";
+import { PLAIN_LAYOUT } from "../src/node/trainingLayout.js";
 import { STACK, ultrasim } from "./cliHelpers.js";
 
 const catalog = builtinCatalog();
 const shared = (name: string) => fileURLToPath(new URL(`../../shared/validation/${name}`, import.meta.url));
 
-const layout = (zero: 0 | 1 | 2 | 3): ParallelismSpec => ({
-  tp: 8,
-  pp: 1,
-  dp: 8,
-  cp: 1,
-  ep: 1,
-  etp: null,
-  vpp: 1,
-  sequenceParallel: true,
-  zero,
-  recompute: "selective",
-});
+const layout = (zero: 0 | 1 | 2 | 3): ParallelismSpec => ({ ...PLAIN_LAYOUT, tp: 8, dp: 8, vpp: 1, zero, recompute: "selective" });
 const run = { seqLen: 4096, globalBatch: 64, microBatch: 1, precision: "bf16" as const };
 
 describe("ZeRO stages per framework", () => {

@@ -9,6 +9,7 @@ import { kvBytesPerTokenPerLayer, kvCapacity, weightBytesPerChip } from "../src/
 import { layerCost, type StepContext } from "../src/engine/analytic/layerCost.js";
 import { resolveLayout } from "../src/engine/plan/layout.js";
 import { meanAttendedKeys } from "../src/engine/workload/transformer.js";
+import { PLAIN_LAYOUT } from "../src/node/trainingLayout.js";
 
 const catalog = builtinCatalog();
 const llama70b = catalog.model("llama3-70b"); // 64 query heads, 8 key-value heads, head dim 128, hidden 8192
@@ -102,18 +103,7 @@ describe("head sharding in training (NeuronX Distributed's GQAQKVColumnParallelL
   // columns, where an even split over chips would give (8192 + 2 x 1024) / 16 = 640.
   const trn1 = catalog.hardware("trn1.32xlarge", {}, undefined, "neuronx-distributed");
   const run = { seqLen: 4096, globalBatch: 64, microBatch: 1, precision: "bf16" as const };
-  const par = {
-    tp: 16,
-    pp: 1,
-    dp: 4,
-    cp: 1,
-    ep: 1,
-    etp: null,
-    vpp: 1,
-    sequenceParallel: true,
-    zero: 1 as const,
-    recompute: "none" as const,
-  };
+  const par = { ...PLAIN_LAYOUT, tp: 16, dp: 4, vpp: 1, zero: 1 as const, recompute: "none" as const };
   const ctx = (model: ModelSpec): StepContext => ({
     model,
     hw: trn1,

@@ -1,7 +1,9 @@
 // Which ZeRO stages each training framework offers (data/frameworks.json): `train` refuses a stage
 // its framework cannot run, the planner searches only the offered ones and says which it left out, and
 // every open training case used a stage its own software offers.
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { predictTraining } from "../src/engine/analytic/trainingStep.js";
@@ -88,6 +90,44 @@ describe("ZeRO stages per framework", () => {
     const mc = plan({ ...request, hw: catalog.hardware("trn2-ultraserver", {}, undefined, "megatron-core"), space: { zero: [3] } });
     expect(mc.plans.length).toBeGreaterThan(0);
     expect(mc.notes.join("\n")).not.toContain("not searched");
+  });
+
+  it("`plan` and `scale` run the scenario's framework, from the file or --framework", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ultrasim-framework-"));
+    const file = (framework: string) => {
+      const path = join(dir, `${framework}.yaml`);
+      writeFileSync(
+        path,
+        [
+          "schemaVersion: 1",
+          "model: llama3-8b",
+          "system: {id: trn2-ultraserver, chips: 64}",
+          "run: {seqLen: 4096, globalBatch: 64, microBatch: 1, precision: bf16}",
+          "parallelism: {tp: 8, pp: 1, dp: 8, cp: 1, ep: 1, etp: null, vpp: null, sequenceParallel: true, zero: 1, recompute: null}",
+          `framework: ${framework}`,
+          "",
+        ].join("\n"),
+      );
+      return path;
+    };
+    const notes = (...args: string[]) => {
+      const r = ultrasim("plan", ...args, "--json");
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as { notes: string[] }).notes.join("\n");
+    };
+    // torchtitan has no ZeRO-1 (FSDP2 is ZeRO-2/3), AXLearn neither ZeRO-1 nor 2: the planner says so, not NxD's note.
+    expect(notes(file("torchtitan"))).toContain("ZeRO-1 not searched: torchtitan offers ZeRO-0, ZeRO-2 and ZeRO-3");
+    expect(notes(file("torchtitan"), "--framework", "axlearn")).toContain("ZeRO-1 and ZeRO-2 not searched: axlearn");
+    // An unknown framework is one line naming where it came from, exit 2, for both commands.
+    for (const command of ["plan", "scale"]) {
+      const fromFlag = ultrasim(command, file("torchtitan"), "--chips", "64", "--framework", "nope");
+      expect(fromFlag.code).toBe(2);
+      expect(fromFlag.stderr).toMatch(/^ultrasim: --framework: unknown framework 'nope'/);
+      const fromFile = ultrasim(command, file("nope"), "--chips", "64");
+      expect(fromFile.code).toBe(2);
+      expect(fromFile.stderr).toMatch(/nope\.yaml:6: framework: unknown framework 'nope'/);
+      expect(fromFile.stderr).not.toMatch(STACK);
+    }
   });
 
   it("the CLI: --zero 3 on the Trainium3 example exits 2 with one line naming the flag and the framework", () => {

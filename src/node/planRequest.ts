@@ -36,13 +36,14 @@ export function buildPlanRequest(file: string | undefined, opts: PlanOptions): B
     globalBatch: str("globalBatch"),
     seqLen: str("seqLen"),
     precision: str("precision"),
+    framework: str("framework"),
   });
   const catalogFiles = opts.catalog as string[] | undefined;
   const catalog = catalogFiles?.length ? extendCatalog(builtinCatalog(), catalogFiles) : builtinCatalog();
   // An unknown model or system names the flag that gave it, or the file and line it came from.
   const { model, hw } = locatedIn(loaded, flagFields, () => ({
     model: typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model,
-    hw: catalog.hardware(scenario.system.id, scenario.efficiency ?? {}, scenario.system.scaleOutGbpsPerChip),
+    hw: catalog.hardware(scenario.system.id, scenario.efficiency ?? {}, scenario.system.scaleOutGbpsPerChip, scenario.framework),
   }));
   const chips = str("chips") ? parseChipCounts(str("chips")!, hw.system.chipsPerSystem) : [scenario.system.chips];
   const number = (k: string, flag: string, min: number, max = Infinity): number | undefined => {

@@ -256,6 +256,30 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     await page.context().close();
   });
 
+  it("Train: the framework is an input; the ZeRO stages it does not offer cannot be picked; the numbers are the CLI's", async () => {
+    const page = await open("?page=train");
+    const before = await stepSeconds(page);
+    const zeroOption = (z: number) => page.locator("select[name=zero] option").nth(z);
+    // The default Trainium3 scenario runs NeuronX Distributed, which offers ZeRO-0 and ZeRO-1 only.
+    await expect(page.getByLabel("Framework").locator("option:checked").textContent()).resolves.toMatch(/default: AWS NeuronX Distributed/);
+    expect(await zeroOption(1).isDisabled()).toBe(false);
+    expect(await zeroOption(3).isDisabled()).toBe(true);
+    await page.getByLabel("Framework").selectOption("megatron-core");
+    const after = await stepSeconds(page, before);
+    expect(new URL(page.url()).searchParams.get("framework")).toBe("megatron-core");
+    expect(await zeroOption(3).isDisabled()).toBe(false);
+    expect(await shownNumbers(page)).toEqual(cliNumbers(cliFor(page.url())));
+    // AXLearn has FSDP but no ZeRO-1: the default's stage is refused with the engine's message.
+    await page.getByLabel("Framework").selectOption("axlearn");
+    await textMatching(page, "error", /ZeRO-1 is not offered by axlearn/);
+    expect(await zeroOption(1).isDisabled()).toBe(true);
+    await page.getByLabel("Framework").selectOption("");
+    expect(await stepSeconds(page, after)).toBe(before);
+    expect(new URL(page.url()).searchParams.has("framework")).toBe(false);
+    expect(errors.get(page)).toEqual([]);
+    await page.context().close();
+  });
+
   it("Train: a bad YAML file shows a clear error and the page keeps working; a good one reproduces the CLI on that file", async () => {
     const page = await open("?page=train");
     const before = await stepSeconds(page);

@@ -5,7 +5,10 @@ import type { ReliabilityQuery } from "./reliabilityQuery.ts";
 import type { ServeQuery } from "./serveQuery.ts";
 
 export interface CatalogSummary {
-  systems: { id: string; name: string; chip: string; chipsPerSystem: number; hbmBytes: number }[];
+  /** `defaultFramework`: the framework a scenario on the system runs when it names none (its chip vendor's). */
+  systems: { id: string; name: string; chip: string; chipsPerSystem: number; hbmBytes: number; defaultFramework: string }[];
+  /** Training frameworks (data/frameworks.json) and the ZeRO stages each offers. */
+  frameworks: { id: string; name: string; zeroStages: readonly number[] }[];
   /** Chips by id, with the name people write ("Trainium3", "H100 SXM5 80GB": the catalog's, less the vendor). */
   chips: { id: string; name: string }[];
   models: { id: string; name: string; parameters: number }[];

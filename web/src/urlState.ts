@@ -21,6 +21,7 @@ export const SCENARIO_PARAMS = {
   vpp: { path: "parallelism.vpp", kind: "number" },
   zero: { path: "parallelism.zero", kind: "number" },
   recompute: { path: "parallelism.recompute", kind: "string" },
+  framework: { path: "framework", kind: "string" },
 } as const;
 export type ScenarioParam = keyof typeof SCENARIO_PARAMS;
 

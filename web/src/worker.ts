@@ -82,7 +82,9 @@ function summary(): CatalogSummary {
       chip: s.chip,
       chipsPerSystem: s.chipsPerSystem,
       hbmBytes: catalog.hardware(s.id, {}).hbmBytes,
+      defaultFramework: catalog.framework(s.chip).id,
     })),
+    frameworks: catalog.listFrameworks().map((f) => ({ id: f.id, name: f.name, zeroStages: f.zeroStages.value })),
     chips: entries.chips.map((c) => ({ id: c.id, name: withoutVendor(c.name, c.vendor) })),
     models: entries.models.map((m) => ({ id: m.id ?? m.name, name: m.name, parameters: paramCounts(m).total })),
     precisions: PRECISIONS,
@@ -196,7 +198,7 @@ function planRow(p: Plan): PlanRow {
 function planRequest(raw: unknown, chips: number[], extra: Partial<PlanRequest>): PlanRequest {
   const scenario = checkScenario(raw);
   const model = typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model;
-  const hw = catalog.hardware(scenario.system.id, scenario.efficiency ?? {}, scenario.system.scaleOutGbpsPerChip);
+  const hw = catalog.hardware(scenario.system.id, scenario.efficiency ?? {}, scenario.system.scaleOutGbpsPerChip, scenario.framework);
   return {
     model,
     hw,

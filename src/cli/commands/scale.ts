@@ -2,6 +2,7 @@
 import { Option, type Command } from "commander";
 import { parseChipCounts } from "../../engine/plan/chipCounts.js";
 import { scaleCurve, type BatchScaling } from "../../engine/scale/scaleCurve.js";
+import { locatedIn } from "../../node/loadInput.js";
 import { loadTrainingScenario } from "../../node/trainingScenario.js";
 import { intervalOf, mapInterval, trainingEvidenceKey } from "../../engine/validate/intervals.js";
 import { formatLikelyLine, formatSeconds } from "../format.js";
@@ -29,20 +30,25 @@ export function registerScale(program: Command): void {
     )
     .option("--seq-len <n>", "sequence length in tokens")
     .option("--precision <p>", "fp16 | bf16 | fp8 | mxfp8 | nvfp4")
+    .option("--framework <id>", "training framework (ultrasim catalog frameworks); default: the chip vendor's")
     .option("--tokens <n>", "tokens to train, e.g. 15e12", "15e12")
     .option("--json", "print the curve as JSON")
     .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")
     .action((file: string | undefined, opts: Record<string, string | boolean | string[] | undefined>) => {
       const str = (k: string) => (typeof opts[k] === "string" ? (opts[k] as string) : undefined);
-      const { scenario } = loadTrainingScenario(file, {
+      const { scenario, loaded, flagFields } = loadTrainingScenario(file, {
         model: str("model"),
         system: str("system"),
         seqLen: str("seqLen"),
         precision: str("precision"),
+        framework: str("framework"),
       });
       const catalog = catalogFrom(opts.catalog as string[] | undefined);
-      const model = typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model;
-      const hw = catalog.hardware(scenario.system.id, scenario.efficiency ?? {}, scenario.system.scaleOutGbpsPerChip);
+      // An unknown model, system or framework names the flag that gave it, or the file and line it came from.
+      const { model, hw } = locatedIn(loaded, flagFields, () => ({
+        model: typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model,
+        hw: catalog.hardware(scenario.system.id, scenario.efficiency ?? {}, scenario.system.scaleOutGbpsPerChip, scenario.framework),
+      }));
       const chips = parseChipCounts(str("chips")!, hw.system.chipsPerSystem);
       const batchText = str("globalBatch");
       const globalBatch = batchText

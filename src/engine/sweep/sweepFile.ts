@@ -72,6 +72,7 @@ export const PlanPoint = Type.Object(
         { additionalProperties: false, description: "the layouts to search (default: every one the chip count and batch allow)" },
       ),
     ),
+    framework: TrainingScenario.properties.framework,
     efficiency: Type.Optional(Type.Partial(EfficiencySpec)),
     operations: Type.Optional(OperationsSpec),
   },

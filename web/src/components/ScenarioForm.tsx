@@ -68,6 +68,10 @@ export function ScenarioForm({ scenario, catalog, onChange, hide = [] }: FormPro
   const modelId = typeof scenario.model === "string" ? scenario.model : "";
   const system = catalog.systems.find((s) => s.id === scenario.system.id);
   const p = scenario.parallelism;
+  // The framework the engine will use: the scenario's, else the system's default (its chip vendor's).
+  const framework = catalog.frameworks.find((f) => f.id === (scenario.framework ?? system?.defaultFramework));
+  const zeroStages = framework?.zeroStages ?? [0, 1, 2, 3];
+  const frameworkName = (id: string | undefined) => catalog.frameworks.find((f) => f.id === id)?.name.split(" (")[0] ?? id ?? "?";
   const product = [p.tp, p.pp, p.cp, p.dp].every((d) => typeof d === "number") ? p.tp * p.pp * p.cp * p.dp : NaN;
   return (
     <form class="scenario-form" onSubmit={(e) => e.preventDefault()} aria-label="Scenario">
@@ -119,11 +123,38 @@ export function ScenarioForm({ scenario, catalog, onChange, hide = [] }: FormPro
         {numberField("ep")}
         {numberField("etp")}
         {numberField("vpp")}
+        {/* Labelled by id, not by wrapping: a wrapping label's text would include every option's. */}
+        <div class="field wide">
+          <label for="scenario-framework">Framework</label>
+          <select
+            id="scenario-framework"
+            name="framework"
+            value={scenario.framework ?? ""}
+            onChange={(e) => {
+              const next = structuredClone(scenario);
+              if (e.currentTarget.value === "") delete next.framework;
+              else next.framework = e.currentTarget.value;
+              onChange(next);
+            }}
+          >
+            <option value="">default: {frameworkName(system?.defaultFramework)}</option>
+            {catalog.frameworks.map((f) => (
+              <option value={f.id}>{f.name}</option>
+            ))}
+          </select>
+        </div>
         <label class="field">
           <span>ZeRO</span>
           <select name="zero" value={String(p.zero)} onChange={(e) => set("zero", Number(e.currentTarget.value))}>
             {[0, 1, 2, 3].map((z) => (
-              <option value={String(z)}>{z}</option>
+              // A stage the framework does not offer stays visible (a link may hold it) but cannot be picked.
+              <option
+                value={String(z)}
+                disabled={!zeroStages.includes(z)}
+                title={zeroStages.includes(z) ? undefined : `not offered by ${frameworkName(framework?.id)}`}
+              >
+                {z}
+              </option>
             ))}
           </select>
         </label>

@@ -15,7 +15,7 @@ export function registerCompare(program: Command): void {
   const command = program
     .command("compare")
     .description("one training workload on several systems side by side: time, MFU, $ and energy, with ratios against a baseline")
-    .argument("[scenario]", "a training scenario file: its model and run are used")
+    .argument("[scenario]", "a training scenario file: its model and run are used; each system runs its vendor's default framework")
     .option("--model <id>", "model id (ultrasim catalog models)")
     .option("--systems <ids>", "comma-separated system ids", "trn2-ultraserver,trn3-ultraserver,trn4-fusion,gb300-nvl72,p5.48xlarge")
     .option("--baseline <id>", "the system the ratios are against", "trn3-ultraserver")

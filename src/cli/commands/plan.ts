@@ -16,7 +16,7 @@ export function registerPlan(program: Command): void {
   program
     .command("plan")
     .description("search every layout (tp, pp, dp, cp, ep, vpp, micro-batch, ZeRO, recompute, sequence parallelism) and rank the best")
-    .argument("[scenario]", "a training scenario file: its model, system, chips and run are used, its layout is ignored")
+    .argument("[scenario]", "a training scenario file: its model, system, chips, run and framework are used, its layout is ignored")
     .option("--model <id>", "model id (ultrasim catalog models)")
     .option("--system <id>", "system id (ultrasim catalog systems)")
     .option("--chips <n|a..b>", "chips in total, or a range to scan, e.g. 1024..65536")

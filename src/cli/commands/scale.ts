@@ -18,7 +18,7 @@ export function registerScale(program: Command): void {
   program
     .command("scale")
     .description("re-plan a model at each chip count of a scan: tokens/s, MFU, step time and time to train")
-    .argument("[scenario]", "a training scenario file: its model, system and run are used, its layout is ignored")
+    .argument("[scenario]", "a training scenario file: its model, system, run and framework are used, its layout is ignored")
     .option("--model <id>", "model id (ultrasim catalog models)")
     .option("--system <id>", "system id (ultrasim catalog systems)")
     .option("--chips <a..b>", "chip counts: a range, whole systems doubling from a to b", "144..1000000")

@@ -386,4 +386,13 @@ describe("precisions a chip lacks and layouts not given are stated as assumption
     expect(report.layout.tp * report.layout.pp * report.layout.dp * report.layout.cp).toBe(16);
     expect(report.assumptions.join("\n")).toMatch(/layout not given in full: the planner's fastest with --tp as given/);
   });
+  it.concurrent("some layout flags and --framework: the planner searches that framework's ZeRO stages", async () => {
+    // Megatron-LM of 2021-22 has no ZeRO-2/3: the chosen layout must be one it can run.
+    const args = ["train", "--model", "llama3-8b", "--system", "dgx-h100", "--chips", "16", "--tp", "2", "--framework", "megatron-lm"];
+    const r = await ultrasim([...args, "--json"]);
+    expectFinite(r);
+    const report = JSON.parse(r.stdout);
+    expect(report.layout.tp).toBe(2);
+    expect([0, 1]).toContain(report.layout.zero);
+  });
 });

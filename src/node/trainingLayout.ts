@@ -153,6 +153,7 @@ function bestWithin(scenario: TrainingScenario, flags: Partial<Record<TrainingFl
     globalBatch: str("globalBatch"),
     seqLen: str("seqLen"),
     precision: str("precision"),
+    framework: str("framework"),
     catalog: catalogFiles,
   });
   const result = plan({ ...request, space, topK: 100 });

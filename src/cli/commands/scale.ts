@@ -13,16 +13,25 @@ import { positiveNumber } from "../numberOption.js";
 
 /** Sequences per step per system at the first point when --global-batch is not given (weak scaling). */
 const DEFAULT_SEQUENCES_PER_SYSTEM = 16;
+/** The default scan without a scenario file: one Trn3 UltraServer to a million chips. */
+const FIRST_CHIPS = 144;
+const LAST_CHIPS = 1_000_000;
 
 export function registerScale(program: Command): void {
   program
     .command("scale")
     .description("re-plan a model at each chip count of a scan: tokens/s, MFU, step time and time to train")
-    .argument("[scenario]", "a training scenario file: its model, system, run and framework are used, its layout is ignored")
+    .argument("[scenario]", "a training scenario file: its model, system, chips, run and framework are used, its layout is ignored")
     .option("--model <id>", "model id (ultrasim catalog models)")
     .option("--system <id>", "system id (ultrasim catalog systems)")
-    .option("--chips <a..b>", "chip counts: a range, whole systems doubling from a to b", "144..1000000")
-    .option("--global-batch <n>", `sequences per step at the first chip count (default ${DEFAULT_SEQUENCES_PER_SYSTEM} per system)`)
+    .option(
+      "--chips <a..b>",
+      `chip counts: a range, whole systems doubling from a to b (default: the file's chips..${LAST_CHIPS}, else ${FIRST_CHIPS}..${LAST_CHIPS})`,
+    )
+    .option(
+      "--global-batch <n>",
+      `sequences per step at the first chip count (default: the file's, else ${DEFAULT_SEQUENCES_PER_SYSTEM} per system)`,
+    )
     .addOption(
       new Option("--batch-scaling <s>", "weak: the batch grows with the cluster; strong: one batch")
         .choices(["weak", "strong"])
@@ -49,11 +58,15 @@ export function registerScale(program: Command): void {
         model: typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model,
         hw: catalog.hardware(scenario.system.id, scenario.efficiency ?? {}, scenario.system.scaleOutGbpsPerChip, scenario.framework),
       }));
-      const chips = parseChipCounts(str("chips")!, hw.system.chipsPerSystem);
+      // A scenario file's cluster and batch are where the scan starts, unless the flags say otherwise.
+      const chipsText = str("chips") ?? `${file ? scenario.system.chips : FIRST_CHIPS}..${LAST_CHIPS}`;
+      const chips = parseChipCounts(chipsText, hw.system.chipsPerSystem);
       const batchText = str("globalBatch");
       const globalBatch = batchText
         ? positiveNumber(batchText, "--global-batch", true, "globalBatch")
-        : Math.max(1, Math.round((DEFAULT_SEQUENCES_PER_SYSTEM * chips[0]!) / hw.system.chipsPerSystem));
+        : file
+          ? scenario.run.globalBatch
+          : Math.max(1, Math.round((DEFAULT_SEQUENCES_PER_SYSTEM * chips[0]!) / hw.system.chipsPerSystem));
       const progress = progressReporter("planning", chips.length > 1);
       const curve = scaleCurve({
         model,

@@ -396,3 +396,49 @@ describe("precisions a chip lacks and layouts not given are stated as assumption
     expect([0, 1]).toContain(report.layout.zero);
   });
 });
+
+describe("a flag where it would do nothing is refused, or does what it asks", () => {
+  const serveExample = () => join(root, "examples/serve-llama3-70b-p5.yaml");
+  it.concurrent.each([
+    [["--objective", "cost"], /^ultrasim: --objective: searches deployments: use it with ultrasim serve plan/],
+    [["--pps", "1,2"], /^ultrasim: --pps: searches deployments/],
+    [["--systems", "dgx-h100"], /^ultrasim: --systems: searches deployments/],
+    [["--max-chips", "8"], /^ultrasim: --max-chips: searches deployments/],
+  ])("serve with the plan's %s", async (flags, pattern) => {
+    expectOneLine(await ultrasim(["serve", serveExample(), ...flags!]), pattern);
+  });
+  it.concurrent("serve plan with --trace (a trace of one simulated deployment)", async () => {
+    expectOneLine(
+      await ultrasim(["serve", "plan", serveExample(), "--trace", "t.json"]),
+      /^ultrasim: --trace: traces one simulated deployment/,
+    );
+    expect(existsSync(join(dir, "t.json"))).toBe(false);
+  });
+  it.concurrent("a request trace with --requests, --rate or --concurrency, or beside traffic fields in its file", async () => {
+    const trace = write("requests.csv", "arrival_time,input_tokens,output_tokens\n0,100,10\n0.5,200,20\n1,300,30\n");
+    for (const flag of [
+      ["--requests", "2"],
+      ["--rate", "3"],
+      ["--concurrency", "4"],
+    ])
+      expectOneLine(
+        await ultrasim(["serve", serveExample(), "--request-trace", trace, ...flag]),
+        new RegExp(`^ultrasim: ${flag[0]}: the request trace sets the requests`),
+      );
+    const scenario = example("serve-llama3-70b-p5.yaml").replace(/^traffic:\n/m, "traffic:\n  trace: requests.csv\n");
+    expect(scenario).toContain("trace: requests.csv");
+    const r = await ultrasim(["serve", write("traced.yaml", scenario)]);
+    expectOneLine(r, /traced\.yaml:\d+: traffic\.\w+: not with traffic\.trace/);
+    // The trace alone runs, and runs its own requests.
+    const alone = await ultrasim(["serve", serveExample(), "--request-trace", trace, "--json"]);
+    expectFinite(alone);
+    expect(JSON.parse(alone.stdout).requests.completed).toBe(3);
+  });
+  it.concurrent("train with a checkpoint or failure setting reports the reliability it changes", async () => {
+    const plain = JSON.parse((await ultrasim(["train", "--json"])).stdout);
+    expect(plain.reliability).toBeNull();
+    const r = await ultrasim(["train", "--checkpoint", "async", "--json"]);
+    expectFinite(r);
+    expect(JSON.parse(r.stdout).reliability.checkpointMode).toBe("async");
+  });
+});

@@ -28,6 +28,9 @@ export const OPERATIONS_OPTIONS: [string, string][] = [
   ["--seed <n>", "Monte Carlo seed (default 1)"],
 ];
 
+/** The flags that only the reliability figures read (as commander names them). */
+const RELIABILITY_FLAGS = ["checkpoint", "hotSpares", "checkpointInterval", "failuresPerChipYear", "seed"];
+
 const bounded = (value: number | undefined, name: BoundName, flag: string) =>
   value === undefined ? undefined : checkBound(name, value, flag);
 
@@ -42,7 +45,8 @@ export function operationsOptions(opts: Record<string, unknown>): OperationsOpti
     priceKind: choiceFlag<PriceKind>(opts.priceKind, "--price-kind", PRICE_KINDS),
     extraPrices: typeof opts.prices === "string" ? readPriceFile(opts.prices) : undefined,
     tokens: bounded(numberFlag(opts.tokens, "--tokens"), "trainingTokens", "--tokens"),
-    reliability: Boolean(opts.reliability),
+    // A checkpoint or failure setting asks for the figures it changes: goodput and the effective time to train.
+    reliability: Boolean(opts.reliability) || RELIABILITY_FLAGS.some((k) => opts[k] !== undefined),
     checkpoint: choiceFlag<CheckpointMode>(opts.checkpoint, "--checkpoint", CHECKPOINT_MODES),
     hotSpares: bounded(numberFlag(opts.hotSpares, "--hot-spares"), "chips", "--hot-spares"),
     checkpointIntervalSeconds: numberFlag(opts.checkpointInterval, "--checkpoint-interval"),

@@ -21,20 +21,20 @@ export { parseSlo } from "../engine/flagSyntax.js";
 /** The requests a scenario simulates when it names none (src/engine/serve/serve.ts). */
 const DEFAULT_SERVING_REQUESTS = 1000;
 
-export function loadServingScenario(
-  file: string,
-  flags: {
-    slo?: string;
-    seed?: string;
-    requests?: string;
-    rate?: string;
-    concurrency?: string;
-    engine?: string;
-    compiledBatch?: string;
-    trace?: string;
-    force?: boolean;
-  } = {},
-): LoadedServingScenario {
+/** The command-line flags laid over a serving scenario file. */
+export interface ServingFlags {
+  slo?: string;
+  seed?: string;
+  requests?: string;
+  rate?: string;
+  concurrency?: string;
+  engine?: string;
+  compiledBatch?: string;
+  trace?: string;
+  force?: boolean;
+}
+
+export function loadServingScenario(file: string, flags: ServingFlags = {}): LoadedServingScenario {
   const loaded = readInputFile(file);
   if (typeof loaded.value !== "object" || loaded.value === null || Array.isArray(loaded.value))
     throw new UltrasimError("INVALID_INPUT", "a serving scenario holds one mapping of fields (schemaVersion, model, deployment, traffic)", {
@@ -81,6 +81,7 @@ export function loadServingScenario(
     for (const p of pools) p.compiledBatch = compiledBatch;
   }
   const trace = flags.trace ?? (scenario.traffic.trace ? resolve(dirname(file), scenario.traffic.trace) : undefined);
+  if (trace) checkTraceAlone(scenario, flags, loaded);
   const requests = trace ? readRequestTrace(trace) : undefined;
   try {
     checkServingWork(scenario, requests?.length ?? scenario.traffic.requests ?? DEFAULT_SERVING_REQUESTS, flags.force ?? false, {
@@ -91,4 +92,26 @@ export function loadServingScenario(
     throw e;
   }
   return { scenario, loaded, requests };
+}
+
+/**
+ * A request trace holds the requests, their arrivals and their lengths: a count, an arrival process or
+ * lengths given beside it would be silently overridden, so they are refused, naming the flag or the
+ * file's field. (A trace given by --request-trace replaces the file's traffic, as a flag replaces a field.)
+ */
+function checkTraceAlone(scenario: ServingScenario, flags: ServingFlags, loaded: LoadedDocument): void {
+  const conflict = (["requests", "rate", "concurrency"] as const).find((k) => flags[k] !== undefined);
+  if (conflict)
+    throw new UltrasimError("INVALID_INPUT", "the request trace sets the requests and their arrivals: drop this flag or the trace", {
+      field: `--${conflict}`,
+    });
+  if (flags.trace !== undefined || !scenario.traffic.trace) return;
+  const field = (["requests", "arrival", "inputTokens", "outputTokens"] as const).find((k) => scenario.traffic[k] !== undefined);
+  if (field) {
+    const e = new UltrasimError("INVALID_INPUT", "not with traffic.trace: the trace holds the requests, their arrivals and lengths", {
+      field: `traffic.${field}`,
+    });
+    locate(e, loaded);
+    throw e;
+  }
 }

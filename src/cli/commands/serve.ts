@@ -45,6 +45,30 @@ interface ServeOptions {
   force?: boolean;
 }
 
+/** Flags that only `serve plan` reads: on a plain `serve` they would be accepted and do nothing. */
+const PLAN_ONLY = {
+  systems: "--systems",
+  pps: "--pps",
+  attentionDps: "--attention-dps",
+  maxChips: "--max-chips",
+  objective: "--objective",
+} as const;
+
+/** Each flag belongs to one mode: the plan's search flags to `serve plan`, the iteration trace to `serve`. */
+function checkModeFlags(opts: ServeOptions, planning: boolean): void {
+  const planOnly = (Object.keys(PLAN_ONLY) as (keyof typeof PLAN_ONLY)[]).find((k) => opts[k] !== undefined);
+  if (!planning && planOnly)
+    throw new UltrasimError("INVALID_INPUT", "searches deployments: use it with ultrasim serve plan <scenario>", {
+      field: PLAN_ONLY[planOnly],
+    });
+  if (planning && opts.trace !== undefined)
+    throw new UltrasimError(
+      "INVALID_INPUT",
+      "traces one simulated deployment: run ultrasim serve <scenario> --trace FILE on the planned deployment",
+      { field: "--trace" },
+    );
+}
+
 /** `--emit` and its companions: only with `serve plan`, and a known engine. */
 function checkEmitFlags(opts: ServeOptions, planning: boolean): void {
   const given = (["emit", "emitDir", "modelPath"] as const).find((k) => opts[k] !== undefined);
@@ -85,7 +109,7 @@ export function registerServe(program: Command): void {
     .argument("<scenario>", "serving scenario file, YAML or JSON (schema: schema/serving-scenario.json), or `plan`")
     .argument("[planScenario]", "with `plan`: the scenario to plan for")
     .option("--json", "print the result as JSON")
-    .option("--trace <file>", "write the iterations of every replica as a Chrome trace (open in Perfetto)")
+    .option("--trace <file>", "write the iterations of every replica as a Chrome trace (open in Perfetto; not with plan)")
     .option("--slo <limits>", "latency SLO for goodput, e.g. ttft=2s,tpot=100ms,e2e=30s")
     .option("--seed <n>", "seed of the traffic generator")
     .option("--requests <n>", "number of requests to simulate")
@@ -121,6 +145,7 @@ export function registerServe(program: Command): void {
     .option(FORCE_OPTION, FORCE_HELP)
     .action((first: string, second: string | undefined, opts: ServeOptions) => {
       const planning = first === "plan";
+      checkModeFlags(opts, planning);
       checkEmitFlags(opts, planning);
       const file = planning ? second : first;
       if (!file)

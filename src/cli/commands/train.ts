@@ -22,7 +22,10 @@ export function registerTrain(program: Command): void {
     .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")
     .option("--sp", "sequence parallelism on")
     .option("--no-sp", "sequence parallelism off")
-    .option("--reliability", "add goodput and the effective time to train (closed form and Monte Carlo)")
+    .option(
+      "--reliability",
+      "add goodput and the effective time to train (closed form and Monte Carlo; implied by --checkpoint, --hot-spares, --checkpoint-interval, --failures-per-chip-year and --seed)",
+    )
     .option("--tokens <count>", "training tokens of the whole run (e.g. 15T), for per-run energy, cost and time");
   for (const [flags, help] of OPERATIONS_OPTIONS) train.option(flags, help);
   for (const [name, spec] of Object.entries(TRAINING_FLAGS)) {

@@ -220,6 +220,26 @@ describe("neuron", () => {
     expect(Number(flag(command, "--max-num-batched-tokens"))).toBeGreaterThanOrEqual(config.seq_len as number);
   });
 
+  it("the scenario's own buckets and compiled batch are what it compiles, as the plan simulated them", () => {
+    // Prompts up to 3000 tokens, contexts up to 3500: the 4096 bucket holds both; 2048 is too short for a prompt.
+    const pool: PoolSpec = { ...trn2, engine: "vllm-neuron", sequenceBuckets: [4096, 1024, 2048], compiledBatch: 96 };
+    const { command, notes } = emit("neuron", pool);
+    const config = overrideOf(command);
+    expect(config.token_generation_buckets).toEqual([1024, 2048, 4096]);
+    expect(config.context_encoding_buckets).toEqual([1024, 2048, 4096]);
+    expect(config.max_context_length).toBe(4096);
+    expect(config.seq_len).toBe(4096);
+    // The decode graph runs 96 rows (the simulated step), though the plan admitted at most 64 requests.
+    expect(config.batch_size).toBe(96);
+    expect(config.tkg_batch_size).toBe(96);
+    expect(flag(command, "--max-num-seqs")).toBe("96");
+    expect(notes.join("\n")).toMatch(/admitted at most 64 requests at a time into a decode graph compiled for 96/);
+    // Short prompts: only the buckets up to the one that holds the longest prompt encode context.
+    const short = overrideOf(emit("neuron", pool, { traffic: { requests: 20, inputTokens: 900, outputTokens: 2000 } }).command);
+    expect(short.context_encoding_buckets).toEqual([1024]);
+    expect(short.token_generation_buckets).toEqual([1024, 2048, 4096]);
+  });
+
   it("short requests still get one 128-token bucket; fp8 quantizes weights and the KV cache", () => {
     const { command } = emit("neuron", { ...trn2, precision: "fp8" }, { traffic: { requests: 20, inputTokens: 50, outputTokens: 20 } });
     const config = overrideOf(command);
@@ -228,6 +248,43 @@ describe("neuron", () => {
     expect(config.quantized).toBe(true);
     expect(config.quantization_dtype).toBe("f8e4m3");
     expect(config.kv_cache_quant).toBe(true);
+  });
+});
+
+describe("attention data parallelism in the launch", () => {
+  // Two attention ranks of tp 2 per replica: 4 GPUs a server, the experts over all four.
+  const pool: PoolSpec = {
+    system: "dgx-h100",
+    precision: "bf16",
+    tp: 2,
+    attentionDp: 2,
+    ep: 4,
+    replicas: 1,
+    batching: { policy: "continuous", maxBatch: 64 },
+  };
+  const over = { model: "qwen3-30b-a3b" };
+  it("vllm: --data-parallel-size is the attention ranks, each over --tensor-parallel-size GPUs, experts over all", () => {
+    const { command } = emit("vllm", pool, over);
+    expect(flag(command, "--tensor-parallel-size")).toBe("2");
+    expect(flag(command, "--data-parallel-size")).toBe("2");
+    expect(has(command, "--enable-expert-parallel")).toBe(true);
+  });
+  it("sglang: --tp-size counts every GPU, --dp-size the attention ranks, with --enable-dp-attention", () => {
+    const { command } = emit("sglang", pool, over);
+    expect(flag(command, "--tp-size")).toBe("4");
+    expect(flag(command, "--dp-size")).toBe("2");
+    expect(has(command, "--enable-dp-attention")).toBe(true);
+    expect(flag(command, "--ep-size")).toBe("4");
+  });
+  it("trtllm: tp_size counts every GPU and the options file turns on attention DP; tp 2 per rank is noted", () => {
+    const { command, files, notes } = emit("trtllm", pool, over);
+    expect(flag(command, "--tp_size")).toBe("4");
+    expect(files[0]!.contents).toMatch(/^enable_attention_dp: true$/m);
+    expect(notes.join("\n")).toMatch(/each attention rank on one GPU/);
+  });
+  it("every engine's first note names the attention ranks", () => {
+    for (const engine of ["vllm", "sglang", "trtllm"] as const)
+      expect(emit(engine, pool, over).notes[0]).toMatch(/tp 2 attention dp 2 ep 4/);
   });
 });
 

@@ -154,9 +154,9 @@ export interface EmittedLaunch {
 /** What every launch says, whichever engine: how many servers to start, the checkpoint, the context. */
 export function sharedNotes(input: LaunchInput, options: { oneLaunchForAllReplicas?: boolean } = {}): string[] {
   const { candidate, summary, context, model } = input;
-  const perServer = summary.tp * summary.pp;
+  const perServer = summary.tp * summary.attentionDp * summary.pp;
   const notes = [
-    `best plan: ${candidate.pool.system}, ${summary.replicas} x (tp ${summary.tp}${summary.pp > 1 ? ` pp ${summary.pp}` : ""}${summary.ep > 1 ? ` ep ${summary.ep}` : ""}), ${summary.precision} weights, ${summary.kvCachePrecision} KV cache, ${candidate.chips} chips`,
+    `best plan: ${candidate.pool.system}, ${summary.replicas} x (tp ${summary.tp}${summary.attentionDp > 1 ? ` attention dp ${summary.attentionDp}` : ""}${summary.pp > 1 ? ` pp ${summary.pp}` : ""}${summary.ep > 1 ? ` ep ${summary.ep}` : ""}), ${summary.precision} weights, ${summary.kvCachePrecision} KV cache, ${candidate.chips} chips`,
     `model: ${input.modelArg} (${input.modelPathBasis})`,
     `longest request ${context.maxContextTokens} tokens of context: ${context.basis}`,
   ];

@@ -29,23 +29,39 @@ export function powerOfTwoBuckets(tokens: number): number[] {
   return buckets;
 }
 
+/** The sequence buckets the scenario compiled, smallest first, or null for NxD Inference's powers of two. */
+function givenBuckets(input: LaunchInput): number[] | null {
+  const buckets = input.candidate.pool.sequenceBuckets;
+  return buckets ? [...buckets].sort((a, b) => a - b) : null;
+}
+
+/** The batch the decode graph was compiled for: the scenario's compiledBatch, else its batch limit. */
+export function compiledBatchOf(input: LaunchInput): number {
+  return input.summary.staticShapes?.compiledBatch ?? input.summary.maxBatch;
+}
+
 export function neuronConfig(input: LaunchInput): Record<string, unknown> {
   const { summary, context } = input;
-  const seqLen = bucketCeiling(context.maxContextTokens);
-  const maxContextLength = bucketCeiling(context.maxInputTokens);
-  const tpDegree = summary.tp * input.logicalCoresPerChip;
+  // The shapes the plan simulated: the scenario's buckets where it gave them (the longest is the
+  // sequence length; a prompt is padded to the next one), else powers of two up to what the traffic needs.
+  const buckets = givenBuckets(input);
+  const seqLen = buckets ? buckets[buckets.length - 1]! : bucketCeiling(context.maxContextTokens);
+  const maxContextLength = buckets ? (buckets.find((b) => b >= context.maxInputTokens) ?? seqLen) : bucketCeiling(context.maxInputTokens);
+  // Attention data parallelism is not written (see the note in emitNeuron): its chips join the tensor parallelism.
+  const tpDegree = summary.tp * summary.attentionDp * input.logicalCoresPerChip;
+  const batch = compiledBatchOf(input);
   const config: Record<string, unknown> = {
     tp_degree: tpDegree,
     ...(summary.pp > 1 ? { pp_degree: summary.pp } : {}),
-    batch_size: summary.maxBatch,
+    batch_size: batch,
     ctx_batch_size: 1,
-    tkg_batch_size: summary.maxBatch,
+    tkg_batch_size: batch,
     max_context_length: maxContextLength,
     seq_len: seqLen,
     is_continuous_batching: true,
     enable_bucketing: true,
-    context_encoding_buckets: powerOfTwoBuckets(maxContextLength),
-    token_generation_buckets: powerOfTwoBuckets(seqLen),
+    context_encoding_buckets: buckets ? buckets.filter((b) => b <= maxContextLength) : powerOfTwoBuckets(maxContextLength),
+    token_generation_buckets: buckets ?? powerOfTwoBuckets(seqLen),
     torch_dtype: summary.precision === "fp16" ? "float16" : "bfloat16",
   };
   if (summary.ep > 1) {
@@ -76,10 +92,13 @@ export function emitNeuron(input: LaunchInput): EmittedLaunch {
   const seqLen = config.seq_len as number;
   const tpDegree = config.tp_degree as number;
   // Without chunked prefill vLLM schedules a whole prompt at once: the token budget must hold the longest.
-  const batchedTokens = Math.max(summary.maxTokensPerIteration, seqLen);
+  // (and vLLM refuses a token budget below max_num_seqs).
+  const batchedTokens = Math.max(summary.maxTokensPerIteration, seqLen, compiledBatchOf(input));
+  const batch = compiledBatchOf(input);
   const flags: [string, string?][] = [
     ["--tensor-parallel-size", String(tpDegree)],
-    ["--max-num-seqs", String(summary.maxBatch)],
+    // vLLM on Neuron runs max_num_seqs sequences in the compiled batch: they are the same number.
+    ["--max-num-seqs", String(batch)],
     ["--max-model-len", String(seqLen)],
     ["--max-num-batched-tokens", String(batchedTokens)],
     ["--no-enable-chunked-prefill"],
@@ -87,10 +106,18 @@ export function emitNeuron(input: LaunchInput): EmittedLaunch {
     ["--additional-config", shellWord(JSON.stringify({ override_neuron_config: config }))],
   ];
   notes.push(
-    `tp ${tpDegree} NeuronCores: ${summary.tp} chip${summary.tp > 1 ? "s" : ""} x ${input.logicalCoresPerChip} logical cores (${input.chip.name} at its default logical-core setting); vLLM's --tensor-parallel-size counts cores on Neuron`,
-    `compiled shapes: batch ${summary.maxBatch}, sequence ${seqLen} (${context.maxContextTokens} rounded up to a power of two), prompts up to ${config.max_context_length as number}; a request is padded to the next bucket`,
+    `tp ${tpDegree} NeuronCores: ${summary.tp * summary.attentionDp} chip${summary.tp * summary.attentionDp > 1 ? "s" : ""} x ${input.logicalCoresPerChip} logical cores (${input.chip.name} at its default logical-core setting); vLLM's --tensor-parallel-size counts cores on Neuron`,
+    `compiled shapes: batch ${batch}, sequence ${seqLen} (${givenBuckets(input) ? `the scenario's longest bucket, for ${context.maxContextTokens} tokens of context` : `${context.maxContextTokens} rounded up to a power of two`}), prompts up to ${config.max_context_length as number}; a request is padded to the next bucket`,
     `${NEURON_CONFIG_FILE} holds the same override_neuron_config as the command, for NxD Inference's own scripts (NeuronConfig)`,
   );
+  if (batch > summary.maxBatch)
+    notes.push(
+      `the plan admitted at most ${summary.maxBatch} requests at a time into a decode graph compiled for ${batch}; vLLM on Neuron admits up to the compiled batch, so this launch may run more at once than simulated`,
+    );
+  if (summary.attentionDp > 1)
+    notes.push(
+      `the plan simulated attention data parallelism (${summary.attentionDp} ranks of tp ${summary.tp}); this launch writes tensor parallelism over all ${tpDegree} cores of the replica's ${summary.tp * summary.attentionDp} chips instead: add NxD Inference's attention-DP settings by hand where your release has them`,
+    );
   if (summary.chunkedPrefill)
     notes.push("the plan simulated chunked prefill; this launch compiles whole-prompt context encoding (the buckets above) instead");
   if (batchedTokens !== summary.maxTokensPerIteration)

@@ -1,6 +1,6 @@
 // SGLang on NVIDIA GPUs: `python -m sglang.launch_server` with the plan's parallelism, batch limits and
 // memory. Flags as documented at https://docs.sglang.io/advanced_features/server_arguments.html
-// (--tp-size, --pp-size, --dp-size, --ep-size, --max-running-requests, --chunked-prefill-size,
+// (--tp-size, --pp-size, --dp-size, --enable-dp-attention, --ep-size, --max-running-requests, --chunked-prefill-size,
 // --max-prefill-tokens, --mem-fraction-static, --page-size, --context-length, --kv-cache-dtype,
 // --quantization); the KV cache formats at https://docs.sglang.io/advanced_features/quantized_kv_cache.html
 import { commandLine } from "./shellWord.js";
@@ -9,12 +9,21 @@ import { DRAFT_PATH_PLACEHOLDER, isQuantized, sharedNotes, speculationOf, type E
 export function emitSglang(input: LaunchInput): EmittedLaunch {
   const { summary, context } = input;
   const notes = sharedNotes(input, { oneLaunchForAllReplicas: true });
+  const dp = summary.attentionDp;
+  // With DP attention, --tp-size counts every GPU of the server and --dp-size the attention ranks,
+  // each of which runs attention over tp-size / dp-size GPUs (server_arguments: --enable-dp-attention).
   const flags: [string, string?][] = [
     ["--model-path", input.modelArg],
-    ["--tp-size", String(summary.tp)],
+    ["--tp-size", String(summary.tp * dp)],
   ];
   if (summary.pp > 1) flags.push(["--pp-size", String(summary.pp)]);
-  if (summary.replicas > 1) {
+  if (dp > 1) {
+    flags.push(["--dp-size", String(dp)], ["--enable-dp-attention"]);
+    if (summary.replicas > 1)
+      notes.push(
+        `start ${summary.replicas} servers, one per replica (${summary.tp * dp * summary.pp} GPUs each), behind the SGLang router: --dp-size holds the attention ranks`,
+      );
+  } else if (summary.replicas > 1) {
     flags.push(["--dp-size", String(summary.replicas)]);
     notes.push(
       `--dp-size ${summary.replicas}: one launch runs all ${summary.replicas} replicas (${summary.replicas * summary.tp * summary.pp} GPUs); across nodes, start one server per replica behind the SGLang router instead`,
@@ -63,7 +72,7 @@ export function emitSglang(input: LaunchInput): EmittedLaunch {
     if (!["fp8", "mxfp8"].includes(summary.kvCachePrecision))
       notes.push(`the plan simulated a ${summary.kvCachePrecision} KV cache; fp8_e4m3 is written, which holds fewer tokens than simulated`);
   }
-  if (summary.replicas > 1)
+  if (summary.replicas > 1 || dp > 1)
     notes.push(
       "--max-running-requests is the plan's batch per replica; with --enable-dp-attention SGLang splits it over the data-parallel ranks",
     );

@@ -2,7 +2,7 @@
 // limits on the command line, and the scheduler and KV cache in an extra_llm_api_options YAML file.
 // Flags as documented at https://nvidia.github.io/TensorRT-LLM/commands/trtllm-serve/trtllm-serve.html
 // (--tp_size, --pp_size, --ep_size, --max_batch_size, --max_num_tokens, --max_seq_len,
-// --kv_cache_free_gpu_memory_fraction, --extra_llm_api_options); the scheduler policies
+// --kv_cache_free_gpu_memory_fraction, --extra_llm_api_options; enable_attention_dp in the options file); the scheduler policies
 // (GUARANTEED_NO_EVICT, MAX_UTILIZATION) at
 // https://nvidia.github.io/TensorRT-LLM/performance/performance-tuning-guide/useful-runtime-flags.html
 import { commandLine } from "./shellWord.js";
@@ -17,7 +17,8 @@ export function emitTrtllm(input: LaunchInput): EmittedLaunch {
   const kvFraction = Math.floor(input.kvFractionOfFreeMemory * 100) / 100;
   const flags: [string, string?][] = [
     ["--backend", "pytorch"],
-    ["--tp_size", String(summary.tp)],
+    // With attention DP, tp_size counts every GPU of a stage; each attention rank runs on its own.
+    ["--tp_size", String(summary.tp * summary.attentionDp)],
     ["--pp_size", String(summary.pp)],
   ];
   if (summary.ep > 1) flags.push(["--ep_size", String(summary.ep)]);
@@ -39,6 +40,7 @@ export function emitTrtllm(input: LaunchInput): EmittedLaunch {
   const yaml = [
     `# ${TRTLLM_OPTIONS_FILE}: written by ultrasim serve plan --emit trtllm`,
     `enable_chunked_prefill: ${summary.chunkedPrefill}`,
+    ...(summary.attentionDp > 1 ? ["enable_attention_dp: true"] : []),
     "scheduler_config:",
     `  capacity_scheduler_policy: ${policy}`,
     "kv_cache_config:",
@@ -47,6 +49,10 @@ export function emitTrtllm(input: LaunchInput): EmittedLaunch {
     ...speculativeYaml(input, notes),
     "",
   ].join("\n");
+  if (summary.attentionDp > 1 && summary.tp > 1)
+    notes.push(
+      `TensorRT-LLM's attention DP runs each attention rank on one GPU; the plan simulated ${summary.attentionDp} attention ranks of tp ${summary.tp}`,
+    );
   if (kv === "mxfp4") notes.push("the plan simulated an mxfp4 KV cache; TensorRT-LLM's are fp8 or nvfp4: fp8 is written");
   if (isQuantized(summary.precision))
     notes.push(

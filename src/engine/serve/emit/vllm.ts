@@ -3,7 +3,8 @@
 // (--tensor-parallel-size, --pipeline-parallel-size, --enable-expert-parallel, --max-num-seqs,
 // --max-num-batched-tokens, --enable-chunked-prefill, --gpu-memory-utilization, --block-size,
 // --max-model-len, --dtype, --quantization, --kv-cache-dtype); data parallelism as in
-// https://docs.vllm.ai/en/latest/serving/data_parallel_deployment/ (--data-parallel-size).
+// https://docs.vllm.ai/en/latest/serving/data_parallel_deployment/ (--data-parallel-size: attention
+// data parallelism for MoE models, replicas for dense ones).
 import { commandLine } from "./shellWord.js";
 import { DRAFT_PATH_PLACEHOLDER, isQuantized, sharedNotes, speculationOf, type EmittedLaunch, type LaunchInput } from "./launchInput.js";
 
@@ -17,11 +18,15 @@ export function emitVllm(input: LaunchInput): EmittedLaunch {
     ["--tensor-parallel-size", String(summary.tp)],
     ["--pipeline-parallel-size", String(summary.pp)],
   ];
+  // Attention data parallelism: each of --data-parallel-size ranks runs its own attention (and KV cache)
+  // over tp GPUs; with --enable-expert-parallel the experts spread over all of them (data_parallel_deployment).
+  const dp = summary.attentionDp;
+  if (dp > 1) flags.push(["--data-parallel-size", String(dp)]);
   if (summary.ep > 1) {
     flags.push(["--enable-expert-parallel"]);
-    if (summary.ep !== summary.tp * summary.pp)
+    if (summary.ep !== summary.tp * dp)
       notes.push(
-        `vLLM spreads the experts over all ${summary.tp * summary.pp} GPUs of a server (tp x pp) with --enable-expert-parallel; the plan simulated ep ${summary.ep}`,
+        `vLLM spreads the experts over all ${summary.tp * dp} GPUs of a stage (tp${dp > 1 ? " x data-parallel size" : ""}) with --enable-expert-parallel; the plan simulated ep ${summary.ep}`,
       );
   }
   flags.push(
@@ -74,7 +79,7 @@ export function emitVllm(input: LaunchInput): EmittedLaunch {
     notes.push(
       "the plan simulated reservation (a request joins only when its whole context fits); vLLM allocates KV blocks as the context grows and preempts on a full cache",
     );
-  if (summary.replicas > 1)
+  if (summary.replicas > 1 && dp === 1)
     notes.push(
       `or one launch for all replicas on one node: add --data-parallel-size ${summary.replicas} (${summary.replicas * summary.tp * summary.pp} GPUs${summary.ep > 1 ? "; with --enable-expert-parallel the experts then spread over every replica's GPUs" : ""})`,
     );

@@ -14,6 +14,7 @@ export {
   Sourced,
   PRECISIONS,
   RECOMPUTE,
+  PLACEMENTS,
   type Precision,
   type Recompute,
 } from "./engine/catalog/schema.js";

@@ -442,3 +442,24 @@ describe("a flag where it would do nothing is refused, or does what it asks", ()
     expect(JSON.parse(r.stdout).reliability.checkpointMode).toBe("async");
   });
 });
+
+describe("the nullable layout flags and --recompute-layers", () => {
+  const layout = ["train", "--model", "llama3-8b", "--system", "dgx-h100", "--chips", "16", "--tp", "2", "--pp", "2", "--dp", "4"];
+  it.concurrent("--vpp null and --recompute null are a file's nulls (no interleaving; the least recomputation that fits)", async () => {
+    const r = await ultrasim([...layout, "--vpp", "null", "--recompute", "null", "--json"]);
+    expectFinite(r);
+    const report = JSON.parse(r.stdout);
+    expect(report.layout.vpp).toBe(1);
+    expect(report.assumptions.join("\n")).toMatch(/recompute not given: \w+, the least recomputation that fits/);
+  });
+  it.concurrent("--recompute-layers: that many layers of each stage recomputed, and only under full recompute", async () => {
+    const r = await ultrasim([...layout, "--recompute", "full", "--recompute-layers", "4", "--json"]);
+    expectFinite(r);
+    // 4 of the 16 layers of each of the 2 stages.
+    expect(JSON.parse(r.stdout).layout.recomputeFraction).toBe(0.25);
+    expectOneLine(
+      await ultrasim([...layout, "--recompute", "selective", "--recompute-layers", "4"]),
+      /^ultrasim: --recompute-layers: recomputeLayers 4 applies to full recompute only/,
+    );
+  });
+});

@@ -13,7 +13,20 @@ import type { TrainingFlag } from "./trainingScenario.js";
 
 export type LayoutSource = "file" | "default" | "flags" | "planner" | "plain";
 
-const LAYOUT_FLAGS: readonly TrainingFlag[] = ["tp", "pp", "dp", "cp", "ep", "etp", "vpp", "zero", "recompute", "placement", "microBatch"];
+const LAYOUT_FLAGS: readonly TrainingFlag[] = [
+  "tp",
+  "pp",
+  "dp",
+  "cp",
+  "ep",
+  "etp",
+  "vpp",
+  "zero",
+  "recompute",
+  "recomputeLayers",
+  "placement",
+  "microBatch",
+];
 
 /** Where the layout comes from, given the file and the flags the user passed. */
 export function layoutSource(file: string | undefined, flags: Partial<Record<TrainingFlag, string>>, spGiven: boolean): LayoutSource {
@@ -73,11 +86,14 @@ export async function completeLayout(
     // The planner's fastest layout with what the flags fixed held fixed; plain choices where it finds none.
     const best = bestWithin(scenario, flags, catalogFiles);
     if (best) {
-      scenario.parallelism = best.parallelism;
+      // Recomputed layers, where given, are the user's: the planner's best full-recompute layout with them.
+      scenario.parallelism = given(flags, "recomputeLayers")
+        ? { ...best.parallelism, recomputeLayers: scenario.parallelism.recomputeLayers }
+        : best.parallelism;
       scenario.run = { ...scenario.run, microBatch: best.run.microBatch };
       const fixed = LAYOUT_FLAGS.filter((f) => flags[f] !== undefined).map((f) => `--${kebab(f)}`);
       assumptions.push(
-        `layout not given in full: the planner's fastest with ${fixed.join(", ") || "--sp"} as given, ${describeLayout(best.parallelism, best.run.microBatch!)}`,
+        `layout not given in full: the planner's fastest with ${fixed.join(", ") || "--sp"} as given, ${describeLayout(scenario.parallelism, best.run.microBatch!)}`,
       );
       return assumptions;
     }
@@ -121,6 +137,7 @@ function plainLayout(scenario: TrainingScenario, flags: Partial<Record<TrainingF
 }
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const given = (flags: Partial<Record<TrainingFlag, string>>, f: TrainingFlag) => flags[f] !== undefined;
 
 /** The fastest plan whose layout agrees with every layout field the flags (already laid over the scenario) fixed. */
 function bestWithin(scenario: TrainingScenario, flags: Partial<Record<TrainingFlag, string>>, catalogFiles: string[] | undefined) {
@@ -134,6 +151,8 @@ function bestWithin(scenario: TrainingScenario, flags: Partial<Record<TrainingFl
     ...(given("vpp") && { vpp: [p.vpp ?? 1] }),
     ...(given("zero") && { zero: [p.zero] }),
     ...(given("recompute") && p.recompute !== null && { recompute: [p.recompute] }),
+    // Recomputed layers mean full recompute (the prediction refuses them with any other).
+    ...(given("recomputeLayers") && { recompute: ["full" as const] }),
     // The rank order stays Megatron's default unless given: a layout named by its degrees means that
     // order (as a scenario file or the web app's form without one does), not a reordering of its ranks.
     placement: [given("placement") && p.placement ? p.placement : "tp-cp-dp-pp"],

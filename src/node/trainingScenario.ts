@@ -21,14 +21,22 @@ export const TRAINING_FLAGS = {
   dp: { path: "parallelism.dp", kind: "number", help: "data-parallel degree" },
   cp: { path: "parallelism.cp", kind: "number", help: "context-parallel degree" },
   ep: { path: "parallelism.ep", kind: "number", help: "expert-parallel degree" },
-  etp: { path: "parallelism.etp", kind: "number", help: "expert tensor-parallel degree" },
-  vpp: { path: "parallelism.vpp", kind: "number", help: "virtual pipeline stages per rank" },
+  etp: { path: "parallelism.etp", kind: "number", help: "expert tensor-parallel degree (null: = tp)" },
+  vpp: { path: "parallelism.vpp", kind: "number", help: "virtual pipeline stages per rank (null: 1)" },
   zero: { path: "parallelism.zero", kind: "number", help: "ZeRO stage 0-3" },
-  recompute: { path: "parallelism.recompute", kind: "string", help: "none | selective | full" },
+  recompute: { path: "parallelism.recompute", kind: "string", help: "none | selective | full (null: the least that fits)" },
+  recomputeLayers: {
+    path: "parallelism.recomputeLayers",
+    kind: "number",
+    help: "with --recompute full: the layers of each virtual stage recomputed (Megatron's block method); default all",
+  },
   placement: { path: "parallelism.placement", kind: "string", help: "rank order: tp-cp-dp-pp (default) | tp-cp-pp-dp" },
   framework: { path: "framework", kind: "string", help: "training framework (ultrasim catalog frameworks); default: the chip vendor's" },
 } as const;
 export type TrainingFlag = keyof typeof TRAINING_FLAGS;
+
+/** The flags whose field may be null: `--vpp null` is a file's `vpp: null`. */
+const NULLABLE_FLAGS = new Set<TrainingFlag>(["etp", "vpp", "recompute", "recomputeLayers"]);
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -80,7 +88,10 @@ export function loadTrainingScenario(
     if (text === undefined) continue;
     const spec = TRAINING_FLAGS[name];
     let value: unknown = text;
-    if (spec.kind === "number") {
+    // `null` unsets a field a file may leave null (etp = tp, no interleaving, the least recomputation
+    // that fits, every layer), as the web app's links write it.
+    if (text === "null" && NULLABLE_FLAGS.has(name)) value = null;
+    else if (spec.kind === "number") {
       value = numberFlag(text, `--${kebab(name)}`);
       if (value === undefined) throw new UltrasimError("INVALID_INPUT", `must be a number, got '${text}'`, { field: `--${kebab(name)}` });
     }

@@ -318,6 +318,37 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     await page.context().close();
   });
 
+  it("Train: a file's rank order and recomputed layers travel in the URL and the command line", async () => {
+    const page = await open("?page=train");
+    const before = await stepSeconds(page);
+    const text = [
+      "schemaVersion: 1",
+      "model: llama3-8b",
+      "system: {id: dgx-h100, chips: 16}",
+      "run: {seqLen: 4096, globalBatch: 64, microBatch: 1, precision: bf16}",
+      "parallelism: {tp: 2, pp: 2, dp: 4, cp: 1, ep: 1, etp: null, vpp: null, sequenceParallel: true, zero: 1, recompute: full, recomputeLayers: 4, placement: tp-cp-pp-dp}",
+      "",
+    ].join("\n");
+    const file = join(mkdtempSync(join(tmpdir(), "ultrasim-web-")), "placed.yaml");
+    writeFileSync(file, text);
+    await page.locator("input[name=import-yaml]").setInputFiles(file);
+    await stepSeconds(page, before);
+    const params = new URL(page.url()).searchParams;
+    expect(params.get("placement")).toBe("tp-cp-pp-dp");
+    expect(params.get("recompute-layers")).toBe("4");
+    await expect(page.getByLabel("Rank order").inputValue()).resolves.toBe("tp-cp-pp-dp");
+    // The file, its URL (as flags) and a fresh page from the URL all give the same numbers.
+    const shown = await shownNumbers(page);
+    expect(shown).toEqual(cliNumbers(cliFor(page.url(), file)));
+    expect(shown).toEqual(cliNumbers(cliFor(page.url())));
+    const copy = await open(new URL(page.url()).search);
+    await stepSeconds(copy);
+    expect(await shownNumbers(copy)).toEqual(shown);
+    expect(errors.get(page)).toEqual([]);
+    await page.context().close();
+    await copy.context().close();
+  });
+
   it("Compare: the same workload on several systems, each equal to the CLI's", async () => {
     const systems = ["trn3-ultraserver", "gb200-nvl72", "dgx-h100"];
     const page = await open(`?page=compare&systems=${systems.join(",")}`);

@@ -21,6 +21,8 @@ export const SCENARIO_PARAMS = {
   vpp: { path: "parallelism.vpp", kind: "number" },
   zero: { path: "parallelism.zero", kind: "number" },
   recompute: { path: "parallelism.recompute", kind: "string" },
+  "recompute-layers": { path: "parallelism.recomputeLayers", kind: "number" },
+  placement: { path: "parallelism.placement", kind: "string" },
   framework: { path: "framework", kind: "string" },
 } as const;
 export type ScenarioParam = keyof typeof SCENARIO_PARAMS;
@@ -45,11 +47,12 @@ export function setPath<T>(target: T, path: string, value: unknown): T {
   return target;
 }
 
-const NULLABLE = new Set<ScenarioParam>(["etp", "vpp", "recompute"]);
+const NULLABLE = new Set<ScenarioParam>(["etp", "vpp", "recompute", "recompute-layers"]);
 
 /** A parameter's text as the scenario value the CLI would make of the same flag. */
 export function parseParam(name: ScenarioParam, text: string): unknown {
-  // etp, vpp and recompute may be null in a file (etp = tp, no interleaving, the least recompute that fits).
+  // etp, vpp, recompute and recompute-layers may be null in a file (etp = tp, no interleaving, the least
+  // recompute that fits, every layer of a stage).
   if (text === "null" && NULLABLE.has(name)) return null;
   if (SCENARIO_PARAMS[name].kind === "string") return text;
   const value = Number(text);
@@ -91,7 +94,8 @@ export function paramsFromScenario(scenario: TrainingScenario, page: Page, extra
   for (const [name, spec] of Object.entries(SCENARIO_PARAMS) as [ScenarioParam, (typeof SCENARIO_PARAMS)[ScenarioParam]][]) {
     const value = getPath(scenario, spec.path);
     // null is written only where the default is not null already (the CLI's flags cannot say null).
-    if (value === null && NULLABLE.has(name) && getPath(DEFAULT_TRAINING_SCENARIO, spec.path) !== null) params.set(name, "null");
+    const byDefault = getPath(DEFAULT_TRAINING_SCENARIO, spec.path);
+    if (value === null && NULLABLE.has(name) && byDefault !== null && byDefault !== undefined) params.set(name, "null");
     if (value === undefined || value === null || typeof value === "object") continue;
     params.set(name, String(value));
   }

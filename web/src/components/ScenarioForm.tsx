@@ -1,5 +1,5 @@
 // The scenario's inputs: each a labelled control bound to one CLI flag / URL parameter.
-import type { TrainingScenario } from "../../../src/index.ts";
+import { PLACEMENTS, type TrainingScenario } from "../../../src/index.ts";
 import type { CatalogSummary } from "../protocol.ts";
 import { getPath, parseParam, SCENARIO_PARAMS, setPath, type ScenarioParam } from "../urlState.ts";
 import { formatChips, formatCount, formatGB } from "../format.ts";
@@ -38,6 +38,7 @@ const LABELS: Partial<Record<ScenarioParam, string>> = {
   ep: "EP",
   etp: "ETP",
   vpp: "VPP",
+  "recompute-layers": "Recomputed layers",
 };
 
 export function ScenarioForm({ scenario, catalog, onChange, hide = [] }: FormProps) {
@@ -45,7 +46,7 @@ export function ScenarioForm({ scenario, catalog, onChange, hide = [] }: FormPro
   const numberField = (name: ScenarioParam) => {
     if (hide.includes(name)) return null;
     const value = getPath(scenario, SCENARIO_PARAMS[name].path);
-    const nullable = name === "etp" || name === "vpp";
+    const nullable = name === "etp" || name === "vpp" || name === "recompute-layers";
     return (
       <label class="field">
         <span>{LABELS[name] ?? name}</span>
@@ -56,7 +57,7 @@ export function ScenarioForm({ scenario, catalog, onChange, hide = [] }: FormPro
           autoComplete="off"
           value={value === null || value === undefined ? "" : String(value)}
           title={HELP[name]}
-          placeholder={nullable ? (name === "etp" ? "= tp" : "1") : ""}
+          placeholder={nullable ? { etp: "= tp", vpp: "1", "recompute-layers": "all" }[name as string] : ""}
           onInput={(e) => {
             const text = e.currentTarget.value;
             set(name, nullable && text.trim() === "" ? null : parseParam(name, text));
@@ -169,6 +170,20 @@ export function ScenarioForm({ scenario, catalog, onChange, hide = [] }: FormPro
               <option value={r}>{r}</option>
             ))}
             <option value="null">least that fits</option>
+          </select>
+        </label>
+        {numberField("recompute-layers")}
+        <label class="field">
+          <span>Rank order</span>
+          <select
+            name="placement"
+            value={p.placement ?? PLACEMENTS[0]}
+            title="which groups share a scale-up domain, innermost first"
+            onChange={(e) => set("placement", e.currentTarget.value)}
+          >
+            {PLACEMENTS.map((x) => (
+              <option value={x}>{x}</option>
+            ))}
           </select>
         </label>
         <label class="field check">

@@ -6,6 +6,7 @@ import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { predictHeteroServing } from "../src/engine/hetero/heteroServing.js";
 import { predictHeteroTraining, type HeteroRequest } from "../src/engine/hetero/heteroTraining.js";
 import { fusionDomain } from "../src/engine/hetero/fusionDomain.js";
+import { compareHetero } from "../src/engine/hetero/heteroComparison.js";
 import { peakFlopsPerSecond } from "../src/engine/system/hardware.js";
 
 const catalog = builtinCatalog();
@@ -25,6 +26,18 @@ describe("NVLink Fusion domain", () => {
     expect(chips.map((c) => c.status)).toEqual(["projected", "announced"]);
     // Trainium4 peak is AWS's 3x FP8 over Trainium3: the catalog's arithmetic.
     expect(peakFlopsPerSecond(chips[0]!, "fp8")).toBeCloseTo(3 * peakFlopsPerSecond(catalog.chip("trainium3"), "fp8"), 0);
+  });
+
+  it("a part on a system outside the domain is refused, naming the part's field", () => {
+    const outside = structuredClone(example);
+    outside.training.parts[1].system = "dgx-h100";
+    expect(() => compareHetero(outside, catalog)).toThrow(
+      expect.objectContaining({ where: expect.objectContaining({ field: "training.parts.1.system" }) }),
+    );
+    const servedOutside = structuredClone(example);
+    servedOutside.serving.decode.system = "dgx-h100";
+    expect(() => compareHetero(servedOutside, catalog)).toThrow(/'dgx-h100' is not a member of the NVLink Fusion domain/);
+    expect(compareHetero(example, catalog).domain).toBe(example.domain);
   });
 });
 

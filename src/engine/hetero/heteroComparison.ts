@@ -9,6 +9,7 @@ import { checkEntry } from "../catalog/catalog.js";
 import { RunSpec } from "../catalog/schema.js";
 import { bounded } from "../bounds.js";
 import { PoolSpec, ServingScenario } from "../serve/scenario.js";
+import { UltrasimError } from "../errors.js";
 import { fusionDomain } from "./fusionDomain.js";
 import { predictHeteroServing, type HeteroServing } from "./heteroServing.js";
 import { predictHeteroTraining, type HeteroRequest, type HeteroTraining } from "./heteroTraining.js";
@@ -83,6 +84,21 @@ export function compareHetero(raw: unknown, catalog: Catalog): HeteroComparison 
   const scenario = checkEntry<HeteroScenario>(HeteroScenario, raw, "heterogeneous scenario");
   const domain = fusionDomain(scenario.domain);
   const t = scenario.training;
+  // Every part runs in the domain the scenario names: its comparison is of that fabric's members.
+  const members = domain.members.map((m) => m.system);
+  const inDomain = (system: string, field: string) => {
+    if (!members.includes(system))
+      throw new UltrasimError(
+        "INVALID_INPUT",
+        `system '${system}' is not a member of the NVLink Fusion domain '${domain.id}' (members: ${members.join(", ")})`,
+        { field },
+      );
+  };
+  t.parts.forEach((p, i) => inDomain(p.system, `training.parts.${i}.system`));
+  if (scenario.serving) {
+    inDomain(scenario.serving.prefill.system, "serving.prefill.system");
+    inDomain(scenario.serving.decode.system, "serving.decode.system");
+  }
   const model = catalog.model(t.model, "training.model");
   const request = (parts: HeteroScenario["training"]["parts"], layersPerStage?: number[]): HeteroRequest => ({
     model,

@@ -463,3 +463,26 @@ describe("the nullable layout flags and --recompute-layers", () => {
     );
   });
 });
+
+describe("serving layouts no engine can run are reported, not simulated", () => {
+  const h100 = () => example("serve-llama3-70b-p5.yaml");
+  it.concurrent("a GPU engine's tp must divide the heads (Llama 3.3 70B has 64): tp 3 cannot serve, and says why", async () => {
+    const r = await ultrasim(["serve", write("tp3.yaml", h100().replace(/^(\s+)tp: \d+$/m, "$1tp: 3")), "--json"]);
+    expectFinite(r);
+    const report = JSON.parse(r.stdout);
+    expect(report.feasible).toBe(false);
+    expect(report.infeasibleReason).toMatch(/tp 3 does not divide the model's 64 attention heads/);
+    expect(report.requests.completed).toBe(0);
+  });
+  it.concurrent("more pipeline stages than layers cannot serve", async () => {
+    const r = await ultrasim(["serve", write("pp81.yaml", h100().replace(/^(\s+)tp: \d+$/m, "$1tp: 1\n$1pp: 81")), "--json"]);
+    expectFinite(r);
+    expect(JSON.parse(r.stdout).infeasibleReason).toMatch(/pp 81 is more pipeline stages than the model's 80 layers/);
+  });
+  it.concurrent("an engine of the other runtime is refused, naming the flag and the engines that would run", async () => {
+    expectOneLine(
+      await ultrasim(["serve", join(root, "examples/serve-llama3-70b-p5.yaml"), "--engine", "vllm-neuron"]),
+      /^ultrasim: --engine: vllm-neuron runs on AWS Neuron .* use vllm, trtllm, sglang$/,
+    );
+  });
+});

@@ -44,6 +44,19 @@ const program = new Command()
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(text.startsWith("error:") ? `ultrasim: ${text.slice(7)}` : text) });
 
+// An empty value (`--pue ""`, `train ""`) is a mistake, not a request for the default: say so.
+program.hook("preAction", (_, command) => {
+  for (const [name, value] of Object.entries(command.opts()))
+    if (value === "" || (Array.isArray(value) && value.includes("")))
+      throw new UltrasimError("INVALID_INPUT", "is empty: give a value, or leave the flag out for its default", {
+        field: `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+      });
+  command.registeredArguments.forEach((argument, i) => {
+    if (command.args[i] === "")
+      throw new UltrasimError("INVALID_INPUT", "is empty: give a file, or leave it out", { field: argument.name() });
+  });
+});
+
 registerTrain(program);
 registerValidate(program);
 registerServe(program);

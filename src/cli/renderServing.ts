@@ -45,7 +45,7 @@ export function renderServing(r: ServingReport): string {
     );
   }
   if (!r.feasible) {
-    out.push(`does not fit: ${r.infeasibleReason}`);
+    out.push(`cannot serve: ${r.infeasibleReason}`);
     return out.join("\n");
   }
   const lat = new Table({ head: ["latency", "mean", "p50", "p90", "p99"], style });

@@ -41,7 +41,8 @@ export function renderValidation(r: ValidationReport, label?: string): string {
       c.id,
       c.systemId,
       String(c.chips),
-      formatSeconds(c.measured.stepSeconds),
+      // A case that failed its schema check may have no usable measurement.
+      Number.isFinite(c.measured.stepSeconds) && c.measured.stepSeconds > 0 ? formatSeconds(c.measured.stepSeconds) : "-",
       c.predicted ? formatSeconds(c.predicted.stepSeconds) : "FAILED",
       c.errorPct === null ? (c.failure ?? "") : formatSignedPercent(c.errorPct),
       c.fits === false ? "predicted not to fit in memory" : "",

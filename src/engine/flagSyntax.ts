@@ -59,7 +59,8 @@ export function parseSlo(text: string): Slo {
       });
     const unit = (m[3] ?? "s").toLowerCase();
     const value = Number(m[2]) * (unit === "ms" ? 1e-3 : unit === "us" || unit === "µs" ? 1e-6 : 1);
-    if (!(value > 0)) throw new UltrasimError("INVALID_INPUT", `'${part}' must be above zero`, { field: "--slo" });
+    if (!(value > 0 && Number.isFinite(value)))
+      throw new UltrasimError("INVALID_INPUT", `'${part}' must be a finite time above zero`, { field: "--slo" });
     slo[keys[m[1]!.toLowerCase() as keyof typeof keys]] = value;
   }
   return slo;

@@ -55,7 +55,7 @@ export function loadServingScenario(file: string, flags: ServingFlags = {}): Loa
   if (flags.requests !== undefined) scenario.traffic.requests = integer(flags.requests, "--requests", 1);
   if (flags.rate !== undefined) {
     const rate = parseNumber(flags.rate);
-    if (!(rate > 0))
+    if (!(rate > 0 && Number.isFinite(rate)))
       throw new UltrasimError("INVALID_INPUT", `must be a positive number of requests per second, got '${flags.rate}'`, {
         field: "--rate",
       });

@@ -97,7 +97,10 @@ function countList(text: string, flag: string): number[] {
 }
 
 function nonNegativeNumber(text: string, flag: string): number {
-  return checkPrice(parseNumber(text), flag);
+  const value = parseNumber(text);
+  if (!Number.isFinite(value))
+    throw new UltrasimError("INVALID_INPUT", `a price must be a number of dollars per chip-hour ≥ 0, got '${text}'`, { field: flag });
+  return checkPrice(value, flag);
 }
 
 export function registerServe(program: Command): void {
@@ -240,6 +243,8 @@ export function registerServe(program: Command): void {
             ].join("\n"),
           );
       } catch (e) {
+        // An engine or compiled batch given as a flag applies to every pool: blame the flag, not the file.
+        if (e instanceof UltrasimError && opts.engine !== undefined && e.where.field?.endsWith(".engine")) e.where.field = "--engine";
         if (e instanceof UltrasimError && !e.where.field?.startsWith("--")) locate(e, loaded);
         throw e;
       }

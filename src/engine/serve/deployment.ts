@@ -17,7 +17,7 @@ import { resolveSpeculative, speculativeIterationModel, type SpeculativeSummary 
 import { kvBytesPerToken, kvCapacity, kvShape, type KvCapacity } from "./kvCache.js";
 import { DEFAULT_KV_BLOCK_TOKENS, DEFAULT_MAX_TOKENS_PER_ITERATION, DEFAULT_MEMORY_UTILIZATION, type PoolSpec } from "./scenario.js";
 import { servingEfficiency, type ServingEfficiencyEntry } from "./servingEfficiency.js";
-import { defaultSequenceBuckets, DEFAULT_SERVING_ENGINE, servingEngine, type ServingEngine } from "./engines.js";
+import { BUILTIN_SERVING_ENGINES, defaultSequenceBuckets, DEFAULT_SERVING_ENGINE, servingEngine, type ServingEngine } from "./engines.js";
 import { SCHEDULERS } from "./schedulers/index.js";
 import type { KvAdmission, PoolRole, PoolRuntime, StaticShapes } from "./schedulers/scheduler.js";
 import { ranksPerChip } from "../workload/headSharding.js";
@@ -62,6 +62,14 @@ export interface PoolSummary {
   speculative: SpeculativeSummary | null;
 }
 
+/** The software a chip serves on: NVIDIA's CUDA stack, or AWS Neuron (Trainium, Inferentia). */
+export type ServingRuntime = "cuda" | "neuron";
+
+/** The software a chip serves on, from its vendor's collective library (data/frameworks.json). */
+export function servingRuntime(catalog: Catalog, chipId: string): ServingRuntime {
+  return catalog.owners(chipId, catalog.framework(chipId)).collectives === "neuron-collectives" ? "neuron" : "cuda";
+}
+
 export interface ResolvedPool {
   runtime: PoolRuntime;
   summary: PoolSummary;
@@ -90,6 +98,19 @@ export function resolvePool(
   const system = catalog.system(spec.system, `${field}.system`);
   const chip = catalog.chip(system.chip);
   const engine = servingEngine(spec.engine ?? DEFAULT_SERVING_ENGINE, `${field}.engine`, engines);
+  // An engine named for the other runtime cannot start on this chip (vLLM's CUDA build on Trainium).
+  const chipRuntime = servingRuntime(catalog, chip.id);
+  if (spec.engine !== undefined && engine.runtime !== chipRuntime)
+    throw new UltrasimError(
+      "INVALID_INPUT",
+      `${engine.id} runs on ${engine.runtime === "neuron" ? "AWS Neuron (Trainium, Inferentia)" : "NVIDIA GPUs (CUDA)"}, not on ${chip.id}: use ${(
+        engines ?? BUILTIN_SERVING_ENGINES
+      )
+        .filter((e) => e.runtime === chipRuntime)
+        .map((e) => e.id)
+        .join(", ")}`,
+      { field: `${field}.engine` },
+    );
   const pp = spec.pp ?? 1;
   const { attentionDp, ep, etp } = expertDegrees(spec, field);
   if (model.moe && model.moe.experts % ep !== 0)
@@ -228,10 +249,21 @@ export function resolvePool(
     speculative: speculative?.runtime ?? null,
   };
   const capacityBytesPerChip = hw.hbmBytes * (spec.memoryUtilization ?? DEFAULT_MEMORY_UTILIZATION) - hw.runtimeReservedBytes;
+  // GPU engines shard whole attention heads over tensor parallelism (vLLM and SGLang refuse a tp that
+  // does not divide them); Neuron's runtimes pad the heads instead (headSharding.ts). A pipeline stage
+  // needs a layer.
+  const ranks = spec.tp * logicalCoresPerChip;
+  const shapeProblem =
+    !staticShapes && model.heads % ranks !== 0
+      ? `tp ${spec.tp} does not divide the model's ${model.heads} attention heads, which ${engine.id} shards whole: pick a tp that divides them`
+      : pp > model.layers
+        ? `pp ${pp} is more pipeline stages than the model's ${model.layers} layers`
+        : null;
   const infeasible =
-    blocksPerEngine < 1
+    shapeProblem ??
+    (blocksPerEngine < 1
       ? `the weights (${(memory.weightBytesPerChip / 1e9).toFixed(1)} GB per chip)${speculative && speculative.summary.draftWeightBytesPerChip > 0 ? `, the drafter's (${(speculative.summary.draftWeightBytesPerChip / 1e9).toFixed(1)} GB)` : ""} and activations (${(memory.activationBytesPerChip / 1e9).toFixed(1)} GB) leave no room for a KV cache in ${(capacityBytesPerChip / 1e9).toFixed(1)} GB usable on ${chip.id}: raise tp or pp, or lower the precision`
-      : null;
+      : null);
   return {
     runtime,
     hw,

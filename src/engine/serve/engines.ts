@@ -12,6 +12,8 @@ export const ServingEngineSpec = Type.Object(
   {
     id: Type.String(),
     name: Type.String(),
+    /** The software stack it runs on: NVIDIA's CUDA (GPUs) or AWS Neuron (Trainium, Inferentia). */
+    runtime: Type.Union([Type.Literal("cuda"), Type.Literal("neuron")]),
     scheduler: Type.Union(SCHEDULER_NAMES.map((s) => Type.Literal(s))),
     kvAdmission: Type.Union([Type.Literal("on-demand"), Type.Literal("reserve")]),
     chunkedPrefill: Type.Boolean(),

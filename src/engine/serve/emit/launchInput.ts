@@ -4,7 +4,7 @@
 // neuron.ts) read only this.
 import type { Catalog } from "../../catalog/catalog.js";
 import type { ChipSpec, ModelSpec, Precision } from "../../catalog/schema.js";
-import { resolvePool, type PoolSummary } from "../deployment.js";
+import { resolvePool, servingRuntime, type PoolSummary, type ServingRuntime } from "../deployment.js";
 import type { PlanCandidate } from "../plan.js";
 import {
   DEFAULT_KV_BLOCK_TOKENS,
@@ -17,8 +17,7 @@ import { scenarioRequests } from "../serve.js";
 import { shellWord } from "./shellWord.js";
 import { ranksPerChip } from "../../workload/headSharding.js";
 
-/** The software a chip serves on: NVIDIA's CUDA stack, or AWS Neuron (Trainium, Inferentia). */
-export type ServingRuntime = "cuda" | "neuron";
+export { servingRuntime, type ServingRuntime } from "../deployment.js";
 
 /** The longest request the launch must admit, and how it was found. */
 export interface ContextNeeds {
@@ -50,11 +49,6 @@ export interface LaunchInput {
    * (TensorRT-LLM's kv_cache_free_gpu_memory_fraction), so that the cache is the size the plan simulated.
    */
   kvFractionOfFreeMemory: number;
-}
-
-/** The software a chip serves on, from its vendor's collective library (data/frameworks.json). */
-export function servingRuntime(catalog: Catalog, chipId: string): ServingRuntime {
-  return catalog.owners(chipId, catalog.framework(chipId)).collectives === "neuron-collectives" ? "neuron" : "cuda";
 }
 
 /** A length's upper bound where the traffic declares one (a fixed length, uniform max, lognormal max). */

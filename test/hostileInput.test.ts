@@ -486,3 +486,40 @@ describe("serving layouts no engine can run are reported, not simulated", () => 
     );
   });
 });
+
+describe("serving scenarios that leave things out say what was assumed, or what is missing", () => {
+  const base = () => example("serve-llama3-70b-p5.yaml");
+  it.concurrent("no request count and no arrivals: 1,000 requests, offline, both listed as assumptions", async () => {
+    const text = base()
+      .replace(/^\s+requests: .*\n/m, "")
+      .replace(/^\s+arrival: .*\n/m, "");
+    expect(text).not.toMatch(/requests:|arrival:/);
+    const r = await ultrasim(["serve", write("bare-traffic.yaml", text), "--json"]);
+    expectFinite(r);
+    const report = JSON.parse(r.stdout);
+    expect(report.assumptions).toEqual(
+      expect.arrayContaining([
+        "traffic.requests not given: 1,000 requests",
+        "traffic.arrival not given: offline, every request queued at once",
+      ]),
+    );
+    expect(report.requests.completed).toBe(1000);
+  });
+  it.concurrent("neither a deployment nor disaggregated pools; and serve plan on a disaggregated scenario", async () => {
+    const dis = [
+      "schemaVersion: 1",
+      "model: llama3.1-8b",
+      "disaggregated:",
+      "  prefill: { system: dgx-h100, precision: bf16, tp: 1, replicas: 1, batching: { policy: continuous, maxBatch: 8 } }",
+      "  decode: { system: dgx-h100, precision: bf16, tp: 1, replicas: 1, batching: { policy: continuous, maxBatch: 32 } }",
+      "traffic: { requests: 20, arrival: { kind: offline }, inputTokens: 128, outputTokens: 16 }",
+      "",
+    ].join("\n");
+    expectOneLine(
+      await ultrasim(["serve", "plan", write("dis.yaml", dis)]),
+      /dis\.yaml:3: disaggregated: serve plan searches colocated deployments/,
+    );
+    const neither = dis.replace(/disaggregated:\n.*\n.*\n/, "");
+    expectOneLine(await ultrasim(["serve", write("neither.yaml", neither)]), /deployment: .*the scenario has neither/);
+  });
+});

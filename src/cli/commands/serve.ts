@@ -186,7 +186,13 @@ export function registerServe(program: Command): void {
             throw new UltrasimError("INVALID_INPUT", `must be one of ${SERVING_PLAN_OBJECTIVES.join(", ")}, got '${opts.objective}'`, {
               field: "--objective",
             });
-          const systems = opts.systems ? opts.systems.split(",").map((s) => s.trim()) : [scenario.deployment?.system ?? ""];
+          if (!scenario.deployment)
+            throw new UltrasimError(
+              "INVALID_INPUT",
+              "serve plan searches colocated deployments: give the scenario a deployment (ultrasim serve simulates a disaggregated one)",
+              { field: "disaggregated" },
+            );
+          const systems = opts.systems ? opts.systems.split(",").map((s) => s.trim()) : [scenario.deployment.system];
           // Blame an unknown system on where it came from: the flag, or the scenario's field.
           for (const system of systems) catalog.system(system, opts.systems ? "--systems" : "deployment.system");
           if (opts.emit !== undefined && isLaunchEngine(opts.emit)) checkLaunchEngine(opts.emit, systems, catalog);

@@ -75,9 +75,13 @@ function capacityOf(requests: RequestSpec[], reportQueued: (queued: RequestSpec[
 export function predictServing(scenario: ServingScenario, catalog: Catalog, options: ServingOptions = {}): ServingResult {
   const model = typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model;
   if (!scenario.deployment === !scenario.disaggregated)
-    throw new UltrasimError("INVALID_INPUT", "give either deployment (colocated) or disaggregated (prefill and decode pools), not both", {
-      field: scenario.deployment ? "disaggregated" : "deployment",
-    });
+    throw new UltrasimError(
+      "INVALID_INPUT",
+      scenario.deployment
+        ? "give either deployment (colocated) or disaggregated (prefill and decode pools), not both"
+        : "give deployment (colocated) or disaggregated (prefill and decode pools): the scenario has neither",
+      { field: scenario.deployment ? "disaggregated" : "deployment" },
+    );
   const override = scenario.efficiency ?? {};
   const requests = options.requests ?? scenarioRequests(scenario);
   let longestContext = 0;
@@ -177,6 +181,13 @@ export function predictServing(scenario: ServingScenario, catalog: Catalog, opti
       ...poolSpecs
         .map((p) => precisionAssumption(catalog.chip(catalog.system(p.system).chip), p.precision))
         .filter((a): a is string => a !== null),
+      // What the traffic left out and the simulation assumed (not where a trace supplied the requests).
+      ...(options.requests === undefined && scenario.traffic.requests === undefined
+        ? [`traffic.requests not given: ${DEFAULT_REQUESTS.toLocaleString("en-US")} requests`]
+        : []),
+      ...(options.requests === undefined && scenario.traffic.arrival === undefined
+        ? ["traffic.arrival not given: offline, every request queued at once"]
+        : []),
       ...pools
         .filter((p) => p.summary.speculative?.method === "ngram")
         .map(() => `n-gram drafting takes an assumed ${NGRAM_PROPOSE_US} µs of host time per iteration (no measured figure)`),

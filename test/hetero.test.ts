@@ -39,6 +39,23 @@ describe("NVLink Fusion domain", () => {
     expect(() => compareHetero(servedOutside, catalog)).toThrow(/'dgx-h100' is not a member of the NVLink Fusion domain/);
     expect(compareHetero(example, catalog).domain).toBe(example.domain);
   });
+
+  it("a pipeline or a serving replica larger than the domain, or more stages than layers, is refused", () => {
+    const long = structuredClone(example);
+    long.training.parts[0].stages = 5; // 5 x tp 8 = 40 Trainium4 chips of the domain's 36
+    expect(() => compareHetero(long, catalog)).toThrow(/takes 40 trn4-fusion chips, more than the 36/);
+    const wide = structuredClone(example);
+    wide.serving.decode.tp = 64;
+    expect(() => compareHetero(wide, catalog)).toThrow(/a decode replica \(tp x pp\) takes 64 rubin-nvl72 chips/);
+    // Llama 3.1 8B has 32 layers: 20 + 20 single-chip stages fit the domain but not the model.
+    const deep = structuredClone(example);
+    deep.training.model = "llama3-8b";
+    deep.training.parts = [
+      { system: "trn4-fusion", stages: 20, tp: 1 },
+      { system: "rubin-nvl72", stages: 20, tp: 1 },
+    ];
+    expect(() => compareHetero(deep, catalog)).toThrow(/40 pipeline stages in all, more than the model's 32 layers/);
+  });
 });
 
 describe("heterogeneous training", () => {

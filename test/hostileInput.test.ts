@@ -523,3 +523,11 @@ describe("serving scenarios that leave things out say what was assumed, or what 
     expectOneLine(await ultrasim(["serve", write("neither.yaml", neither)]), /deployment: .*the scenario has neither/);
   });
 });
+
+describe("expert tensor parallelism on a dense model", () => {
+  it.concurrent("is refused like ep, naming the flag (it was ignored, with a fractional expert data-parallel degree)", async () => {
+    const args = ["train", "--model", "llama3-8b", "--system", "dgx-h100", "--chips", "16", "--tp", "2", "--pp", "1", "--dp", "8"];
+    expectOneLine(await ultrasim([...args, "--etp", "1000"]), /^ultrasim: --etp: etp is 1000 but the model has no experts/);
+    expectFinite(await ultrasim([...args, "--etp", "2"]));
+  });
+});

@@ -94,12 +94,33 @@ export function compareHetero(raw: unknown, catalog: Catalog): HeteroComparison 
         { field },
       );
   };
-  t.parts.forEach((p, i) => inDomain(p.system, `training.parts.${i}.system`));
-  if (scenario.serving) {
-    inDomain(scenario.serving.prefill.system, "serving.prefill.system");
-    inDomain(scenario.serving.decode.system, "serving.decode.system");
-  }
+  // A pipeline (or a serving replica) lives inside the domain: its chips of each type are the domain's.
+  const fitsDomain = (system: string, chips: number, what: string, field: string) => {
+    const member = domain.members.find((m) => m.system === system)!;
+    if (chips > member.chips)
+      throw new UltrasimError(
+        "INVALID_INPUT",
+        `${what} takes ${chips} ${system} chips, more than the ${member.chips} the domain '${domain.id}' has`,
+        { field },
+      );
+  };
+  t.parts.forEach((p, i) => {
+    inDomain(p.system, `training.parts.${i}.system`);
+    fitsDomain(p.system, p.stages * p.tp, `a pipeline's part (stages x tp = ${p.stages} x ${p.tp})`, `training.parts.${i}.stages`);
+  });
   const model = catalog.model(t.model, "training.model");
+  const stages = t.parts.reduce((n, p) => n + p.stages, 0);
+  if (stages > model.layers)
+    throw new UltrasimError("INVALID_DEGREE", `${stages} pipeline stages in all, more than the model's ${model.layers} layers`, {
+      field: "training.parts",
+    });
+  if (scenario.serving) {
+    for (const role of ["prefill", "decode"] as const) {
+      const pool = scenario.serving[role];
+      inDomain(pool.system, `serving.${role}.system`);
+      fitsDomain(pool.system, pool.tp * (pool.pp ?? 1), `a ${role} replica (tp x pp)`, `serving.${role}.tp`);
+    }
+  }
   const request = (parts: HeteroScenario["training"]["parts"], layersPerStage?: number[]): HeteroRequest => ({
     model,
     parts: parts.map((p) => ({ hw: catalog.hardware(p.system), stages: p.stages, tp: p.tp })),
@@ -112,7 +133,6 @@ export function compareHetero(raw: unknown, catalog: Catalog): HeteroComparison 
     return { name, training, acceleratorWatts: watts, tokensPerSecondPerKilowatt: training.tokensPerSecond / (watts / 1000) };
   };
   const balanced = option("balanced by chip speed", predictHeteroTraining(request(t.parts)), t.parts);
-  const stages = t.parts.reduce((n, p) => n + p.stages, 0);
   const even = Array.from({ length: stages }, (_, s) => Math.floor(model.layers / stages) + (s < model.layers % stages ? 1 : 0));
   const evenSplit = option("layers split evenly", predictHeteroTraining(request(t.parts, even)), t.parts);
   const homogeneous = [...new Set(t.parts.map((p) => p.system))].map((system) => {

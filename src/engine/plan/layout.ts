@@ -121,6 +121,10 @@ export function resolveLayout(model: ModelSpec, run: RunSpec, par: ParallelismSp
     }
   } else if (ep !== 1) {
     throw new UltrasimError("INVALID_DEGREE", `ep is ${ep} but the model has no experts`, { field: "parallelism.ep" });
+  } else if (etp !== tp) {
+    throw new UltrasimError("INVALID_DEGREE", `etp is ${etp} but the model has no experts (leave it null: = tp)`, {
+      field: "parallelism.etp",
+    });
   }
   const microBatches = run.globalBatch / (dp * microBatch);
   // Megatron's interleaved schedule runs micro-batches in groups of pp.

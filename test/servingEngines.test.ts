@@ -49,8 +49,10 @@ describe("engines are data", () => {
   });
 
   it("compiledBatch on a dynamic-shape engine is refused, naming the field", () => {
+    // On a GPU (vLLM's CUDA engine cannot run on Neuron at all: that is refused by engine first).
     const s = neuron(1, 8);
     s.deployment!.engine = "vllm";
+    s.deployment!.system = "dgx-h100";
     try {
       predictServing(s, catalog);
       expect.unreachable();

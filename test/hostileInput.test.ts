@@ -531,3 +531,46 @@ describe("expert tensor parallelism on a dense model", () => {
     expectFinite(await ultrasim([...args, "--etp", "2"]));
   });
 });
+
+describe("a model whose fields do not fit together", () => {
+  const model = (over: string) =>
+    [
+      "schemaVersion: 1",
+      "model:",
+      "  name: Odd",
+      "  layers: 32",
+      "  hidden: 4096",
+      "  heads: 32",
+      "  kvHeads: 8",
+      "  headDim: null",
+      "  ffnHidden: 14336",
+      "  ffnKind: swiglu",
+      "  vocab: 128256",
+      "  tiedEmbeddings: false",
+      "  moe: null",
+      "  mla: null",
+      "  slidingWindow: null",
+      "system: {id: dgx-h100, chips: 8}",
+      "run: {seqLen: 4096, globalBatch: 64, microBatch: 1, precision: bf16}",
+      "parallelism: {tp: 1, pp: 1, dp: 8, cp: 1, ep: 1, etp: null, vpp: null, sequenceParallel: false, zero: 1, recompute: null}",
+      "",
+    ]
+      .join("\n")
+      .replace(new RegExp(`^  ${over.split(":")[0]}: .*$`, "m"), `  ${over}`);
+  it.concurrent.each([
+    ["kvHeads: 64", /odd-kv\.yaml:7: model\.kvHeads: 64 key-value heads do not divide the 32 query heads/],
+    [
+      "moe: {experts: 4, topK: 8, expertFfnHidden: 1024, sharedExperts: 0, sharedExpertFfnHidden: null, denseLayers: 0}",
+      /odd-moe\.yaml:13: model\.moe\.topK: top-8 routing needs at least 8 experts, not 4/,
+    ],
+    [
+      "moe: {experts: 8, topK: 2, expertFfnHidden: 1024, sharedExperts: 0, sharedExpertFfnHidden: null, denseLayers: 40}",
+      /odd-dense\.yaml:13: model\.moe\.denseLayers: 40 dense layers are more than the model's 32 layers/,
+    ],
+  ])("%s: train and plan refuse it, naming the file, line and field", async (over, pattern) => {
+    const name = `odd-${over.startsWith("kv") ? "kv" : over.includes("denseLayers: 40") ? "dense" : "moe"}.yaml`;
+    const file = write(name, model(over));
+    expectOneLine(await ultrasim(["train", file]), pattern);
+    expectOneLine(await ultrasim(["plan", file]), pattern);
+  });
+});

@@ -11,6 +11,7 @@ import { parseChipCounts } from "../engine/plan/chipCounts.js";
 import type { PlanObjective, PlanRequest } from "../engine/plan/search.js";
 import { trainingOperations } from "../engine/report/operationsReport.js";
 import { locatedIn } from "./loadInput.js";
+import { checkModelShape } from "../engine/workload/transformer.js";
 import { numberFlag, operationsOptions } from "./operationsFlags.js";
 import { loadTrainingScenario } from "./trainingScenario.js";
 import { extendCatalog } from "./userCatalog.js";
@@ -42,7 +43,7 @@ export function buildPlanRequest(file: string | undefined, opts: PlanOptions): B
   const catalog = catalogFiles?.length ? extendCatalog(builtinCatalog(), catalogFiles) : builtinCatalog();
   // An unknown model or system names the flag that gave it, or the file and line it came from.
   const { model, hw } = locatedIn(loaded, flagFields, () => ({
-    model: typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model,
+    model: checkedModel(typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model),
     hw: catalog.hardware(scenario.system.id, scenario.efficiency ?? {}, scenario.system.scaleOutGbpsPerChip, scenario.framework),
   }));
   const chips = str("chips") ? parseChipCounts(str("chips")!, hw.system.chipsPerSystem) : [scenario.system.chips];
@@ -106,4 +107,10 @@ export function buildPlanRequest(file: string | undefined, opts: PlanOptions): B
     model,
     catalog,
   };
+}
+
+/** The model, its fields checked together (so an error names the file and line while they are at hand). */
+function checkedModel(model: ModelSpec): ModelSpec {
+  checkModelShape(model);
+  return model;
 }

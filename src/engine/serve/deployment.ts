@@ -21,6 +21,7 @@ import { BUILTIN_SERVING_ENGINES, defaultSequenceBuckets, DEFAULT_SERVING_ENGINE
 import { SCHEDULERS } from "./schedulers/index.js";
 import type { KvAdmission, PoolRole, PoolRuntime, StaticShapes } from "./schedulers/scheduler.js";
 import { ranksPerChip } from "../workload/headSharding.js";
+import { checkModelShape } from "../workload/transformer.js";
 
 export interface PoolSummary {
   role: PoolRole;
@@ -95,6 +96,7 @@ export function resolvePool(
   longestContext = 4096,
   engines?: ServingEngine[],
 ): ResolvedPool {
+  checkModelShape(model);
   const system = catalog.system(spec.system, `${field}.system`);
   const chip = catalog.chip(system.chip);
   const engine = servingEngine(spec.engine ?? DEFAULT_SERVING_ENGINE, `${field}.engine`, engines);

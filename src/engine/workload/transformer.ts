@@ -1,6 +1,7 @@
 // The shapes of a decoder-only transformer: parameter counts and the dimensions every formula uses.
 // Attention variants: MHA/GQA (kvHeads), MLA (DeepSeek-V2/V3), sliding windows. MLPs: GeLU (two
 // matrices) or SwiGLU (three). MoE: top-k routed experts plus shared experts and leading dense layers.
+import { UltrasimError } from "../errors.js";
 import type { ModelSpec } from "../catalog/schema.js";
 
 export interface AttentionDims {
@@ -121,4 +122,21 @@ export function forwardFlopsPerSequence(model: ModelSpec, seqLen: number): numbe
 
 function normParams(model: ModelSpec): number {
   return model.layers * 2 * model.hidden;
+}
+
+/**
+ * What a model's fields must satisfy together, beyond each field's own range: key-value heads shared
+ * by whole groups of query heads, no more experts per token than experts, no more dense layers than
+ * layers. Throws naming the field under `field` (the scenario's `model`, or a catalog entry).
+ */
+export function checkModelShape(model: ModelSpec, field = "model"): void {
+  const fail = (path: string, message: string) => {
+    throw new UltrasimError("INVALID_INPUT", message, { field: `${field}.${path}` });
+  };
+  if (model.kvHeads > model.heads || model.heads % model.kvHeads !== 0)
+    fail("kvHeads", `${model.kvHeads} key-value heads do not divide the ${model.heads} query heads into whole groups`);
+  if (model.moe && model.moe.topK > model.moe.experts)
+    fail("moe.topK", `top-${model.moe.topK} routing needs at least ${model.moe.topK} experts, not ${model.moe.experts}`);
+  if (model.moe && model.moe.denseLayers > model.layers)
+    fail("moe.denseLayers", `${model.moe.denseLayers} dense layers are more than the model's ${model.layers} layers`);
 }

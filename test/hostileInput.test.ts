@@ -407,6 +407,9 @@ describe("a flag where it would do nothing is refused, or does what it asks", ()
   ])("serve with the plan's %s", async (flags, pattern) => {
     expectOneLine(await ultrasim(["serve", serveExample(), ...flags!]), pattern);
   });
+  it.concurrent("serve with two scenarios (the second was ignored)", async () => {
+    expectOneLine(await ultrasim(["serve", serveExample(), serveExample()]), /^ultrasim: scenario: one scenario at a time/);
+  });
   it.concurrent("serve plan with --trace (a trace of one simulated deployment)", async () => {
     expectOneLine(
       await ultrasim(["serve", "plan", serveExample(), "--trace", "t.json"]),

@@ -148,6 +148,14 @@ export function registerServe(program: Command): void {
     .option(FORCE_OPTION, FORCE_HELP)
     .action((first: string, second: string | undefined, opts: ServeOptions) => {
       const planning = first === "plan";
+      if (!planning && second !== undefined)
+        throw new UltrasimError(
+          "INVALID_INPUT",
+          `one scenario at a time: '${second}' follows '${first}' (serve plan <scenario> plans one)`,
+          {
+            field: "scenario",
+          },
+        );
       checkModeFlags(opts, planning);
       checkEmitFlags(opts, planning);
       const file = planning ? second : first;

@@ -36,7 +36,7 @@ export function trainingIntervals(prediction: TrainingPrediction, evidenceKey: s
 
 export function predictScenario(scenario: TrainingScenario, catalog: Catalog, options: { timeline?: boolean } = {}): TrainingResult {
   const model = typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model;
-  const hw = catalog.hardware(scenario.system.id, scenario.efficiency ?? {}, scenario.system.scaleOutGbpsPerChip, scenario.framework);
+  const hw = catalog.hardwareFor(scenario);
   const prediction = predictTraining({
     model,
     hw,

@@ -44,7 +44,7 @@ export function buildPlanRequest(file: string | undefined, opts: PlanOptions): B
   // An unknown model or system names the flag that gave it, or the file and line it came from.
   const { model, hw } = locatedIn(loaded, flagFields, () => ({
     model: checkedModel(typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model),
-    hw: catalog.hardware(scenario.system.id, scenario.efficiency ?? {}, scenario.system.scaleOutGbpsPerChip, scenario.framework),
+    hw: catalog.hardwareFor(scenario),
   }));
   const chips = str("chips") ? parseChipCounts(str("chips")!, hw.system.chipsPerSystem) : [scenario.system.chips];
   const number = (k: string, flag: string, min: number, max = Infinity): number | undefined => {

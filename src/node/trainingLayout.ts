@@ -87,9 +87,10 @@ export async function completeLayout(
     const best = bestWithin(scenario, flags, catalogFiles);
     if (best) {
       // Recomputed layers, where given, are the user's: the planner's best full-recompute layout with them.
-      scenario.parallelism = given(flags, "recomputeLayers")
-        ? { ...best.parallelism, recomputeLayers: scenario.parallelism.recomputeLayers }
-        : best.parallelism;
+      scenario.parallelism =
+        flags.recomputeLayers !== undefined
+          ? { ...best.parallelism, recomputeLayers: scenario.parallelism.recomputeLayers }
+          : best.parallelism;
       scenario.run = { ...scenario.run, microBatch: best.run.microBatch };
       const fixed = LAYOUT_FLAGS.filter((f) => flags[f] !== undefined).map((f) => `--${kebab(f)}`);
       assumptions.push(
@@ -137,7 +138,6 @@ function plainLayout(scenario: TrainingScenario, flags: Partial<Record<TrainingF
 }
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-const given = (flags: Partial<Record<TrainingFlag, string>>, f: TrainingFlag) => flags[f] !== undefined;
 
 /** The fastest plan whose layout agrees with every layout field the flags (already laid over the scenario) fixed. */
 function bestWithin(scenario: TrainingScenario, flags: Partial<Record<TrainingFlag, string>>, catalogFiles: string[] | undefined) {

@@ -198,7 +198,7 @@ function planRow(p: Plan): PlanRow {
 function planRequest(raw: unknown, chips: number[], extra: Partial<PlanRequest>): PlanRequest {
   const scenario = checkScenario(raw);
   const model = typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model;
-  const hw = catalog.hardware(scenario.system.id, scenario.efficiency ?? {}, scenario.system.scaleOutGbpsPerChip, scenario.framework);
+  const hw = catalog.hardwareFor(scenario);
   return {
     model,
     hw,

@@ -56,7 +56,7 @@ export function registerScale(program: Command): void {
       // An unknown model, system or framework names the flag that gave it, or the file and line it came from.
       const { model, hw } = locatedIn(loaded, flagFields, () => ({
         model: typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model,
-        hw: catalog.hardware(scenario.system.id, scenario.efficiency ?? {}, scenario.system.scaleOutGbpsPerChip, scenario.framework),
+        hw: catalog.hardwareFor(scenario),
       }));
       // A scenario file's cluster and batch are where the scan starts, unless the flags say otherwise.
       const chipsText = str("chips") ?? `${file ? scenario.system.chips : FIRST_CHIPS}..${LAST_CHIPS}`;

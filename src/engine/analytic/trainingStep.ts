@@ -24,7 +24,7 @@ import {
 } from "../plan/layout.js";
 import { peakFlopsPerSecond, type Hardware } from "../system/hardware.js";
 import { checkZeroStage } from "../calibrate/framework.js";
-import { forwardFlopsPerSequence } from "../workload/transformer.js";
+import { checkModelShape, forwardFlopsPerSequence } from "../workload/transformer.js";
 import {
   addParts,
   embeddingCost,
@@ -142,6 +142,7 @@ const OPTIMIZER_BYTES_PER_PARAM = 34; // Adam: read fp32 grad, param, m, v, and 
  * fits in memory (none, then selective, then full), as a practitioner would choose it.
  */
 export function predictTraining(input: TrainingInput): TrainingPrediction {
+  checkModelShape(input.model);
   checkZeroStage(input.hw.software, input.parallelism.zero);
   if (input.parallelism.recompute !== null)
     return evaluateLayout(input, resolveLayout(input.model, input.run, input.parallelism, input.chips));

@@ -200,6 +200,19 @@ export class Catalog {
     return this.networks.find((n) => n.systems.includes(systemId));
   }
 
+  /**
+   * The hardware a scenario (or a plan point) runs on: its system, its efficiency overrides, its
+   * scale-out link and its framework. Every command that takes a scenario builds its hardware here, so
+   * no field of the scenario is left behind.
+   */
+  hardwareFor(scenario: {
+    system: { id: string; scaleOutGbpsPerChip?: number };
+    efficiency?: Partial<Efficiency>;
+    framework?: string;
+  }): Hardware {
+    return this.hardware(scenario.system.id, scenario.efficiency ?? {}, scenario.system.scaleOutGbpsPerChip, scenario.framework);
+  }
+
   hardware(systemId: string, override: Partial<Efficiency> = {}, scaleOutGbpsPerChip?: number, frameworkId?: string | null): Hardware {
     const system = this.system(systemId);
     const chip = this.chip(system.chip, `system ${systemId}: chip`);

@@ -5,7 +5,6 @@ import { bound } from "../bounds.js";
 import { UltrasimError } from "../errors.js";
 import type { GroupPlacement } from "../network/collectives.js";
 import { plural } from "../report/plural.js";
-import { checkModelShape } from "../workload/transformer.js";
 
 export interface Layout {
   tp: number;
@@ -46,7 +45,6 @@ function degree(value: number, field: string): number {
 }
 
 export function resolveLayout(model: ModelSpec, run: RunSpec, par: ParallelismSpec, chips: number): ResolvedLayout {
-  checkModelShape(model);
   const assumptions: string[] = [];
   const tp = degree(par.tp, "parallelism.tp");
   const pp = degree(par.pp, "parallelism.pp");

@@ -16,6 +16,7 @@ import { bound } from "../bounds.js";
 import { UltrasimError } from "../errors.js";
 import { zeroStagesText } from "../calibrate/framework.js";
 import { plural } from "../report/plural.js";
+import { checkModelShape } from "../workload/transformer.js";
 import type { Hardware } from "../system/hardware.js";
 import { leastRecomputeLayers, mostLayersPerVirtualStage, type Layout } from "./layout.js";
 
@@ -154,6 +155,7 @@ export function whyLost(winner: TrainingPrediction, loser: TrainingPrediction): 
 
 export function plan(request: PlanRequest): PlanResult {
   const { model, hw, globalBatch, seqLen, precision } = request;
+  checkModelShape(model);
   const objective = request.objective ?? "step-time";
   if (objective === "time-to-train" && !request.tokens) {
     throw new UltrasimError("INVALID_INPUT", "the time-to-train objective needs a token budget", { field: "tokens" });

@@ -49,7 +49,7 @@ function trainOutputs(point: TrainPoint, catalog: Catalog): Outputs {
 
 function planOutputs(point: PlanPoint, catalog: Catalog): Outputs {
   const model = typeof point.model === "string" ? catalog.model(point.model) : point.model;
-  const hw = catalog.hardware(point.system.id, point.efficiency ?? {}, point.system.scaleOutGbpsPerChip, point.framework);
+  const hw = catalog.hardwareFor(point);
   const operations = point.operations ?? {};
   const result = plan({
     model,

@@ -36,7 +36,7 @@ function givenBuckets(input: LaunchInput): number[] | null {
 }
 
 /** The batch the decode graph was compiled for: the scenario's compiledBatch, else its batch limit. */
-export function compiledBatchOf(input: LaunchInput): number {
+function compiledBatchOf(input: LaunchInput): number {
   return input.summary.staticShapes?.compiledBatch ?? input.summary.maxBatch;
 }
 
@@ -93,8 +93,8 @@ export function emitNeuron(input: LaunchInput): EmittedLaunch {
   const tpDegree = config.tp_degree as number;
   // Without chunked prefill vLLM schedules a whole prompt at once: the token budget must hold the longest.
   // (and vLLM refuses a token budget below max_num_seqs).
-  const batchedTokens = Math.max(summary.maxTokensPerIteration, seqLen, compiledBatchOf(input));
-  const batch = compiledBatchOf(input);
+  const batch = config.batch_size as number;
+  const batchedTokens = Math.max(summary.maxTokensPerIteration, seqLen, batch);
   const flags: [string, string?][] = [
     ["--tensor-parallel-size", String(tpDegree)],
     // vLLM on Neuron runs max_num_seqs sequences in the compiled batch: they are the same number.

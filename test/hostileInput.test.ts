@@ -527,6 +527,61 @@ describe("serving scenarios that leave things out say what was assumed, or what 
   });
 });
 
+describe("a serving scenario that names no engine runs one its chip can start", () => {
+  const scenario = (system: string) =>
+    write(
+      `no-engine-${system}.yaml`,
+      [
+        "schemaVersion: 1",
+        "model: llama3.1-8b",
+        `deployment: { system: ${system}, precision: bf16, tp: 1, replicas: 1, batching: { policy: continuous, maxBatch: 8 } }`,
+        "traffic: { requests: 16, arrival: { kind: offline }, inputTokens: 128, outputTokens: 16 }",
+        "",
+      ].join("\n"),
+    );
+  it.concurrent.each([
+    ["trn2.48xlarge", "vllm-neuron", "trainium2"],
+    ["dgx-h100", "vllm", "h100-sxm"],
+  ])("%s: %s, listed as an assumption", async (system, engine, chip) => {
+    const r = await ultrasim(["serve", scenario(system), "--json"]);
+    expectFinite(r);
+    const report = JSON.parse(r.stdout);
+    expect(report.pools[0].engine).toBe(engine);
+    expect(report.assumptions).toContain(`engine not given: ${engine} (the default on ${chip})`);
+  });
+  it.concurrent("the Neuron default runs static shapes: a compiled batch is accepted without naming the engine", async () => {
+    const file = write(
+      "no-engine-compiled.yaml",
+      readFileSync(join(dir, scenario("trn2.48xlarge")), "utf8").replace("maxBatch: 8 }", "maxBatch: 8 }, compiledBatch: 8"),
+    );
+    const r = await ultrasim(["serve", file, "--json"]);
+    expectFinite(r);
+    expect(JSON.parse(r.stdout).pools[0].engine).toBe("vllm-neuron");
+  });
+});
+
+describe("output folders that cannot be made end with one line", () => {
+  // Node 20's recursive mkdir never returns under /proc; the folder is made one level at a time.
+  it.runIf(existsSync("/proc/self"))("schema --out under /proc", async () => {
+    expectOneLine(
+      await ultrasim(["schema", "--out", "/proc/ultrasim-x/y"], 10),
+      /--out: cannot write into the folder: \/proc does not take new folders/,
+    );
+  });
+  it.concurrent("schema --out through a file", async () => {
+    write("a-file", "x");
+    expectOneLine(
+      await ultrasim(["schema", "--out", "a-file/schemas"], 10),
+      /--out: cannot write into the folder: a part of the path is a file/,
+    );
+  });
+  it.concurrent("schema --out makes missing parents", async () => {
+    const r = await ultrasim(["schema", "--out", "made/two/levels"], 10);
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(join(dir, "made/two/levels/catalog.json"))).toBe(true);
+  });
+});
+
 describe("expert tensor parallelism on a dense model", () => {
   it.concurrent("is refused like ep, naming the flag (it was ignored, with a fractional expert data-parallel degree)", async () => {
     const args = ["train", "--model", "llama3-8b", "--system", "dgx-h100", "--chips", "16", "--tp", "2", "--pp", "1", "--dp", "8"];

@@ -1,7 +1,7 @@
 // Files the commands write (--trace, --out): a path that cannot be written is one line naming the path,
 // the flag and the reason, exit code 2, never a Node stack.
 import { mkdirSync, statSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import { UltrasimError } from "../engine/errors.js";
 
 /** Why a write failed, in words, from Node's error code. */
@@ -75,6 +75,15 @@ export function checkReplaceableFile(path: string, flag: string): void {
     );
 }
 
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Make sure `path` is a folder to write into (created with its parents if missing). */
 export function outputDirectory(path: string, flag: string): void {
   let isFile = false;
@@ -85,9 +94,24 @@ export function outputDirectory(path: string, flag: string): void {
   }
   if (isFile) throw new UltrasimError("FILE_ERROR", `is a file, not a folder: ${flag} names an output folder`, { file: path, field: flag });
   try {
-    mkdirSync(path, { recursive: true });
+    // One level at a time, from the nearest folder that exists: Node 20's recursive mkdir never
+    // returns where a parent refuses new entries without saying so (ENOENT under /proc).
+    const missing: string[] = [];
+    for (let p = resolve(path); !exists(p); p = dirname(p)) missing.unshift(p);
+    for (const p of missing)
+      try {
+        mkdirSync(p);
+      } catch (e) {
+        // The parent exists (it was found above), so ENOENT means it takes no new folders.
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+        throw new UltrasimError("FILE_ERROR", `cannot write into the folder: ${dirname(p)} does not take new folders`, {
+          file: path,
+          field: flag,
+        });
+      }
     if (!statSync(path).isDirectory()) throw Object.assign(new Error("not a folder"), { code: "EEXIST" });
   } catch (e) {
+    if (e instanceof UltrasimError) throw e;
     cannotWrite(e, path, flag, "into the folder");
   }
 }

@@ -99,9 +99,9 @@ export function resolvePool(
   checkModelShape(model);
   const system = catalog.system(spec.system, `${field}.system`);
   const chip = catalog.chip(system.chip);
-  const engine = servingEngine(spec.engine ?? DEFAULT_SERVING_ENGINE, `${field}.engine`, engines);
   // An engine named for the other runtime cannot start on this chip (vLLM's CUDA build on Trainium).
   const chipRuntime = servingRuntime(catalog, chip.id);
+  const engine = servingEngine(spec.engine ?? DEFAULT_SERVING_ENGINE[chipRuntime], `${field}.engine`, engines);
   if (spec.engine !== undefined && engine.runtime !== chipRuntime)
     throw new UltrasimError(
       "INVALID_INPUT",

@@ -60,8 +60,13 @@ export type MoeExpertsPolicy = NonNullable<ServingEngine["moeExperts"]>;
 
 export const BUILTIN_SERVING_ENGINES = engines as ServingEngine[];
 export const SERVING_ENGINE_IDS = BUILTIN_SERVING_ENGINES.map((e) => e.id);
-/** The engine a scenario that names none runs: vLLM, the most deployed open-source engine. */
-export const DEFAULT_SERVING_ENGINE = "vllm";
+/**
+ * The engine a scenario that names none runs, by the chip's runtime: vLLM, the most deployed
+ * open-source engine, on GPUs; on Trainium and Inferentia vLLM with the Neuron backend (NxD
+ * Inference), the serving path AWS's Neuron documentation leads with ("vLLM User Guide for NxD
+ * Inference"). vLLM's CUDA build does not run on a NeuronCore.
+ */
+export const DEFAULT_SERVING_ENGINE: Record<"cuda" | "neuron", string> = { cuda: "vllm", neuron: "vllm-neuron" };
 
 export function servingEngine(id: string, field: string, engines: ServingEngine[] = BUILTIN_SERVING_ENGINES): ServingEngine {
   const engine = engines.find((e) => e.id === id);

@@ -79,7 +79,7 @@ export const PoolSpec = Type.Object(
     engine: Type.Optional(
       Type.String({
         description:
-          "the serving engine (data/serving-engines.json): vllm | trtllm | sglang | vllm-neuron | nxd-inference | transformers-neuronx | tgi-neuron; default vllm. It sets the scheduler, the KV admission, chunking and the host overhead per iteration",
+          "the serving engine (data/serving-engines.json): vllm | trtllm | sglang | vllm-neuron | nxd-inference | transformers-neuronx | tgi-neuron; default vllm on GPUs, vllm-neuron on Trainium and Inferentia. It sets the scheduler, the KV admission, chunking and the host overhead per iteration",
       }),
     ),
     /** Host time per iteration, replacing the engine's figure. */

@@ -181,6 +181,9 @@ export function predictServing(scenario: ServingScenario, catalog: Catalog, opti
       ...poolSpecs
         .map((p) => precisionAssumption(catalog.chip(catalog.system(p.system).chip), p.precision))
         .filter((a): a is string => a !== null),
+      ...pools
+        .filter((_, i) => poolSpecs[i]?.engine === undefined)
+        .map((p) => `engine not given: ${p.summary.engine} (the default on ${p.summary.chipId})`),
       // What the traffic left out and the simulation assumed (not where a trace supplied the requests).
       ...(options.requests === undefined && scenario.traffic.requests === undefined
         ? [`traffic.requests not given: ${DEFAULT_REQUESTS.toLocaleString("en-US")} requests`]

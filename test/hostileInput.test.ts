@@ -560,6 +560,48 @@ describe("a serving scenario that names no engine runs one its chip can start", 
   });
 });
 
+describe("serve plan across runtimes runs each system on its own software, and says why a system has no row", () => {
+  it.concurrent("a scenario naming vllm, planned on p5 and trn2: trn2 runs vllm-neuron, and a note says so", async () => {
+    expect(example("serve-llama3-70b-p5.yaml")).toMatch(/engine: vllm\n/);
+    const r = await ultrasim([
+      "serve",
+      "plan",
+      join(root, "examples/serve-llama3-70b-p5.yaml"),
+      "--systems",
+      "p5.48xlarge,trn2.48xlarge",
+      "--requests",
+      "50",
+      "--max-chips",
+      "16",
+      "--json",
+    ]);
+    expectFinite(r);
+    const plan = JSON.parse(r.stdout);
+    expect(plan.notes).toEqual(["trn2.48xlarge runs vllm-neuron: the scenario's vllm does not run on trainium2"]);
+    const engines = (system: string) =>
+      new Set(
+        plan.candidates
+          .filter((c: { pool: { system: string } }) => c.pool.system === system)
+          .map((c: { pool: { engine: string } }) => c.pool.engine),
+      );
+    expect(engines("trn2.48xlarge")).toEqual(new Set(["vllm-neuron"]));
+    expect(engines("p5.48xlarge")).toEqual(new Set(["vllm"]));
+  });
+  it.concurrent("a system where nothing can run (fp8 on an A100) is named with the reason, not left out silently", async () => {
+    const r = await ultrasim([
+      "serve",
+      "plan",
+      join(root, "examples/serve-llama3-70b-p5.yaml"),
+      "--systems",
+      "dgx-a100-80gb",
+      "--requests",
+      "50",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/note: dgx-a100-80gb: no deployment could run: a100-80gb has no fp8 support/);
+  });
+});
+
 describe("output folders that cannot be made end with one line", () => {
   // Node 20's recursive mkdir never returns under /proc; the folder is made one level at a time.
   it.runIf(existsSync("/proc/self"))("schema --out under /proc", async () => {

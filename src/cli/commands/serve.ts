@@ -205,7 +205,9 @@ export function registerServe(program: Command): void {
           for (const system of systems) catalog.system(system, opts.systems ? "--systems" : "deployment.system");
           if (opts.emit !== undefined && isLaunchEngine(opts.emit)) checkLaunchEngine(opts.emit, systems, catalog);
           const progress = progressReporter("planning", true);
+          const notes: string[] = [];
           const candidates = planServing(scenario, catalog, {
+            onNote: (note) => notes.push(note),
             systems,
             maxChips,
             requests,
@@ -231,11 +233,12 @@ export function registerServe(program: Command): void {
             if (opts.emitDir !== undefined)
               emitted = { ...emitted, dir: opts.emitDir, written: writeLaunchFiles(opts.emitDir, emitted.files, "--emit-dir") };
           }
-          if (opts.json) printJson({ objective, best, candidates, ...(emitted ? { emitted } : {}) });
+          if (opts.json) printJson({ objective, best, candidates, notes, ...(emitted ? { emitted } : {}) });
           else
             print(
               [
                 renderPlan(candidates, objective),
+                ...notes.map((n) => `note: ${n}`),
                 ...(emitted
                   ? ["", renderLaunch(emitted, emitted.dir !== undefined ? { dir: emitted.dir, paths: emitted.written ?? [] } : undefined)]
                   : []),

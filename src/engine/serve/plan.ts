@@ -4,6 +4,8 @@
 // differ, so the two can pick different hardware). Each candidate is simulated on the scenario's traffic.
 import type { Catalog } from "../catalog/catalog.js";
 import { UltrasimError } from "../errors.js";
+import { servingRuntime } from "./deployment.js";
+import { BUILTIN_SERVING_ENGINES, DEFAULT_SERVING_ENGINE } from "./engines.js";
 import type { PoolSpec, RequestSpec, ServingScenario } from "./scenario.js";
 import { predictServing } from "./serve.js";
 import type { ServingCostOptions } from "./servingOperations.js";
@@ -41,6 +43,11 @@ export interface PlanOptions {
   objective?: ServingPlanObjective;
   /** Prices and PUE for the dollars per token. */
   cost?: ServingCostOptions;
+  /**
+   * Called with what the search changed or could not do: a system that ran another engine than the
+   * scenario's (its runtime cannot start that one), a system where no deployment could run at all.
+   */
+  onNote?: (note: string) => void;
   /** Called after each (system, tp, batch) shape is searched: shapes done, shapes in all, the system. */
   onProgress?: (done: number, total: number, system: string) => void;
 }
@@ -74,13 +81,23 @@ export function planServing(scenario: ServingScenario, catalog: Catalog, options
   let shapesDone = 0;
   for (const system of options.systems) {
     const tps = tpsOf(system);
+    // Hardware compared across runtimes runs each on its own software: an engine the system's chip
+    // cannot start (vLLM's CUDA build on Trainium) gives way to that runtime's default.
+    const chip = catalog.system(system).chip;
+    const runtime = servingRuntime(catalog, chip);
+    const named = base.engine !== undefined ? BUILTIN_SERVING_ENGINES.find((e) => e.id === base.engine) : undefined;
+    const engine = named && named.runtime !== runtime ? DEFAULT_SERVING_ENGINE[runtime] : base.engine;
+    if (engine !== base.engine) options.onNote?.(`${system} runs ${engine}: the scenario's ${base.engine} does not run on ${chip}`);
+    let firstFailure: string | null = null;
+    const before = candidates.length;
     for (const tp of tps)
       for (const pp of pps)
         for (const attentionDp of attentionDps) {
           for (const maxBatch of batches) {
             // Fewest replicas first: the first that meets the SLO is the cheapest for this shape.
             for (let replicas = 1; replicas * tp * attentionDp * pp <= options.maxChips; replicas *= 2) {
-              const pool: PoolSpec = { ...base, system, tp, pp, attentionDp, replicas, batching: { ...base.batching, maxBatch } };
+              const pool: PoolSpec = { ...base, system, engine, tp, pp, attentionDp, replicas, batching: { ...base.batching, maxBatch } };
+              if (engine === undefined) delete pool.engine;
               if (base.ep && (tp * attentionDp) % base.ep !== 0) pool.ep = 1;
               // A given etp was for the scenario's tp and attention ranks: a searched one gets the default (ep x etp = tp x attentionDp).
               if (base.etp != null && (tp !== base.tp || attentionDp !== (base.attentionDp ?? 1))) pool.etp = null;
@@ -92,8 +109,9 @@ export function planServing(scenario: ServingScenario, catalog: Catalog, options
                   cost: options.cost,
                 }).report;
               } catch (e) {
-                if (e instanceof UltrasimError) break;
-                throw e;
+                if (!(e instanceof UltrasimError)) throw e;
+                firstFailure ??= e.message;
+                break;
               }
               const { ok, reason } = meets(report, scenario);
               candidates.push({
@@ -114,6 +132,7 @@ export function planServing(scenario: ServingScenario, catalog: Catalog, options
             options.onProgress?.(++shapesDone, shapes, system);
           }
         }
+    if (candidates.length === before && firstFailure !== null) options.onNote?.(`${system}: no deployment could run: ${firstFailure}`);
   }
   // Those meeting the SLO first; then by the objective (a deployment without a price last under "cost").
   const byObjective =

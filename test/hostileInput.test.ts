@@ -482,6 +482,27 @@ describe("serving layouts no engine can run are reported, not simulated", () => 
     expectFinite(r);
     expect(JSON.parse(r.stdout).infeasibleReason).toMatch(/pp 81 is more pipeline stages than the model's 80 layers/);
   });
+  it.concurrent.each([
+    // 1% of an 80 GiB H100 is 0.86 GB, under the 4 GB the catalog reserves for the CUDA runtime.
+    ["memoryUtilization: 0.01", /memoryUtilization 0\.01 of h100-sxm's 85\.9 GB is no more than the 4\.0 GB its runtime reserves/],
+    // 0.9 x 85.9 - 4 = 73.3 GB usable, 36.3 GB of weights: room for a cache, but not one block of a million tokens.
+    [
+      "kvBlockTokens: 1000000",
+      /one KV block of 1,000,000 tokens is more than the 35\.9 GB per chip left for the KV cache: lower kvBlockTokens/,
+    ],
+    // 0.4 x 85.9 - 4 = 30.4 GB usable: the 36.3 GB of weights do not fit.
+    ["memoryUtilization: 0.4", /the weights \(36\.3 GB per chip\) .* leave no room for a KV cache in 30\.4 GB usable/],
+  ])("%s: the reason names what is short", async (field, pattern) => {
+    const r = await ultrasim([
+      "serve",
+      write(`kv-${field.replace(/\W/g, "")}.yaml`, h100().replace("  engine: vllm\n", `  engine: vllm\n  ${field}\n`)),
+      "--json",
+    ]);
+    expectFinite(r);
+    const report = JSON.parse(r.stdout);
+    expect(report.feasible).toBe(false);
+    expect(report.infeasibleReason).toMatch(pattern);
+  });
   it.concurrent("an engine of the other runtime is refused, naming the flag and the engines that would run", async () => {
     expectOneLine(
       await ultrasim(["serve", join(root, "examples/serve-llama3-70b-p5.yaml"), "--engine", "vllm-neuron"]),

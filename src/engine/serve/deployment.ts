@@ -261,11 +261,17 @@ export function resolvePool(
       : pp > model.layers
         ? `pp ${pp} is more pipeline stages than the model's ${model.layers} layers`
         : null;
+  const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
+  const utilization = spec.memoryUtilization ?? DEFAULT_MEMORY_UTILIZATION;
   const infeasible =
     shapeProblem ??
-    (blocksPerEngine < 1
-      ? `the weights (${(memory.weightBytesPerChip / 1e9).toFixed(1)} GB per chip)${speculative && speculative.summary.draftWeightBytesPerChip > 0 ? `, the drafter's (${(speculative.summary.draftWeightBytesPerChip / 1e9).toFixed(1)} GB)` : ""} and activations (${(memory.activationBytesPerChip / 1e9).toFixed(1)} GB) leave no room for a KV cache in ${(capacityBytesPerChip / 1e9).toFixed(1)} GB usable on ${chip.id}: raise tp or pp, or lower the precision`
-      : null);
+    (capacityBytesPerChip <= 0
+      ? `memoryUtilization ${utilization} of ${chip.id}'s ${gb(hw.hbmBytes)} is no more than the ${gb(hw.runtimeReservedBytes)} its runtime reserves: raise memoryUtilization`
+      : blocksPerEngine < 1 && spec.kvBlockTokens !== undefined && memory.unblockedTokens >= pp
+        ? `one KV block of ${blockTokens.toLocaleString("en-US")} tokens is more than the ${gb(memory.kvBytesPerChip)} per chip left for the KV cache: lower kvBlockTokens`
+        : blocksPerEngine < 1
+          ? `the weights (${(memory.weightBytesPerChip / 1e9).toFixed(1)} GB per chip)${speculative && speculative.summary.draftWeightBytesPerChip > 0 ? `, the drafter's (${(speculative.summary.draftWeightBytesPerChip / 1e9).toFixed(1)} GB)` : ""} and activations (${(memory.activationBytesPerChip / 1e9).toFixed(1)} GB) leave no room for a KV cache in ${(capacityBytesPerChip / 1e9).toFixed(1)} GB usable on ${chip.id}: raise tp or pp, or lower the precision`
+          : null);
   return {
     runtime,
     hw,

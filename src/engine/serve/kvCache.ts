@@ -95,6 +95,8 @@ export interface KvCapacity {
   kvBytesPerChip: number;
   /** Tokens of full context one replica (one attention data-parallel rank, all its pipeline stages) can cache. */
   tokens: number;
+  /** The same before rounding down to whole blocks (a block too large for the space is told apart from no space). */
+  unblockedTokens: number;
   blocks: number;
   blockTokens: number;
 }
@@ -144,6 +146,7 @@ export function kvCapacity(
     activationBytesPerChip: activations,
     kvBytesPerChip: Math.max(0, kvBytes),
     tokens: blocks * options.blockTokens,
+    unblockedTokens: tokens,
     blocks,
     blockTokens: options.blockTokens,
   };

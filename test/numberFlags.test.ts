@@ -4,8 +4,18 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseNumber } from "../src/engine/flagSyntax.js";
+import { parseNumber, parseSlo } from "../src/engine/flagSyntax.js";
 import { ultrasim } from "./cliHelpers.js";
+
+describe("parseSlo", () => {
+  it("reads each limit in its unit", () => {
+    expect(parseSlo("ttft=2s,tpot=100ms,e2e=30")).toEqual({ ttftSeconds: 2, tpotSeconds: 0.1, e2eSeconds: 30 });
+  });
+  it("refuses a limit given twice (the last silently won)", () => {
+    expect(() => parseSlo("ttft=2s,ttft=1s")).toThrow(/ttft is given twice/);
+    expect(() => parseSlo("TPOT=50ms,tpot=60ms")).toThrow(/tpot is given twice/);
+  });
+});
 
 describe("parseNumber", () => {
   it.each([

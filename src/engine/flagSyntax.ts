@@ -61,7 +61,11 @@ export function parseSlo(text: string): Slo {
     const value = Number(m[2]) * (unit === "ms" ? 1e-3 : unit === "us" || unit === "µs" ? 1e-6 : 1);
     if (!(value > 0 && Number.isFinite(value)))
       throw new UltrasimError("INVALID_INPUT", `'${part}' must be a finite time above zero`, { field: "--slo" });
-    slo[keys[m[1]!.toLowerCase() as keyof typeof keys]] = value;
+    const key = keys[m[1]!.toLowerCase() as keyof typeof keys];
+    // Two limits on one latency: neither can be meant over the other.
+    if (slo[key] !== undefined)
+      throw new UltrasimError("INVALID_INPUT", `${m[1]!.toLowerCase()} is given twice: give each limit once`, { field: "--slo" });
+    slo[key] = value;
   }
   return slo;
 }

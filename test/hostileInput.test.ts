@@ -623,6 +623,37 @@ describe("serve plan across runtimes runs each system on its own software, and s
   });
 });
 
+describe("a price file", () => {
+  const prices = (system: string) =>
+    ["- id: mine", `  system: ${system}`, "  kind: on-demand", "  usdPerChipHour: 3", "  source: my contract", '  asOf: "2026"', ""].join(
+      "\n",
+    );
+  it.concurrent("a price for a system the catalog lacks is refused with its line (it was never read)", async () => {
+    expectOneLine(
+      await ultrasim(["train", "--prices", write("typo-prices.yaml", prices("p5.48xlarg"))]),
+      /^ultrasim: typo-prices\.yaml:2: 0\.system: unknown system 'p5\.48xlarg'\. Did you mean p5\.48xlarge/,
+    );
+  });
+  it.concurrent("a price for a known system is the one used", async () => {
+    const r = await ultrasim([
+      "train",
+      "--model",
+      "llama3-8b",
+      "--system",
+      "p5.48xlarge",
+      "--chips",
+      "16",
+      "--json",
+      "--prices",
+      write("good-prices.yaml", prices("p5.48xlarge")),
+    ]);
+    expectFinite(r);
+    const cost = JSON.parse(r.stdout).energy.cost;
+    expect(cost.priceEntry).toBe("mine");
+    expect(cost.usdPerChipHour.value).toBe(3);
+  });
+});
+
 describe("output folders that cannot be made end with one line", () => {
   // Node 20's recursive mkdir never returns under /proc; the folder is made one level at a time.
   it.runIf(existsSync("/proc/self"))("schema --out under /proc", async () => {

@@ -6,13 +6,26 @@ import { choiceFlag, numberFlag } from "../engine/flagSyntax.js";
 import { checkBound, type BoundName } from "../engine/bounds.js";
 import { UltrasimError } from "../engine/errors.js";
 import type { OperationsOptions } from "../engine/report/operationsReport.js";
-import { checkSchema, readInputFile } from "./loadInput.js";
+import { checkSchema, locate, readInputFile } from "./loadInput.js";
+import type { Catalog } from "../engine/catalog/catalog.js";
 
 export { choiceFlag, numberFlag } from "../engine/flagSyntax.js";
 
-/** A price table file: a YAML or JSON list of prices in the shape of data/prices.json. */
-export function readPriceFile(file: string): PriceEntry[] {
-  return checkSchema<PriceEntry[]>(PriceTable, readInputFile(file));
+/**
+ * A price table file: a YAML or JSON list of prices in the shape of data/prices.json. A price for a
+ * system the catalog does not have would never be read (a typo in the id): it is refused.
+ */
+export function readPriceFile(file: string, catalog: Catalog): PriceEntry[] {
+  const loaded = readInputFile(file);
+  const prices = checkSchema<PriceEntry[]>(PriceTable, loaded);
+  prices.forEach((price, i) => {
+    try {
+      catalog.system(price.system, `${i}.system`);
+    } catch (e) {
+      throw e instanceof UltrasimError ? locate(e, loaded) : e;
+    }
+  });
+  return prices;
 }
 
 export const OPERATIONS_OPTIONS: [string, string][] = [
@@ -34,7 +47,7 @@ const RELIABILITY_FLAGS = ["checkpoint", "hotSpares", "checkpointInterval", "fai
 const bounded = (value: number | undefined, name: BoundName, flag: string) =>
   value === undefined ? undefined : checkBound(name, value, flag);
 
-export function operationsOptions(opts: Record<string, unknown>): OperationsOptions {
+export function operationsOptions(opts: Record<string, unknown>, catalog: Catalog): OperationsOptions {
   const seed = numberFlag(opts.seed, "--seed");
   if (seed !== undefined && !Number.isInteger(seed))
     throw new UltrasimError("INVALID_INPUT", `must be a whole number, got ${seed}`, { field: "--seed" });
@@ -43,7 +56,7 @@ export function operationsOptions(opts: Record<string, unknown>): OperationsOpti
     gridGco2PerKwh: numberFlag(opts.gridGco2PerKwh, "--grid-gco2-per-kwh"),
     usdPerChipHour: numberFlag(opts.pricePerChipHour, "--price-per-chip-hour"),
     priceKind: choiceFlag<PriceKind>(opts.priceKind, "--price-kind", PRICE_KINDS),
-    extraPrices: typeof opts.prices === "string" ? readPriceFile(opts.prices) : undefined,
+    extraPrices: typeof opts.prices === "string" ? readPriceFile(opts.prices, catalog) : undefined,
     tokens: bounded(numberFlag(opts.tokens, "--tokens"), "trainingTokens", "--tokens"),
     // A checkpoint or failure setting asks for the figures it changes: goodput and the effective time to train.
     reliability: Boolean(opts.reliability) || RELIABILITY_FLAGS.some((k) => opts[k] !== undefined),

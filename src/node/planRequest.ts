@@ -64,7 +64,7 @@ export function buildPlanRequest(file: string | undefined, opts: PlanOptions): B
     throw new UltrasimError("INVALID_INPUT", "the time-to-train objective needs --tokens", { field: "--tokens" });
   }
   // $ and J per 1M tokens of each plan, from the price table and the power model (as `train` reports them).
-  const operationsFlags = operationsOptions(opts);
+  const operationsFlags = operationsOptions(opts, catalog);
   const systemId = scenario.system.id;
   const operations: PlanRequest["operations"] = (p) => {
     const ops = trainingOperations(

@@ -43,7 +43,7 @@ export function registerCompare(program: Command): void {
       .map((s) => s.trim())
       .filter(Boolean);
     for (const s of systems) catalog.system(s, "--systems");
-    const operations = operationsOptions(opts);
+    const operations = operationsOptions(opts, catalog);
     if (operations.usdPerChipHour !== undefined) checkPrice(operations.usdPerChipHour, "--price-per-chip-hour");
     if (operations.pue !== undefined) positiveNumber(String(operations.pue), "--pue");
     const progress = progressReporter("planning", true);

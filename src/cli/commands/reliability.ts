@@ -45,7 +45,7 @@ export function registerReliability(program: Command): void {
     if (!(days > 0))
       throw new UltrasimError("INVALID_INPUT", `must be a positive number of days, got '${String(opts.days)}'`, { field: "--days" });
     checkBound("trainingDays", days, "--days");
-    const o = operationsOptions(opts);
+    const o = operationsOptions(opts, catalog);
     const givenStep = numberFlag(opts.stepSeconds, "--step-seconds");
     if (givenStep !== undefined && !(givenStep > 0))
       throw new UltrasimError("INVALID_INPUT", `must be a positive number of seconds, got '${String(opts.stepSeconds)}'`, {

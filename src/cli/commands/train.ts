@@ -45,7 +45,7 @@ export function registerTrain(program: Command): void {
     );
     const catalog = catalogFrom(opts.catalog as string[] | undefined);
     const layoutAssumptions = await completeLayout(source, scenario, flags, opts.catalog as string[] | undefined);
-    const operationsFlags = operationsOptions(opts);
+    const operationsFlags = operationsOptions(opts, catalog);
     const result = locatedIn(loaded, flagFields, () => predictScenario(scenario, catalog, { timeline: Boolean(opts.trace) }));
     result.prediction.assumptions.unshift(...layoutAssumptions);
     if (opts.trace) {

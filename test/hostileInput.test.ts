@@ -648,7 +648,7 @@ describe("a price file", () => {
       write("good-prices.yaml", prices("p5.48xlarge")),
     ]);
     expectFinite(r);
-    const cost = JSON.parse(r.stdout).energy.cost;
+    const cost = JSON.parse(r.stdout).cost;
     expect(cost.priceEntry).toBe("mine");
     expect(cost.usdPerChipHour.value).toBe(3);
   });

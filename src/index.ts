@@ -106,6 +106,8 @@ export { parseChipCounts } from "./engine/plan/chipCounts.js";
 export { estimateStep, estimateLayout, type StepEstimate } from "./engine/analytic/trainingStep.js";
 export { predictServing, scenarioRequests, type ServingOptions, type ServingResult } from "./engine/serve/serve.js";
 export { planServing, type PlanCandidate, type PlanOptions } from "./engine/serve/plan.js";
+export { BUILTIN_SERVING_ENGINES, DEFAULT_SERVING_ENGINE, type ServingEngine } from "./engine/serve/engines.js";
+export { servingRuntime, type ServingRuntime } from "./engine/serve/deployment.js";
 export { ServingScenario } from "./engine/serve/scenario.js";
 export { collectiveLevels, type ScaleOutTier } from "./engine/system/hardware.js";
 export { ScaleOutNetwork, scaleOutTiers } from "./engine/system/scaleOutNetwork.js";

@@ -550,6 +550,39 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     await copy.context().close();
   });
 
+  it("Serve: the engine is an input; a Trainium system offers Neuron's engines, and the export runs the chosen one", async () => {
+    const page = await open("?page=serve&model=llama3.1-8b&system=trn2.48xlarge&tp=1&rates=2&rate=2&requests=60");
+    const first = await sweepDone(page);
+    const engine = page.getByLabel("Engine");
+    const engines = JSON.parse(readFileSync(join(ROOT, "data/serving-engines.json"), "utf8")) as { id: string; runtime: string }[];
+    const offered = await engine.locator("option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(offered).toEqual(["", ...engines.filter((e) => e.runtime === "neuron").map((e) => e.id)]);
+    await expect(engine.locator("option").first().textContent()).resolves.toMatch(/default for the system \(vllm-neuron\)/);
+    const byDefault = JSON.parse(await downloadText(page, "Download JSON")) as { pools: { engine: string }[] };
+    expect(byDefault.pools[0]!.engine).toBe("vllm-neuron");
+
+    await engine.selectOption("nxd-inference");
+    await sweepDone(page, first);
+    expect(new URL(page.url()).searchParams.get("engine")).toBe("nxd-inference");
+    const dir = mkdtempSync(join(tmpdir(), "ultrasim-web-engine-"));
+    try {
+      const file = join(dir, "scenario.yaml");
+      writeFileSync(file, await downloadText(page, "Export scenario"));
+      expect(readFileSync(file, "utf8")).toMatch(/engine: nxd-inference/);
+      const web = JSON.parse(await downloadText(page, "Download JSON")) as Record<string, unknown>;
+      expect((web.pools as { engine: string }[])[0]!.engine).toBe("nxd-inference");
+      expectSameNumbers(web, cliJson(["serve", file]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // A GPU system cannot start a Neuron engine: the field returns to the system's default.
+    await page.locator("select[name=system]").selectOption("dgx-h100");
+    await expect(engine.inputValue()).resolves.toBe("");
+    expect(new URL(page.url()).searchParams.get("engine")).toBeNull();
+    expect(errors.get(page)).toEqual([]);
+    await page.context().close();
+  });
+
   it("Serve: a long sweep shows progress and can be cancelled; the page keeps working", async () => {
     const page = await open("?page=serve&rates=1,2,3,4,6,8,12,16,20,24,28,32&requests=4000");
     await page.waitForSelector("[data-testid=sweep-progress]");

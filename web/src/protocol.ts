@@ -6,7 +6,19 @@ import type { ServeQuery } from "./serveQuery.ts";
 
 export interface CatalogSummary {
   /** `defaultFramework`: the framework a scenario on the system runs when it names none (its chip vendor's). */
-  systems: { id: string; name: string; chip: string; chipsPerSystem: number; hbmBytes: number; defaultFramework: string }[];
+  systems: {
+    id: string;
+    name: string;
+    chip: string;
+    chipsPerSystem: number;
+    hbmBytes: number;
+    defaultFramework: string;
+    /** The serving runtime of its chip, and the engine a serving scenario on it runs when it names none. */
+    servingRuntime: string;
+    defaultServingEngine: string;
+  }[];
+  /** Serving engines (data/serving-engines.json) and the runtime each runs on. */
+  servingEngines: { id: string; name: string; runtime: string }[];
   /** Training frameworks (data/frameworks.json) and the ZeRO stages each offers. */
   frameworks: { id: string; name: string; zeroStages: readonly number[] }[];
   /** Chips by id, with the name people write ("Trainium3", "H100 SXM5 80GB": the catalog's, less the vendor). */

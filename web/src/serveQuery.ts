@@ -8,6 +8,7 @@ import { parseSlo } from "../../src/index.ts";
 export const SERVE_PARAMS = [
   "model",
   "system",
+  "engine",
   "precision",
   "tp",
   "pp",
@@ -28,6 +29,8 @@ export type ServeQuery = Record<ServeParam, string>;
 export const DEFAULT_SERVE: ServeQuery = {
   model: "llama3.1-8b",
   system: "dgx-h100",
+  // Empty: the system's default engine (vllm on GPUs, vllm-neuron on Trainium and Inferentia).
+  engine: "",
   precision: "bf16",
   tp: "1",
   pp: "1",
@@ -54,7 +57,8 @@ export function serveFromParams(params: URLSearchParams): ServeQuery {
 
 export function paramsFromServe(query: ServeQuery): URLSearchParams {
   const params = new URLSearchParams({ page: "serve" });
-  for (const name of SERVE_PARAMS) params.set(name, query[name].trim());
+  // No engine is the system's default: the URL leaves it out.
+  for (const name of SERVE_PARAMS) if (name !== "engine" || query.engine.trim()) params.set(name, query[name].trim());
   return params;
 }
 
@@ -94,6 +98,7 @@ export function servingScenarioOf(query: ServeQuery, ratePerSecond: number): Rec
     model: query.model,
     deployment: {
       system: query.system,
+      ...(query.engine.trim() ? { engine: query.engine.trim() } : {}),
       precision: query.precision,
       tp: numberOrText(query.tp),
       pp: numberOrText(query.pp),

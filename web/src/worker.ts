@@ -38,6 +38,9 @@ const {
   DEFAULT_SEED,
   predictServing,
   ServingScenario,
+  BUILTIN_SERVING_ENGINES,
+  DEFAULT_SERVING_ENGINE,
+  servingRuntime,
 } = engine;
 
 /** Bits to bytes, as src/engine/units.ts GBIT_TO_BYTES (not exported from src/index.ts). */
@@ -83,7 +86,10 @@ function summary(): CatalogSummary {
       chipsPerSystem: s.chipsPerSystem,
       hbmBytes: catalog.hardware(s.id, {}).hbmBytes,
       defaultFramework: catalog.framework(s.chip).id,
+      servingRuntime: servingRuntime(catalog, s.chip),
+      defaultServingEngine: DEFAULT_SERVING_ENGINE[servingRuntime(catalog, s.chip)],
     })),
+    servingEngines: BUILTIN_SERVING_ENGINES.map((e) => ({ id: e.id, name: e.name, runtime: e.runtime })),
     frameworks: catalog.listFrameworks().map((f) => ({ id: f.id, name: f.name, zeroStages: f.zeroStages.value })),
     chips: entries.chips.map((c) => ({ id: c.id, name: withoutVendor(c.name, c.vendor) })),
     models: entries.models.map((m) => ({ id: m.id ?? m.name, name: m.name, parameters: paramCounts(m).total })),

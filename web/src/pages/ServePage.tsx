@@ -84,7 +84,18 @@ export function ServePage({ query, catalog, onChange }: { query: ServeQuery; cat
     return () => clearTimeout(timer);
   }, [JSON.stringify(query)]);
 
-  const set = (name: ServeParam, value: string) => onChange({ ...query, [name]: value });
+  const set = (name: ServeParam, value: string) => {
+    const next = { ...query, [name]: value };
+    // An engine the new system's chip cannot start gives way to that system's default.
+    if (name === "system" && next.engine && !enginesFor(value).some((e) => e.id === next.engine)) next.engine = "";
+    onChange(next);
+  };
+  const systemOf = (id: string) => catalog.systems.find((s) => s.id === id);
+  const enginesFor = (systemId: string) => catalog.servingEngines.filter((e) => e.runtime === systemOf(systemId)?.servingRuntime);
+  const engineOptions: SelectOption[] = [
+    { value: "", text: `default for the system (${systemOf(query.system)?.defaultServingEngine ?? "none"})` },
+    ...enginesFor(query.system).map((e) => ({ value: e.id, text: e.name })),
+  ];
   const select = (name: ServeParam, label: string, options: SelectOption[], wide = true) => (
     <SelectField name={name} label={label} value={query[name]} options={options} onChange={(v) => set(name, v)} wide={wide} />
   );
@@ -108,6 +119,7 @@ export function ServePage({ query, catalog, onChange }: { query: ServeQuery; cat
               catalog.models.map((m) => ({ value: m.id, text: m.name })),
             )}
             {select("system", "System", systemOptions(catalog))}
+            {select("engine", "Engine", engineOptions)}
             {select(
               "precision",
               "Precision",

@@ -143,10 +143,12 @@ describe("the open training cases", () => {
   it("held out, median |error| <= 10% (issue 15's bar)", () => {
     expect(heldOut().medianAbsErrorPct!).toBeLessThanOrEqual(10);
   });
-  it.fails("KNOWN MISS (issue 15's bar, flip to it() when met): held out, p90 |error| <= 25%", () => {
+  it("held out, p90 |error| <= 25% (issue 15's bar)", () => {
     expect(heldOut().p90AbsErrorPct!).toBeLessThanOrEqual(25);
   });
-  it.fails("KNOWN MISS (issue 17's bar, flip to it() when met): Trainium1 held out, median |error| <= 12%", () => {
+  // Met since stop 27, when Trainium1's GEMM prior was re-read as the as-written NKIBench figure after
+  // this held-out error was known (data/published-kernel-efficiency.json): no longer a blind test.
+  it("Trainium1 held out, median |error| <= 12% (issue 17's bar)", () => {
     expect(heldOutAll().groups.neuron_trn1_training!.medianAbsErrorPct!).toBeLessThanOrEqual(12);
   });
 });

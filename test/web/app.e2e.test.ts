@@ -558,8 +558,14 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     const offered = await engine.locator("option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
     expect(offered).toEqual(["", ...engines.filter((e) => e.runtime === "neuron").map((e) => e.id)]);
     await expect(engine.locator("option").first().textContent()).resolves.toMatch(/default for the system \(vllm-neuron\)/);
-    const byDefault = JSON.parse(await downloadText(page, "Download JSON")) as { pools: { engine: string }[] };
+    const byDefault = JSON.parse(await downloadText(page, "Download JSON")) as { pools: { engine: string }[]; assumptions: string[] };
     expect(byDefault.pools[0]!.engine).toBe("vllm-neuron");
+    // The page says which engine ran and that it was assumed, as the CLI's `assumed:` lines do.
+    await expect(page.getByTestId("serve-assumptions").textContent()).resolves.toContain(
+      "engine not given: vllm-neuron (the default on trainium2)",
+    );
+    expect(byDefault.assumptions).toContain("engine not given: vllm-neuron (the default on trainium2)");
+    await expect(page.locator(".subtitle").first().textContent()).resolves.toMatch(/on trainium2 \(trn2\.48xlarge\), vllm-neuron,/);
 
     await engine.selectOption("nxd-inference");
     await sweepDone(page, first);

@@ -424,11 +424,21 @@ function ServeResults({ sweep, query }: { sweep: ServeSweep; query: ServeQuery }
         {report.pools
           .map(
             (p) =>
-              `${p.role} ${p.replicas} × (tp ${p.tp}${p.tensorParallelRanks !== p.tp ? `, ${p.tensorParallelRanks} ranks` : ""}${p.pp > 1 ? ` pp ${p.pp}` : ""}${p.attentionDp > 1 ? ` dp-attention ${p.attentionDp}` : ""}${p.ep > 1 ? ` ep ${p.ep} etp ${p.etp}` : ""}) on ${p.chipId} (${p.systemId}), ${p.precision}, ${p.policy} batching up to ${p.maxBatch}`,
+              `${p.role} ${p.replicas} × (tp ${p.tp}${p.tensorParallelRanks !== p.tp ? `, ${p.tensorParallelRanks} ranks` : ""}${p.pp > 1 ? ` pp ${p.pp}` : ""}${p.attentionDp > 1 ? ` dp-attention ${p.attentionDp}` : ""}${p.ep > 1 ? ` ep ${p.ep} etp ${p.etp}` : ""}) on ${p.chipId} (${p.systemId}), ${p.engine}, ${p.precision}, ${p.policy} batching up to ${p.maxBatch}`,
           )
           .join("; ")}
         . SLO: {sloText}.{usd === null && report.cost.reason ? ` $ per 1M tokens: ${report.cost.reason}.` : ""}
       </p>
+      {report.assumptions.length > 0 && (
+        <details data-testid="serve-assumptions">
+          <summary>Assumptions ({report.assumptions.length})</summary>
+          <ul>
+            {report.assumptions.map((a) => (
+              <li>{a}</li>
+            ))}
+          </ul>
+        </details>
+      )}
       <div class="downloads">
         <button type="button" onClick={() => download(`${fileBase}.json`, JSON.stringify(report, null, 2) + "\n", "application/json")}>
           Download JSON

@@ -471,7 +471,7 @@ export function checkClaims(catalog: Catalog, options: ClaimsOptions = {}): Clai
   };
 
   notes.push(
-    "Workloads: training on 16 UltraServers of each (1,024 Trainium2, 2,304 Trainium3), the planner's best layout; serving by the serving simulator at one traffic and SLO.",
+    "Workloads: training on 16 UltraServers of each (1,024 Trainium2, 2,304 Trainium3), the planner's best layout; serving by the serving simulator at one traffic and SLO, each system on its runtime's default engine (vLLM on the GPUs; vLLM on Neuron on Trainium: static compiled shapes and the host time per iteration fitted on optimum-neuron's Trn2 and Inf2 runs).",
     "Training: Trainium2/3 borrow Trainium1's fitted efficiencies (no training cases of their own). Serving: Trainium2 has its own fit (one NxD Inference case, partially pooled with Trainium1's and Inferentia2's) and Trainium3 borrows it. Chip powers are estimates.",
   );
   return { claims: [computeCheck, bwCheck, energyCheck, scaleCheck, costCheck], notes };

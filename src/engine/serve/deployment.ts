@@ -270,7 +270,7 @@ export function resolvePool(
       : blocksPerEngine < 1 && spec.kvBlockTokens !== undefined && memory.unblockedTokens >= pp
         ? `one KV block of ${blockTokens.toLocaleString("en-US")} tokens is more than the ${gb(memory.kvBytesPerChip)} per chip left for the KV cache: lower kvBlockTokens`
         : blocksPerEngine < 1
-          ? `the weights (${(memory.weightBytesPerChip / 1e9).toFixed(1)} GB per chip)${speculative && speculative.summary.draftWeightBytesPerChip > 0 ? `, the drafter's (${(speculative.summary.draftWeightBytesPerChip / 1e9).toFixed(1)} GB)` : ""} and activations (${(memory.activationBytesPerChip / 1e9).toFixed(1)} GB) leave no room for a KV cache in ${(capacityBytesPerChip / 1e9).toFixed(1)} GB usable on ${chip.id}: raise tp or pp, or lower the precision`
+          ? `the weights (${gb(memory.weightBytesPerChip)} per chip)${speculative && speculative.summary.draftWeightBytesPerChip > 0 ? `, the drafter's (${gb(speculative.summary.draftWeightBytesPerChip)})` : ""} and activations (${gb(memory.activationBytesPerChip)}) leave no room for a KV cache in ${gb(capacityBytesPerChip)} usable on ${chip.id}: raise tp or pp, or lower the precision`
           : null);
   return {
     runtime,

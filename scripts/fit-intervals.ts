@@ -7,7 +7,9 @@ import { writeFileSync } from "node:fs";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { crossValidateInference } from "../src/engine/calibrate/fitServingEngines.js";
 import { crossValidate } from "../src/engine/calibrate/fitTraining.js";
+import { servingRuntime } from "../src/engine/serve/deployment.js";
 import {
+  describeInferenceKey,
   describeTrainingKey,
   fitIntervalClass,
   inferenceEvidenceKey,
@@ -38,7 +40,7 @@ console.log(`inference held out: ${icv.results.length} results, ${((performance.
 const inferencePairs = icv.results.map((r) => ({
   measured: r.measured,
   predicted: r.predicted ?? NaN,
-  key: inferenceEvidenceKey(r.metric),
+  key: inferenceEvidenceKey(r.metric, servingRuntime(catalog, catalog.system(r.systemId).chip)),
 }));
 
 const classes = [];
@@ -68,12 +70,23 @@ for (const key of [...new Set(inferencePairs.map((p) => p.key))].sort())
   classes.push(
     fitIntervalClass(
       key,
-      `inference ${key.split("/")[1]}`,
+      describeInferenceKey(key),
       inferencePairs.filter((p) => p.key === key),
       LEVEL,
     ),
   );
-classes.push(fitIntervalClass("inference/all", "every held-out inference metric", inferencePairs, LEVEL));
+for (const metric of [...new Set(inferencePairs.map((p) => p.key.split("/")[1]!))].sort()) {
+  const key = inferenceEvidenceKey(metric, null);
+  classes.push(
+    fitIntervalClass(
+      key,
+      describeInferenceKey(key),
+      inferencePairs.filter((p) => p.key.startsWith(`inference/${metric}/`)),
+      LEVEL,
+    ),
+  );
+}
+classes.push(fitIntervalClass("inference/all", describeInferenceKey("inference/all"), inferencePairs, LEVEL));
 
 const table: IntervalTable = {
   level: LEVEL,

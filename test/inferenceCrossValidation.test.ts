@@ -7,6 +7,7 @@ import { crossValidateInference, type InferenceCrossValidation } from "../src/en
 import { validateInferenceCases } from "../src/engine/validate/inference.js";
 import { inferenceEvidenceKey, intervalCoverage } from "../src/engine/validate/intervals.js";
 import { readValidationFiles } from "../src/node/validationFiles.js";
+import { servingRuntime } from "../src/engine/serve/deployment.js";
 import { renderInferenceCrossValidation } from "../src/cli/renderValidation.js";
 
 const FILES = ["../shared/validation/inference.json", "../shared/validation/neuron-inference.json"];
@@ -30,7 +31,11 @@ describe("open inference set, v1 and v2", () => {
 
   it("the 80% ranges hold 70-90% of the held-out measured values", { timeout: 900_000 }, () => {
     const coverage = intervalCoverage(
-      held().results.map((r) => ({ measured: r.measured, predicted: r.predicted, key: inferenceEvidenceKey(r.metric) })),
+      held().results.map((r) => ({
+        measured: r.measured,
+        predicted: r.predicted,
+        key: inferenceEvidenceKey(r.metric, servingRuntime(catalog, catalog.system(r.systemId).chip)),
+      })),
     );
     expect(coverage.count).toBeGreaterThanOrEqual(250);
     expect(coverage.fraction).toBeGreaterThanOrEqual(0.7);

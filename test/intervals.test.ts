@@ -9,8 +9,10 @@ import { crossValidate } from "../src/engine/calibrate/fitTraining.js";
 import { predictScenario } from "../src/engine/train.js";
 import {
   BUILTIN_INTERVALS,
+  inferenceEvidenceKey,
   intervalClass,
   intervalCoverage,
+  MIN_CLASS_COUNT,
   intervalOf,
   IntervalTable,
   mapInterval,
@@ -20,6 +22,8 @@ import {
 } from "../src/engine/validate/intervals.js";
 import { Value } from "@sinclair/typebox/value";
 import { readValidationFiles } from "../src/node/validationFiles.js";
+import { servingRuntime } from "../src/engine/serve/deployment.js";
+import { predictServing } from "../src/engine/serve/serve.js";
 
 const table: Table = {
   level: 0.8,
@@ -141,6 +145,43 @@ describe("the built-in table", () => {
     expect(trn3.high / step(trn3, "training/borrowed/dense")).toBeCloseTo(factors("training/borrowed/dense").high, 10);
     expect(h100.high / step(h100, "training/calibrated/dense")).toBeCloseTo(factors("training/calibrated/dense").high, 10);
     expect(trainingEvidenceKey(null, true)).toBe("training/borrowed/moe");
+  });
+
+  it("a serving figure rests on the held-out record of its runtime: GPU throughput on the GPU cases, a thin class on the pooled one", () => {
+    const catalog = builtinCatalog();
+    const input = readValidationFiles(
+      ["../shared/validation/inference.json", "../shared/validation/neuron-inference.json"].map((f) =>
+        fileURLToPath(new URL(`../${f}`, import.meta.url)),
+      ),
+    );
+    const runtimeOf = (system: string) => servingRuntime(catalog, catalog.system(system).chip);
+    const measuredOn = (metric: "outputTokensPerSecond" | "ttftSeconds", runtime: string) =>
+      input.inference.filter((c) => c.measured[metric] != null && runtimeOf(c.system.id) === runtime).length;
+    // Every open GPU case with a measured throughput is in the GPU class, and nothing else.
+    const gpuThroughput = intervalClass(inferenceEvidenceKey("outputTokensPerSecond", "cuda"))!;
+    expect(gpuThroughput.key).toBe("inference/outputTokensPerSecond/cuda");
+    expect(gpuThroughput.count).toBe(measuredOn("outputTokensPerSecond", "cuda"));
+    expect(intervalClass(inferenceEvidenceKey("outputTokensPerSecond", "neuron"))!.count).toBe(
+      measuredOn("outputTokensPerSecond", "neuron"),
+    );
+    // Fewer GPU TTFT cases than a class needs: the metric's pooled class, every runtime.
+    expect(measuredOn("ttftSeconds", "cuda")).toBeLessThan(MIN_CLASS_COUNT);
+    expect(intervalClass(inferenceEvidenceKey("ttftSeconds", "cuda"))!.key).toBe("inference/ttftSeconds/all");
+    // And `serve` on a GPU system quotes it.
+    const { report } = predictServing(
+      {
+        schemaVersion: 1,
+        model: "llama3.1-8b",
+        deployment: { system: "dgx-h100", precision: "bf16", tp: 1, replicas: 1, batching: { policy: "continuous", maxBatch: 32 } },
+        traffic: { requests: 64, arrival: { kind: "offline" }, inputTokens: 256, outputTokens: 32 },
+      },
+      catalog,
+    );
+    expect(report.likely!.outputTokensPerSecond!.basis).toMatch(/served by a CUDA engine on GPUs: the range 80% of \d+ held-out/);
+    expect(report.likely!.outputTokensPerSecond!.high / report.likely!.outputTokensPerSecond!.low).toBeCloseTo(
+      Math.exp(gpuThroughput.logHigh - gpuThroughput.logLow),
+      6,
+    );
   });
 });
 

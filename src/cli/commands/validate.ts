@@ -6,6 +6,7 @@ import { crossValidate } from "../../engine/calibrate/fitTraining.js";
 import { summarize, validateCases } from "../../engine/validate/validation.js";
 import { validateInferenceCases } from "../../engine/validate/inference.js";
 import { inferenceEvidenceKey, intervalCoverage } from "../../engine/validate/intervals.js";
+import { servingRuntime } from "../../engine/serve/deployment.js";
 import { readValidationFiles } from "../../node/validationFiles.js";
 import { catalogFrom, print, printJson } from "../output.js";
 import { progressReporter } from "../progress.js";
@@ -89,7 +90,7 @@ export function registerValidate(program: Command): void {
                 inferenceHeldOut.results.map((r) => ({
                   measured: r.measured,
                   predicted: r.predicted,
-                  key: inferenceEvidenceKey(r.metric),
+                  key: inferenceEvidenceKey(r.metric, servingRuntime(catalog, catalog.system(r.systemId).chip)),
                 })),
               ),
             }

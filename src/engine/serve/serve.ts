@@ -5,7 +5,7 @@ import { inferenceEvidenceKey, intervalOf } from "../validate/intervals.js";
 import type { Catalog } from "../catalog/catalog.js";
 import type { ModelSpec } from "../catalog/schema.js";
 import { UltrasimError } from "../errors.js";
-import { resolvePool, type ResolvedPool } from "./deployment.js";
+import { resolvePool, servingRuntime, type ResolvedPool } from "./deployment.js";
 import type { RequestSpec, ServingScenario } from "./scenario.js";
 import type { ServingEngine } from "./engines.js";
 import type { ServingEfficiencyEntry } from "./servingEfficiency.js";
@@ -196,11 +196,21 @@ export function predictServing(scenario: ServingScenario, catalog: Catalog, opti
         .map(() => `n-gram drafting takes an assumed ${NGRAM_PROPOSE_US} µs of host time per iteration (no measured figure)`),
     ]),
   ];
+  // The runtime the deployment serves on (both pools', where they share one) picks the held-out record.
+  const runtimes = new Set(pools.map((p) => servingRuntime(catalog, p.summary.chipId)));
+  const runtime = runtimes.size === 1 ? [...runtimes][0]! : null;
   if (report.feasible && report.requests.completed > 0)
     report.likely = {
-      outputTokensPerSecond: intervalOf(report.throughput.sustainedOutputTokensPerSecond, inferenceEvidenceKey("outputTokensPerSecond")),
-      ttftSeconds: report.latency.ttftSeconds ? intervalOf(report.latency.ttftSeconds.mean, inferenceEvidenceKey("ttftSeconds")) : null,
-      tpotSeconds: report.latency.tpotSeconds ? intervalOf(report.latency.tpotSeconds.mean, inferenceEvidenceKey("tpotSeconds")) : null,
+      outputTokensPerSecond: intervalOf(
+        report.throughput.sustainedOutputTokensPerSecond,
+        inferenceEvidenceKey("outputTokensPerSecond", runtime),
+      ),
+      ttftSeconds: report.latency.ttftSeconds
+        ? intervalOf(report.latency.ttftSeconds.mean, inferenceEvidenceKey("ttftSeconds", runtime))
+        : null,
+      tpotSeconds: report.latency.tpotSeconds
+        ? intervalOf(report.latency.tpotSeconds.mean, inferenceEvidenceKey("tpotSeconds", runtime))
+        : null,
     };
   return { report, records: sim.records, model };
 }

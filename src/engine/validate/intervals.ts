@@ -57,7 +57,25 @@ export function trainingEvidenceKey(basis: EfficiencyBasis | null, moe: boolean)
   return `training/${kernels}/${moe ? "moe" : "dense"}`;
 }
 
-export const inferenceEvidenceKey = (metric: string): string => `inference/${metric}`;
+/**
+ * Evidence of a serving prediction: the metric, and the runtime it was served on (CUDA engines on GPUs
+ * or Neuron's on Trainium and Inferentia, whose held-out errors differ by far); null for a mix, which
+ * takes the metric's pooled class. A runtime class with too few cases falls back to the pooled one.
+ */
+export const inferenceEvidenceKey = (metric: string, runtime: "cuda" | "neuron" | null): string =>
+  `inference/${metric}/${runtime ?? "all"}`;
+
+const RUNTIME_WORDS: Record<string, string> = {
+  cuda: "served by a CUDA engine on GPUs",
+  neuron: "served by a Neuron engine on Trainium or Inferentia",
+  all: "every runtime",
+};
+
+/** "inference/ttftSeconds/neuron" in words. */
+export const describeInferenceKey = (key: string): string => {
+  const [, metric, runtime] = key.split("/");
+  return metric === "all" ? "every held-out inference metric" : `inference ${metric}, ${RUNTIME_WORDS[runtime ?? "all"]}`;
+};
 
 const DESCRIBE: Record<string, string> = {
   calibrated: "kernels fitted on this chip's silicon",

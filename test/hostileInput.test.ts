@@ -607,6 +607,22 @@ describe("serve plan across runtimes runs each system on its own software, and s
       );
     expect(engines("trn2.48xlarge")).toEqual(new Set(["vllm-neuron"]));
     expect(engines("p5.48xlarge")).toEqual(new Set(["vllm"]));
+    expect(new Set(plan.candidates.map((c: { engine: string }) => c.engine))).toEqual(new Set(["vllm", "vllm-neuron"]));
+    // The table gives the engine a column when the systems run different ones.
+    const table = await ultrasim([
+      "serve",
+      "plan",
+      join(root, "examples/serve-llama3-70b-p5.yaml"),
+      "--systems",
+      "p5.48xlarge,trn2.48xlarge",
+      "--requests",
+      "50",
+      "--max-chips",
+      "16",
+    ]);
+    expect(table.stdout).toMatch(/│ system +│ engine +│ tp/);
+    expect(table.stdout).toMatch(/│ p5\.48xlarge +│ vllm +│/);
+    expect(table.stdout).toMatch(/^best \(most output tokens\/s per chip\): \S+ \((vllm|vllm-neuron)\), /m);
   });
   it.concurrent("a system where nothing can run (fp8 on an A100) is named with the reason, not left out silently", async () => {
     const r = await ultrasim([

@@ -30,6 +30,7 @@ const scenarioFor = (pool: PoolSpec, over: Partial<ServingScenario> = {}): Servi
 /** A plan candidate for `pool`, as the planner would rank it (only the pool matters to the emitters). */
 const candidateFor = (pool: PoolSpec): PlanCandidate => ({
   pool,
+  engine: pool.engine ?? "vllm",
   chips: pool.tp * (pool.pp ?? 1) * pool.replicas,
   meetsSlo: true,
   reason: null,

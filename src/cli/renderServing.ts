@@ -150,9 +150,12 @@ export function renderServingOperations(o: ServingOperations): string {
 export function renderPlan(candidates: PlanCandidate[], objective: ServingPlanObjective = "throughput", top = 10): string {
   // Pipeline depth and attention ranks get columns only where some candidate has them.
   const deep = candidates.some((c) => (c.pool.pp ?? 1) > 1 || (c.pool.attentionDp ?? 1) > 1);
+  // The engine gets a column where the systems run different ones (GPUs beside Trainium).
+  const engines = new Set(candidates.map((c) => c.engine)).size > 1;
   const t = new Table({
     head: [
       "system",
+      ...(engines ? ["engine"] : []),
       "tp",
       ...(deep ? ["pp", "attn dp"] : []),
       "replicas",
@@ -170,6 +173,7 @@ export function renderPlan(candidates: PlanCandidate[], objective: ServingPlanOb
   for (const c of candidates.slice(0, top))
     t.push([
       c.pool.system,
+      ...(engines ? [c.engine] : []),
       String(c.pool.tp),
       ...(deep ? [String(c.pool.pp ?? 1), String(c.pool.attentionDp ?? 1)] : []),
       String(c.pool.replicas),
@@ -186,7 +190,7 @@ export function renderPlan(candidates: PlanCandidate[], objective: ServingPlanOb
   const by = objective === "cost" ? "fewest $ per 1M output tokens" : "most output tokens/s per chip";
   const noPrice = objective === "cost" ? candidates.find((c) => c.meetsSlo && c.usdPerMillionOutputTokens === null) : undefined;
   return (
-    `${t.toString()}\n${best ? `best (${by}): ${best.pool.system}, ${best.pool.replicas} × tp${best.pool.tp}${(best.pool.pp ?? 1) > 1 ? ` pp${best.pool.pp}` : ""}${(best.pool.attentionDp ?? 1) > 1 ? ` dp-attention${best.pool.attentionDp}` : ""}, max batch ${best.pool.batching.maxBatch}` : "no candidate meets the SLO"} (${candidates.length} simulated)` +
+    `${t.toString()}\n${best ? `best (${by}): ${best.pool.system} (${best.engine}), ${best.pool.replicas} × tp${best.pool.tp}${(best.pool.pp ?? 1) > 1 ? ` pp${best.pool.pp}` : ""}${(best.pool.attentionDp ?? 1) > 1 ? ` dp-attention${best.pool.attentionDp}` : ""}, max batch ${best.pool.batching.maxBatch}` : "no candidate meets the SLO"} (${candidates.length} simulated)` +
     (noPrice ? `\nranked last for want of a price: ${noPrice.pool.system} (${noPrice.costReason ?? "no price"})` : "")
   );
 }

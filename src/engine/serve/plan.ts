@@ -16,6 +16,8 @@ export type ServingPlanObjective = (typeof SERVING_PLAN_OBJECTIVES)[number];
 
 export interface PlanCandidate {
   pool: PoolSpec;
+  /** The engine the pool ran: the scenario's, else its system's runtime default. */
+  engine: string;
   chips: number;
   meetsSlo: boolean;
   reason: string | null;
@@ -116,6 +118,7 @@ export function planServing(scenario: ServingScenario, catalog: Catalog, options
               const { ok, reason } = meets(report, scenario);
               candidates.push({
                 pool,
+                engine: engine ?? DEFAULT_SERVING_ENGINE[runtime],
                 chips: report.chips,
                 meetsSlo: ok,
                 reason,

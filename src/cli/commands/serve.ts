@@ -120,7 +120,7 @@ export function registerServe(program: Command): void {
     .option("--concurrency <clients>", "a closed loop of this many clients, each sending its next request when its last completes")
     .option(
       "--engine <id>",
-      "the serving engine of every pool: vllm | trtllm | sglang | vllm-neuron | nxd-inference | transformers-neuronx | tgi-neuron",
+      "the serving engine of every pool: vllm | trtllm | sglang | vllm-neuron | nxd-inference | transformers-neuronx | tgi-neuron (default: vllm on GPUs, vllm-neuron on Trainium and Inferentia)",
     )
     .option("--compiled-batch <n>", "static-shape engines (Neuron): the batch the decode graph executes")
     .option("--request-trace <file>", "replay requests from a CSV/JSONL trace (arrival time, input tokens, output tokens)")

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { crossValidateInference } from "../src/engine/calibrate/fitServingEngines.js";
 import { crossValidate } from "../src/engine/calibrate/fitTraining.js";
-import { servingRuntime } from "../src/engine/serve/deployment.js";
+import { inferenceResultEvidenceKey } from "../src/engine/validate/inference.js";
 import {
   describeInferenceKey,
   describeTrainingKey,
@@ -51,7 +51,7 @@ console.log(`inference held out: ${icv.results.length} results, ${((performance.
 const inferencePairs = icv.results.map((r) => ({
   measured: r.measured,
   predicted: r.predicted ?? NaN,
-  key: inferenceEvidenceKey(r.metric, servingRuntime(catalog, catalog.system(r.systemId).chip)),
+  key: inferenceResultEvidenceKey(r, catalog),
 }));
 
 const classes = [];

@@ -584,18 +584,9 @@ describe("a serving scenario that names no engine runs one its chip can start", 
 describe("serve plan across runtimes runs each system on its own software, and says why a system has no row", () => {
   it.concurrent("a scenario naming vllm, planned on p5 and trn2: trn2 runs vllm-neuron, and a note says so", async () => {
     expect(example("serve-llama3-70b-p5.yaml")).toMatch(/engine: vllm\n/);
-    const r = await ultrasim([
-      "serve",
-      "plan",
-      join(root, "examples/serve-llama3-70b-p5.yaml"),
-      "--systems",
-      "p5.48xlarge,trn2.48xlarge",
-      "--requests",
-      "50",
-      "--max-chips",
-      "16",
-      "--json",
-    ]);
+    const planArgs = ["serve", "plan", join(root, "examples/serve-llama3-70b-p5.yaml"), "--systems", "p5.48xlarge,trn2.48xlarge"];
+    const searchArgs = ["--requests", "50", "--max-chips", "16"];
+    const r = await ultrasim([...planArgs, ...searchArgs, "--json"]);
     expectFinite(r);
     const plan = JSON.parse(r.stdout);
     expect(plan.notes).toEqual(["trn2.48xlarge runs vllm-neuron: the scenario's vllm does not run on trainium2"]);
@@ -609,17 +600,7 @@ describe("serve plan across runtimes runs each system on its own software, and s
     expect(engines("p5.48xlarge")).toEqual(new Set(["vllm"]));
     expect(new Set(plan.candidates.map((c: { engine: string }) => c.engine))).toEqual(new Set(["vllm", "vllm-neuron"]));
     // The table gives the engine a column when the systems run different ones.
-    const table = await ultrasim([
-      "serve",
-      "plan",
-      join(root, "examples/serve-llama3-70b-p5.yaml"),
-      "--systems",
-      "p5.48xlarge,trn2.48xlarge",
-      "--requests",
-      "50",
-      "--max-chips",
-      "16",
-    ]);
+    const table = await ultrasim([...planArgs, ...searchArgs]);
     expect(table.stdout).toMatch(/│ system +│ engine +│ tp/);
     expect(table.stdout).toMatch(/│ p5\.48xlarge +│ vllm +│/);
     expect(table.stdout).toMatch(/^best \(most output tokens\/s per chip\): \S+ \((vllm|vllm-neuron)\), /m);

@@ -4,10 +4,9 @@
 import { describe, expect, it } from "vitest";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { crossValidateInference, type InferenceCrossValidation } from "../src/engine/calibrate/fitServingEngines.js";
-import { validateInferenceCases } from "../src/engine/validate/inference.js";
-import { inferenceEvidenceKey, intervalCoverage } from "../src/engine/validate/intervals.js";
+import { inferenceResultEvidenceKey, validateInferenceCases } from "../src/engine/validate/inference.js";
+import { intervalCoverage } from "../src/engine/validate/intervals.js";
 import { readValidationFiles } from "../src/node/validationFiles.js";
-import { servingRuntime } from "../src/engine/serve/deployment.js";
 import { renderInferenceCrossValidation } from "../src/cli/renderValidation.js";
 
 const FILES = ["../shared/validation/inference.json", "../shared/validation/neuron-inference.json"];
@@ -34,7 +33,7 @@ describe("open inference set, v1 and v2", () => {
       held().results.map((r) => ({
         measured: r.measured,
         predicted: r.predicted,
-        key: inferenceEvidenceKey(r.metric, servingRuntime(catalog, catalog.system(r.systemId).chip)),
+        key: inferenceResultEvidenceKey(r, catalog),
       })),
     );
     expect(coverage.count).toBeGreaterThanOrEqual(250);

@@ -1,6 +1,6 @@
 // Files the commands write (--trace, --out): a path that cannot be written is one line naming the path,
 // the flag and the reason, exit code 2, never a Node stack.
-import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { UltrasimError } from "../engine/errors.js";
 
@@ -75,15 +75,6 @@ export function checkReplaceableFile(path: string, flag: string): void {
     );
 }
 
-function exists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Make sure `path` is a folder to write into (created with its parents if missing). */
 export function outputDirectory(path: string, flag: string): void {
   let isFile = false;
@@ -97,7 +88,7 @@ export function outputDirectory(path: string, flag: string): void {
     // One level at a time, from the nearest folder that exists: Node 20's recursive mkdir never
     // returns where a parent refuses new entries without saying so (ENOENT under /proc).
     const missing: string[] = [];
-    for (let p = resolve(path); !exists(p); p = dirname(p)) missing.unshift(p);
+    for (let p = resolve(path); !existsSync(p); p = dirname(p)) missing.unshift(p);
     for (const p of missing)
       try {
         mkdirSync(p);

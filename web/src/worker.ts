@@ -39,7 +39,7 @@ const {
   predictServing,
   ServingScenario,
   BUILTIN_SERVING_ENGINES,
-  DEFAULT_SERVING_ENGINE,
+  defaultServingEngine,
   servingRuntime,
 } = engine;
 
@@ -87,7 +87,7 @@ function summary(): CatalogSummary {
       hbmBytes: catalog.hardware(s.id, {}).hbmBytes,
       defaultFramework: catalog.framework(s.chip).id,
       servingRuntime: servingRuntime(catalog, s.chip),
-      defaultServingEngine: DEFAULT_SERVING_ENGINE[servingRuntime(catalog, s.chip)],
+      defaultServingEngine: defaultServingEngine(catalog, s.chip),
     })),
     servingEngines: BUILTIN_SERVING_ENGINES.map((e) => ({ id: e.id, name: e.name, runtime: e.runtime })),
     frameworks: catalog.listFrameworks().map((f) => ({ id: f.id, name: f.name, zeroStages: f.zeroStages.value })),

@@ -4,9 +4,8 @@ import type { Command } from "commander";
 import { crossValidateInference } from "../../engine/calibrate/fitServingEngines.js";
 import { crossValidate } from "../../engine/calibrate/fitTraining.js";
 import { summarize, validateCases } from "../../engine/validate/validation.js";
-import { validateInferenceCases } from "../../engine/validate/inference.js";
-import { inferenceEvidenceKey, intervalCoverage } from "../../engine/validate/intervals.js";
-import { servingRuntime } from "../../engine/serve/deployment.js";
+import { inferenceResultEvidenceKey, validateInferenceCases } from "../../engine/validate/inference.js";
+import { intervalCoverage } from "../../engine/validate/intervals.js";
 import { readValidationFiles } from "../../node/validationFiles.js";
 import { catalogFrom, print, printJson } from "../output.js";
 import { progressReporter } from "../progress.js";
@@ -90,7 +89,7 @@ export function registerValidate(program: Command): void {
                 inferenceHeldOut.results.map((r) => ({
                   measured: r.measured,
                   predicted: r.predicted,
-                  key: inferenceEvidenceKey(r.metric, servingRuntime(catalog, catalog.system(r.systemId).chip)),
+                  key: inferenceResultEvidenceKey(r, catalog),
                 })),
               ),
             }

@@ -71,6 +71,11 @@ export function servingRuntime(catalog: Catalog, chipId: string): ServingRuntime
   return catalog.owners(chipId, catalog.framework(chipId)).collectives === "neuron-collectives" ? "neuron" : "cuda";
 }
 
+/** The engine a pool on this chip runs when it names none: its runtime's default (engines.ts). */
+export function defaultServingEngine(catalog: Catalog, chipId: string): string {
+  return DEFAULT_SERVING_ENGINE[servingRuntime(catalog, chipId)];
+}
+
 export interface ResolvedPool {
   runtime: PoolRuntime;
   summary: PoolSummary;
@@ -99,9 +104,9 @@ export function resolvePool(
   checkModelShape(model);
   const system = catalog.system(spec.system, `${field}.system`);
   const chip = catalog.chip(system.chip);
+  const engine = servingEngine(spec.engine ?? defaultServingEngine(catalog, chip.id), `${field}.engine`, engines);
   // An engine named for the other runtime cannot start on this chip (vLLM's CUDA build on Trainium).
   const chipRuntime = servingRuntime(catalog, chip.id);
-  const engine = servingEngine(spec.engine ?? DEFAULT_SERVING_ENGINE[chipRuntime], `${field}.engine`, engines);
   if (spec.engine !== undefined && engine.runtime !== chipRuntime)
     throw new UltrasimError(
       "INVALID_INPUT",

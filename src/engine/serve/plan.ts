@@ -4,8 +4,8 @@
 // differ, so the two can pick different hardware). Each candidate is simulated on the scenario's traffic.
 import type { Catalog } from "../catalog/catalog.js";
 import { UltrasimError } from "../errors.js";
-import { servingRuntime } from "./deployment.js";
-import { BUILTIN_SERVING_ENGINES, DEFAULT_SERVING_ENGINE } from "./engines.js";
+import { defaultServingEngine, servingRuntime } from "./deployment.js";
+import { BUILTIN_SERVING_ENGINES } from "./engines.js";
 import type { PoolSpec, RequestSpec, ServingScenario } from "./scenario.js";
 import { predictServing } from "./serve.js";
 import type { ServingCostOptions } from "./servingOperations.js";
@@ -86,9 +86,8 @@ export function planServing(scenario: ServingScenario, catalog: Catalog, options
     // Hardware compared across runtimes runs each on its own software: an engine the system's chip
     // cannot start (vLLM's CUDA build on Trainium) gives way to that runtime's default.
     const chip = catalog.system(system).chip;
-    const runtime = servingRuntime(catalog, chip);
     const named = base.engine !== undefined ? BUILTIN_SERVING_ENGINES.find((e) => e.id === base.engine) : undefined;
-    const engine = named && named.runtime !== runtime ? DEFAULT_SERVING_ENGINE[runtime] : base.engine;
+    const engine = named && named.runtime !== servingRuntime(catalog, chip) ? defaultServingEngine(catalog, chip) : base.engine;
     if (engine !== base.engine) options.onNote?.(`${system} runs ${engine}: the scenario's ${base.engine} does not run on ${chip}`);
     let firstFailure: string | null = null;
     const before = candidates.length;
@@ -118,7 +117,7 @@ export function planServing(scenario: ServingScenario, catalog: Catalog, options
               const { ok, reason } = meets(report, scenario);
               candidates.push({
                 pool,
-                engine: engine ?? DEFAULT_SERVING_ENGINE[runtime],
+                engine: engine ?? defaultServingEngine(catalog, chip),
                 chips: report.chips,
                 meetsSlo: ok,
                 reason,

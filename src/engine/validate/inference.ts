@@ -14,6 +14,8 @@ import { BUILTIN_SERVING_ENGINES, type ServingEngine } from "../serve/engines.js
 import type { ServingEfficiencyEntry } from "../serve/servingEfficiency.js";
 import type { LatencyStats } from "../serve/servingReport.js";
 import { summarize, type ErrorSummary } from "./validation.js";
+import { servingRuntime } from "../serve/deployment.js";
+import { inferenceEvidenceKey } from "./intervals.js";
 
 const Nullable = <T extends ReturnType<typeof Type.Number>>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -312,3 +314,7 @@ export function validateInferenceCases(
   });
   return { results, ...summarizeInferenceResults(results) };
 }
+
+/** The evidence class of a predicted case metric (intervals.ts): its metric, and its system's serving runtime. */
+export const inferenceResultEvidenceKey = (r: { metric: string; systemId: string }, catalog: Catalog): string =>
+  inferenceEvidenceKey(r.metric, servingRuntime(catalog, catalog.system(r.systemId).chip));

@@ -9,6 +9,7 @@ import { download, toCsv } from "../download.ts";
 import { engine } from "../engine.ts";
 import { EngineError } from "../engineClient.ts";
 import type { ClaimsAnswer } from "../protocol.ts";
+import { DetailsList } from "../components/DetailsList.tsx";
 
 type Run =
   { state: "running"; since: number } | { state: "done"; ms: number } | { state: "cancelled" } | { state: "failed"; message: string };
@@ -229,16 +230,7 @@ function ClaimsResults({ report }: { report: ClaimsAnswer }) {
           />
         </>
       )}
-      {report.notes.length > 0 && (
-        <details>
-          <summary>Notes ({report.notes.length})</summary>
-          <ul>
-            {report.notes.map((n) => (
-              <li>{n}</li>
-            ))}
-          </ul>
-        </details>
-      )}
+      <DetailsList title="Notes" items={report.notes} />
     </>
   );
 }

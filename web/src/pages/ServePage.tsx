@@ -14,6 +14,7 @@ import { formatCount, formatPercent, formatSeconds } from "../format.ts";
 import type { CatalogSummary, ServeSweep, ServingReport } from "../protocol.ts";
 import { servingScenarioOf, type ServeParam, type ServeQuery } from "../serveQuery.ts";
 import { Metric } from "./TrainPage.tsx";
+import { DetailsList } from "../components/DetailsList.tsx";
 
 type Run = { state: "running"; done: number } | { state: "done"; ms: number } | { state: "cancelled" } | { state: "failed" };
 
@@ -429,16 +430,7 @@ function ServeResults({ sweep, query }: { sweep: ServeSweep; query: ServeQuery }
           .join("; ")}
         . SLO: {sloText}.{usd === null && report.cost.reason ? ` $ per 1M tokens: ${report.cost.reason}.` : ""}
       </p>
-      {report.assumptions.length > 0 && (
-        <details data-testid="serve-assumptions">
-          <summary>Assumptions ({report.assumptions.length})</summary>
-          <ul>
-            {report.assumptions.map((a) => (
-              <li>{a}</li>
-            ))}
-          </ul>
-        </details>
-      )}
+      <DetailsList title="Assumptions" items={report.assumptions} testId="serve-assumptions" />
       <div class="downloads">
         <button type="button" onClick={() => download(`${fileBase}.json`, JSON.stringify(report, null, 2) + "\n", "application/json")}>
           Download JSON

@@ -15,6 +15,7 @@ import { BREAKDOWN_LABELS, formatChips, formatCount, formatGB, formatPercent, fo
 import type { CatalogSummary, PredictAnswer } from "../protocol.ts";
 import { cliArguments } from "../urlState.ts";
 import { useLatestAnswer } from "../useLatestAnswer.ts";
+import { DetailsList } from "../components/DetailsList.tsx";
 
 export function Metric({
   label,
@@ -289,16 +290,7 @@ function TrainResults({ report, chipName, onTrace }: { report: TrainingReport; c
           </tr>
         </tbody>
       </table>
-      {report.assumptions.length > 0 && (
-        <details>
-          <summary>Assumptions ({report.assumptions.length})</summary>
-          <ul>
-            {report.assumptions.map((a) => (
-              <li>{a}</li>
-            ))}
-          </ul>
-        </details>
-      )}
+      <DetailsList title="Assumptions" items={report.assumptions} />
       <p class="provenance">Efficiencies: {report.efficiency}</p>
     </>
   );

@@ -62,6 +62,14 @@ describe("interleaved 1F1B, uniform chunks", () => {
   });
 });
 
+describe("the schedule cache", () => {
+  it("keeps shapes apart whose packed keys would coincide: 2 stages of 1,025 chunks after 3 stages of 1", () => {
+    // (p * 1024 + v) is 3073 for both; the second must not run the first's schedule.
+    expect(makespan(run(3, 1, 2, 1, 2))).toBeCloseTo(uniformPipelineSeconds(3, 1, 2, 1, 2), 9);
+    expect(makespan(run(2, 1025, 2, 1, 2))).toBeCloseTo((2 * 1025 + 2 - 1) * 3, 9);
+  });
+});
+
 describe("schedule invariants", () => {
   const params = fc.record({
     p: fc.integer({ min: 1, max: 6 }),

@@ -2,7 +2,7 @@
 // identities, monotonicity in hardware, out-of-memory results, and the layout checks of resolveLayout.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { predictTraining, type TrainingInput } from "../src/engine/analytic/trainingStep.js";
+import { chunkLayout, predictTraining, type TrainingInput } from "../src/engine/analytic/trainingStep.js";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import type { ParallelismSpec, RunSpec } from "../src/engine/catalog/schema.js";
 import { UltrasimError, type ErrorCode } from "../src/engine/errors.js";
@@ -180,5 +180,16 @@ describe("resolveLayout rejects impossible layouts", () => {
   it("INVALID_DEGREE for a zero micro-batch or chip count", () => {
     expect(codeOf(() => resolveLayout(model, { ...run, microBatch: 0 }, par({ tp: 4, dp: 4 }), 16))).toBe("INVALID_DEGREE");
     expect(codeOf(() => resolveLayout(model, run, par({}), 0))).toBe("INVALID_DEGREE");
+  });
+});
+
+describe("chunk layouts (the layers of each virtual stage)", () => {
+  it("are kept apart for models whose packed cache keys would coincide: 1,024 dense layers after 1,025 all-MoE", () => {
+    const deepseek = catalog.model("deepseek-v3");
+    const moe = { ...deepseek, layers: 1025, moe: { ...deepseek.moe!, denseLayers: 0 } };
+    const dense = { ...catalog.model("llama3-8b"), layers: 1024 };
+    // layers * 1024 + denseLayers is 1,049,600 for both.
+    expect(chunkLayout(moe, 1, 1).kinds).toEqual([{ dense: 0, moe: 1025, embedding: true, output: true }]);
+    expect(chunkLayout(dense, 1, 1).kinds).toEqual([{ dense: 1024, moe: 0, embedding: true, output: true }]);
   });
 });

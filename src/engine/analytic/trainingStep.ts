@@ -271,7 +271,7 @@ export function estimateLayout(input: TrainingInput, layout: Layout): StepEstima
  * Layer counts of each virtual stage (chunk c of stage s is virtual stage c*pp + s), as a few distinct
  * kinds of chunk and the kind of each: chunks of one kind cost the same, so each kind is costed once.
  */
-interface ChunkLayout {
+export interface ChunkLayout {
   kinds: LayerCounts[];
   kindOf: number[][];
   /** Stages grouped by the kinds of their chunks: stages of one group do the same work. */
@@ -280,13 +280,16 @@ interface ChunkLayout {
   representatives: number[];
 }
 
-// Keyed by layer count, leading dense layers, pp and vpp, packed in one number.
+// Keyed by layer count, leading dense layers, pp and vpp, packed in one number: exact while each is
+// under its field's width, so larger ones (up to data/bounds.json's 10,000 layers) are not cached.
 const chunkLayoutCache = new Map<number, ChunkLayout>();
 
-function chunkLayout(model: ModelSpec, pp: number, vpp: number): ChunkLayout {
+/** Exported for its tests. */
+export function chunkLayout(model: ModelSpec, pp: number, vpp: number): ChunkLayout {
   const denseLayers = model.moe ? model.moe.denseLayers : model.layers;
+  const cacheable = model.layers < 1024 && denseLayers < 1024 && pp < 65536 && vpp < 1024;
   const key = ((model.layers * 1024 + denseLayers) * 65536 + pp) * 1024 + vpp;
-  const cached = chunkLayoutCache.get(key);
+  const cached = cacheable ? chunkLayoutCache.get(key) : undefined;
   if (cached) return cached;
   const counts = layersPerVirtualStage(model.layers, pp, vpp);
   const starts: number[] = [];
@@ -319,6 +322,7 @@ function chunkLayout(model: ModelSpec, pp: number, vpp: number): ChunkLayout {
   });
   const groups = [...groupIndex.values()];
   const result = { kinds, kindOf, groups, representatives: groups.map((g) => g[0]!) };
+  if (!cacheable) return result;
   if (chunkLayoutCache.size > 4096) chunkLayoutCache.clear();
   chunkLayoutCache.set(key, result);
   return result;

@@ -107,8 +107,10 @@ let stepsCached = 0;
 const STEPS_LIMIT = 1 << 23;
 
 function stageSteps(p: number, v: number, m: number): StageSteps[] {
+  // Packed in one number, exact while each field is under its width: larger shapes are not cached.
+  const cacheable = p < 1024 && v < 1024 && m < 2 ** 24;
   const key = (p * 1024 + v) * 2 ** 24 + m;
-  const cached = stepsCache.get(key);
+  const cached = cacheable ? stepsCache.get(key) : undefined;
   if (cached) return cached;
   const at = (s: number, c: number, mb: number, backward: number) => ((c * p + s) * m + mb) * 2 + backward;
   const steps = Array.from({ length: p }, (_, s) => {
@@ -138,7 +140,7 @@ function stageSteps(p: number, v: number, m: number): StageSteps[] {
     stepsCache.clear();
     stepsCached = 0;
   }
-  if (size <= STEPS_LIMIT && p < 1024 && v < 1024 && m < 2 ** 24) {
+  if (size <= STEPS_LIMIT && cacheable) {
     stepsCache.set(key, steps);
     stepsCached += size;
   }

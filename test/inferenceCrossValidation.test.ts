@@ -41,7 +41,7 @@ describe("open inference set, v1 and v2", () => {
     expect(coverage.fraction).toBeLessThanOrEqual(0.9);
   });
 
-  // KNOWN MISS: TTFT held out is ~50% median: the vLLM-on-Neuron groups' "throughput" runs (guidellm,
+  // KNOWN MISS: TTFT held out is ~40% median: the vLLM-on-Neuron groups' "throughput" runs (guidellm,
   // 128 users against a batch-32 server) queue far less than an offline queue of the same requests
   // would, and Trn1's SDK 2.18.0 long-prompt rows run 2.6x slower per token than on Inferentia2;
   // docs/serving.md, "Known gaps".

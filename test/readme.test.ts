@@ -359,7 +359,7 @@ describe("README.md", () => {
     });
 
   it("the serving example's figures are the ones the README quotes (within 15%)", { timeout: 60_000 }, async () => {
-    // "(for the example: 51 ms TPOT, 8.1 k output tok/s, a load of 80% of its 25.2 req/s capacity, 0.97 J and $1.89
+    // "(for the example: 43 ms TPOT, 8.4 k output tok/s, a load of 79% of its 25.6 req/s capacity, 0.95 J and $1.82
     // per 1M output tokens at p5 on-demand)"
     const quoted =
       /for the example: ([\d.]+) ms TPOT, ([\d.]+) k output tok\/s, a load of (\d+)% of its ([\d.]+) req\/s capacity, ([\d.]+) J and \$([\d.]+)/.exec(

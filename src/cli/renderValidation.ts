@@ -92,6 +92,6 @@ export function renderInferenceCrossValidation(r: InferenceCrossValidation): str
   return (
     `inference error held out (each group predicted by engine overheads fitted without it)\n${summary.toString()}\n` +
     "The chips' serving efficiencies stay as fitted on every group; " +
-    "node dist/scripts/fit-serving-efficiency.js --cross-validate refits them without each group too (about 30 minutes)."
+    "node dist/scripts/fit-serving-efficiency.js --cross-validate refits them without each group too (about 45 minutes)."
   );
 }

@@ -39,8 +39,6 @@ const PARAMS: Param[] = [
   { key: "memory", bounds: [0.4, 0.95], prior: { kind: "log", sigma: 0.2 } },
   { key: "layerOverheadUs", bounds: [0, 400], prior: { kind: "linear", sigma: 100 } },
 ];
-/** Laplace scale of the log error: a 10% miss costs as much as one prior sigma squared over two. */
-const ERROR_SCALE = 0.1;
 /** The simplex's first step on each parameter's unit scale, its stopping spread of the objective, and its budget. */
 const SIMPLEX_STEP = 0.1;
 const TOLERANCE = 0.05;
@@ -74,7 +72,18 @@ export const servingFamily = (catalog: Catalog, c: InferenceCase): string => {
   return catalog.listChips().find((x) => x.id === chip)?.efficiencyFrom ?? chip;
 };
 
-const logError = (r: InferenceMetricResult) => (r.predicted && r.predicted > 0 ? Math.abs(Math.log(r.predicted / r.measured)) : 5);
+/** Laplace scale of the log error: a 10% miss costs as much as one prior sigma squared over two. */
+const ERROR_SCALE = 0.1;
+
+/**
+ * The data's part of every serving fit's objective (this one and the engines', fitServingEngines.ts):
+ * the sum of |log(predicted / measured)| over the results, in units of ERROR_SCALE; a result the
+ * model cannot predict costs as much as a 150x miss.
+ */
+export function servingMisfit(results: InferenceMetricResult[]): number {
+  const logError = (r: InferenceMetricResult) => (r.predicted && r.predicted > 0 ? Math.abs(Math.log(r.predicted / r.measured)) : 5);
+  return results.reduce((a, x) => a + logError(x), 0) / ERROR_SCALE;
+}
 
 function priorPenalty(e: ServingEfficiency, centre: ServingEfficiency): number {
   let penalty = 0;
@@ -106,7 +115,7 @@ function fitOne(
   const objectiveOf = (e: ServingEfficiency) => {
     const servingEfficiencies: ServingEfficiencyEntry[] = [{ chip, efficiency: e, provenance: "candidate" }];
     const r = validateInferenceCases(cases, catalog, { servingEfficiencies, engineOf: options.engineOf, engines: options.engines });
-    return r.results.reduce((a, x) => a + logError(x), 0) / ERROR_SCALE + priorPenalty(e, centre);
+    return servingMisfit(r.results) + priorPenalty(e, centre);
   };
   const start = toUnit(centre);
   // First steps toward the middle of each range, so that a start on a bound still spans it.

@@ -1,7 +1,7 @@
 // Fits each serving engine's host overhead per iteration (data/serving-engines.json) on the open
 // inference cases that ran it, holding the chips' serving efficiencies: the same software costs the
 // same on any chip, so one figure per engine, never per chip or per case. The objective is that of
-// the chips' fit (scripts/fit-serving-efficiency.ts): the sum over every measured metric of
+// the chips' fit (servingMisfit in fitServingEfficiency.ts): the sum over every measured metric of
 // |log(predicted / measured)| / 0.1 (a Laplace likelihood with a 10% scale), plus a Gaussian prior
 // on the overhead (centre PRIOR_OVERHEAD_US, sigma PRIOR_SIGMA_US), minimised by golden-section
 // search on [0, MAX_OVERHEAD_US]; a static-shape engine also fits its host time per context-encoding
@@ -16,6 +16,7 @@ import {
   type InferenceMetricResult,
 } from "../validate/inference.js";
 import type { ErrorSummary } from "../validate/validation.js";
+import { servingMisfit } from "./fitServingEfficiency.js";
 import { goldenSectionMinimum } from "./goldenSection.js";
 
 const PRIOR_OVERHEAD_US = 1000;
@@ -23,7 +24,6 @@ const PRIOR_SIGMA_US = 5000;
 /** Prior host cost per context-encoding call of a static-shape engine: none beyond the iteration's. */
 const PRIOR_PREFILL_CALL_US = 0;
 const MAX_OVERHEAD_US = 40_000;
-const ERROR_SCALE = 0.1;
 const STEPS = 10;
 
 export interface EngineFit {
@@ -35,8 +35,6 @@ export interface EngineFit {
   groups: string[];
   atBound: boolean;
 }
-
-const logError = (r: InferenceMetricResult) => (r.predicted && r.predicted > 0 ? Math.abs(Math.log(r.predicted / r.measured)) : 5);
 
 export function fitEngineOverheads(
   cases: InferenceCase[],
@@ -58,7 +56,7 @@ export function fitEngineOverheads(
       const r = validateInferenceCases(own, catalog, { engines, engineOf });
       const z = (engine.iterationOverheadUs.value - PRIOR_OVERHEAD_US) / PRIOR_SIGMA_US;
       const zp = ((engine.prefillCallOverheadUs?.value ?? 0) - PRIOR_PREFILL_CALL_US) / PRIOR_SIGMA_US;
-      return r.results.reduce((a, x) => a + logError(x), 0) / ERROR_SCALE + (z * z) / 2 + (engine.staticShapes ? (zp * zp) / 2 : 0);
+      return servingMisfit(r.results) + (z * z) / 2 + (engine.staticShapes ? (zp * zp) / 2 : 0);
     };
     const setIteration = (us: number) => (engine.iterationOverheadUs = { value: us, provenance: "candidate" });
     const setPrefillCall = (us: number) => (engine.prefillCallOverheadUs = { value: us, provenance: "candidate" });

@@ -271,7 +271,7 @@ export function estimateLayout(input: TrainingInput, layout: Layout): StepEstima
  * Layer counts of each virtual stage (chunk c of stage s is virtual stage c*pp + s), as a few distinct
  * kinds of chunk and the kind of each: chunks of one kind cost the same, so each kind is costed once.
  */
-export interface ChunkLayout {
+interface ChunkLayout {
   kinds: LayerCounts[];
   kindOf: number[][];
   /** Stages grouped by the kinds of their chunks: stages of one group do the same work. */

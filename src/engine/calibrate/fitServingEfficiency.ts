@@ -39,7 +39,7 @@ const PARAMS: Param[] = [
   { key: "memory", bounds: [0.4, 0.95], prior: { kind: "log", sigma: 0.2 } },
   { key: "layerOverheadUs", bounds: [0, 400], prior: { kind: "linear", sigma: 100 } },
 ];
-/** The simplex's first step on each parameter's unit scale, its stopping spread of the objective, and its budget. */
+/** The simplex's first step on each parameter's unit scale, its stopping spread of the objective, and its budget of evaluations (each predicts every case). */
 const SIMPLEX_STEP = 0.1;
 const TOLERANCE = 0.05;
 const MAX_EVALUATIONS = 90;
@@ -51,8 +51,6 @@ export interface ServingEfficiencyFitOptions {
   engineOf?: (c: InferenceCase) => string | undefined;
   /** The serving engines the cases run on (their host overheads held while fitting); the built-in ones by default. */
   engines?: ServingEngine[];
-  /** Objective evaluations per fit (each predicts every case): MAX_EVALUATIONS unless given. */
-  maxEvaluations?: number;
   /** One line per fit (family pooled, then each chip), for the script's log. */
   onFit?: (line: string) => void;
 }
@@ -64,12 +62,12 @@ export interface ServingEfficiencyFit {
 }
 
 /** The chip a case runs on. */
-export const caseChip = (catalog: Catalog, c: InferenceCase): string => catalog.system(c.system.id).chip;
+const caseChip = (catalog: Catalog, c: InferenceCase): string => catalog.system(c.system.id).chip;
 
 /** The chip whose serving fit a case's chip pools with: the one it borrows training efficiencies from, else its own. */
 export const servingFamily = (catalog: Catalog, c: InferenceCase): string => {
   const chip = caseChip(catalog, c);
-  return catalog.listChips().find((x) => x.id === chip)?.efficiencyFrom ?? chip;
+  return catalog.chip(chip).efficiencyFrom ?? chip;
 };
 
 /** Laplace scale of the log error: a 10% miss costs as much as one prior sigma squared over two. */
@@ -123,7 +121,7 @@ function fitOne(
   const simplex = nelderMead((u) => objectiveOf(fromUnit(u)), start, {
     step,
     tolerance: TOLERANCE,
-    maxEvaluations: options.maxEvaluations ?? MAX_EVALUATIONS,
+    maxEvaluations: MAX_EVALUATIONS,
   });
   // The predictions are simulated request by request, so the objective has small steps in it where a
   // simplex can stall: one round of golden-section search per parameter, in a window of a tenth of
@@ -181,7 +179,10 @@ export function fitServingEfficiencies(
   options: ServingEfficiencyFitOptions = {},
 ): ServingEfficiencyFit {
   const byFamily = new Map<string, InferenceCase[]>();
-  for (const c of cases) byFamily.set(servingFamily(catalog, c), [...(byFamily.get(servingFamily(catalog, c)) ?? []), c]);
+  for (const c of cases) {
+    const family = servingFamily(catalog, c);
+    byFamily.set(family, [...(byFamily.get(family) ?? []), c]);
+  }
   const entries: ServingEfficiencyEntry[] = [];
   const atBound: string[] = [];
   const log = options.onFit;

@@ -37,7 +37,7 @@ describe("inference validation", () => {
   it(`median absolute error <= ${BAR_PCT}% on TPOT`, () => {
     expect(medianOf("tpotSeconds")).toBeLessThanOrEqual(BAR_PCT);
   });
-  // KNOWN MISS: TTFT on this file is 28.0% since the serving fit also covers the 77 Neuron cases of
+  // KNOWN MISS: TTFT on this file is 26.4% since the serving fit also covers the 77 Neuron cases of
   // neuron-inference.json: Trn1's SDK 2.18.0 long-prompt rows (13B models at 4,096-8,192 tokens,
   // 2.6x slower per token than on Inferentia2) pull Trainium1's prefill multiplier down, and the 70B
   // Trainium1 prompts here come out 20-50% slow. docs/serving.md, "Known gaps".

@@ -3,6 +3,7 @@
 // clients, a compiled batch, disaggregated pools; and each predicts.
 import { describe, expect, it } from "vitest";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
+import { predictServing } from "../src/engine/serve/serve.js";
 import { caseScenario, predictInferenceCase, type InferenceCase } from "../src/engine/validate/inference.js";
 
 const catalog = builtinCatalog();
@@ -92,5 +93,29 @@ describe("format v2 cases", () => {
     // A batch that fills every replica still runs them all at once.
     const full = { ...sync(2), serving: { ...sync(2).serving, batch: 2 } };
     expect(caseScenario(full).traffic.requests).toBe(2);
+  });
+
+  it("a saturation run with no published count (offline, requests null): throughput from the queue, latencies from the server held full", () => {
+    // guidellm's "throughput" profile: 3 replicas of batch 32, the run's length unpublished.
+    const c = neuronCase({ replicas: 3, mode: "offline", batch: 32, compiledBatch: 32, inputTokens: 1500, outputTokens: 250 });
+    const queue = caseScenario(c);
+    expect(queue.traffic.arrival).toEqual({ kind: "offline" });
+    const held = caseScenario(c, undefined, true);
+    // One client per batch slot: 32 on each of 3 replicas.
+    expect(held.traffic.arrival).toEqual({ kind: "closed-loop", concurrency: 96 });
+    const [throughput, ttft, tpot] = predictInferenceCase(c, catalog);
+    const queueReport = predictServing(queue, catalog, { seriesPoints: 1 }).report;
+    const heldReport = predictServing(held, catalog, { seriesPoints: 1 }).report;
+    expect(throughput!.predicted).toBeCloseTo(queueReport.throughput.sustainedOutputTokensPerSecond, 9);
+    expect(ttft!.predicted).toBeCloseTo(heldReport.latency.ttftSeconds!.mean, 12);
+    expect(tpot!.predicted).toBeCloseTo(heldReport.latency.tpotSeconds!.mean, 12);
+    // The released queue (three requests per slot) makes the second and third wave wait for whole
+    // requests: its mean TTFT is at least one request's decode (250 steps), far above the held server's.
+    const requestSeconds = 249 * heldReport.latency.tpotSeconds!.mean;
+    expect(queueReport.latency.ttftSeconds!.mean).toBeGreaterThan(requestSeconds);
+    expect(ttft!.predicted!).toBeLessThan(requestSeconds / 2);
+    // A published count is a finite run, simulated as it is: no held server.
+    const counted = { ...c, serving: { ...c.serving, requests: 500 } };
+    expect(caseScenario(counted, undefined, true).traffic.arrival).toEqual({ kind: "offline" });
   });
 });

@@ -135,10 +135,20 @@ export const INFERENCE_DEFAULTS = {
 } as const;
 
 /**
+ * Whether a case's TTFT and TPOT are those of a saturated server in steady state rather than of one
+ * queue released at once: an offline run that publishes no request count (guidellm's "throughput"
+ * profile, a sweep's saturation point). Its backlog's queueing grows with the run's length, which
+ * is unpublished, so no prediction of it means anything; what the run measures once it settles is
+ * each request's wait for a free slot's prefill, with every slot busy. The throughput stays that of
+ * the offline queue (sustained).
+ */
+const offlineLatencies = (c: InferenceCase) => c.serving.mode === "offline" && c.serving.requests === null;
+
+/**
  * A case as a serving scenario. `engine` is the software that ran it: the case's own `backend`
  * (format v2), else its group's serving software from groups.json, else INFERENCE_DEFAULTS.engine.
  */
-export function caseScenario(c: InferenceCase, engine?: string): ServingScenario {
+export function caseScenario(c: InferenceCase, engine?: string, latencies = false): ServingScenario {
   const s = c.serving;
   const ds = s.dataset;
   const meanOut = s.outputTokens ?? ds?.meanOutputTokens ?? null;
@@ -182,7 +192,9 @@ export function caseScenario(c: InferenceCase, engine?: string): ServingScenario
   const slots = d
     ? d.decode.replicas * (d.decode.batch ?? s.batch ?? INFERENCE_DEFAULTS.maxBatch)
     : colocated!.batching.maxBatch * (s.attentionDp ?? 1) * s.replicas;
-  const concurrency = s.mode === "concurrency" ? s.concurrency : null;
+  // A saturation run's latencies (offline with no published count): the steady state of a server
+  // held full, one client per batch slot; see offlineLatencies.
+  const concurrency = s.mode === "concurrency" ? s.concurrency : latencies && offlineLatencies(c) ? slots : null;
   if (s.mode === "concurrency" && !concurrency)
     throw new UltrasimError("INVALID_INPUT", "mode concurrency needs the number of clients", { field: "serving.concurrency" });
   // A static batch is what the benchmark holds in the whole deployment, routed over its replicas: one
@@ -255,15 +267,27 @@ export function predictInferenceCase(
     measured: c.measured[metric]!,
   });
   try {
-    const { report } = predictServing(caseScenario(c, engineOf?.(c)), catalog, { seriesPoints: 1, servingEfficiencies, engines });
-    if (!report.feasible) throw new UltrasimError("INVALID_INPUT", report.infeasibleReason ?? "infeasible");
+    const run = (latencies: boolean) => {
+      const { report } = predictServing(caseScenario(c, engineOf?.(c), latencies), catalog, {
+        seriesPoints: 1,
+        servingEfficiencies,
+        engines,
+      });
+      if (!report.feasible) throw new UltrasimError("INVALID_INPUT", report.infeasibleReason ?? "infeasible");
+      return report;
+    };
+    const report = run(false);
+    const latencyReport = offlineLatencies(c) && measured.some((m) => m !== "outputTokensPerSecond") ? run(true) : report;
     return measured.map((metric) => {
       const predicted =
         metric === "outputTokensPerSecond"
           ? sustained(c)
             ? report.throughput.sustainedOutputTokensPerSecond
             : report.throughput.outputTokensPerSecond
-          : statisticOf(metric === "ttftSeconds" ? report.latency.ttftSeconds : report.latency.tpotSeconds, c.measured.statistic);
+          : statisticOf(
+              metric === "ttftSeconds" ? latencyReport.latency.ttftSeconds : latencyReport.latency.tpotSeconds,
+              c.measured.statistic,
+            );
       const m = c.measured[metric]!;
       return { ...base(metric), predicted, errorPct: predicted === null ? null : (100 * (predicted - m)) / m };
     });

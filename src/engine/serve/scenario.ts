@@ -139,6 +139,13 @@ export const ArrivalSpec = Type.Union([
   Type.Object({ kind: Type.Literal("offline") }, { additionalProperties: false, description: "all requests queued at time 0" }),
   Type.Object({ kind: Type.Literal("poisson"), ratePerSecond: Type.Number({ exclusiveMinimum: 0 }) }, { additionalProperties: false }),
   Type.Object(
+    { kind: Type.Literal("constant"), ratePerSecond: Type.Number({ exclusiveMinimum: 0 }) },
+    {
+      additionalProperties: false,
+      description: "evenly spaced arrivals, one every 1/ratePerSecond seconds from time 0, as guidellm's constant-rate profile sends them",
+    },
+  ),
+  Type.Object(
     {
       kind: Type.Literal("closed-loop"),
       concurrency: Type.Integer({ minimum: 1, description: "clients, each sending its next request when its last one completes" }),

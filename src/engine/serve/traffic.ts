@@ -1,6 +1,7 @@
 // Requests from a traffic description, drawn from the seeded generator: lengths fixed, uniform or
-// lognormal; arrivals all at once (offline), Poisson, or bursty (gamma-distributed gaps with a
-// squared coefficient of variation above 1, as in Vidur's gamma request generator).
+// lognormal; arrivals all at once (offline), Poisson, evenly spaced (constant rate), or bursty
+// (gamma-distributed gaps with a squared coefficient of variation above 1, as in Vidur's gamma
+// request generator).
 import { UltrasimError } from "../errors.js";
 import { seededRandom, type Random as Rng } from "../random.js";
 import type { ArrivalSpec, LengthSpec, RequestSpec } from "./scenario.js";
@@ -65,6 +66,8 @@ export function generateRequests(traffic: GeneratedTraffic, seed: number): Reque
   const arrival = traffic.arrival;
   for (let i = 0; i < traffic.requests; i++) {
     if (arrival.kind === "poisson") t += -Math.log(1 - rng.next()) / arrival.ratePerSecond;
+    // guidellm's constant profile: request i at start + i / rate (scheduler/load_generator.py).
+    else if (arrival.kind === "constant") t = i / arrival.ratePerSecond;
     else if (arrival.kind === "bursty") {
       const shape = 1 / arrival.burstiness;
       t += gamma(rng, shape) / (shape * arrival.ratePerSecond);

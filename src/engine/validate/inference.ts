@@ -10,6 +10,7 @@ import { UltrasimError } from "../errors.js";
 import type { LengthSpec, PoolSpec, ServingScenario } from "../serve/scenario.js";
 type ServingPrecision = NonNullable<ServingScenario["deployment"]>["precision"];
 import { predictServing } from "../serve/serve.js";
+import { rateArrivalsOf } from "./benchmarkClients.js";
 import { BUILTIN_SERVING_ENGINES, type ServingEngine } from "../serve/engines.js";
 import type { ServingEfficiencyEntry } from "../serve/servingEfficiency.js";
 import type { LatencyStats } from "../serve/servingReport.js";
@@ -226,7 +227,7 @@ export function caseScenario(c: InferenceCase, engine?: string, latencies = fals
       requests,
       arrival:
         s.mode === "server"
-          ? { kind: "poisson", ratePerSecond: s.arrivalRatePerSecond! }
+          ? { kind: rateArrivalsOf(c.group), ratePerSecond: s.arrivalRatePerSecond! }
           : concurrency
             ? { kind: "closed-loop", concurrency }
             : { kind: "offline" },

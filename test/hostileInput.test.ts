@@ -417,11 +417,12 @@ describe("a flag where it would do nothing is refused, or does what it asks", ()
     );
     expect(existsSync(join(dir, "t.json"))).toBe(false);
   });
-  it.concurrent("a request trace with --requests, --rate or --concurrency, or beside traffic fields in its file", async () => {
+  it.concurrent("a request trace with --requests, --rate, --arrivals or --concurrency, or beside traffic fields in its file", async () => {
     const trace = write("requests.csv", "arrival_time,input_tokens,output_tokens\n0,100,10\n0.5,200,20\n1,300,30\n");
     for (const flag of [
       ["--requests", "2"],
       ["--rate", "3"],
+      ["--arrivals", "constant"],
       ["--concurrency", "4"],
     ])
       expectOneLine(

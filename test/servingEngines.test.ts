@@ -13,6 +13,7 @@ import { SCHEDULERS } from "../src/engine/serve/schedulers/index.js";
 import { predictServing } from "../src/engine/serve/serve.js";
 import { Value } from "@sinclair/typebox/value";
 import { UltrasimError } from "../src/engine/errors.js";
+import { loadServingScenario } from "../src/node/servingScenario.js";
 
 const catalog = builtinCatalog();
 
@@ -193,17 +194,36 @@ describe("serve flags for engines and closed loops", () => {
     expect(report.requests.completed).toBe(160);
   });
 
-  it("an unknown --engine, or --rate with --concurrency, is one line naming the flag, exit 2", { timeout: 60_000 }, () => {
-    for (const [args, flag] of [
-      [["--engine", "foo"], "--engine"],
-      [["--rate", "2", "--concurrency", "4"], "--concurrency"],
-    ] as const) {
-      const r = run(...args);
-      expect(r.status).toBe(2);
-      expect(r.stderr.trim().split("\n")).toHaveLength(1);
-      expect(r.stderr).toContain(flag);
-    }
+  it("--arrivals constant spaces the requests of --rate, or of the file's rate, evenly", () => {
+    expect(loadServingScenario(example, { rate: "5", arrivals: "constant" }).scenario.traffic.arrival).toEqual({
+      kind: "constant",
+      ratePerSecond: 5,
+    });
+    // The example sends Poisson arrivals at 20 requests/s.
+    expect(loadServingScenario(example, { arrivals: "constant" }).scenario.traffic.arrival).toEqual({
+      kind: "constant",
+      ratePerSecond: 20,
+    });
+    expect(loadServingScenario(example, { rate: "5" }).scenario.traffic.arrival).toEqual({ kind: "poisson", ratePerSecond: 5 });
   });
+
+  it(
+    "an unknown --engine or --arrivals, --rate with --concurrency, or --arrivals with it, is one line naming the flag, exit 2",
+    { timeout: 60_000 },
+    () => {
+      for (const [args, flag] of [
+        [["--engine", "foo"], "--engine"],
+        [["--rate", "2", "--concurrency", "4"], "--concurrency"],
+        [["--arrivals", "even"], "--arrivals"],
+        [["--arrivals", "constant", "--concurrency", "4"], "--arrivals"],
+      ] as const) {
+        const r = run(...args);
+        expect(r.status).toBe(2);
+        expect(r.stderr.trim().split("\n")).toHaveLength(1);
+        expect(r.stderr).toContain(flag);
+      }
+    },
+  );
 });
 
 describe("serve plan searches pipeline depth and attention ranks on request", () => {

@@ -27,6 +27,8 @@ export interface ServingFlags {
   seed?: string;
   requests?: string;
   rate?: string;
+  /** With a rate: how requests are spaced, "poisson" (default) or "constant". */
+  arrivals?: string;
   concurrency?: string;
   engine?: string;
   compiledBatch?: string;
@@ -60,6 +62,24 @@ export function loadServingScenario(file: string, flags: ServingFlags = {}): Loa
         field: "--rate",
       });
     scenario.traffic.arrival = { kind: "poisson", ratePerSecond: rate };
+  }
+  if (flags.arrivals !== undefined) {
+    if (flags.concurrency !== undefined)
+      throw new UltrasimError(
+        "INVALID_INPUT",
+        "spaces requests sent at a rate (open loop), not a closed loop's: drop --concurrency or this flag",
+        {
+          field: "--arrivals",
+        },
+      );
+    if (flags.arrivals !== "poisson" && flags.arrivals !== "constant")
+      throw new UltrasimError("INVALID_INPUT", `must be poisson or constant, got '${flags.arrivals}'`, { field: "--arrivals" });
+    const arrival = scenario.traffic.arrival;
+    if (!arrival || !("ratePerSecond" in arrival))
+      throw new UltrasimError("INVALID_INPUT", "spaces requests sent at a rate: give --rate, or a traffic.arrival with ratePerSecond", {
+        field: "--arrivals",
+      });
+    scenario.traffic.arrival = { kind: flags.arrivals, ratePerSecond: arrival.ratePerSecond };
   }
   if (flags.rate !== undefined && flags.concurrency !== undefined)
     throw new UltrasimError("INVALID_INPUT", "give --rate (open loop) or --concurrency (closed loop), not both", {
@@ -100,7 +120,7 @@ export function loadServingScenario(file: string, flags: ServingFlags = {}): Loa
  * file's field. (A trace given by --request-trace replaces the file's traffic, as a flag replaces a field.)
  */
 function checkTraceAlone(scenario: ServingScenario, flags: ServingFlags, loaded: LoadedDocument): void {
-  const conflict = (["requests", "rate", "concurrency"] as const).find((k) => flags[k] !== undefined);
+  const conflict = (["requests", "rate", "arrivals", "concurrency"] as const).find((k) => flags[k] !== undefined);
   if (conflict)
     throw new UltrasimError("INVALID_INPUT", "the request trace sets the requests and their arrivals: drop this flag or the trace", {
       field: `--${conflict}`,

@@ -26,6 +26,7 @@ interface ServeOptions {
   seed?: string;
   requests?: string;
   rate?: string;
+  arrivals?: string;
   concurrency?: string;
   pps?: string;
   attentionDps?: string;
@@ -117,6 +118,10 @@ export function registerServe(program: Command): void {
     .option("--seed <n>", "seed of the traffic generator")
     .option("--requests <n>", "number of requests to simulate")
     .option("--rate <perSecond>", "Poisson arrivals at this rate (requests/s)")
+    .option(
+      "--arrivals <process>",
+      "how requests sent at a rate are spaced: poisson (default) | constant (evenly, as guidellm's constant rate)",
+    )
     .option("--concurrency <clients>", "a closed loop of this many clients, each sending its next request when its last completes")
     .option(
       "--engine <id>",
@@ -169,6 +174,7 @@ export function registerServe(program: Command): void {
         seed: opts.seed,
         requests: opts.requests,
         rate: opts.rate,
+        arrivals: opts.arrivals,
         concurrency: opts.concurrency,
         engine: opts.engine,
         compiledBatch: opts.compiledBatch,

@@ -10,10 +10,10 @@ import { UltrasimError } from "../errors.js";
 import type { LengthSpec, PoolSpec, ServingScenario } from "../serve/scenario.js";
 type ServingPrecision = NonNullable<ServingScenario["deployment"]>["precision"];
 import { predictServing } from "../serve/serve.js";
-import { rateArrivalsOf } from "./benchmarkClients.js";
 import { BUILTIN_SERVING_ENGINES, type ServingEngine } from "../serve/engines.js";
 import type { ServingEfficiencyEntry } from "../serve/servingEfficiency.js";
 import type { LatencyStats } from "../serve/servingReport.js";
+import { rateArrivalsOf } from "./benchmarkClients.js";
 import { summarize, type ErrorSummary } from "./validation.js";
 import { servingRuntime } from "../serve/deployment.js";
 import { inferenceEvidenceKey } from "./intervals.js";
@@ -148,6 +148,9 @@ const offlineLatencies = (c: InferenceCase) => c.serving.mode === "offline" && c
 /**
  * A case as a serving scenario. `engine` is the software that ran it: the case's own `backend`
  * (format v2), else its group's serving software from groups.json, else INFERENCE_DEFAULTS.engine.
+ * `latencies`: the run whose TTFT and TPOT the case measured, where that is not the one whose
+ * throughput it measured (offlineLatencies). Requests sent at a rate are spaced as the group's
+ * load generator spaced them (data/benchmark-clients.json).
  */
 export function caseScenario(c: InferenceCase, engine?: string, latencies = false): ServingScenario {
   const s = c.serving;

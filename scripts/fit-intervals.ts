@@ -17,6 +17,9 @@ import {
   type IntervalTable,
 } from "../src/engine/validate/intervals.js";
 import { readValidationFiles } from "../src/node/validationFiles.js";
+import { scriptArgs } from "./scriptArgs.js";
+
+const { values } = scriptArgs("node dist/scripts/fit-intervals.js [--write]", { write: { type: "boolean" } });
 
 // The held-out fits start from the built calibration (dist/data): one older than data/ (a refit not
 // yet built) gives ranges that belong to neither.
@@ -113,7 +116,7 @@ const covI = intervalCoverage(inferencePairs, table);
 console.log(
   `coverage held out: training ${(100 * covT.fraction).toFixed(1)}% of ${covT.count}, inference ${(100 * covI.fraction).toFixed(1)}% of ${covI.count}`,
 );
-if (process.argv.includes("--write")) {
+if (values.write) {
   writeFileSync(new URL("../../data/intervals.json", import.meta.url), JSON.stringify(table, null, 2) + "\n");
   console.log("wrote data/intervals.json");
 }

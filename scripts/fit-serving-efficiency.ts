@@ -12,15 +12,17 @@ import { BUILTIN_SERVING_EFFICIENCIES } from "../src/engine/serve/servingEfficie
 import { summarize } from "../src/engine/validate/validation.js";
 import { validateInferenceCases, type InferenceCase, type InferenceMetricResult } from "../src/engine/validate/inference.js";
 import { readValidationFiles } from "../src/node/validationFiles.js";
+import { scriptArgs } from "./scriptArgs.js";
 
-const args = process.argv.slice(2);
-const valueOf = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
-const onlyFamily = valueOf("--family");
-const outFile = valueOf("--out");
-const named = args.filter((a, i) => !a.startsWith("--") && !["--family", "--out"].includes(args[i - 1] ?? ""));
-const files = named.length ? named : ["../shared/validation/inference.json", "../shared/validation/neuron-inference.json"];
-const write = args.includes("--write");
-const crossValidate = args.includes("--cross-validate");
+const { values, positionals } = scriptArgs(
+  "node dist/scripts/fit-serving-efficiency.js [cases.json ...] [--write | --out FILE] [--cross-validate] [--family CHIP]",
+  { write: { type: "boolean" }, out: { type: "string" }, "cross-validate": { type: "boolean" }, family: { type: "string" } },
+);
+const onlyFamily = values.family as string | undefined;
+const outFile = values.out as string | undefined;
+const files = positionals.length ? positionals : ["../shared/validation/inference.json", "../shared/validation/neuron-inference.json"];
+const write = values.write === true;
+const crossValidate = values["cross-validate"] === true;
 const catalog = builtinCatalog();
 const validationInput = readValidationFiles(files);
 const allCases: InferenceCase[] = validationInput.inference;

@@ -6,9 +6,11 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { fitEngineOverheads } from "../src/engine/calibrate/fitServingEngines.js";
 import { readValidationFiles } from "../src/node/validationFiles.js";
+import { scriptArgs } from "./scriptArgs.js";
 
-const args = process.argv.slice(2);
-const files = args.filter((a) => !a.startsWith("--"));
+const { values, positionals: files } = scriptArgs("node dist/scripts/fit-serving-engines.js [cases.json ...] [--write]", {
+  write: { type: "boolean" },
+});
 const input = readValidationFiles(
   files.length ? files : ["../shared/validation/inference.json", "../shared/validation/neuron-inference.json"],
 );
@@ -20,7 +22,7 @@ for (const f of fits)
     `${f.engine}: ${f.iterationOverheadUs} µs per iteration${f.prefillCallOverheadUs !== null ? `, ${f.prefillCallOverheadUs} µs per context-encoding call` : ""}, ${f.cases} cases (${f.groups.join(", ")})${f.atBound ? "  ON A BOUND" : ""}`,
   );
 console.log(`${((performance.now() - t0) / 1000).toFixed(0)} s`);
-if (args.includes("--write")) {
+if (values.write) {
   const target = new URL("../../data/serving-engines.json", import.meta.url);
   const current = JSON.parse(readFileSync(target, "utf8")) as { id: string }[];
   const merged = current.map((e) => {

@@ -11,11 +11,10 @@ import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { Catalog } from "../src/engine/catalog/catalog.js";
 import { fitTraining } from "../src/engine/calibrate/fitTraining.js";
 import { readValidationFiles } from "../src/node/validationFiles.js";
+import { scriptArgs } from "./scriptArgs.js";
 
-const args = process.argv.slice(2);
-const outIndex = args.indexOf("--out");
-const outPath = outIndex >= 0 ? args[outIndex + 1]! : new URL("../../data/calibration.json", import.meta.url).pathname;
-const files = args.filter((a, i) => !a.startsWith("--") && args[i - 1] !== "--out");
+const { values, positionals: files } = scriptArgs("npm run fit -- [cases.json ...] [--out FILE]", { out: { type: "string" } });
+const outPath = (values.out as string | undefined) ?? new URL("../../data/calibration.json", import.meta.url).pathname;
 if (files.length === 0) files.push(new URL("../../../shared/validation/training.json", import.meta.url).pathname);
 
 const input = readValidationFiles(files);

@@ -247,8 +247,7 @@ export function caseScenario(c: InferenceCase, engine?: string, latencies = fals
  * publishes no request count (MLPerf Offline, which also runs 600 s); a benchmark that publishes its
  * count (trtllm-bench) is simulated whole, drain included.
  */
-const sustained = (c: InferenceCase) =>
-  c.serving.mode === "server" || c.serving.mode === "concurrency" || (c.serving.mode === "offline" && c.serving.requests === null);
+const sustained = (c: InferenceCase) => c.serving.mode === "server" || c.serving.mode === "concurrency" || offlineLatencies(c);
 
 const statisticOf = (stats: LatencyStats | null, statistic: string | null): number | null =>
   stats ? stats[(statistic ?? "mean") as keyof LatencyStats] : null;
@@ -280,16 +279,22 @@ export function predictInferenceCase(
       if (!report.feasible) throw new UltrasimError("INVALID_INPUT", report.infeasibleReason ?? "infeasible");
       return report;
     };
-    const report = run(false);
-    const latencyReport = offlineLatencies(c) && measured.some((m) => m !== "outputTokensPerSecond") ? run(true) : report;
+    // Each run simulated once, and only if a measured figure needs it: a saturation run's latencies
+    // come from a run of their own (offlineLatencies).
+    const throughputReport = measured.includes("outputTokensPerSecond") ? run(false) : null;
+    const latencyReport = measured.some((m) => m !== "outputTokensPerSecond")
+      ? offlineLatencies(c)
+        ? run(true)
+        : (throughputReport ?? run(false))
+      : null;
     return measured.map((metric) => {
       const predicted =
         metric === "outputTokensPerSecond"
           ? sustained(c)
-            ? report.throughput.sustainedOutputTokensPerSecond
-            : report.throughput.outputTokensPerSecond
+            ? throughputReport!.throughput.sustainedOutputTokensPerSecond
+            : throughputReport!.throughput.outputTokensPerSecond
           : statisticOf(
-              metric === "ttftSeconds" ? latencyReport.latency.ttftSeconds : latencyReport.latency.tpotSeconds,
+              metric === "ttftSeconds" ? latencyReport!.latency.ttftSeconds : latencyReport!.latency.tpotSeconds,
               c.measured.statistic,
             );
       const m = c.measured[metric]!;

@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import type { ModelSpec } from "../src/engine/catalog/schema.js";
+import { gptLayers } from "./modelHelpers.js";
 import { coreAttentionCost, layerCost, type StepContext } from "../src/engine/analytic/layerCost.js";
 import { predictTraining } from "../src/engine/analytic/trainingStep.js";
 import { resolveLayout } from "../src/engine/plan/layout.js";
@@ -13,16 +14,7 @@ const unfusedHw = catalog.hardware("dgx-a100-80gb", {}, undefined, "megatron-lm"
 const flashHw = catalog.hardware("dgx-a100-80gb", {}, undefined, "megatron-core");
 
 // GPT-3-style model: h = 6144, 64 heads of 96, s = 2048 (Korthikanti et al.'s 22B).
-const gpt = (hidden: number, heads: number): ModelSpec => ({
-  ...catalog.model("gpt3-175b"),
-  id: undefined,
-  name: `gpt h${hidden}`,
-  hidden,
-  heads,
-  kvHeads: heads,
-  ffnHidden: 4 * hidden,
-  layers: 8,
-});
+const gpt = (hidden: number, heads: number): ModelSpec => gptLayers(catalog, hidden, heads);
 const run = { seqLen: 2048, globalBatch: 4, microBatch: 4, precision: "fp16" as const };
 const par = { tp: 8, pp: 1, dp: 1, cp: 1, ep: 1, etp: null, vpp: 1, sequenceParallel: false, zero: 0 as const, recompute: "none" as const };
 const ctxFor = (model: ModelSpec, hw = unfusedHw): StepContext => ({

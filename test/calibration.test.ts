@@ -9,6 +9,7 @@ import { predictTraining } from "../src/engine/analytic/trainingStep.js";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { Catalog } from "../src/engine/catalog/catalog.js";
 import { crossValidate } from "../src/engine/calibrate/fitTraining.js";
+import { frameworkOfGroup } from "../src/engine/calibrate/framework.js";
 import { leastSquares, solveSpd } from "../src/engine/calibrate/levenbergMarquardt.js";
 import { PARAMETERS, priorOf, type CalibratedParameter } from "../src/engine/calibrate/parameters.js";
 import { validateCases } from "../src/engine/validate/validation.js";
@@ -245,9 +246,36 @@ describe("groups.json beside a cases file", () => {
         .listFrameworks()
         .map((f) => f.id),
     );
+    const releases = new Map(
+      builtinCatalog()
+        .listFrameworks()
+        .map((f) => [f.id, f.versionOf ?? f.id]),
+    );
     for (const c of input.training) {
-      expect(input.frameworkOf(c)).toBe(groups[c.group]!.software);
+      // The group's software itself, or a dated release of it.
+      expect(releases.get(input.frameworkOf(c)!), c.group).toBe(groups[c.group]!.software);
       expect(frameworks.has(input.frameworkOf(c)!), c.group).toBe(true);
     }
+  });
+
+  it("reads the release of the software that the group's 'via' dates", () => {
+    const frameworks = builtinCatalog().listFrameworks();
+    // megatron-lm is the 2022 code, megatron-lm-2021 the SC'21 code (data/frameworks.json).
+    expect(frameworkOfGroup(frameworks, "megatron-lm", "Megatron-LM as of Narayanan et al., SC'21 (2021)")).toBe("megatron-lm-2021");
+    expect(frameworkOfGroup(frameworks, "megatron-lm", "Megatron-LM as of Korthikanti et al., 2022")).toBe("megatron-lm");
+    expect(frameworkOfGroup(frameworks, "megatron-lm", "a 2023 run")).toBe("megatron-lm"); // the latest release up to that year
+    expect(frameworkOfGroup(frameworks, "megatron-lm", "a 2019 run")).toBe("megatron-lm"); // none that old: the software's own id
+    expect(frameworkOfGroup(frameworks, "megatron-lm", "Megatron-LM README")).toBe("megatron-lm"); // no year
+    expect(frameworkOfGroup(frameworks, "megatron-core", "NeMo Megatron-Bridge 26.04.01 (2026)")).toBe("megatron-core"); // no dated releases
+    const sc21 = readValidationFiles([casesPath]).training.find((c) => c.group === "megatron_sc21_weak_scaling");
+    expect(sc21 && readValidationFiles([casesPath]).frameworkOf(sc21)).toBe("megatron-lm-2021");
+  });
+
+  it("a dated release reads the fitted parameters of the framework it is fitted with", () => {
+    const catalog = builtinCatalog();
+    const a = catalog.efficiency("a100-80gb", "megatron-lm-2021").efficiency;
+    const b = catalog.efficiency("a100-80gb", "megatron-lm").efficiency;
+    expect(a.layerOverheadUs).toBe(b.layerOverheadUs);
+    expect(a.layerOverheadUs).toBeGreaterThan(0);
   });
 });

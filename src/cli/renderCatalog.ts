@@ -106,6 +106,7 @@ export function renderFrameworks(frameworks: FrameworkSpec[]): string {
     head: [
       "id",
       "TP overlap",
+      "TP bwd async",
       "DP overlap",
       "PP send overlap",
       "PP scatter/gather",
@@ -124,6 +125,7 @@ export function renderFrameworks(frameworks: FrameworkSpec[]): string {
     t.push([
       f.id,
       yes(f.tpCommOverlap),
+      yes(f.tpBackwardOverlap),
       yes(f.dataParallelOverlap),
       yes(f.pipelineSendOverlap),
       yes(f.pipelineScatterGather),

@@ -3,7 +3,9 @@
 // the software each group ran on from the groups.json beside the file, where there is one.
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { builtinCatalog } from "../engine/catalog/builtin.js";
 import { TrainingCase } from "../engine/catalog/scenario.js";
+import { frameworkOfGroup, type FrameworkSpec } from "../engine/calibrate/framework.js";
 import { UltrasimError } from "../engine/errors.js";
 import { InferenceCase } from "../engine/validate/inference.js";
 import type { CaseResult } from "../engine/validate/validation.js";
@@ -24,8 +26,11 @@ export interface ValidationInput {
   placeOf: (c: TrainingCase) => string;
 }
 
-/** groups.json beside a cases file: { group: { kind, software } }, as training and inference software by group. */
-function readGroups(file: string): { training: Map<string, string>; inference: Map<string, string> } {
+/**
+ * groups.json beside a cases file: { group: { kind, software, via } }, as training and inference
+ * software by group; a training group's framework is the release of its software that "via" dates.
+ */
+function readGroups(file: string, frameworks: readonly FrameworkSpec[]): { training: Map<string, string>; inference: Map<string, string> } {
   const path = join(dirname(file), "groups.json");
   const software = new Map<string, string>();
   const inference = new Map<string, string>();
@@ -34,13 +39,19 @@ function readGroups(file: string): { training: Map<string, string>; inference: M
   if (typeof loaded.value !== "object" || loaded.value === null || Array.isArray(loaded.value))
     throw new UltrasimError("INVALID_INPUT", "groups.json holds one mapping of group names to { kind, software }", { file: path, line: 1 });
   for (const [group, entry] of Object.entries(loaded.value as Record<string, unknown>)) {
-    const s = (entry as { software?: unknown; kind?: unknown } | null)?.software;
-    if (typeof s === "string") ((entry as { kind?: unknown }).kind === "inference" ? inference : software).set(group, s);
+    const e = entry as { software?: unknown; kind?: unknown; via?: unknown } | null;
+    const s = e?.software;
+    if (typeof s !== "string") continue;
+    if (e!.kind === "inference") inference.set(group, s);
+    else software.set(group, frameworkOfGroup(frameworks, s, typeof e!.via === "string" ? e!.via : undefined));
   }
   return { training: software, inference };
 }
 
-export function readValidationFiles(files: string[]): ValidationInput {
+export function readValidationFiles(
+  files: string[],
+  frameworks: readonly FrameworkSpec[] = builtinCatalog().listFrameworks(),
+): ValidationInput {
   const training: TrainingCase[] = [];
   const invalid: CaseResult[] = [];
   const inference: InferenceCase[] = [];
@@ -50,7 +61,7 @@ export function readValidationFiles(files: string[]): ValidationInput {
   for (const file of files) {
     const { loaded, cases } = readCasesFile(file);
     checkCaseShapes(loaded, cases);
-    const groups = readGroups(file);
+    const groups = readGroups(file, frameworks);
     for (const [group, software] of groups.training) groupSoftware.set(group, software);
     for (const [group, software] of groups.inference) groupEngine.set(group, software);
     readCases(file, loaded, cases, { training, invalid, inference, places });

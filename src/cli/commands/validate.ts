@@ -29,7 +29,7 @@ export function registerValidate(program: Command): void {
     .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")
     .action((files: string[], opts: { json?: boolean; catalog?: string[]; crossValidate?: boolean }) => {
       const catalog = catalogFrom(opts.catalog);
-      const input = readValidationFiles(files);
+      const input = readValidationFiles(files, catalog.listFrameworks());
       // Each case is a whole prediction (a serving case a whole simulation): show progress on stderr.
       const cases = input.training.length + input.inference.length;
       const progress = progressReporter("validating", cases > 0);

@@ -57,25 +57,38 @@ export interface LayerCost {
 const ACTIVATION_BYTES = 2; // bf16 activations between kernels
 
 /** FLOPs and seconds of the GEMMs of one layer's forward pass on one rank. */
-function layerGemms(ctx: StepContext, layer: number, tokens: number): { seconds: number; flops: number } {
+/**
+ * The GEMMs of one layer on one rank. `inputProjections` are the seconds of the two column-parallel
+ * linears that read the layer's hidden states (attention's input projection and the MLP's first),
+ * each of whose backward can hide a tensor-parallel collective behind its own GEMMs.
+ */
+function layerGemms(
+  ctx: StepContext,
+  layer: number,
+  tokens: number,
+): { seconds: number; flops: number; inputProjections: [number, number] } {
   const { model, hw, layout, precision } = ctx;
   const h = model.hidden;
   const t = layout.tp;
   let seconds = 0;
   let flops = 0;
   const gemm = (m: number, k: number, n: number, p: Precision = precision) => {
-    seconds += gemmSeconds(hw, p, m, k, n);
+    const s = gemmSeconds(hw, p, m, k, n);
+    seconds += s;
     flops += 2 * m * k * n;
+    return s;
   };
+  let attentionIn = 0;
+  let mlpIn = 0;
   // Attention projections.
   if (model.mla) {
     const m = model.mla;
     const qk = m.qkNopeHeadDim + m.qkRopeHeadDim;
     if (m.qLoraRank) {
-      gemm(tokens, h, m.qLoraRank);
+      attentionIn += gemm(tokens, h, m.qLoraRank);
       gemm(tokens, m.qLoraRank, (model.heads * qk) / t);
-    } else gemm(tokens, h, (model.heads * qk) / t);
-    gemm(tokens, h, m.kvLoraRank + m.qkRopeHeadDim);
+    } else attentionIn += gemm(tokens, h, (model.heads * qk) / t);
+    attentionIn += gemm(tokens, h, m.kvLoraRank + m.qkRopeHeadDim);
     gemm(tokens, m.kvLoraRank, (model.heads * (m.qkNopeHeadDim + m.vHeadDim)) / t);
     gemm(tokens, (model.heads * m.vHeadDim) / t, h);
   } else {
@@ -84,20 +97,20 @@ function layerGemms(ctx: StepContext, layer: number, tokens: number): { seconds:
     // (NeuronX Distributed's GQAQKVColumnParallelLinear replicates K and V kv_size_multiplier times).
     const a = attentionDims(model);
     const heads = headSharding(model, t, ranksPerChip(hw.chip));
-    gemm(tokens, h, heads.queryHeadsPerChip * a.qkHeadDim + heads.kvHeadsPerChip * (a.qkHeadDim + a.vHeadDim));
+    attentionIn = gemm(tokens, h, heads.queryHeadsPerChip * a.qkHeadDim + heads.kvHeadsPerChip * (a.qkHeadDim + a.vHeadDim));
     gemm(tokens, heads.queryHeadsPerChip * a.vHeadDim, h);
   }
   // MLP: dense, or shared experts plus routed experts.
   const k = mlpMatrices(model);
   if (!isMoeLayer(model, layer)) {
-    gemm(tokens, h, ((k - 1) * model.ffnHidden) / t);
+    mlpIn = gemm(tokens, h, ((k - 1) * model.ffnHidden) / t);
     gemm(tokens, model.ffnHidden / t, h);
   } else {
     const moe = model.moe!;
     gemm(tokens, h, moe.experts, "bf16"); // router
     if (moe.sharedExperts > 0) {
       const f = moe.sharedExperts * (moe.sharedExpertFfnHidden ?? moe.expertFfnHidden);
-      gemm(tokens, h, ((k - 1) * f) / t);
+      mlpIn = gemm(tokens, h, ((k - 1) * f) / t);
       gemm(tokens, f / t, h);
     }
     // Each rank holds experts/ep experts, each split etp ways, and receives tokens*topK/tp routed
@@ -111,7 +124,7 @@ function layerGemms(ctx: StepContext, layer: number, tokens: number): { seconds:
       hw.efficiency.groupedGemm;
     flops += 2 * routed * h * k * moe.expertFfnHidden;
   }
-  return { seconds, flops };
+  return { seconds, flops, inputProjections: [attentionIn, mlpIn] };
 }
 
 export interface AttentionCost {
@@ -254,7 +267,10 @@ export function layerCost(ctx: StepContext, layer: number): LayerCost {
   // The backward pass runs the same collectives as the forward (transposed); full recompute runs the
   // forward's once more first, for tensor and expert parallelism alike (Korthikanti et al. 2022, sec. 5:
   // the recomputed forward repeats its communication).
-  const tpBackward = Math.max(0, tpOnce * (1 + recomputed) - tpHidden * (2 + recomputed));
+  const tpBackward =
+    hw.software.tpBackwardOverlap && !hw.software.tpCommOverlap
+      ? tpOnce * recomputed + asyncBackwardTp(ctx, activationBytes, gemms.inputProjections)
+      : Math.max(0, tpOnce * (1 + recomputed) - tpHidden * (2 + recomputed));
   const epBackward = epOnce * (1 + recomputed);
 
   // ZeRO-3 / FSDP: every micro-batch gathers the layer's weights before its forward and again before
@@ -288,6 +304,29 @@ export function layerCost(ctx: StepContext, layer: number): LayerCost {
     },
     hardwareFlops,
   };
+}
+
+/**
+ * Exposed tensor-parallel communication of a layer's backward pass where each column-parallel linear
+ * issues its collectives asynchronously (Megatron-LM from 2022: ColumnParallelLinearWithAsyncAllreduce
+ * and ColumnParallelLinearWithSequenceParallelism in megatron/mpu/layers.py). Without sequence
+ * parallelism the input-gradient all-reduce runs beside the weight-gradient GEMM, and the row-parallel
+ * linears have none. With it, the row-parallel linears all-gather their output gradient on the compute
+ * stream; each column-parallel linear re-gathers its input beside its input-gradient GEMM and
+ * reduce-scatters the input gradient beside its weight-gradient GEMM. A collective longer than the GEMM
+ * beside it shows for the difference. `projections`: each column-parallel GEMM's seconds, which its
+ * input-gradient and weight-gradient GEMMs each take again.
+ */
+function asyncBackwardTp(ctx: StepContext, activationBytes: number, projections: [number, number]): number {
+  const { hw, layout } = ctx;
+  const group = tpGroup(layout);
+  if (!layout.sequenceParallel) {
+    const allReduce = allReduceSeconds(hw, group, activationBytes);
+    return projections.reduce((exposed, g) => exposed + Math.max(0, allReduce - g), 0);
+  }
+  const gather = allGatherSeconds(hw, group, activationBytes);
+  const scatter = reduceScatterSeconds(hw, group, activationBytes);
+  return 2 * gather + projections.reduce((exposed, g) => exposed + Math.max(0, gather - g) + Math.max(0, scatter - g), 0);
 }
 
 /** One step of a ring over the context-parallel group: a send of `bytes` to the neighbour. */

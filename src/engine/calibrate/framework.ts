@@ -39,8 +39,25 @@ export const FrameworkSpec = Type.Object(
   {
     id: Type.String({ pattern: "^[a-z0-9][a-z0-9._-]*$" }),
     name: Type.String(),
+    /**
+     * A dated release of another framework's line (`versionOf`, as of the year `asOf`): a validation
+     * group whose groups.json names that software, "as of" a year, reads the latest release up to it.
+     */
+    versionOf: Type.Optional(Type.String()),
+    asOf: Type.Optional(Type.Integer({ minimum: 1990, maximum: 2100 })),
+    /**
+     * The framework whose fitted parameters (per-layer overhead, overlaps) this one reads: a release
+     * that shares its kernels and launch path, and differs only in the sourced features below.
+     */
+    fittedWith: Type.Optional(Type.String()),
     /** Tensor-parallel collectives overlapped with the GEMMs around them (userbuffers, async TP). */
     tpCommOverlap: SourcedFlag,
+    /**
+     * Without that overlap: the input-gradient all-reduce (reduce-scatter under sequence parallelism)
+     * of each column-parallel linear runs asynchronously beside its weight-gradient GEMM, and the
+     * re-gather of its sequence-parallel input beside its input-gradient GEMM.
+     */
+    tpBackwardOverlap: SourcedFlag,
     /** Gradient reduction overlapped with the backward pass, bucket by bucket. */
     dataParallelOverlap: SourcedFlag,
     /** Pipeline sends and receives run beside compute instead of blocking it. */
@@ -118,6 +135,7 @@ export type ZeroStage = 0 | 1 | 2 | 3;
 export interface SoftwareFeatures {
   framework: string;
   tpCommOverlap: boolean;
+  tpBackwardOverlap: boolean;
   dataParallelOverlap: boolean;
   pipelineSendOverlap: boolean;
   pipelineScatterGather: boolean;
@@ -132,6 +150,7 @@ export interface SoftwareFeatures {
 export const PLAIN_SOFTWARE: SoftwareFeatures = {
   framework: "plain",
   tpCommOverlap: false,
+  tpBackwardOverlap: false,
   dataParallelOverlap: true,
   pipelineSendOverlap: false,
   pipelineScatterGather: false,
@@ -146,6 +165,7 @@ export function softwareFeatures(f: FrameworkSpec): SoftwareFeatures {
   return {
     framework: f.id,
     tpCommOverlap: f.tpCommOverlap.value,
+    tpBackwardOverlap: f.tpBackwardOverlap.value,
     dataParallelOverlap: f.dataParallelOverlap.value,
     pipelineSendOverlap: f.pipelineSendOverlap.value,
     pipelineScatterGather: f.pipelineScatterGather.value,
@@ -187,4 +207,23 @@ export function checkZeroStage(software: SoftwareFeatures, zero: number): void {
 export function zeroStagesText(stages: readonly number[]): string {
   const names = [...stages].sort((a, b) => a - b).map((z) => `ZeRO-${z}`);
   return names.length === 1 ? names[0]! : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+}
+
+/**
+ * The framework a validation group ran: its groups.json software at the release its "via" text dates
+ * ("Megatron-LM as of Korthikanti et al., 2022"). Of that software's releases (the framework of that
+ * id and those that are a `versionOf` it), the latest `asOf` in that year or before; the software's
+ * own id where the text names no year or no release is that old.
+ */
+export function frameworkOfGroup(frameworks: readonly FrameworkSpec[], software: string, via?: string): string {
+  const years = via?.match(/\b(?:19|20)\d\d\b/g);
+  if (!years) return software;
+  const year = Number(years[years.length - 1]);
+  let best: FrameworkSpec | undefined;
+  for (const f of frameworks) {
+    if (f.id !== software && f.versionOf !== software) continue;
+    if (f.asOf === undefined || f.asOf > year) continue;
+    if (!best || f.asOf > best.asOf!) best = f;
+  }
+  return best?.id ?? software;
 }

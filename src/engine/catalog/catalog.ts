@@ -37,6 +37,7 @@ const NO_FRAMEWORKS: FrameworkCatalog = {
       id: "generic",
       name: "generic framework",
       tpCommOverlap: { value: false, source: "none given" },
+      tpBackwardOverlap: { value: false, source: "none given" },
       dataParallelOverlap: { value: true, source: "none given" },
       pipelineSendOverlap: { value: false, source: "none given" },
       pipelineScatterGather: { value: false, source: "none given" },
@@ -178,7 +179,7 @@ export class Catalog {
     const vendor = this.chip(chipId).vendor;
     return {
       silicon,
-      framework: framework.id,
+      framework: framework.fittedWith ?? framework.id,
       collectives: this.frameworks.defaults.collectivesByVendor?.[vendor] ?? "nccl",
       tpCommOverlap: framework.tpCommOverlap.value,
     };

@@ -28,7 +28,12 @@ export function renderTraining(r: TrainingReport): string {
     `layout: tp ${l.tp} · pp ${l.pp}${l.vpp > 1 ? ` (vpp ${l.vpp})` : ""} · dp ${l.dp} · cp ${l.cp}${l.ep > 1 ? ` · ep ${l.ep}` : ""}` +
       ` · micro-batch ${l.microBatch} × ${l.microBatches} · ZeRO-${l.zero} · recompute ${l.recompute}${l.recompute === "full" && l.recomputeFraction < 1 ? ` (${Math.round(l.recomputeFraction * 100)}% of layers)` : ""}${l.sequenceParallel ? " · sequence parallel" : ""}${l.placement !== "tp-cp-dp-pp" ? ` · rank order ${l.placement}` : ""}`,
   );
-  lines.push(`run: seq ${r.run.seqLen} · global batch ${r.run.globalBatch} · ${r.run.precision}`);
+  lines.push(
+    `run: seq ${r.run.seqLen} · global batch ${r.run.globalBatch} · ${r.run.precision}` +
+      (r.run.expertLoadImbalance !== undefined && r.run.expertLoadImbalance !== 1
+        ? ` · busiest expert rank ${r.run.expertLoadImbalance}x the mean load`
+        : ""),
+  );
   lines.push("");
   const head = new Table({ style: { head: [], border: [] } });
   const likely = r.likely;

@@ -37,6 +37,7 @@ export function buildPlanRequest(file: string | undefined, opts: PlanOptions): B
     globalBatch: str("globalBatch"),
     seqLen: str("seqLen"),
     precision: str("precision"),
+    expertImbalance: str("expertImbalance"),
     framework: str("framework"),
   });
   const catalogFiles = opts.catalog as string[] | undefined;
@@ -96,6 +97,7 @@ export function buildPlanRequest(file: string | undefined, opts: PlanOptions): B
       globalBatch: scenario.run.globalBatch,
       seqLen: scenario.run.seqLen,
       precision: scenario.run.precision,
+      ...(scenario.run.expertLoadImbalance !== undefined && { expertLoadImbalance: scenario.run.expertLoadImbalance }),
       objective,
       tokens,
       memoryHeadroom: number("headroom", "--headroom", 0, 0.9),

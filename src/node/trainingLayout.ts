@@ -172,6 +172,7 @@ function bestWithin(scenario: TrainingScenario, flags: Partial<Record<TrainingFl
     globalBatch: str("globalBatch"),
     seqLen: str("seqLen"),
     precision: str("precision"),
+    expertImbalance: str("expertImbalance"),
     framework: str("framework"),
     catalog: catalogFiles,
   });

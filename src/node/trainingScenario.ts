@@ -16,6 +16,11 @@ export const TRAINING_FLAGS = {
   globalBatch: { path: "run.globalBatch", kind: "number", help: "sequences per optimizer step" },
   microBatch: { path: "run.microBatch", kind: "number", help: "sequences per micro-batch" },
   precision: { path: "run.precision", kind: "string", help: "fp16 | bf16 | fp8 | mxfp8 | nvfp4" },
+  expertImbalance: {
+    path: "run.expertLoadImbalance",
+    kind: "number",
+    help: "MoE: tokens routed to the busiest expert-parallel rank over the mean (default 1: balanced)",
+  },
   tp: { path: "parallelism.tp", kind: "number", help: "tensor-parallel degree" },
   pp: { path: "parallelism.pp", kind: "number", help: "pipeline-parallel degree" },
   dp: { path: "parallelism.dp", kind: "number", help: "data-parallel degree" },

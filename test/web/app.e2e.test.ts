@@ -280,6 +280,24 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     await page.context().close();
   });
 
+  it("Train: the MoE routing imbalance is an input; the busiest expert rank's load slows the step as the CLI's --expert-imbalance does", async () => {
+    const page = await open(
+      "?page=train&model=qwen3-30b-a3b&system=dgx-h100&chips=16&tp=1&pp=1&ep=8&dp=16&micro-batch=1&seq-len=4096&global-batch=64",
+    );
+    const before = await stepSeconds(page);
+    await page.getByLabel("Expert load imbalance").fill("1.4");
+    const after = await stepSeconds(page, before);
+    expect(after).toBeGreaterThan(before);
+    expect(new URL(page.url()).searchParams.get("expert-imbalance")).toBe("1.4");
+    expect(await shownNumbers(page)).toEqual(cliNumbers(cliFor(page.url())));
+    // Emptied, the field is balanced routing again, and the parameter leaves the URL.
+    await page.getByLabel("Expert load imbalance").fill("");
+    expect(await stepSeconds(page, after)).toBe(before);
+    await expect.poll(() => new URL(page.url()).searchParams.has("expert-imbalance")).toBe(false);
+    expect(errors.get(page)).toEqual([]);
+    await page.context().close();
+  });
+
   it("Train: a bad YAML file shows a clear error and the page keeps working; a good one reproduces the CLI on that file", async () => {
     const page = await open("?page=train");
     const before = await stepSeconds(page);

@@ -12,6 +12,7 @@ export const SCENARIO_PARAMS = {
   "global-batch": { path: "run.globalBatch", kind: "number" },
   "micro-batch": { path: "run.microBatch", kind: "number" },
   precision: { path: "run.precision", kind: "string" },
+  "expert-imbalance": { path: "run.expertLoadImbalance", kind: "number" },
   tp: { path: "parallelism.tp", kind: "number" },
   pp: { path: "parallelism.pp", kind: "number" },
   dp: { path: "parallelism.dp", kind: "number" },

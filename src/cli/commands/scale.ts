@@ -39,6 +39,7 @@ export function registerScale(program: Command): void {
     )
     .option("--seq-len <n>", "sequence length in tokens")
     .option("--precision <p>", "fp16 | bf16 | fp8 | mxfp8 | nvfp4")
+    .option("--expert-imbalance <x>", "MoE: tokens routed to the busiest expert-parallel rank over the mean (default 1: balanced)")
     .option("--framework <id>", "training framework (ultrasim catalog frameworks); default: the chip vendor's")
     .option("--tokens <n>", "tokens to train, e.g. 15e12", "15e12")
     .option("--json", "print the curve as JSON")
@@ -50,6 +51,7 @@ export function registerScale(program: Command): void {
         system: str("system"),
         seqLen: str("seqLen"),
         precision: str("precision"),
+        expertImbalance: str("expertImbalance"),
         framework: str("framework"),
       });
       const catalog = catalogFrom(opts.catalog as string[] | undefined);
@@ -76,6 +78,7 @@ export function registerScale(program: Command): void {
         batchScaling: opts.batchScaling as BatchScaling,
         seqLen: scenario.run.seqLen,
         precision: scenario.run.precision,
+        expertLoadImbalance: scenario.run.expertLoadImbalance,
         tokens: positiveNumber(str("tokens")!, "--tokens", false, "trainingTokens"),
         onProgress: progress.update,
       });

@@ -45,6 +45,12 @@ export interface StepContext {
   layout: Layout;
   seqLen: number;
   precision: Precision;
+  /**
+   * MoE routing: tokens the busiest expert-parallel rank receives over the mean (1: balanced). Every
+   * rank waits for the busiest at the next collective, so its expert GEMMs and its share of the
+   * dispatch and combine set the layer's time.
+   */
+  expertLoadImbalance?: number;
 }
 
 export interface LayerCost {
@@ -117,7 +123,8 @@ function layerGemms(
     // token copies in all (balanced routing): the FLOPs are tokens*topK/tp full expert passes.
     const localExperts = moe.experts / layout.ep;
     const routed = (tokens * moe.topK) / t;
-    const perExpert = Math.max(1, (routed * layout.etp) / localExperts);
+    // The busiest rank's routed tokens set the time; the FLOPs counted are the mean rank's.
+    const perExpert = Math.max(1, (routed * (ctx.expertLoadImbalance ?? 1) * layout.etp) / localExperts);
     const f = moe.expertFfnHidden / layout.etp;
     seconds +=
       (gemmSeconds(hw, precision, perExpert, h, (k - 1) * f, localExperts) + gemmSeconds(hw, precision, perExpert, f, h, localExperts)) /
@@ -258,9 +265,11 @@ export function layerCost(ctx: StepContext, layer: number): LayerCost {
     // fp8 recipes dispatch in fp8 (DeepEP, Transformer Engine); the combine returns 16-bit outputs.
     const dispatchBytes = h * Math.min(ACTIVATION_BYTES, Math.max(1, bytesPerElement(ctx.precision)));
     const group = expertGroup(layout);
+    // The busiest rank receives (dispatch) and sends back (combine) its imbalance times the mean.
     epOnce =
       (expertDispatchSeconds(hw, group, tokens / t, model.moe!.topK, dispatchBytes) +
         expertDispatchSeconds(hw, group, tokens / t, model.moe!.topK, h * ACTIVATION_BYTES)) *
+      (ctx.expertLoadImbalance ?? 1) *
       (1 - hw.efficiency.epOverlap);
   }
 

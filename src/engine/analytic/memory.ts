@@ -14,6 +14,8 @@ export interface ActivationOptions {
   gemmInputBytes: number;
   /** What selective recompute keeps: Megatron's (all but the core attention) or PyTorch's op-level policy. */
   selectiveRecompute?: "core-attention" | "op-level";
+  /** MoE: the busiest expert-parallel rank's routed tokens over the mean (1: balanced); it holds their activations. */
+  expertLoadImbalance?: number;
 }
 
 export const MODERN_ACTIVATIONS: ActivationOptions = { flashAttention: true, dropout: false, gemmInputBytes: 2 };
@@ -47,7 +49,7 @@ export function layerActivationBytes(
       : fraction * kept + (1 - fraction) * layerActivationBytes(model, { ...layout, recompute: "none" }, seqLen, layer, options);
   }
   if (layout.recompute === "selective" && options.selectiveRecompute === "op-level")
-    return opLevelActivationBytes(model, layout, seqLen, layer);
+    return opLevelActivationBytes(model, layout, seqLen, layer, options.expertLoadImbalance ?? 1);
   const g = options.gemmInputBytes;
   const a = attentionDims(model);
   const kvLocal = model.mla ? (model.heads * (a.qkHeadDim + a.vHeadDim)) / t : Math.max(1, model.kvHeads / t) * (a.qkHeadDim + a.vHeadDim);
@@ -67,7 +69,7 @@ export function layerActivationBytes(
   if (isMoeLayer(model, layer)) {
     const moe = model.moe!;
     // Each rank receives tokens*topK/tp routed copies (gathered over etp, each with 1/etp of the hidden width).
-    const routed = (tokens / t) * moe.topK;
+    const routed = (tokens / t) * moe.topK * (options.expertLoadImbalance ?? 1);
     const shared = moe.sharedExperts * (moe.sharedExpertFfnHidden ?? moe.expertFfnHidden);
     mlp = shard(g * tokens * h) + g * routed * h + routed * perHidden(moe.expertFfnHidden) + tokens * perHidden(shared / t);
   } else {
@@ -88,6 +90,7 @@ function opLevelActivationBytes(
   layout: Pick<Layout, "tp" | "cp" | "sequenceParallel" | "microBatch">,
   seqLen: number,
   layer: number,
+  expertLoadImbalance = 1,
 ): number {
   const t = layout.tp;
   const tokens = (layout.microBatch * seqLen) / layout.cp;
@@ -95,7 +98,7 @@ function opLevelActivationBytes(
   const a = attentionDims(model);
   const input = layout.sequenceParallel ? (2 * tokens * h) / t : 2 * tokens * h;
   const attentionOut = (2 * tokens * model.heads * a.vHeadDim) / t + (4 * model.heads * tokens) / t;
-  const ffn = isMoeLayer(model, layer) ? (model.moe!.topK * model.moe!.expertFfnHidden) / t : model.ffnHidden / t;
+  const ffn = isMoeLayer(model, layer) ? (model.moe!.topK * model.moe!.expertFfnHidden * expertLoadImbalance) / t : model.ffnHidden / t;
   const upWidth = (model.ffnKind === "swiglu" ? 2 : 1) * ffn;
   const matmulOutputs = 2 * tokens * ((a.qDim + 2 * a.kvDim) / t + h + upWidth + h);
   return input + attentionOut + matmulOutputs / 2;

@@ -341,9 +341,17 @@ function modelConstants(input: TrainingInput): { modelFlopsPerSequence: number; 
 
 function computePerLayer(input: TrainingInput, layout: Layout): PerLayerCosts {
   const { model, hw, run } = input;
-  const ctx: StepContext = { model, hw, layout, seqLen: run.seqLen, precision: run.precision };
+  const ctx: StepContext = {
+    model,
+    hw,
+    layout,
+    seqLen: run.seqLen,
+    precision: run.precision,
+    expertLoadImbalance: run.expertLoadImbalance ?? 1,
+  };
   // fp8 recipes keep GEMM inputs for the backward in fp8.
   const activationOptions = {
+    expertLoadImbalance: run.expertLoadImbalance ?? 1,
     ...(hw.software.attentionKernel === "unfused" ? KORTHIKANTI_ACTIVATIONS : MODERN_ACTIVATIONS),
     gemmInputBytes: bytesPerElement(run.precision) >= 2 ? 2 : 1,
     selectiveRecompute: hw.software.selectiveRecompute,

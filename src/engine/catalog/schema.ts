@@ -300,6 +300,14 @@ export const RunSpec = Type.Object(
     globalBatch: Type.Integer({ minimum: 1, ...bounded("globalBatch"), description: "sequences per optimizer step" }),
     microBatch: Nullable(Type.Integer({ minimum: 1, ...bounded("globalBatch") })),
     precision: Type.Union([Type.Literal("fp16"), Type.Literal("bf16"), Type.Literal("fp8"), Type.Literal("mxfp8"), Type.Literal("nvfp4")]),
+    expertLoadImbalance: Type.Optional(
+      Type.Number({
+        minimum: 1,
+        maximum: 64,
+        description:
+          "MoE: tokens routed to the busiest expert-parallel rank over the mean (1, the default: balanced, as benchmarks that force balance run)",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

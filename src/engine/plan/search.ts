@@ -50,6 +50,8 @@ export interface PlanRequest {
   globalBatch: number;
   seqLen: number;
   precision: RunSpec["precision"];
+  /** MoE: the busiest expert-parallel rank's routed tokens over the mean (RunSpec; 1: balanced). */
+  expertLoadImbalance?: number;
   objective?: PlanObjective;
   /** Tokens to train, for the time-to-train objective and report. */
   tokens?: number;
@@ -256,7 +258,13 @@ export function plan(request: PlanRequest): PlanResult {
           const mbs = (space.microBatch ?? divisors(batch / dp).filter((b) => b <= 16)).filter((b) => (batch / dp) % b === 0);
           for (const microBatch of mbs) {
             const m = batch / (dp * microBatch);
-            const run: RunSpec = { seqLen, globalBatch: batch, microBatch, precision };
+            const run: RunSpec = {
+              seqLen,
+              globalBatch: batch,
+              microBatch,
+              precision,
+              ...(request.expertLoadImbalance !== undefined && { expertLoadImbalance: request.expertLoadImbalance }),
+            };
             // Interleaving: up to 16 virtual stages per rank, the embedding and loss may take one each.
             const vpps =
               pp === 1 ? [1] : (space.vpp ?? Array.from({ length: 16 }, (_, i) => i + 1)).filter((v) => pp * v <= model.layers + 2);

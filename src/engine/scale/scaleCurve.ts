@@ -21,6 +21,8 @@ export interface ScaleRequest {
   batchScaling: BatchScaling;
   seqLen: number;
   precision: RunSpec["precision"];
+  /** MoE: the busiest expert-parallel rank's routed tokens over the mean (1: balanced). */
+  expertLoadImbalance?: number;
   /** Tokens to train, for the time to train. */
   tokens: number;
   space?: SearchSpace;
@@ -77,6 +79,7 @@ export function scaleCurve(request: ScaleRequest): ScaleCurve {
       globalBatch,
       seqLen: request.seqLen,
       precision: request.precision,
+      expertLoadImbalance: request.expertLoadImbalance,
       objective: "step-time",
       tokens: request.tokens,
       topK: 1,

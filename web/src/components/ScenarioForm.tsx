@@ -24,6 +24,7 @@ const HELP: Partial<Record<ScenarioParam, string>> = {
   ep: "expert-parallel degree",
   etp: "expert tensor-parallel degree (empty: = tp)",
   vpp: "virtual stages per pipeline rank",
+  "expert-imbalance": "MoE: tokens routed to the busiest expert-parallel rank over the mean (empty: 1, balanced)",
 };
 
 const LABELS: Partial<Record<ScenarioParam, string>> = {
@@ -39,6 +40,7 @@ const LABELS: Partial<Record<ScenarioParam, string>> = {
   etp: "ETP",
   vpp: "VPP",
   "recompute-layers": "Recomputed layers",
+  "expert-imbalance": "Expert load imbalance",
 };
 
 export function ScenarioForm({ scenario, catalog, onChange, hide = [] }: FormProps) {
@@ -47,6 +49,8 @@ export function ScenarioForm({ scenario, catalog, onChange, hide = [] }: FormPro
     if (hide.includes(name)) return null;
     const value = getPath(scenario, SCENARIO_PARAMS[name].path);
     const nullable = name === "etp" || name === "vpp" || name === "recompute-layers";
+    // Absent rather than null: balanced routing.
+    const optional = name === "expert-imbalance";
     return (
       <label class="field">
         <span>{LABELS[name] ?? name}</span>
@@ -57,10 +61,11 @@ export function ScenarioForm({ scenario, catalog, onChange, hide = [] }: FormPro
           autoComplete="off"
           value={value === null || value === undefined ? "" : String(value)}
           title={HELP[name]}
-          placeholder={nullable ? { etp: "= tp", vpp: "1", "recompute-layers": "all" }[name as string] : ""}
+          placeholder={nullable ? { etp: "= tp", vpp: "1", "recompute-layers": "all" }[name as string] : optional ? "1" : ""}
           onInput={(e) => {
             const text = e.currentTarget.value;
-            set(name, nullable && text.trim() === "" ? null : parseParam(name, text));
+            const empty = text.trim() === "";
+            set(name, nullable && empty ? null : optional && empty ? undefined : parseParam(name, text));
           }}
         />
       </label>
@@ -123,6 +128,7 @@ export function ScenarioForm({ scenario, catalog, onChange, hide = [] }: FormPro
         {numberField("cp")}
         {numberField("ep")}
         {numberField("etp")}
+        {numberField("expert-imbalance")}
         {numberField("vpp")}
         {/* Labelled by id, not by wrapping: a wrapping label's text would include every option's. */}
         <div class="field wide">

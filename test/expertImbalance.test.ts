@@ -8,6 +8,7 @@ import { gemmSeconds } from "../src/engine/analytic/roofline.js";
 import { predictTraining } from "../src/engine/analytic/trainingStep.js";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { resolveLayout } from "../src/engine/plan/layout.js";
+import { createIterationModel, type IterationWork } from "../src/engine/serve/iterationTime.js";
 import { ultrasim } from "./cliHelpers.js";
 
 const catalog = builtinCatalog();
@@ -83,6 +84,11 @@ describe("MoE routing imbalance", () => {
     const d1 = predictTraining({ ...input(1, dense), parallelism: denseLayout });
     const d2 = predictTraining({ ...input(2, dense), parallelism: denseLayout });
     expect(d2.stepSeconds).toBe(d1.stepSeconds);
+    // Without expert parallelism every rank holds a slice of every expert: no rank is the busiest.
+    const noEp = { ...parallelism, ep: 1 };
+    expect(predictTraining({ ...input(2), parallelism: noEp }).stepSeconds).toBe(
+      predictTraining({ ...input(1), parallelism: noEp }).stepSeconds,
+    );
   });
 
   it("from the CLI: --expert-imbalance slows train and plan, shows on the run line, and refuses less than 1", () => {
@@ -108,6 +114,57 @@ describe("MoE routing imbalance", () => {
     expect(best(["--expert-imbalance", "1.4"])).toBeGreaterThan(best([]));
 
     const bad = ultrasim("train", ...args, "--expert-imbalance", "0.5");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--expert-imbalance/);
+  });
+});
+
+describe("MoE routing imbalance in serving", () => {
+  const iteration = (expertLoadImbalance: number, ep: number) =>
+    createIterationModel({
+      model: qwen,
+      hw,
+      serving: { compute: 1, memory: 0.8, layerOverheadUs: 0 },
+      precision: "bf16",
+      kvPrecision: "bf16",
+      tp: 1,
+      pp: 1,
+      ep,
+      attentionDp: 8,
+      logicalCoresPerChip: 1,
+      iterationOverheadUs: 0,
+      expertLoadImbalance,
+    });
+  const decode: IterationWork = {
+    prefillTokens: 0,
+    prefillAttendedKeys: 0,
+    decodeTokens: 64,
+    decodeContextTokens: 64 * 2000,
+    logitsTokens: 64,
+  };
+
+  it("with tp 1 the only collective is the expert all-to-all: the busiest rank's 1.3x makes it exactly 1.3x", () => {
+    const balanced = iteration(1, 8)(decode);
+    const skewed = iteration(1.3, 8)(decode);
+    expect(balanced.communication).toBeGreaterThan(0);
+    expect(skewed.communication).toBeCloseTo(1.3 * balanced.communication, 12);
+    expect(skewed.gemm).toBeGreaterThanOrEqual(balanced.gemm);
+    expect(skewed.seconds).toBeGreaterThan(balanced.seconds);
+  });
+
+  it("with one expert-parallel rank every chip holds a slice of every expert: nothing changes", () => {
+    expect(iteration(1.3, 1)(decode)).toEqual(iteration(1, 1)(decode));
+  });
+
+  it("from the CLI: serve --expert-imbalance slows an expert-parallel MoE deployment and refuses less than 1", () => {
+    const args = ["serve", "examples/serve-deepseek-v3-ep.yaml", "--json"];
+    const tpot = (extra: string[]) => {
+      const r = ultrasim(...args, ...extra);
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as { latency: { tpotSeconds: { mean: number } } }).latency.tpotSeconds.mean;
+    };
+    expect(tpot(["--expert-imbalance", "1.5"])).toBeGreaterThan(tpot([]));
+    const bad = ultrasim(...args, "--expert-imbalance", "0.9");
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--expert-imbalance/);
   });

@@ -32,6 +32,8 @@ export interface ServingFlags {
   concurrency?: string;
   engine?: string;
   compiledBatch?: string;
+  /** MoE: the busiest expert-parallel rank's routed tokens over the mean, for every pool. */
+  expertImbalance?: string;
   trace?: string;
   force?: boolean;
 }
@@ -99,6 +101,12 @@ export function loadServingScenario(file: string, flags: ServingFlags = {}): Loa
   if (flags.compiledBatch !== undefined) {
     const compiledBatch = integer(flags.compiledBatch, "--compiled-batch", 1);
     for (const p of pools) p.compiledBatch = compiledBatch;
+  }
+  if (flags.expertImbalance !== undefined) {
+    const imbalance = parseNumber(flags.expertImbalance);
+    if (!(imbalance >= 1 && imbalance <= 64))
+      throw new UltrasimError("INVALID_INPUT", `must be a number from 1 to 64, got '${flags.expertImbalance}'`, { field: "--expert-imbalance" });
+    for (const p of pools) p.expertLoadImbalance = imbalance;
   }
   const trace = flags.trace ?? (scenario.traffic.trace ? resolve(dirname(file), scenario.traffic.trace) : undefined);
   if (trace) checkTraceAlone(scenario, flags, loaded);

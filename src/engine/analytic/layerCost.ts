@@ -124,7 +124,7 @@ function layerGemms(
     const localExperts = moe.experts / layout.ep;
     const routed = (tokens * moe.topK) / t;
     // The busiest rank's routed tokens set the time; the FLOPs counted are the mean rank's.
-    const perExpert = Math.max(1, (routed * (ctx.expertLoadImbalance ?? 1) * layout.etp) / localExperts);
+    const perExpert = Math.max(1, (routed * expertRankLoad(ctx) * layout.etp) / localExperts);
     const f = moe.expertFfnHidden / layout.etp;
     seconds +=
       (gemmSeconds(hw, precision, perExpert, h, (k - 1) * f, localExperts) + gemmSeconds(hw, precision, perExpert, f, h, localExperts)) /
@@ -269,7 +269,7 @@ export function layerCost(ctx: StepContext, layer: number): LayerCost {
     epOnce =
       (expertDispatchSeconds(hw, group, tokens / t, model.moe!.topK, dispatchBytes) +
         expertDispatchSeconds(hw, group, tokens / t, model.moe!.topK, h * ACTIVATION_BYTES)) *
-      (ctx.expertLoadImbalance ?? 1) *
+      expertRankLoad(ctx) *
       (1 - hw.efficiency.epOverlap);
   }
 
@@ -336,6 +336,14 @@ function asyncBackwardTp(ctx: StepContext, activationBytes: number, projections:
   const gather = allGatherSeconds(hw, group, activationBytes);
   const scatter = reduceScatterSeconds(hw, group, activationBytes);
   return 2 * gather + projections.reduce((exposed, g) => exposed + Math.max(0, gather - g) + Math.max(0, scatter - g), 0);
+}
+
+/**
+ * The busiest expert-parallel rank's routed tokens over the mean: the run's imbalance where experts
+ * are spread over ranks; with one expert-parallel rank every rank holds a slice of every expert.
+ */
+function expertRankLoad(ctx: StepContext): number {
+  return ctx.layout.ep > 1 ? (ctx.expertLoadImbalance ?? 1) : 1;
 }
 
 /** One step of a ring over the context-parallel group: a send of `bytes` to the neighbour. */

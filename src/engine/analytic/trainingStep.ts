@@ -351,7 +351,7 @@ function computePerLayer(input: TrainingInput, layout: Layout): PerLayerCosts {
   };
   // fp8 recipes keep GEMM inputs for the backward in fp8.
   const activationOptions = {
-    expertLoadImbalance: run.expertLoadImbalance ?? 1,
+    expertLoadImbalance: layout.ep > 1 ? (run.expertLoadImbalance ?? 1) : 1,
     ...(hw.software.attentionKernel === "unfused" ? KORTHIKANTI_ACTIVATIONS : MODERN_ACTIVATIONS),
     gemmInputBytes: bytesPerElement(run.precision) >= 2 ? 2 : 1,
     selectiveRecompute: hw.software.selectiveRecompute,

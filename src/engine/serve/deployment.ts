@@ -239,6 +239,7 @@ export function resolvePool(
     iterationOverheadUs: iterationOverhead.us,
     prefillCallOverheadUs: staticShapes ? (engine.prefillCallOverheadUs?.value ?? 0) : 0,
     moeExperts: engine.moeExperts ?? null,
+    expertLoadImbalance: spec.expertLoadImbalance ?? 1,
   });
   const runtime: PoolRuntime = {
     role,

@@ -67,6 +67,11 @@ export interface IterationModelOptions {
   prefillCallOverheadUs?: number;
   /** How the engine's runtime runs routed experts (engines.ts); absent: only the chosen experts run. */
   moeExperts?: MoeExpertsPolicy | null;
+  /**
+   * MoE: tokens routed to the busiest expert-parallel rank over the mean (1: balanced). Its expert
+   * rows and its share of the dispatch and combine set the MoE layers' time.
+   */
+  expertLoadImbalance?: number;
 }
 
 export type IterationModel = (work: IterationWork) => IterationSeconds;
@@ -88,6 +93,8 @@ export function createIterationModel(o: IterationModelOptions): IterationModel {
   const attentionDp = o.attentionDp ?? 1;
   const etp = o.etp ?? Math.max(1, (tp * attentionDp) / ep);
   const epGroup = { size: ep, stride: etp };
+  // With one expert-parallel rank every chip holds a slice of every expert: nothing to be busiest.
+  const busiest = ep > 1 ? (o.expertLoadImbalance ?? 1) : 1;
 
   const attentionProjections = (tokens: number): number => {
     if (model.mla) {
@@ -135,7 +142,7 @@ export function createIterationModel(o: IterationModelOptions): IterationModel {
     const local = moe.experts / ep;
     const touched = local * (1 - Math.pow(1 - moe.topK / moe.experts, routed));
     if (touched <= 0) return 0;
-    const copies = (routed * moe.topK) / ep;
+    const copies = ((routed * moe.topK) / ep) * busiest;
     return expertGemms(Math.max(1, copies / touched), touched);
   };
   /**
@@ -151,7 +158,7 @@ export function createIterationModel(o: IterationModelOptions): IterationModel {
     const loaded = (routed * moe.topK) / moe.experts;
     if (loaded < policy.selectiveLoadingThreshold) return chosenExperts(tokens);
     if (!prefill || routed * moe.topK < policy.blockSize) return expertGemms(routed, local);
-    const blocks = Math.ceil((routed * moe.topK) / ep / policy.blockSize) + local - 1;
+    const blocks = Math.ceil(((routed * moe.topK) / ep) * busiest / policy.blockSize) + local - 1;
     return expertGemms(policy.blockSize, blocks);
   };
   const moeMlp = (tokens: number): number => moeDenseParts(tokens) + (o.moeExperts ? 0 : chosenExperts(tokens));
@@ -199,7 +206,8 @@ export function createIterationModel(o: IterationModelOptions): IterationModel {
     const activationBytes = tokens * h * 2;
     let communication = tp > 1 ? 2 * layersPerStage * allReduceSeconds(hw, tpGroup, activationBytes) : 0;
     // Each expert-parallel rank dispatches (and combines) its share of its attention rank's tokens.
-    if (moeLayers > 0 && ep > 1) communication += 2 * moeLayers * expertDispatchSeconds(hw, epGroup, tokens / etp, model.moe!.topK, h * 2);
+    if (moeLayers > 0 && ep > 1)
+      communication += 2 * moeLayers * expertDispatchSeconds(hw, epGroup, tokens / etp, model.moe!.topK, h * 2) * busiest;
     // Experts split over the whole replica without expert parallelism: every chip needs every
     // attention rank's tokens, gathered before and reduce-scattered after (one all-reduce's traffic).
     else if (moeLayers > 0 && attentionDp > 1)

@@ -112,6 +112,14 @@ export const PoolSpec = Type.Object(
       }),
     ),
     speculative: Type.Optional(SpeculativeSpec),
+    expertLoadImbalance: Type.Optional(
+      Type.Number({
+        minimum: 1,
+        maximum: 64,
+        description:
+          "MoE with expert parallelism: tokens routed to the busiest expert-parallel rank over the mean; every rank waits for it. Default 1: balanced",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

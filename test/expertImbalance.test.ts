@@ -112,6 +112,25 @@ describe("MoE routing imbalance", () => {
       return (JSON.parse(r.stdout) as { plans: { stepSeconds: number }[] }).plans[0]!.stepSeconds;
     };
     expect(best(["--expert-imbalance", "1.4"])).toBeGreaterThan(best([]));
+    // compare plans each system with the same run: the H100's best layout spreads experts, so it slows.
+    const compared = (extra: string[]) => {
+      const r = ultrasim(
+        "compare",
+        "--model",
+        "qwen3-30b-a3b",
+        "--systems",
+        "dgx-h100",
+        "--baseline",
+        "dgx-h100",
+        "--chips",
+        "16",
+        "--json",
+        ...extra,
+      );
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as { rows: { stepSeconds: number }[] }).rows[0]!.stepSeconds;
+    };
+    expect(compared(["--expert-imbalance", "1.5"])).toBeGreaterThan(compared([]));
 
     const bad = ultrasim("train", ...args, "--expert-imbalance", "0.5");
     expect(bad.code).toBe(2);

@@ -23,6 +23,7 @@ export function registerCompare(program: Command): void {
     .option("--global-batch <n>", "sequences per optimizer step")
     .option("--seq-len <n>", "sequence length in tokens")
     .option("--precision <p>", "fp16 | bf16 | fp8 | mxfp8 | nvfp4")
+    .option("--expert-imbalance <x>", "MoE: tokens routed to the busiest expert-parallel rank over the mean (default 1: balanced)")
     .option("--tokens <n>", "tokens to train", "15e12")
     .option("--json", "print the comparison as JSON")
     .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)");
@@ -35,6 +36,7 @@ export function registerCompare(program: Command): void {
       globalBatch: str("globalBatch"),
       seqLen: str("seqLen"),
       precision: str("precision"),
+      expertImbalance: str("expertImbalance"),
     });
     const catalog = catalogFrom(opts.catalog as string[] | undefined);
     const model = typeof scenario.model === "string" ? catalog.model(scenario.model) : scenario.model;
@@ -57,6 +59,7 @@ export function registerCompare(program: Command): void {
         globalBatch: scenario.run.globalBatch,
         seqLen: scenario.run.seqLen,
         precision: scenario.run.precision,
+        expertLoadImbalance: scenario.run.expertLoadImbalance,
         tokens: positiveNumber(str("tokens")!, "--tokens", false, "trainingTokens"),
         pue: operations.pue,
         usdPerChipHour: operations.usdPerChipHour,

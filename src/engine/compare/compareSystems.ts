@@ -20,6 +20,8 @@ export interface CompareRequest {
   globalBatch: number;
   seqLen: number;
   precision: RunSpec["precision"];
+  /** MoE: the busiest expert-parallel rank's routed tokens over the mean (1: balanced). */
+  expertLoadImbalance?: number;
   tokens: number;
   pue?: number;
   /** One price for every system, dollars per chip-hour (as train's --price-per-chip-hour); else each system's from the table. */
@@ -83,6 +85,7 @@ export function compareSystems(request: CompareRequest, catalog: Catalog): Compa
       globalBatch: request.globalBatch,
       seqLen: request.seqLen,
       precision: request.precision,
+      expertLoadImbalance: request.expertLoadImbalance,
       tokens: request.tokens,
       topK: 1,
       space: request.space,

@@ -9,7 +9,7 @@ import { predictTraining } from "../src/engine/analytic/trainingStep.js";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { Catalog } from "../src/engine/catalog/catalog.js";
 import { crossValidate } from "../src/engine/calibrate/fitTraining.js";
-import { frameworkOfGroup } from "../src/engine/calibrate/framework.js";
+import { checkFrameworkLinks, frameworkOfGroup } from "../src/engine/calibrate/framework.js";
 import { leastSquares, solveSpd } from "../src/engine/calibrate/levenbergMarquardt.js";
 import { PARAMETERS, priorOf, type CalibratedParameter } from "../src/engine/calibrate/parameters.js";
 import { validateCases } from "../src/engine/validate/validation.js";
@@ -269,6 +269,15 @@ describe("groups.json beside a cases file", () => {
     expect(frameworkOfGroup(frameworks, "megatron-core", "NeMo Megatron-Bridge 26.04.01 (2026)")).toBe("megatron-core"); // no dated releases
     const sc21 = readValidationFiles([casesPath]).training.find((c) => c.group === "megatron_sc21_weak_scaling");
     expect(sc21 && readValidationFiles([casesPath]).frameworkOf(sc21)).toBe("megatron-lm-2021");
+  });
+
+  it("a release that names an unknown framework to be fitted with is refused, naming the field", () => {
+    const frameworks = builtinCatalog().listFrameworks();
+    const broken = frameworks.map((f) => (f.id === "megatron-lm-2021" ? { ...f, fittedWith: "megatron-lm-2020" } : f));
+    expect(() => checkFrameworkLinks({ defaults: { byVendor: {} }, frameworks: broken })).toThrow(
+      /megatron-lm-2021.*fittedWith 'megatron-lm-2020'/,
+    );
+    expect(() => checkFrameworkLinks({ defaults: { byVendor: {} }, frameworks })).not.toThrow();
   });
 
   it("a dated release reads the fitted parameters of the framework it is fitted with", () => {

@@ -62,9 +62,8 @@ export interface LayerCost {
 
 const ACTIVATION_BYTES = 2; // bf16 activations between kernels
 
-/** FLOPs and seconds of the GEMMs of one layer's forward pass on one rank. */
 /**
- * The GEMMs of one layer on one rank. `inputProjections` are the seconds of the two column-parallel
+ * FLOPs and seconds of the GEMMs of one layer's forward pass on one rank. `inputProjections` are the seconds of the two column-parallel
  * linears that read the layer's hidden states (attention's input projection and the MLP's first),
  * each of whose backward can hide a tensor-parallel collective behind its own GEMMs.
  */

@@ -210,6 +210,23 @@ export function zeroStagesText(stages: readonly number[]): string {
 }
 
 /**
+ * A release names the framework it is a version of and the one whose fitted values it reads; both
+ * must be frameworks of the catalog, or its fitted values would silently fall back to priors.
+ */
+export function checkFrameworkLinks(catalog: FrameworkCatalog): void {
+  const ids = new Set(catalog.frameworks.map((f) => f.id));
+  catalog.frameworks.forEach((f, i) => {
+    for (const field of ["versionOf", "fittedWith"] as const) {
+      const id = f[field];
+      if (id !== undefined && !ids.has(id))
+        throw new UltrasimError("UNKNOWN_ID", `framework '${f.id}': ${field} '${id}' is not a framework. Known: ${[...ids].join(", ")}`, {
+          field: `frameworks.${i}.${field}`,
+        });
+    }
+  });
+}
+
+/**
  * The framework a validation group ran: its groups.json software at the release its "via" text dates
  * ("Megatron-LM as of Korthikanti et al., 2022"). Of that software's releases (the framework of that
  * id and those that are a `versionOf` it), the latest `asOf` in that year or before; the software's

@@ -11,7 +11,13 @@ import {
   type EfficiencyBasis,
   type Owners,
 } from "../calibrate/calibration.js";
-import { resolveFramework, softwareFeatures, type FrameworkCatalog, type FrameworkSpec } from "../calibrate/framework.js";
+import {
+  checkFrameworkLinks,
+  resolveFramework,
+  softwareFeatures,
+  type FrameworkCatalog,
+  type FrameworkSpec,
+} from "../calibrate/framework.js";
 import { EfficiencyEntry, type Efficiency } from "../system/efficiency.js";
 import { buildHardware, type Hardware } from "../system/hardware.js";
 import { scaleOutTiers, type ScaleOutNetwork } from "../system/scaleOutNetwork.js";
@@ -95,6 +101,7 @@ export class Catalog {
     for (const e of entries.efficiencies) this.efficiencies.set(e.chip, e);
     this.networks = entries.networks ?? [];
     this.frameworks = entries.frameworks ?? NO_FRAMEWORKS;
+    checkFrameworkLinks(this.frameworks);
     this.calibration = entries.calibration ?? { method: "none", values: [] };
     this.calibrationIndex = indexCalibration(this.calibration);
   }

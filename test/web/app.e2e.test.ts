@@ -608,6 +608,31 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     await page.context().close();
   });
 
+  it("Serve: a wide expert-parallel MoE deployment (attention DP, EP, routing imbalance) equals the CLI on its exported scenario", async () => {
+    const page = await open(
+      "?page=serve&model=qwen3-30b-a3b&system=dgx-h100&tp=1&attention-dp=8&ep=8&expert-imbalance=1.3&rates=2,8&rate=8&requests=200&slo=ttft%3D1s%2Ctpot%3D50ms",
+    );
+    const skewed = await sweepDone(page);
+    const dir = mkdtempSync(join(tmpdir(), "ultrasim-web-serve-ep-"));
+    try {
+      const file = join(dir, "scenario.yaml");
+      const yaml = await downloadText(page, "Export scenario");
+      expect(yaml).toMatch(/attentionDp: 8/);
+      expect(yaml).toMatch(/ep: 8/);
+      expect(yaml).toMatch(/expertLoadImbalance: 1.3/);
+      writeFileSync(file, yaml);
+      expectSameNumbers(JSON.parse(await downloadText(page, "Download JSON")), cliJson(["serve", file]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // Balanced routing: the field emptied, the parameter leaves the URL and the sweep changes.
+    await page.getByLabel("Expert load imbalance").fill("");
+    expect(await sweepDone(page, skewed)).not.toBe(skewed);
+    await expect.poll(() => new URL(page.url()).searchParams.has("expert-imbalance")).toBe(false);
+    expect(errors.get(page)).toEqual([]);
+    await page.context().close();
+  });
+
   it("Serve: a long sweep shows progress and can be cancelled; the page keeps working", async () => {
     const page = await open("?page=serve&rates=1,2,3,4,6,8,12,16,20,24,28,32&requests=4000");
     await page.waitForSelector("[data-testid=sweep-progress]");

@@ -13,6 +13,9 @@ export const SERVE_PARAMS = [
   "tp",
   "pp",
   "replicas",
+  "attention-dp",
+  "ep",
+  "expert-imbalance",
   "batching",
   "max-batch",
   "input-tokens",
@@ -35,6 +38,10 @@ export const DEFAULT_SERVE: ServeQuery = {
   tp: "1",
   pp: "1",
   replicas: "1",
+  "attention-dp": "1",
+  ep: "1",
+  // Empty: balanced routing (the scenario leaves the field out).
+  "expert-imbalance": "",
   batching: "continuous",
   "max-batch": "64",
   "input-tokens": "1024",
@@ -57,8 +64,9 @@ export function serveFromParams(params: URLSearchParams): ServeQuery {
 
 export function paramsFromServe(query: ServeQuery): URLSearchParams {
   const params = new URLSearchParams({ page: "serve" });
-  // No engine is the system's default: the URL leaves it out.
-  for (const name of SERVE_PARAMS) if (name !== "engine" || query.engine.trim()) params.set(name, query[name].trim());
+  // No engine is the system's default and no imbalance is balanced routing: the URL leaves them out.
+  for (const name of SERVE_PARAMS)
+    if ((name !== "engine" && name !== "expert-imbalance") || query[name].trim()) params.set(name, query[name].trim());
   return params;
 }
 
@@ -103,6 +111,9 @@ export function servingScenarioOf(query: ServeQuery, ratePerSecond: number): Rec
       tp: numberOrText(query.tp),
       pp: numberOrText(query.pp),
       replicas: numberOrText(query.replicas),
+      attentionDp: numberOrText(query["attention-dp"]),
+      ep: numberOrText(query.ep),
+      ...(query["expert-imbalance"].trim() ? { expertLoadImbalance: numberOrText(query["expert-imbalance"]) } : {}),
       batching: { policy: query.batching, maxBatch: numberOrText(query["max-batch"]) },
     },
     traffic: {

@@ -21,7 +21,18 @@ type Run = { state: "running"; done: number } | { state: "done"; ms: number } | 
 const NUMBER_FIELDS: { name: ServeParam; label: string; help: string; wide?: boolean }[] = [
   { name: "tp", label: "TP", help: "tensor-parallel degree of a replica" },
   { name: "pp", label: "PP", help: "pipeline-parallel degree of a replica" },
-  { name: "replicas", label: "Replicas", help: "independent copies of the model; chips = tp × pp × replicas" },
+  { name: "replicas", label: "Replicas", help: "independent copies of the model; chips = tp × attention DP × pp × replicas" },
+  {
+    name: "attention-dp",
+    label: "Attention DP",
+    help: "attention data-parallel ranks per replica, each with its own batch and KV cache (MoE)",
+  },
+  { name: "ep", label: "EP", help: "expert-parallel ranks of the MoE layers; divides tp × attention DP" },
+  {
+    name: "expert-imbalance",
+    label: "Expert load imbalance",
+    help: "MoE with EP: tokens routed to the busiest expert-parallel rank over the mean (empty: 1, balanced)",
+  },
   { name: "max-batch", label: "Max batch", help: "the most requests running at once per replica" },
   { name: "input-tokens", label: "Input tokens", help: "prompt length: one number, or A..B for uniform" },
   { name: "output-tokens", label: "Output tokens", help: "answer length: one number, or A..B for uniform" },
@@ -136,11 +147,11 @@ export function ServePage({ query, catalog, onChange }: { query: ServeQuery; cat
               ],
               false,
             )}
-            {NUMBER_FIELDS.slice(0, 4).map((f) => numberField(f))}
+            {NUMBER_FIELDS.slice(0, 7).map((f) => numberField(f))}
           </fieldset>
           <fieldset>
             <legend>Traffic and SLO</legend>
-            {NUMBER_FIELDS.slice(4).map((f) => numberField(f))}
+            {NUMBER_FIELDS.slice(7).map((f) => numberField(f))}
           </fieldset>
         </form>
         <p class="cli" aria-label="The detail point on the command line">

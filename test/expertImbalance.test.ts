@@ -109,7 +109,10 @@ describe("MoE routing imbalance", () => {
     const best = (extra: string[]) => {
       const r = ultrasim("plan", ...args, "--top", "1", "--json", ...extra);
       expect(r.code, r.stderr).toBe(0);
-      return (JSON.parse(r.stdout) as { plans: { stepSeconds: number }[] }).plans[0]!.stepSeconds;
+      const json = JSON.parse(r.stdout) as { request: { run: { expertLoadImbalance?: number } }; plans: { stepSeconds: number }[] };
+      // The request says what it planned for: the imbalance, or nothing for balanced routing.
+      expect(json.request.run.expertLoadImbalance).toBe(extra.length ? 1.4 : undefined);
+      return json.plans[0]!.stepSeconds;
     };
     expect(best(["--expert-imbalance", "1.4"])).toBeGreaterThan(best([]));
     // compare plans each system with the same run: the H100's best layout spreads experts, so it slows.

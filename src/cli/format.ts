@@ -47,3 +47,8 @@ export function formatLikelyLine(
 ): string {
   return `likely: ${what} ${formatRange(range, format)} (${Math.round(range.level * 100)}% range; ${range.basis})`;
 }
+
+/** A run line's MoE routing note: nothing for balanced routing, else the busiest expert rank's load. */
+export function formatExpertImbalance(x: number | undefined): string {
+  return x !== undefined && x !== 1 ? ` · busiest expert rank ${x}x the mean load` : "";
+}

@@ -2,16 +2,21 @@
 // how many layouts were searched and why the rest were infeasible.
 import Table from "./fittedTable.js";
 import type { PlanResult } from "../engine/plan/search.js";
-import { formatBytes, formatCount, formatPercent, formatSeconds } from "./format.js";
+import { formatBytes, formatCount, formatExpertImbalance, formatPercent, formatSeconds } from "./format.js";
 import { plural } from "../engine/report/plural.js";
 
 export function renderPlan(
-  request: { model: string; system: string; chips: number[]; run: { seqLen: number; globalBatch: number; precision: string } },
+  request: {
+    model: string;
+    system: string;
+    chips: number[];
+    run: { seqLen: number; globalBatch: number; precision: string; expertLoadImbalance?: number };
+  },
   r: PlanResult,
 ): string {
   const lines: string[] = [];
   lines.push(
-    `${request.model} on ${request.system}, ${request.chips.length > 1 ? `${request.chips[0]}..${request.chips[request.chips.length - 1]}` : request.chips[0]} chip${request.chips.length === 1 && request.chips[0] === 1 ? "" : "s"} · seq ${request.run.seqLen} · global batch ${request.run.globalBatch} · ${request.run.precision}`,
+    `${request.model} on ${request.system}, ${request.chips.length > 1 ? `${request.chips[0]}..${request.chips[request.chips.length - 1]}` : request.chips[0]} chip${request.chips.length === 1 && request.chips[0] === 1 ? "" : "s"} · seq ${request.run.seqLen} · global batch ${request.run.globalBatch} · ${request.run.precision}${formatExpertImbalance(request.run.expertLoadImbalance)}`,
   );
   // With --batch-tolerance a plan may run a smaller batch than asked: then each plan shows its own.
   const shrunk = r.plans.some((p) => p.run.globalBatch !== request.run.globalBatch);

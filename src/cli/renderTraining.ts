@@ -1,7 +1,7 @@
 // `ultrasim train` for people: the headline figures, the step-time breakdown and memory per chip.
 import Table from "./fittedTable.js";
 import type { TrainingReport } from "../engine/report/trainingReport.js";
-import { formatBytes, formatCount, formatPercent, formatRange, formatSeconds } from "./format.js";
+import { formatBytes, formatCount, formatExpertImbalance, formatPercent, formatRange, formatSeconds } from "./format.js";
 import { renderOperations } from "./renderOperations.js";
 
 const BREAKDOWN_LABELS: Record<keyof TrainingReport["breakdownSeconds"], string> = {
@@ -29,10 +29,7 @@ export function renderTraining(r: TrainingReport): string {
       ` · micro-batch ${l.microBatch} × ${l.microBatches} · ZeRO-${l.zero} · recompute ${l.recompute}${l.recompute === "full" && l.recomputeFraction < 1 ? ` (${Math.round(l.recomputeFraction * 100)}% of layers)` : ""}${l.sequenceParallel ? " · sequence parallel" : ""}${l.placement !== "tp-cp-dp-pp" ? ` · rank order ${l.placement}` : ""}`,
   );
   lines.push(
-    `run: seq ${r.run.seqLen} · global batch ${r.run.globalBatch} · ${r.run.precision}` +
-      (r.run.expertLoadImbalance !== undefined && r.run.expertLoadImbalance !== 1
-        ? ` · busiest expert rank ${r.run.expertLoadImbalance}x the mean load`
-        : ""),
+    `run: seq ${r.run.seqLen} · global batch ${r.run.globalBatch} · ${r.run.precision}${formatExpertImbalance(r.run.expertLoadImbalance)}`,
   );
   lines.push("");
   const head = new Table({ style: { head: [], border: [] } });

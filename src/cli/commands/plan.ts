@@ -71,7 +71,12 @@ function describeRequest(scenario: TrainingScenario, model: string, chips: numbe
     model,
     system: scenario.system.id,
     chips,
-    run: { seqLen: scenario.run.seqLen, globalBatch: scenario.run.globalBatch, precision: scenario.run.precision },
+    run: {
+      seqLen: scenario.run.seqLen,
+      globalBatch: scenario.run.globalBatch,
+      precision: scenario.run.precision,
+      ...(scenario.run.expertLoadImbalance !== undefined && { expertLoadImbalance: scenario.run.expertLoadImbalance }),
+    },
   };
 }
 

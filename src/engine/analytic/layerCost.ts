@@ -5,7 +5,7 @@ import { allGatherSeconds, allReduceSeconds, expertDispatchSeconds, reduceScatte
 import { cpGroup, dataParallelGroup, expertDataParallelGroup, expertGroup, tpGroup, type Layout } from "../plan/layout.js";
 import type { Hardware } from "../system/hardware.js";
 import { headSharding, ranksPerChip } from "../workload/headSharding.js";
-import { attentionDims, isMoeLayer, layerParams, meanAttendedKeys, mlpMatrices } from "../workload/transformer.js";
+import { attentionDims, busiestExpertRankLoad, isMoeLayer, layerParams, meanAttendedKeys, mlpMatrices } from "../workload/transformer.js";
 import { attentionSeconds, bytesPerElement, gemmSeconds, memorySeconds } from "./roofline.js";
 
 /** Seconds by what they are spent on. */
@@ -123,7 +123,7 @@ function layerGemms(
     const localExperts = moe.experts / layout.ep;
     const routed = (tokens * moe.topK) / t;
     // The busiest rank's routed tokens set the time; the FLOPs counted are the mean rank's.
-    const perExpert = Math.max(1, (routed * expertRankLoad(ctx) * layout.etp) / localExperts);
+    const perExpert = Math.max(1, (routed * busiestExpertRankLoad(ctx.layout.ep, ctx.expertLoadImbalance) * layout.etp) / localExperts);
     const f = moe.expertFfnHidden / layout.etp;
     seconds +=
       (gemmSeconds(hw, precision, perExpert, h, (k - 1) * f, localExperts) + gemmSeconds(hw, precision, perExpert, f, h, localExperts)) /
@@ -268,7 +268,7 @@ export function layerCost(ctx: StepContext, layer: number): LayerCost {
     epOnce =
       (expertDispatchSeconds(hw, group, tokens / t, model.moe!.topK, dispatchBytes) +
         expertDispatchSeconds(hw, group, tokens / t, model.moe!.topK, h * ACTIVATION_BYTES)) *
-      expertRankLoad(ctx) *
+      busiestExpertRankLoad(ctx.layout.ep, ctx.expertLoadImbalance) *
       (1 - hw.efficiency.epOverlap);
   }
 
@@ -335,14 +335,6 @@ function asyncBackwardTp(ctx: StepContext, activationBytes: number, projections:
   const gather = allGatherSeconds(hw, group, activationBytes);
   const scatter = reduceScatterSeconds(hw, group, activationBytes);
   return 2 * gather + projections.reduce((exposed, g) => exposed + Math.max(0, gather - g) + Math.max(0, scatter - g), 0);
-}
-
-/**
- * The busiest expert-parallel rank's routed tokens over the mean: the run's imbalance where experts
- * are spread over ranks; with one expert-parallel rank every rank holds a slice of every expert.
- */
-function expertRankLoad(ctx: StepContext): number {
-  return ctx.layout.ep > 1 ? (ctx.expertLoadImbalance ?? 1) : 1;
 }
 
 /** One step of a ring over the context-parallel group: a send of `bytes` to the neighbour. */

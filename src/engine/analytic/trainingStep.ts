@@ -24,7 +24,7 @@ import {
 } from "../plan/layout.js";
 import { peakFlopsPerSecond, type Hardware } from "../system/hardware.js";
 import { checkZeroStage } from "../calibrate/framework.js";
-import { checkModelShape, forwardFlopsPerSequence } from "../workload/transformer.js";
+import { busiestExpertRankLoad, checkModelShape, forwardFlopsPerSequence } from "../workload/transformer.js";
 import {
   addParts,
   embeddingCost,
@@ -351,7 +351,7 @@ function computePerLayer(input: TrainingInput, layout: Layout): PerLayerCosts {
   };
   // fp8 recipes keep GEMM inputs for the backward in fp8.
   const activationOptions = {
-    expertLoadImbalance: layout.ep > 1 ? (run.expertLoadImbalance ?? 1) : 1,
+    expertLoadImbalance: busiestExpertRankLoad(layout.ep, run.expertLoadImbalance),
     ...(hw.software.attentionKernel === "unfused" ? KORTHIKANTI_ACTIVATIONS : MODERN_ACTIVATIONS),
     gemmInputBytes: bytesPerElement(run.precision) >= 2 ? 2 : 1,
     selectiveRecompute: hw.software.selectiveRecompute,

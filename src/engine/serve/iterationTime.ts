@@ -10,7 +10,7 @@ import type { ModelSpec, Precision } from "../catalog/schema.js";
 import { attentionSeconds, gemmSeconds, memorySeconds } from "../analytic/roofline.js";
 import { allReduceSeconds, expertDispatchSeconds, sendSeconds } from "../network/collectives.js";
 import type { Hardware } from "../system/hardware.js";
-import { attentionDims, mlpMatrices } from "../workload/transformer.js";
+import { attentionDims, busiestExpertRankLoad, mlpMatrices } from "../workload/transformer.js";
 import { headSharding } from "../workload/headSharding.js";
 import { kvShape, type KvShape } from "./kvCache.js";
 import type { ServingEfficiency } from "./servingEfficiency.js";
@@ -93,8 +93,7 @@ export function createIterationModel(o: IterationModelOptions): IterationModel {
   const attentionDp = o.attentionDp ?? 1;
   const etp = o.etp ?? Math.max(1, (tp * attentionDp) / ep);
   const epGroup = { size: ep, stride: etp };
-  // With one expert-parallel rank every chip holds a slice of every expert: nothing to be busiest.
-  const busiest = ep > 1 ? (o.expertLoadImbalance ?? 1) : 1;
+  const busiest = busiestExpertRankLoad(ep, o.expertLoadImbalance);
 
   const attentionProjections = (tokens: number): number => {
     if (model.mla) {
@@ -158,7 +157,7 @@ export function createIterationModel(o: IterationModelOptions): IterationModel {
     const loaded = (routed * moe.topK) / moe.experts;
     if (loaded < policy.selectiveLoadingThreshold) return chosenExperts(tokens);
     if (!prefill || routed * moe.topK < policy.blockSize) return expertGemms(routed, local);
-    const blocks = Math.ceil(((routed * moe.topK) / ep) * busiest / policy.blockSize) + local - 1;
+    const blocks = Math.ceil((((routed * moe.topK) / ep) * busiest) / policy.blockSize) + local - 1;
     return expertGemms(policy.blockSize, blocks);
   };
   const moeMlp = (tokens: number): number => moeDenseParts(tokens) + (o.moeExperts ? 0 : chosenExperts(tokens));

@@ -50,6 +50,16 @@ export function isMoeLayer(model: ModelSpec, layer: number): boolean {
   return model.moe !== null && layer >= model.moe.denseLayers;
 }
 
+/**
+ * Routed tokens the busiest expert-parallel rank receives over the mean: the run's routing imbalance
+ * (1 or absent: balanced) where the experts are spread over `ep` ranks. With one expert-parallel rank
+ * every chip holds a slice of every expert, so no rank is busier than another. Every rank waits for
+ * the busiest at the next collective, so its load sets the MoE layer's time.
+ */
+export function busiestExpertRankLoad(ep: number, imbalance: number | undefined): number {
+  return ep > 1 ? (imbalance ?? 1) : 1;
+}
+
 export interface LayerParams {
   attention: number;
   /** Dense MLP, or the shared experts and router of an MoE layer: replicated over expert parallelism. */

@@ -116,6 +116,7 @@ export function renderFrameworks(frameworks: FrameworkSpec[]): string {
       "attention",
       "fp8",
       "allocator",
+      "optimizer B/param",
     ],
     style: { head: [], border: [] },
   });
@@ -134,7 +135,8 @@ export function renderFrameworks(frameworks: FrameworkSpec[]): string {
       f.selectiveRecompute.value + est(f.selectiveRecompute),
       f.attentionKernel.value,
       f.fp8Recipe.value + est(f.fp8Recipe),
-      `${(f.allocatorOverheadFraction.value * 100).toFixed(0)}%${f.allocatorOverheadFraction.estimate ? " (est.)" : ""}`,
+      `${(f.allocatorOverheadFraction.value * 100).toFixed(0)}%${est(f.allocatorOverheadFraction)}`,
+      `${f.optimizerBytesPerParam.value}${est(f.optimizerBytesPerParam)}`,
     ]);
   return `${t.toString()}\nEach feature's source: ultrasim catalog frameworks --json`;
 }

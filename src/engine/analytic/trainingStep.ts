@@ -135,8 +135,6 @@ export interface TrainingPrediction {
   timeline: TimelineSlice[];
 }
 
-const OPTIMIZER_BYTES_PER_PARAM = 34; // Adam: read fp32 grad, param, m, v, and grad-norm pass; write param, m, v and the bf16 copy
-
 /**
  * Predict one step. Where the scenario leaves recompute unset, assume the least recomputation that
  * fits in memory (none, then selective, then full), as a practitioner would choose it.
@@ -668,7 +666,8 @@ function stageTail(
   }
   const d = layout.dp * layout.cp;
   const shardParams = layout.zero >= 1 ? params.dense / d + params.expert / layout.edp : params.dense + params.expert;
-  const optimizer = memorySeconds(hw, OPTIMIZER_BYTES_PER_PARAM * shardParams);
+  // The framework's optimizer passes (data/frameworks.json, optimizerBytesPerParam) over the shard it updates.
+  const optimizer = memorySeconds(hw, hw.software.optimizerBytesPerParam * shardParams);
   // The updated weights are all-gathered behind the next step's first forward passes (overlap-param-gather);
   // only what outlasts them, and at least the first layer's share, is exposed.
   const gatherExposed = gatherAfter > 0 ? Math.max(gatherAfter / layersOnStage, gatherAfter - firstForward) : 0;

@@ -34,6 +34,15 @@ const SourcedFraction = Type.Object(
   },
   { additionalProperties: false },
 );
+const SourcedBytes = Type.Object(
+  {
+    value: Type.Number({ exclusiveMinimum: 0, maximum: 1000 }),
+    source: Type.String({ minLength: 1 }),
+    estimate: Type.Optional(Type.Boolean()),
+    note: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
 
 export const FrameworkSpec = Type.Object(
   {
@@ -97,6 +106,12 @@ export const FrameworkSpec = Type.Object(
     /** Memory the allocator holds beyond what tensors use, as a fraction of that use. */
     allocatorOverheadFraction: SourcedFraction,
     /**
+     * HBM bytes the optimizer step reads and writes per parameter it updates: every pass its code
+     * makes over gradients, fp32 master weights and Adam's moments (copies, unscaling, the gradient
+     * norm, the update, the copy back to the 16-bit weights, zeroing the gradient buffer).
+     */
+    optimizerBytesPerParam: SourcedBytes,
+    /**
      * The core-attention kernels: flash attention (no s x s scores in memory, Dao et al. 2022), or the
      * unfused kernels of Megatron-LM 2021-22 (QK^T and AV as batched GEMMs around a fused
      * scale-mask-softmax and attention dropout, each reading and writing the s x s scores through HBM).
@@ -140,6 +155,7 @@ export interface SoftwareFeatures {
   pipelineSendOverlap: boolean;
   pipelineScatterGather: boolean;
   allocatorOverheadFraction: number;
+  optimizerBytesPerParam: number;
   fsdpShardsFp32Params: boolean;
   zeroStages: readonly ZeroStage[];
   selectiveRecompute: "core-attention" | "op-level";
@@ -155,6 +171,9 @@ export const PLAIN_SOFTWARE: SoftwareFeatures = {
   pipelineSendOverlap: false,
   pipelineScatterGather: false,
   allocatorOverheadFraction: 0,
+  // Fused Adam over fp32 master weights: read gradient, weight and both moments, write weight and
+  // moments, one gradient-norm pass and the 16-bit copy (4 x 4 + 3 x 4 + 4 + 2).
+  optimizerBytesPerParam: 34,
   fsdpShardsFp32Params: false,
   zeroStages: [0, 1, 2, 3],
   selectiveRecompute: "core-attention",
@@ -170,6 +189,7 @@ export function softwareFeatures(f: FrameworkSpec): SoftwareFeatures {
     pipelineSendOverlap: f.pipelineSendOverlap.value,
     pipelineScatterGather: f.pipelineScatterGather.value,
     allocatorOverheadFraction: f.allocatorOverheadFraction.value,
+    optimizerBytesPerParam: f.optimizerBytesPerParam.value,
     fsdpShardsFp32Params: f.fsdpShardsFp32Params.value,
     zeroStages: f.zeroStages.value,
     selectiveRecompute: f.selectiveRecompute.value,

@@ -105,7 +105,9 @@ export function loadServingScenario(file: string, flags: ServingFlags = {}): Loa
   if (flags.expertImbalance !== undefined) {
     const imbalance = parseNumber(flags.expertImbalance);
     if (!(imbalance >= 1 && imbalance <= 64))
-      throw new UltrasimError("INVALID_INPUT", `must be a number from 1 to 64, got '${flags.expertImbalance}'`, { field: "--expert-imbalance" });
+      throw new UltrasimError("INVALID_INPUT", `must be a number from 1 to 64, got '${flags.expertImbalance}'`, {
+        field: "--expert-imbalance",
+      });
     for (const p of pools) p.expertLoadImbalance = imbalance;
   }
   const trace = flags.trace ?? (scenario.traffic.trace ? resolve(dirname(file), scenario.traffic.trace) : undefined);

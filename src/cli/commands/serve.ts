@@ -129,7 +129,10 @@ export function registerServe(program: Command): void {
       "the serving engine of every pool: vllm | trtllm | sglang | vllm-neuron | nxd-inference | transformers-neuronx | tgi-neuron (default: vllm on GPUs, vllm-neuron on Trainium and Inferentia)",
     )
     .option("--compiled-batch <n>", "static-shape engines (Neuron): the batch the decode graph executes")
-    .option("--expert-imbalance <x>", "MoE with expert parallelism: tokens routed to the busiest expert-parallel rank over the mean (default 1: balanced)")
+    .option(
+      "--expert-imbalance <x>",
+      "MoE with expert parallelism: tokens routed to the busiest expert-parallel rank over the mean (default 1: balanced)",
+    )
     .option("--request-trace <file>", "replay requests from a CSV/JSONL trace (arrival time, input tokens, output tokens)")
     .option("--systems <ids>", "plan: systems to consider, comma-separated (default: the scenario's)")
     .option("--pps <list>", "plan: pipeline depths to search, e.g. 1,2,4 (default: the scenario's)")

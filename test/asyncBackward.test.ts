@@ -7,7 +7,7 @@ import { layerCost, type StepContext } from "../src/engine/analytic/layerCost.js
 import { gemmSeconds } from "../src/engine/analytic/roofline.js";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import type { ModelSpec } from "../src/engine/catalog/schema.js";
-import { gptLayers } from "./modelHelpers.js";
+import { gptLayers, tensorParallel8 } from "./modelHelpers.js";
 import { allGatherSeconds, allReduceSeconds, reduceScatterSeconds } from "../src/engine/network/collectives.js";
 import { resolveLayout, tpGroup } from "../src/engine/plan/layout.js";
 
@@ -17,18 +17,7 @@ const hw2021 = catalog.hardware("dgx-a100-80gb", {}, undefined, "megatron-lm-202
 
 const gpt = (hidden: number, heads: number): ModelSpec => gptLayers(catalog, hidden, heads);
 const run = { seqLen: 2048, globalBatch: 4, microBatch: 4, precision: "fp16" as const };
-const parallelism = (sequenceParallel: boolean, recompute: "none" | "full") => ({
-  tp: 8,
-  pp: 1,
-  dp: 1,
-  cp: 1,
-  ep: 1,
-  etp: null,
-  vpp: 1,
-  sequenceParallel,
-  zero: 0 as const,
-  recompute,
-});
+const parallelism = (sequenceParallel: boolean, recompute: "none" | "full") => tensorParallel8({ sequenceParallel, recompute });
 const ctxFor = (model: ModelSpec, hw: typeof hw2022, sequenceParallel = false, recompute: "none" | "full" = "none"): StepContext => ({
   model,
   hw,

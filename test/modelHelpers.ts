@@ -1,6 +1,11 @@
-// Models for tests that derive a layer's costs by hand.
+// Models and layouts for tests that derive a layer's costs by hand.
 import type { Catalog } from "../src/engine/catalog/catalog.js";
-import type { ModelSpec } from "../src/engine/catalog/schema.js";
+import type { ModelSpec, ParallelismSpec } from "../src/engine/catalog/schema.js";
+
+/** Korthikanti et al.'s one-node layout: tensor parallel 8, nothing else split, no ZeRO, no recompute; `p` overrides. */
+export function tensorParallel8(p: Partial<ParallelismSpec> = {}): ParallelismSpec {
+  return { tp: 8, pp: 1, dp: 1, cp: 1, ep: 1, etp: null, vpp: 1, sequenceParallel: false, zero: 0, recompute: "none", ...p };
+}
 
 /** A GPT-3-style model of 8 layers at the given width (MHA, GeLU MLP of 4h): Korthikanti et al.'s shapes. */
 export function gptLayers(catalog: Catalog, hidden: number, heads: number): ModelSpec {

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { predictTraining } from "../src/engine/analytic/trainingStep.js";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import type { Hardware } from "../src/engine/system/hardware.js";
-import { gptLayers } from "./modelHelpers.js";
+import { gptLayers, tensorParallel8 } from "./modelHelpers.js";
 
 const catalog = builtinCatalog();
 const frameworks = catalog.listFrameworks();
@@ -16,18 +16,7 @@ const bytesOf = (id: string) => frameworks.find((f) => f.id === id)!.optimizerBy
 const h = 6144;
 const model = { ...gptLayers(catalog, h, 64), layers: 48, vocab: 51200, tiedEmbeddings: true };
 const run = { seqLen: 2048, globalBatch: 4, microBatch: 4, precision: "fp16" as const };
-const parallelism = {
-  tp: 8,
-  pp: 1,
-  dp: 1,
-  cp: 1,
-  ep: 1,
-  etp: null,
-  vpp: 1,
-  sequenceParallel: false,
-  zero: 0 as const,
-  recompute: "full" as const,
-};
+const parallelism = tensorParallel8({ recompute: "full" });
 const optimizerSeconds = (hw: Hardware) => predictTraining({ model, hw, chips: 8, run, parallelism }).breakdown.optimizer;
 
 describe("the optimizer step, framework by framework", () => {

@@ -2,47 +2,32 @@
 // step's time or memory, each feature with its source. Fitted figures of a framework (its per-layer
 // overhead, how much of its tensor-parallel traffic hides) live in the calibration, shared by every
 // chip it runs on; the features here say which of those can exist at all.
-import { Type, type Static } from "@sinclair/typebox";
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import { UltrasimError } from "../errors.js";
 import type { ChipSpec } from "../catalog/schema.js";
 
 /** `estimate: true` where the value is read from how the software is built, not stated by its sources. */
-const SourcedFlag = Type.Object(
-  {
-    value: Type.Boolean(),
-    source: Type.String({ minLength: 1 }),
-    estimate: Type.Optional(Type.Boolean()),
-    note: Type.Optional(Type.String()),
-  },
-  { additionalProperties: false },
-);
-const SourcedText = Type.Object(
-  {
-    value: Type.String(),
-    source: Type.String({ minLength: 1 }),
-    estimate: Type.Optional(Type.Boolean()),
-    note: Type.Optional(Type.String()),
-  },
-  { additionalProperties: false },
-);
-const SourcedFraction = Type.Object(
-  {
-    value: Type.Number({ minimum: 0, maximum: 1 }),
-    source: Type.String({ minLength: 1 }),
-    estimate: Type.Optional(Type.Boolean()),
-    note: Type.Optional(Type.String()),
-  },
-  { additionalProperties: false },
-);
-const SourcedBytes = Type.Object(
-  {
-    value: Type.Number({ exclusiveMinimum: 0, maximum: 1000 }),
-    source: Type.String({ minLength: 1 }),
-    estimate: Type.Optional(Type.Boolean()),
-    note: Type.Optional(Type.String()),
-  },
-  { additionalProperties: false },
-);
+const sourced = <T extends TSchema>(value: T) =>
+  Type.Object(
+    {
+      value,
+      source: Type.String({ minLength: 1 }),
+      estimate: Type.Optional(Type.Boolean()),
+      note: Type.Optional(Type.String()),
+    },
+    { additionalProperties: false },
+  );
+const SourcedFlag = sourced(Type.Boolean());
+const SourcedText = sourced(Type.String());
+const SourcedFraction = sourced(Type.Number({ minimum: 0, maximum: 1 }));
+const SourcedBytes = sourced(Type.Number({ exclusiveMinimum: 0, maximum: 1000 }));
+
+/**
+ * A fused Adam step over fp32 master weights, per parameter: gradient, weight and both moments read
+ * (4 x 4 bytes), weight and moments written (3 x 4), one gradient-norm pass (4) and the 16-bit copy
+ * of the weight (2). What a framework that names no optimizer of its own is charged.
+ */
+export const FUSED_ADAM_BYTES_PER_PARAM = 34;
 
 export const FrameworkSpec = Type.Object(
   {
@@ -108,7 +93,7 @@ export const FrameworkSpec = Type.Object(
     /**
      * HBM bytes the optimizer step reads and writes per parameter it updates: every pass its code
      * makes over gradients, fp32 master weights and Adam's moments (copies, unscaling, the gradient
-     * norm, the update, the copy back to the 16-bit weights, zeroing the gradient buffer).
+     * norm, the update, the copy back to the 16-bit weights; zeroing the gradient buffer is not counted).
      */
     optimizerBytesPerParam: SourcedBytes,
     /**
@@ -171,9 +156,7 @@ export const PLAIN_SOFTWARE: SoftwareFeatures = {
   pipelineSendOverlap: false,
   pipelineScatterGather: false,
   allocatorOverheadFraction: 0,
-  // Fused Adam over fp32 master weights: read gradient, weight and both moments, write weight and
-  // moments, one gradient-norm pass and the 16-bit copy (4 x 4 + 3 x 4 + 4 + 2).
-  optimizerBytesPerParam: 34,
+  optimizerBytesPerParam: FUSED_ADAM_BYTES_PER_PARAM,
   fsdpShardsFp32Params: false,
   zeroStages: [0, 1, 2, 3],
   selectiveRecompute: "core-attention",

@@ -13,6 +13,7 @@ import {
 } from "../calibrate/calibration.js";
 import {
   checkFrameworkLinks,
+  FUSED_ADAM_BYTES_PER_PARAM,
   resolveFramework,
   softwareFeatures,
   type FrameworkCatalog,
@@ -49,10 +50,7 @@ const NO_FRAMEWORKS: FrameworkCatalog = {
       pipelineScatterGather: { value: false, source: "none given" },
       fp8Recipe: { value: "none", source: "none given" },
       allocatorOverheadFraction: { value: 0, source: "none given" },
-      optimizerBytesPerParam: {
-        value: 34,
-        source: "none given: fused Adam over fp32 master weights (4 x 4 read, 3 x 4 written, a norm pass, the 16-bit copy)",
-      },
+      optimizerBytesPerParam: { value: FUSED_ADAM_BYTES_PER_PARAM, source: "none given: a fused Adam step over fp32 master weights" },
       fsdpShardsFp32Params: { value: false, source: "none given" },
       zeroStages: { value: [0, 1, 2, 3], source: "none given" },
       selectiveRecompute: { value: "core-attention", source: "none given" },

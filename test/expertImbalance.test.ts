@@ -8,7 +8,8 @@ import { gemmSeconds } from "../src/engine/analytic/roofline.js";
 import { predictTraining } from "../src/engine/analytic/trainingStep.js";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { resolveLayout } from "../src/engine/plan/layout.js";
-import { createIterationModel, type IterationWork } from "../src/engine/serve/iterationTime.js";
+import type { IterationWork } from "../src/engine/serve/iterationTime.js";
+import { plainIterationModel } from "./modelHelpers.js";
 import { ultrasim } from "./cliHelpers.js";
 
 const catalog = builtinCatalog();
@@ -143,20 +144,7 @@ describe("MoE routing imbalance", () => {
 
 describe("MoE routing imbalance in serving", () => {
   const iteration = (expertLoadImbalance: number, ep: number) =>
-    createIterationModel({
-      model: qwen,
-      hw,
-      serving: { compute: 1, memory: 0.8, layerOverheadUs: 0 },
-      precision: "bf16",
-      kvPrecision: "bf16",
-      tp: 1,
-      pp: 1,
-      ep,
-      attentionDp: 8,
-      logicalCoresPerChip: 1,
-      iterationOverheadUs: 0,
-      expertLoadImbalance,
-    });
+    plainIterationModel({ model: qwen, hw, ep, attentionDp: 8, expertLoadImbalance });
   const decode: IterationWork = {
     prefillTokens: 0,
     prefillAttendedKeys: 0,

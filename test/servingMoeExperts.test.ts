@@ -7,27 +7,15 @@ import { describe, expect, it } from "vitest";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { gemmSeconds } from "../src/engine/analytic/roofline.js";
 import { BUILTIN_SERVING_ENGINES, type MoeExpertsPolicy } from "../src/engine/serve/engines.js";
-import { createIterationModel, type IterationWork } from "../src/engine/serve/iterationTime.js";
+import type { IterationWork } from "../src/engine/serve/iterationTime.js";
+import { plainIterationModel } from "./modelHelpers.js";
 
 const catalog = builtinCatalog();
 const hw = catalog.hardware("trn2.48xlarge");
 const model = catalog.model("qwen3-30b-a3b");
 const moe = model.moe!;
 const policy: MoeExpertsPolicy = { selectiveLoadingThreshold: 1, blockSize: 512, source: "test" };
-const iteration = (moeExperts: MoeExpertsPolicy | null, on = model) =>
-  createIterationModel({
-    model: on,
-    hw,
-    serving: { compute: 1, memory: 0.8, layerOverheadUs: 0 },
-    precision: "bf16",
-    kvPrecision: "bf16",
-    tp: 1,
-    pp: 1,
-    ep: 1,
-    logicalCoresPerChip: 1,
-    iterationOverheadUs: 0,
-    moeExperts,
-  });
+const iteration = (moeExperts: MoeExpertsPolicy | null, on = model) => plainIterationModel({ model: on, hw, ep: 1, moeExperts });
 const moeLayers = model.layers - moe.denseLayers;
 const k = 3; // SwiGLU: up, gate and down
 const experts = (rows: number, groups: number) =>

@@ -5,6 +5,7 @@ import { parseNumber } from "../engine/flagSyntax.js";
 import { dirname, resolve } from "node:path";
 import { UltrasimError } from "../engine/errors.js";
 import { ServingScenario, type RequestSpec } from "../engine/serve/scenario.js";
+import { MAX_EXPERT_LOAD_IMBALANCE } from "../engine/catalog/schema.js";
 import { parseSlo } from "../engine/flagSyntax.js";
 import { checkServingBounds, checkServingWork } from "./inputBounds.js";
 import { checkSchema, locate, readInputFile, type LoadedDocument } from "./loadInput.js";
@@ -104,8 +105,8 @@ export function loadServingScenario(file: string, flags: ServingFlags = {}): Loa
   }
   if (flags.expertImbalance !== undefined) {
     const imbalance = parseNumber(flags.expertImbalance);
-    if (!(imbalance >= 1 && imbalance <= 64))
-      throw new UltrasimError("INVALID_INPUT", `must be a number from 1 to 64, got '${flags.expertImbalance}'`, {
+    if (!(imbalance >= 1 && imbalance <= MAX_EXPERT_LOAD_IMBALANCE))
+      throw new UltrasimError("INVALID_INPUT", `must be a number from 1 to ${MAX_EXPERT_LOAD_IMBALANCE}, got '${flags.expertImbalance}'`, {
         field: "--expert-imbalance",
       });
     for (const p of pools) p.expertLoadImbalance = imbalance;

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { compareSystems } from "../../engine/compare/compareSystems.js";
 import { checkPrice } from "../../engine/analytic/cost.js";
 import { OPERATIONS_OPTIONS, operationsOptions } from "../../node/operationsFlags.js";
-import { loadTrainingScenario } from "../../node/trainingScenario.js";
+import { loadTrainingScenario, TRAINING_FLAGS } from "../../node/trainingScenario.js";
 import { positiveNumber } from "../numberOption.js";
 import { catalogFrom, print, printJson } from "../output.js";
 import { progressReporter } from "../progress.js";
@@ -23,7 +23,7 @@ export function registerCompare(program: Command): void {
     .option("--global-batch <n>", "sequences per optimizer step")
     .option("--seq-len <n>", "sequence length in tokens")
     .option("--precision <p>", "fp16 | bf16 | fp8 | mxfp8 | nvfp4")
-    .option("--expert-imbalance <x>", "MoE: tokens routed to the busiest expert-parallel rank over the mean (default 1: balanced)")
+    .option("--expert-imbalance <x>", TRAINING_FLAGS.expertImbalance.help)
     .option("--tokens <n>", "tokens to train", "15e12")
     .option("--json", "print the comparison as JSON")
     .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)");

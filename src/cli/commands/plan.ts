@@ -6,6 +6,7 @@ import { precisionAssumption } from "../../engine/system/hardware.js";
 import { trainingIntervals } from "../../engine/train.js";
 import { trainingEvidenceKey } from "../../engine/validate/intervals.js";
 import { PRICE_KINDS, buildPlanRequest, type PlanOptions } from "../../node/planRequest.js";
+import { TRAINING_FLAGS } from "../../node/trainingScenario.js";
 import { planInParallel } from "../../node/planPool.js";
 import { formatLikelyLine, formatSeconds } from "../format.js";
 import { print, printJson } from "../output.js";
@@ -23,7 +24,7 @@ export function registerPlan(program: Command): void {
     .option("--global-batch <n>", "sequences per optimizer step")
     .option("--seq-len <n>", "sequence length in tokens")
     .option("--precision <p>", "fp16 | bf16 | fp8 | mxfp8 | nvfp4")
-    .option("--expert-imbalance <x>", "MoE: tokens routed to the busiest expert-parallel rank over the mean (default 1: balanced)")
+    .option("--expert-imbalance <x>", TRAINING_FLAGS.expertImbalance.help)
     .option("--framework <id>", "training framework (ultrasim catalog frameworks); default: the chip vendor's")
     .addOption(
       new Option("--objective <o>", "what to minimise").choices(["step-time", "time-to-train", "cost", "energy"]).default("step-time"),

@@ -3,7 +3,7 @@ import { Option, type Command } from "commander";
 import { parseChipCounts } from "../../engine/plan/chipCounts.js";
 import { scaleCurve, type BatchScaling } from "../../engine/scale/scaleCurve.js";
 import { locatedIn } from "../../node/loadInput.js";
-import { loadTrainingScenario } from "../../node/trainingScenario.js";
+import { loadTrainingScenario, TRAINING_FLAGS } from "../../node/trainingScenario.js";
 import { intervalOf, mapInterval, trainingEvidenceKey } from "../../engine/validate/intervals.js";
 import { formatLikelyLine, formatSeconds } from "../format.js";
 import { catalogFrom, print, printJson } from "../output.js";
@@ -39,7 +39,7 @@ export function registerScale(program: Command): void {
     )
     .option("--seq-len <n>", "sequence length in tokens")
     .option("--precision <p>", "fp16 | bf16 | fp8 | mxfp8 | nvfp4")
-    .option("--expert-imbalance <x>", "MoE: tokens routed to the busiest expert-parallel rank over the mean (default 1: balanced)")
+    .option("--expert-imbalance <x>", TRAINING_FLAGS.expertImbalance.help)
     .option("--framework <id>", "training framework (ultrasim catalog frameworks); default: the chip vendor's")
     .option("--tokens <n>", "tokens to train, e.g. 15e12", "15e12")
     .option("--json", "print the curve as JSON")

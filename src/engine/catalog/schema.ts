@@ -294,6 +294,12 @@ export const ParallelismSpec = Type.Object(
 );
 export type ParallelismSpec = Static<typeof ParallelismSpec>;
 
+/**
+ * The largest routing imbalance an input may give (the busiest expert-parallel rank's routed tokens
+ * over the mean): past it a run is no longer a load-balanced MoE worth modelling as one.
+ */
+export const MAX_EXPERT_LOAD_IMBALANCE = 64;
+
 export const RunSpec = Type.Object(
   {
     seqLen: Type.Integer({ minimum: 1, ...bounded("seqLen") }),
@@ -303,7 +309,7 @@ export const RunSpec = Type.Object(
     expertLoadImbalance: Type.Optional(
       Type.Number({
         minimum: 1,
-        maximum: 64,
+        maximum: MAX_EXPERT_LOAD_IMBALANCE,
         description:
           "MoE: tokens routed to the busiest expert-parallel rank over the mean (1, the default: balanced, as benchmarks that force balance run)",
       }),

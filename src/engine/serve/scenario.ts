@@ -2,7 +2,7 @@
 // batching policy, the traffic and the SLO. `ultrasim schema` publishes it as
 // schema/serving-scenario.json.
 import { Type, type Static } from "@sinclair/typebox";
-import { ModelSpec } from "../catalog/schema.js";
+import { MAX_EXPERT_LOAD_IMBALANCE, ModelSpec } from "../catalog/schema.js";
 import { EfficiencySpec } from "../system/efficiency.js";
 
 export const SERVING_PRECISIONS = ["bf16", "fp16", "fp8", "mxfp8", "nvfp4", "mxfp4"] as const;
@@ -115,7 +115,7 @@ export const PoolSpec = Type.Object(
     expertLoadImbalance: Type.Optional(
       Type.Number({
         minimum: 1,
-        maximum: 64,
+        maximum: MAX_EXPERT_LOAD_IMBALANCE,
         description:
           "MoE with expert parallelism: tokens routed to the busiest expert-parallel rank over the mean; every rank waits for it. Default 1: balanced",
       }),

@@ -41,24 +41,44 @@ describe("event queue", () => {
 });
 
 describe("decode at batch 1", () => {
-  it("takes about the weight bytes over HBM bandwidth per token", () => {
+  // Hand derivation: Llama 3.1 8B in bf16 is 16.06 GB of weights; a decode step reads all of them
+  // but the input embedding table (one row gathered: 128256 x 4096 x 2 B = 1.05 GB), so 15.01 GB at
+  // 3.35 TB/s times the memory efficiency, plus the chip's fixed cost per layer for its 32 layers.
+  // The engine's host time per step adds to that, unless the engine schedules the next step while
+  // this one runs (vLLM's async scheduling): then the step takes the longer of the two.
+  const hw = catalog.hardware("dgx-h100");
+  const serving = servingEfficiency(catalog, "h100-sxm").efficiency;
+  const weights = weightBytesPerChip(catalog.model("llama3.1-8b"), "bf16", 1, 1);
+  const device = (weights - 128256 * 4096 * 2) / (hw.hbmBytesPerSecond * serving.memory) + 32 * serving.layerOverheadUs * 1e-6;
+  const host = servingEngine("vllm", "engine").iterationOverheadUs.value * 1e-6;
+  const tpot = (hostOverlap: boolean) => {
     const s = base({ traffic: { requests: 1, inputTokens: 16, outputTokens: 256 } });
-    const { report } = predictServing(s, catalog);
-    const hw = catalog.hardware("dgx-h100");
-    const serving = servingEfficiency(catalog, "h100-sxm").efficiency;
-    const memory = serving.memory;
-    // Hand derivation: Llama 3.1 8B in bf16 is 16.06 GB of weights; a decode step reads all of them
-    // but the input embedding table (one row gathered: 128256 x 4096 x 2 B = 1.05 GB), so 15.01 GB
-    // at 3.35 TB/s times the memory efficiency, plus the fixed costs of an iteration (the engine's
-    // host overhead, and the chip's per layer for its 32 layers).
-    const weights = weightBytesPerChip(catalog.model("llama3.1-8b"), "bf16", 1, 1);
+    s.deployment = { ...s.deployment, hostOverlap } as ServingScenario["deployment"];
+    return predictServing(s, catalog).report.latency.tpotSeconds!.mean;
+  };
+
+  it("takes about the weight bytes over HBM bandwidth per token, the host's time hidden behind it", () => {
     expect(weights / 1e9).toBeCloseTo(16.06, 1);
-    const read = weights - 128256 * 4096 * 2;
-    const fixedSeconds = (servingEngine("vllm", "engine").iterationOverheadUs.value + 32 * serving.layerOverheadUs) * 1e-6;
-    const expected = read / (hw.hbmBytesPerSecond * memory) + fixedSeconds;
-    const tpot = report.latency.tpotSeconds!.mean;
-    expect(tpot).toBeGreaterThan(expected * 0.98);
-    expect(tpot).toBeLessThan(expected * 1.25);
+    expect(servingEngine("vllm", "engine").hostOverlap.value).toBe(true);
+    expect(host).toBeLessThan(device); // so the device's time is the step's
+    expect(tpot(true)).toBeGreaterThan(device * 0.98);
+    expect(tpot(true)).toBeLessThan(device * 1.25);
+  });
+
+  it("adds the host's time to every step where the engine does not overlap it", () => {
+    // The attention over a growing context is the same in both runs: the difference is the host's
+    // time, once per step.
+    expect(tpot(false) - tpot(true)).toBeCloseTo(host, 5);
+  });
+
+  it("takes the host's time where that is the longer, overlapped or not", () => {
+    const slowHost = 0.02; // 20 ms of host work per step, three times the device's
+    const s = base({ traffic: { requests: 1, inputTokens: 16, outputTokens: 256 } });
+    for (const hostOverlap of [true, false]) {
+      s.deployment = { ...s.deployment, hostOverlap, iterationOverheadUs: slowHost * 1e6 } as ServingScenario["deployment"];
+      const t = predictServing(s, catalog).report.latency.tpotSeconds!.mean;
+      expect(t).toBeCloseTo(hostOverlap ? slowHost : slowHost + device, 3);
+    }
   });
 });
 

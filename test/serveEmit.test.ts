@@ -402,3 +402,36 @@ describe("speculative decoding in the launch", () => {
     expect(emit("neuron", trn2Pool).notes.some((n) => /speculative decoding .* is not written/.test(n))).toBe(true);
   });
 });
+
+describe("host overlap in the launch: each engine runs its host work as the plan simulated it", () => {
+  const trn2: PoolSpec = {
+    system: "trn2.48xlarge",
+    precision: "bf16",
+    tp: 4,
+    replicas: 1,
+    batching: { policy: "continuous", maxBatch: 8 },
+  };
+  const yamlOf = (launch: EmittedLaunch) => launch.files[0]!.contents;
+
+  it("vllm: async scheduling is its default, so only a plan without it writes --no-async-scheduling", () => {
+    expect(has(emit("vllm", h100).command, "--no-async-scheduling")).toBe(false);
+    expect(has(emit("vllm", { ...h100, hostOverlap: false }).command, "--no-async-scheduling")).toBe(true);
+  });
+
+  it("sglang: the overlap scheduler is its default, so only a plan without it writes --disable-overlap-schedule", () => {
+    const pool: PoolSpec = { ...h100, engine: "sglang" };
+    expect(has(emit("sglang", pool).command, "--disable-overlap-schedule")).toBe(false);
+    expect(has(emit("sglang", { ...pool, hostOverlap: false }).command, "--disable-overlap-schedule")).toBe(true);
+  });
+
+  it("trtllm: its fitted runs did not overlap, so the options file turns the PyTorch backend's overlap scheduler off", () => {
+    const pool: PoolSpec = { ...h100, engine: "trtllm" };
+    expect(yamlOf(emit("trtllm", pool))).toMatch(/^disable_overlap_scheduler: true$/m);
+    expect(yamlOf(emit("trtllm", { ...pool, hostOverlap: true }))).not.toMatch(/disable_overlap_scheduler/);
+  });
+
+  it("neuron: --async-scheduling only where the plan simulated it", () => {
+    expect(has(emit("neuron", trn2).command, "--async-scheduling")).toBe(false);
+    expect(has(emit("neuron", { ...trn2, hostOverlap: true }).command, "--async-scheduling")).toBe(true);
+  });
+});

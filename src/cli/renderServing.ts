@@ -21,7 +21,7 @@ export function renderServing(r: ServingReport): string {
       p.role,
       `${p.systemId} (${p.chipId})`,
       `${p.replicas} × tp${p.tp}${p.tensorParallelRanks !== p.tp ? ` (${p.tensorParallelRanks} ranks)` : ""} pp${p.pp}${p.attentionDp > 1 ? ` dp-attention${p.attentionDp}` : ""}${p.ep > 1 ? ` ep${p.ep}` : ""}${p.attentionDp > 1 || (p.ep > 1 && p.etp > 1) ? ` etp${p.etp}` : ""}, ${p.precision} (KV ${p.kvCachePrecision})`,
-      `${p.engine} (${p.scheduler}, KV ${p.kvAdmission}), max ${p.maxBatch} per ${p.virtualEngines > p.replicas ? "virtual engine" : "replica"}` +
+      `${p.engine} (${p.scheduler}, KV ${p.kvAdmission}, host ${formatSeconds(p.iterationOverhead.us * 1e-6)}/step${p.hostOverlap.value ? " overlapped" : ""}), max ${p.maxBatch} per ${p.virtualEngines > p.replicas ? "virtual engine" : "replica"}` +
         (p.staticShapes
           ? `, compiled batch ${p.staticShapes.compiledBatch}, buckets ${p.staticShapes.buckets.join("/")}`
           : p.policy === "continuous"

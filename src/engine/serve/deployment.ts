@@ -58,6 +58,8 @@ export interface PoolSummary {
   staticShapes: StaticShapes | null;
   /** Host time per iteration and where it comes from. */
   iterationOverhead: { us: number; provenance: string };
+  /** Whether that host time runs beside the accelerator's (an overlap or async scheduler), and why. */
+  hostOverlap: { value: boolean; provenance: string };
   efficiencyProvenance: string;
   /** Speculative decoding or MTP (speculative.ts); null where every step decodes one token. */
   speculative: SpeculativeSummary | null;
@@ -181,6 +183,10 @@ export function resolvePool(
     spec.iterationOverheadUs !== undefined
       ? { us: spec.iterationOverheadUs, provenance: "the scenario's iterationOverheadUs" }
       : { us: engine.iterationOverheadUs.value, provenance: `${engine.id}: ${engine.iterationOverheadUs.provenance}` };
+  const hostOverlap =
+    spec.hostOverlap !== undefined
+      ? { value: spec.hostOverlap, provenance: "the scenario's hostOverlap" }
+      : { value: engine.hostOverlap.value, provenance: `${engine.id}: ${engine.hostOverlap.source}` };
   const blockTokens = spec.kvBlockTokens ?? DEFAULT_KV_BLOCK_TOKENS;
   const logicalCoresPerChip = ranksPerChip(chip);
   if (spec.speculative && role === "prefill")
@@ -237,6 +243,7 @@ export function resolvePool(
     etp,
     logicalCoresPerChip,
     iterationOverheadUs: iterationOverhead.us,
+    hostOverlap: hostOverlap.value,
     prefillCallOverheadUs: staticShapes ? (engine.prefillCallOverheadUs?.value ?? 0) : 0,
     moeExperts: engine.moeExperts ?? null,
     expertLoadImbalance: spec.expertLoadImbalance ?? 1,
@@ -253,7 +260,7 @@ export function resolvePool(
     blockTokens,
     capacityBlocks: blocksPerEngine,
     kvShape: shape,
-    iteration: speculative ? speculativeIterationModel(targetIteration, speculative) : targetIteration,
+    iteration: speculative ? speculativeIterationModel(targetIteration, speculative, hostOverlap.value) : targetIteration,
     speculative: speculative?.runtime ?? null,
   };
   const capacityBytesPerChip = hw.hbmBytes * (spec.memoryUtilization ?? DEFAULT_MEMORY_UTILIZATION) - hw.runtimeReservedBytes;
@@ -309,6 +316,7 @@ export function resolvePool(
       kvBytesPerToken: kvBytesPerToken(model, kvPrecision),
       staticShapes,
       iterationOverhead,
+      hostOverlap,
       efficiencyProvenance: `${hw.efficiencyProvenance}; ${serving.provenance}`,
       speculative: speculative?.summary ?? null,
     },

@@ -29,6 +29,12 @@ export const ServingEngineSpec = Type.Object(
       { value: Type.Number({ minimum: 0 }), provenance: Type.String({ minLength: 1 }) },
       { additionalProperties: false },
     ),
+    /**
+     * Whether the engine schedules the next iteration while the accelerator runs this one (an overlap or
+     * async scheduler): then an iteration takes the longer of its device time and its host time, not
+     * their sum. With its source.
+     */
+    hostOverlap: Type.Object({ value: Type.Boolean(), source: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
     /** Static-shape engines: host time per context-encoding graph call (input preparation, the call, sampling the first token). */
     prefillCallOverheadUs: Type.Optional(
       Type.Object({ value: Type.Number({ minimum: 0 }), provenance: Type.String({ minLength: 1 }) }, { additionalProperties: false }),

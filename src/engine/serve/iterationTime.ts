@@ -43,7 +43,20 @@ export interface IterationSeconds {
   gemm: number;
   attention: number;
   communication: number;
+  /** Fixed device time (kernel launches per layer). */
   overhead: number;
+  /** Host time the step needs (the engine's per iteration and per graph call). */
+  host: number;
+}
+
+/**
+ * An iteration's wall time from its parts: device work and host work run one after the other, or,
+ * where the engine schedules the next step while the accelerator runs this one (SGLang's overlap
+ * scheduler, vLLM's async scheduling), side by side, so the step takes the longer of the two.
+ */
+export function iterationWallSeconds(parts: Omit<IterationSeconds, "seconds">, hostOverlap: boolean): number {
+  const device = parts.gemm + parts.attention + parts.communication + parts.overhead;
+  return hostOverlap ? Math.max(device, parts.host) : device + parts.host;
 }
 
 export interface IterationModelOptions {
@@ -63,6 +76,8 @@ export interface IterationModelOptions {
   logicalCoresPerChip: number;
   /** The serving engine's host time per iteration (engines.ts). */
   iterationOverheadUs: number;
+  /** The engine runs its host work beside the accelerator's (engines.ts hostOverlap); default false. */
+  hostOverlap?: boolean;
   /** Static-shape engines: host time per context-encoding graph call (engines.ts); default 0. */
   prefillCallOverheadUs?: number;
   /** How the engine's runtime runs routed experts (engines.ts); absent: only the chosen experts run. */
@@ -191,7 +206,8 @@ export function createIterationModel(o: IterationModelOptions): IterationModel {
     return s;
   };
   // Tensor parallelism (in tokenParts): an all-reduce of the activations after attention and after the MLP.
-  const overheadSeconds = (o.iterationOverheadUs + o.serving.layerOverheadUs * layersPerStage * pp) * 1e-6;
+  const layerOverheadSeconds = o.serving.layerOverheadUs * layersPerStage * pp * 1e-6;
+  const hostOverlap = o.hostOverlap ?? false;
 
   // The GEMMs and collectives depend only on the iteration's token count: computed once per count.
   const byTokens = new Map<number, { gemmPerStage: number; communication: number }>();
@@ -221,7 +237,7 @@ export function createIterationModel(o: IterationModelOptions): IterationModel {
   return (work: IterationWork): IterationSeconds => {
     const verify = 1 + (work.draftTokens ?? 0);
     const tokens = work.prefillTokens + work.decodeTokens * verify;
-    if (tokens <= 0) return { seconds: 0, gemm: 0, attention: 0, communication: 0, overhead: 0 };
+    if (tokens <= 0) return { seconds: 0, gemm: 0, attention: 0, communication: 0, overhead: 0, host: 0 };
     const { gemmPerStage, communication } = tokenParts(tokens);
     // Prefill attention: FLOPs over the keys each prompt token attends (QK^T and AV).
     const prefillFlops = 2 * heads.queryHeadsPerChip * (a.qkHeadDim + a.vHeadDim) * work.prefillAttendedKeys;
@@ -246,7 +262,8 @@ export function createIterationModel(o: IterationModelOptions): IterationModel {
     const logits = logitsSeconds(work.logitsTokens + work.decodeTokens * (verify - 1));
     const gemm = (gemmPerStage + policyExpertsPerStage(work.prefillTokens, work.decodeTokens * verify)) * pp + logits;
     const attention = attentionPerStage * pp;
-    const overhead = overheadSeconds + (work.prefillCalls ?? 0) * (o.prefillCallOverheadUs ?? 0) * 1e-6;
-    return { seconds: gemm + attention + communication + overhead, gemm, attention, communication, overhead };
+    const host = (o.iterationOverheadUs + (work.prefillCalls ?? 0) * (o.prefillCallOverheadUs ?? 0)) * 1e-6;
+    const parts = { gemm, attention, communication, overhead: layerOverheadSeconds, host };
+    return { seconds: iterationWallSeconds(parts, hostOverlap), ...parts };
   };
 }

@@ -84,6 +84,12 @@ export const PoolSpec = Type.Object(
     ),
     /** Host time per iteration, replacing the engine's figure. */
     iterationOverheadUs: Type.Optional(Type.Number({ minimum: 0, description: "host time per iteration in µs, replacing the engine's" })),
+    hostOverlap: Type.Optional(
+      Type.Boolean({
+        description:
+          "whether the engine schedules the next iteration while the accelerator runs this one (vLLM's async scheduling, SGLang's overlap scheduler), so a step takes the longer of its device and host time; replaces the engine's",
+      }),
+    ),
     compiledBatch: Type.Optional(
       Type.Integer({
         minimum: 1,

@@ -17,7 +17,7 @@ import { UltrasimError } from "../errors.js";
 import { seededRandom, type Random } from "../random.js";
 import type { Hardware } from "../system/hardware.js";
 import { paramCounts } from "../workload/transformer.js";
-import { createIterationModel, type IterationModel, type IterationWork } from "./iterationTime.js";
+import { createIterationModel, iterationWallSeconds, type IterationModel, type IterationWork } from "./iterationTime.js";
 import { kvShape, weightBytesPerChip } from "./kvCache.js";
 import type { SpeculativeMethod, SpeculativeSpec } from "./scenario.js";
 import type { ServingEfficiency } from "./servingEfficiency.js";
@@ -232,7 +232,7 @@ export function resolveSpeculative(spec: SpeculativeSpec, ctx: SpeculativeContex
  * first step also runs over the iteration's prompt tokens, as the draft model (or MTP layer) needs
  * their keys and values (or hidden states) to draft from them later.
  */
-export function speculativeIterationModel(target: IterationModel, spec: ResolvedSpeculative): IterationModel {
+export function speculativeIterationModel(target: IterationModel, spec: ResolvedSpeculative, hostOverlap: boolean): IterationModel {
   const k = spec.runtime.draftTokens;
   const step = spec.draftStep;
   return (work: IterationWork) => {
@@ -241,7 +241,8 @@ export function speculativeIterationModel(target: IterationModel, spec: Resolved
     let gemm = t.gemm;
     let attention = t.attention;
     let communication = t.communication;
-    let overhead = t.overhead + spec.hostSeconds;
+    let overhead = t.overhead;
+    const host = t.host + spec.hostSeconds;
     if (step) {
       const steps = work.decodeTokens > 0 ? k : 1;
       for (let j = 0; j < steps; j++) {
@@ -258,6 +259,7 @@ export function speculativeIterationModel(target: IterationModel, spec: Resolved
         overhead += d.overhead;
       }
     }
-    return { seconds: gemm + attention + communication + overhead, gemm, attention, communication, overhead };
+    const parts = { gemm, attention, communication, overhead, host };
+    return { seconds: iterationWallSeconds(parts, hostOverlap), ...parts };
   };
 }

@@ -103,6 +103,8 @@ export function emitNeuron(input: LaunchInput): EmittedLaunch {
     ["--max-num-batched-tokens", String(batchedTokens)],
     ["--no-enable-chunked-prefill"],
     ["--no-enable-prefix-caching"],
+    // Async scheduling on Neuron is the vllm-neuron plugin's (Trn2, Trn3), asked for where the plan simulated it.
+    ...(summary.hostOverlap.value ? ([["--async-scheduling"]] as [string, string?][]) : []),
     ["--additional-config", shellWord(JSON.stringify({ override_neuron_config: config }))],
   ];
   notes.push(

@@ -1,7 +1,7 @@
 // SGLang on NVIDIA GPUs: `python -m sglang.launch_server` with the plan's parallelism, batch limits and
 // memory. Flags as documented at https://docs.sglang.io/advanced_features/server_arguments.html
 // (--tp-size, --pp-size, --dp-size, --enable-dp-attention, --ep-size, --max-running-requests, --chunked-prefill-size,
-// --max-prefill-tokens, --mem-fraction-static, --page-size, --context-length, --kv-cache-dtype,
+// --max-prefill-tokens, --mem-fraction-static, --page-size, --context-length, --disable-overlap-schedule, --kv-cache-dtype,
 // --quantization); the KV cache formats at https://docs.sglang.io/advanced_features/quantized_kv_cache.html
 import { commandLine } from "./shellWord.js";
 import { DRAFT_PATH_PLACEHOLDER, isQuantized, sharedNotes, speculationOf, type EmittedLaunch, type LaunchInput } from "./launchInput.js";
@@ -39,6 +39,8 @@ export function emitSglang(input: LaunchInput): EmittedLaunch {
     ["--page-size", String(input.kvBlockTokens)],
     ["--context-length", String(context.maxContextTokens)],
   );
+  // The overlap scheduler is SGLang's default; a plan simulated without it says so on the command line.
+  if (!summary.hostOverlap.value) flags.push(["--disable-overlap-schedule"]);
   // Speculative decoding: --speculative-algorithm with its steps and draft tokens (docs.sglang.io,
   // advanced_features/speculative_decoding).
   const spec = speculationOf(input);

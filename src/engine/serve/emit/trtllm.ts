@@ -40,6 +40,8 @@ export function emitTrtllm(input: LaunchInput): EmittedLaunch {
   const yaml = [
     `# ${TRTLLM_OPTIONS_FILE}: written by ultrasim serve plan --emit trtllm`,
     `enable_chunked_prefill: ${summary.chunkedPrefill}`,
+    // The PyTorch backend overlaps host and GPU work by default; a plan simulated without it turns it off.
+    ...(summary.hostOverlap.value ? [] : ["disable_overlap_scheduler: true"]),
     ...(summary.attentionDp > 1 ? ["enable_attention_dp: true"] : []),
     "scheduler_config:",
     `  capacity_scheduler_policy: ${policy}`,

@@ -2,7 +2,7 @@
 // Flags as documented in vLLM's engine arguments, https://docs.vllm.ai/en/latest/configuration/engine_args/
 // (--tensor-parallel-size, --pipeline-parallel-size, --enable-expert-parallel, --max-num-seqs,
 // --max-num-batched-tokens, --enable-chunked-prefill, --gpu-memory-utilization, --block-size,
-// --max-model-len, --dtype, --quantization, --kv-cache-dtype); data parallelism as in
+// --max-model-len, --no-async-scheduling, --dtype, --quantization, --kv-cache-dtype); data parallelism as in
 // https://docs.vllm.ai/en/latest/serving/data_parallel_deployment/ (--data-parallel-size: attention
 // data parallelism for MoE models, replicas for dense ones).
 import { commandLine } from "./shellWord.js";
@@ -37,6 +37,8 @@ export function emitVllm(input: LaunchInput): EmittedLaunch {
     ["--block-size", String(input.kvBlockTokens)],
     ["--max-model-len", String(context.maxContextTokens)],
   );
+  // Async scheduling is vLLM's default; a plan simulated without it says so on the command line.
+  if (!summary.hostOverlap.value) flags.push(["--no-async-scheduling"]);
   if (!VLLM_BLOCK_SIZES.includes(input.kvBlockTokens))
     notes.push(`vLLM's CUDA attention takes a block size of ${VLLM_BLOCK_SIZES.join(", ")}; the plan simulated ${input.kvBlockTokens}`);
   if (!summary.chunkedPrefill && summary.maxTokensPerIteration < context.maxContextTokens)

@@ -262,6 +262,7 @@ export function resolvePool(
     kvShape: shape,
     iteration: speculative ? speculativeIterationModel(targetIteration, speculative, hostOverlap.value) : targetIteration,
     speculative: speculative?.runtime ?? null,
+    schedulesAhead: hostOverlap.value,
   };
   const capacityBytesPerChip = hw.hbmBytes * (spec.memoryUtilization ?? DEFAULT_MEMORY_UTILIZATION) - hw.runtimeReservedBytes;
   // GPU engines shard whole attention heads over tensor parallelism (vLLM and SGLang refuse a tp that

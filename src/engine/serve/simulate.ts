@@ -108,6 +108,7 @@ export function simulateServing(input: SimulationInput): SimulationResult {
       pool: p,
       index: i,
       waiting: new Deque<Req>(),
+      arrivedDuringStep: [],
       running: [],
       freeBlocks: pool.capacityBlocks,
       busy: false,
@@ -152,7 +153,18 @@ export function simulateServing(input: SimulationInput): SimulationResult {
       return `context of ${context} tokens exceeds the ${longest.role} pool's longest compiled sequence (${longest.staticShapes!.buckets.at(-1)})`;
     return null;
   };
-  const load = (r: Replica) => r.running.length + r.waiting.length;
+  const load = (r: Replica) => r.running.length + r.waiting.length + r.arrivedDuringStep.length;
+  /**
+   * A request reaches a replica. An engine that schedules ahead picked the step after the running
+   * one when the running one started, so a request reaching it mid-step waits to be seen until then.
+   */
+  const enqueue = (replica: Replica, r: Req, now: number) => {
+    if (replica.busy && input.pools[replica.pool]!.schedulesAhead) replica.arrivedDuringStep.push(r);
+    else {
+      replica.waiting.push(r);
+      kick(replica, now);
+    }
+  };
   const route = (p: number): Replica => {
     let best = pools[p]![0]!;
     for (const r of pools[p]!) if (load(r) < load(best)) best = r;
@@ -188,6 +200,13 @@ export function simulateServing(input: SimulationInput): SimulationResult {
       contexts.set(replica, ctx);
     }
     pool.scheduler.schedule(ctx);
+    // What reached the replica during the step that just ended is seen now, for the step after this one;
+    // at once if this one would otherwise have nothing to run (the scheduler is not ahead of an idle device).
+    if (replica.arrivedDuringStep.length > 0) {
+      for (const r of replica.arrivedDuringStep) replica.waiting.push(r);
+      replica.arrivedDuringStep.length = 0;
+      if (replica.decodes.length + replica.prefills.length === 0) pool.scheduler.schedule(ctx);
+    }
     const decodes = replica.decodes;
     const prefills = replica.prefills;
     if (decodes.length + prefills.length === 0) {
@@ -277,17 +296,14 @@ export function simulateServing(input: SimulationInput): SimulationResult {
         sendNext(now); // the client moves on to its next request
         continue;
       }
-      const replica = route(0);
-      replica.waiting.push(r);
-      kick(replica, now);
+      enqueue(route(0), r, now);
     } else if (ev.kind === 1) {
       ev.replica.kicked = false;
       if (!ev.replica.busy) startIteration(ev.replica, now);
     } else if (ev.kind === 2) {
       finishIteration(ev.replica, now);
     } else {
-      ev.replica.waiting.push(reqs[ev.request]!);
-      kick(ev.replica, now);
+      enqueue(ev.replica, reqs[ev.request]!, now);
     }
   }
 

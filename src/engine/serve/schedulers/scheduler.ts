@@ -38,6 +38,12 @@ export interface PoolRuntime {
   staticShapes: StaticShapes | null;
   /** Speculative decoding: each decode step verifies draftTokens + 1 tokens per request; null: one token. */
   speculative: SpeculativeRuntime | null;
+  /**
+   * The engine schedules each step while the one before it runs (an overlap or async scheduler), so a
+   * request reaching a busy replica is first seen when the step after the running one is picked: it
+   * can join the step after that. Default false.
+   */
+  schedulesAhead?: boolean;
 }
 
 export class Req {
@@ -91,6 +97,8 @@ export interface Replica {
   pool: number;
   index: number;
   waiting: Deque<Req>;
+  /** Requests that reached the replica after its next step was already picked (schedulesAhead). */
+  arrivedDuringStep: Req[];
   running: Req[];
   freeBlocks: number;
   busy: boolean;

@@ -7,7 +7,14 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
-import { BUILTIN_SERVING_ENGINES, defaultSequenceBuckets, ServingEngineSpec } from "../src/engine/serve/engines.js";
+import {
+  BUILTIN_SERVING_ENGINES,
+  compareReleases,
+  defaultSequenceBuckets,
+  hostOverlapOf,
+  releaseNumbers,
+  ServingEngineSpec,
+} from "../src/engine/serve/engines.js";
 import type { ServingScenario } from "../src/engine/serve/scenario.js";
 import { SCHEDULERS } from "../src/engine/serve/schedulers/index.js";
 import { predictServing } from "../src/engine/serve/serve.js";
@@ -194,6 +201,14 @@ describe("serve flags for engines and closed loops", () => {
     expect(report.requests.completed).toBe(160);
   });
 
+  it("--engine-version and --host-overlap set every pool's, as the scenario fields would", () => {
+    const pool = (flags: Parameters<typeof loadServingScenario>[1]) => loadServingScenario(example, flags).scenario.deployment!;
+    expect(pool({ engineVersion: "0.10.1" }).engineVersion).toBe("0.10.1");
+    expect(pool({ hostOverlap: "off" }).hostOverlap).toBe(false);
+    expect(pool({ hostOverlap: "on" }).hostOverlap).toBe(true);
+    expect(pool({}).hostOverlap).toBeUndefined();
+  });
+
   it("--arrivals constant spaces the requests of --rate, or of the file's rate, evenly", () => {
     expect(loadServingScenario(example, { rate: "5", arrivals: "constant" }).scenario.traffic.arrival).toEqual({
       kind: "constant",
@@ -216,6 +231,8 @@ describe("serve flags for engines and closed loops", () => {
         [["--rate", "2", "--concurrency", "4"], "--concurrency"],
         [["--arrivals", "even"], "--arrivals"],
         [["--arrivals", "constant", "--concurrency", "4"], "--arrivals"],
+        [["--host-overlap", "maybe"], "--host-overlap"],
+        [["--engine-version", " "], "--engine-version"],
       ] as const) {
         const r = run(...args);
         expect(r.status).toBe(2);
@@ -243,5 +260,44 @@ describe("serve plan searches pipeline depth and attention ranks on request", ()
     const { candidates } = JSON.parse(r.stdout) as { candidates: { chips: number; pool: { tp: number; pp?: number; replicas: number } }[] };
     expect(new Set(candidates.map((c) => c.pool.pp ?? 1))).toEqual(new Set([1, 2]));
     for (const c of candidates) expect(c.chips).toBe(c.pool.tp * (c.pool.pp ?? 1) * c.pool.replicas);
+  });
+});
+
+describe("host overlap by the engine's release", () => {
+  const vllm = BUILTIN_SERVING_ENGINES.find((e) => e.id === "vllm")!;
+  const trtllm = BUILTIN_SERVING_ENGINES.find((e) => e.id === "trtllm")!;
+
+  it("reads the release out of the ways versions are written", () => {
+    expect(releaseNumbers("v0.10.1.1")).toEqual([0, 10, 1, 1]);
+    expect(releaseNumbers("1.2.0rc1")).toEqual([1, 2, 0]);
+    expect(releaseNumbers("Neuron SDK 2.18")).toEqual([2, 18]);
+    expect(releaseNumbers("nightly")).toBeNull();
+    expect(compareReleases([1, 0], [1, 0, 0])).toBe(0);
+    expect(compareReleases([0, 9, 2], [0, 14, 0])).toBeLessThan(0);
+    expect(compareReleases([0, 14, 1], [0, 14])).toBeGreaterThan(0);
+  });
+
+  it("a release before the engine made it its default runs without it, one at or after it with it", () => {
+    expect(vllm.hostOverlap.sinceVersion).toBe("0.14.0");
+    expect(hostOverlapOf(vllm, { engineVersion: "0.10.1" }).value).toBe(false);
+    expect(hostOverlapOf(vllm, { engineVersion: "v0.14.0" }).value).toBe(true);
+    expect(hostOverlapOf(vllm, { engineVersion: "0.20.2" }).value).toBe(true);
+    // TensorRT-LLM: off where the version is unknown (as its fitted runs), on from 1.0's PyTorch backend.
+    expect(hostOverlapOf(trtllm, {}).value).toBe(false);
+    expect(hostOverlapOf(trtllm, { engineVersion: "0.21.0" }).value).toBe(false);
+    expect(hostOverlapOf(trtllm, { engineVersion: "1.1.0rc5" }).value).toBe(true);
+  });
+
+  it("an unreadable version keeps the engine's default, and the scenario's own choice beats both", () => {
+    expect(hostOverlapOf(vllm, { engineVersion: "nightly" }).value).toBe(vllm.hostOverlap.value);
+    expect(hostOverlapOf(vllm, { engineVersion: "0.20.2", hostOverlap: false })).toEqual({
+      value: false,
+      provenance: "the scenario's hostOverlap",
+    });
+  });
+
+  it("every engine that names a release names one that reads as a release", () => {
+    for (const e of BUILTIN_SERVING_ENGINES)
+      if (e.hostOverlap.sinceVersion !== undefined) expect(releaseNumbers(e.hostOverlap.sinceVersion)).not.toBeNull();
   });
 });

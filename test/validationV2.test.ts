@@ -119,3 +119,22 @@ describe("format v2 cases", () => {
     expect(caseScenario(counted, undefined, true).traffic.arrival).toEqual({ kind: "offline" });
   });
 });
+
+describe("the engine's version", () => {
+  it("a case's backendVersion is its engine version, in every pool", () => {
+    const colocated = caseScenario(base({ backendVersion: "0.4.9.post2" }));
+    expect(colocated.deployment!.engineVersion).toBe("0.4.9.post2");
+    const disaggregated = caseScenario(
+      base({
+        backendVersion: "0.5.1",
+        disaggregated: {
+          prefill: { tp: 4, ep: 4, attentionDp: 1, replicas: 1, batch: 16 },
+          decode: { tp: 1, ep: 8, etp: 1, attentionDp: 8, replicas: 1, batch: 256 },
+        },
+      }),
+    );
+    expect(disaggregated.disaggregated!.prefill.engineVersion).toBe("0.5.1");
+    expect(disaggregated.disaggregated!.decode.engineVersion).toBe("0.5.1");
+    expect(caseScenario(base({ backendVersion: null })).deployment!.engineVersion).toBeUndefined();
+  });
+});

@@ -32,6 +32,10 @@ export interface ServingFlags {
   arrivals?: string;
   concurrency?: string;
   engine?: string;
+  /** The engine's release, for every pool. */
+  engineVersion?: string;
+  /** "on" or "off": whether the engine overlaps host and device work, for every pool. */
+  hostOverlap?: string;
   compiledBatch?: string;
   /** MoE: the busiest expert-parallel rank's routed tokens over the mean, for every pool. */
   expertImbalance?: string;
@@ -98,6 +102,16 @@ export function loadServingScenario(file: string, flags: ServingFlags = {}): Loa
         field: "--engine",
       });
     for (const p of pools) p.engine = flags.engine;
+  }
+  if (flags.engineVersion !== undefined) {
+    if (flags.engineVersion.trim() === "")
+      throw new UltrasimError("INVALID_INPUT", "must name a release, e.g. 0.10.1", { field: "--engine-version" });
+    for (const p of pools) p.engineVersion = flags.engineVersion;
+  }
+  if (flags.hostOverlap !== undefined) {
+    if (flags.hostOverlap !== "on" && flags.hostOverlap !== "off")
+      throw new UltrasimError("INVALID_INPUT", `must be on or off, got '${flags.hostOverlap}'`, { field: "--host-overlap" });
+    for (const p of pools) p.hostOverlap = flags.hostOverlap === "on";
   }
   if (flags.compiledBatch !== undefined) {
     const compiledBatch = integer(flags.compiledBatch, "--compiled-batch", 1);

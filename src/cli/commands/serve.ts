@@ -31,6 +31,8 @@ interface ServeOptions {
   pps?: string;
   attentionDps?: string;
   engine?: string;
+  engineVersion?: string;
+  hostOverlap?: string;
   compiledBatch?: string;
   expertImbalance?: string;
   requestTrace?: string;
@@ -128,6 +130,14 @@ export function registerServe(program: Command): void {
       "--engine <id>",
       "the serving engine of every pool: vllm | trtllm | sglang | vllm-neuron | nxd-inference | transformers-neuronx | tgi-neuron (default: vllm on GPUs, vllm-neuron on Trainium and Inferentia)",
     )
+    .option(
+      "--engine-version <release>",
+      "the engine's release, e.g. 0.10.1: where the engine changed its default scheduling at a release, the version picks it",
+    )
+    .option(
+      "--host-overlap <on|off>",
+      "whether the engine schedules the next step while this one runs (vLLM's async scheduling, SGLang's overlap scheduler); default: the engine's, by its version",
+    )
     .option("--compiled-batch <n>", "static-shape engines (Neuron): the batch the decode graph executes")
     .option(
       "--expert-imbalance <x>",
@@ -182,6 +192,8 @@ export function registerServe(program: Command): void {
         arrivals: opts.arrivals,
         concurrency: opts.concurrency,
         engine: opts.engine,
+        engineVersion: opts.engineVersion,
+        hostOverlap: opts.hostOverlap,
         compiledBatch: opts.compiledBatch,
         expertImbalance: opts.expertImbalance,
         trace: opts.requestTrace,

@@ -17,7 +17,14 @@ import { resolveSpeculative, speculativeIterationModel, type SpeculativeSummary 
 import { kvBytesPerToken, kvCapacity, kvShape, type KvCapacity } from "./kvCache.js";
 import { DEFAULT_KV_BLOCK_TOKENS, DEFAULT_MAX_TOKENS_PER_ITERATION, DEFAULT_MEMORY_UTILIZATION, type PoolSpec } from "./scenario.js";
 import { servingEfficiency, type ServingEfficiencyEntry } from "./servingEfficiency.js";
-import { BUILTIN_SERVING_ENGINES, defaultSequenceBuckets, DEFAULT_SERVING_ENGINE, servingEngine, type ServingEngine } from "./engines.js";
+import {
+  BUILTIN_SERVING_ENGINES,
+  defaultSequenceBuckets,
+  DEFAULT_SERVING_ENGINE,
+  hostOverlapOf,
+  servingEngine,
+  type ServingEngine,
+} from "./engines.js";
 import { SCHEDULERS } from "./schedulers/index.js";
 import type { KvAdmission, PoolRole, PoolRuntime, StaticShapes } from "./schedulers/scheduler.js";
 import { ranksPerChip } from "../workload/headSharding.js";
@@ -183,10 +190,7 @@ export function resolvePool(
     spec.iterationOverheadUs !== undefined
       ? { us: spec.iterationOverheadUs, provenance: "the scenario's iterationOverheadUs" }
       : { us: engine.iterationOverheadUs.value, provenance: `${engine.id}: ${engine.iterationOverheadUs.provenance}` };
-  const hostOverlap =
-    spec.hostOverlap !== undefined
-      ? { value: spec.hostOverlap, provenance: "the scenario's hostOverlap" }
-      : { value: engine.hostOverlap.value, provenance: `${engine.id}: ${engine.hostOverlap.source}` };
+  const hostOverlap = hostOverlapOf(engine, spec);
   const blockTokens = spec.kvBlockTokens ?? DEFAULT_KV_BLOCK_TOKENS;
   const logicalCoresPerChip = ranksPerChip(chip);
   if (spec.speculative && role === "prefill")

@@ -34,7 +34,16 @@ export const ServingEngineSpec = Type.Object(
      * async scheduler): then an iteration takes the longer of its device time and its host time, not
      * their sum. With its source.
      */
-    hostOverlap: Type.Object({ value: Type.Boolean(), source: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+    hostOverlap: Type.Object(
+      {
+        /** The mode where the engine's version is not known. */
+        value: Type.Boolean(),
+        /** The first release that overlaps by default: a known earlier version runs without it, a later one with it. */
+        sinceVersion: Type.Optional(Type.String({ pattern: "^[0-9]+(\\.[0-9]+)*$" })),
+        source: Type.String({ minLength: 1 }),
+      },
+      { additionalProperties: false },
+    ),
     /** Static-shape engines: host time per context-encoding graph call (input preparation, the call, sampling the first token). */
     prefillCallOverheadUs: Type.Optional(
       Type.Object({ value: Type.Number({ minimum: 0 }), provenance: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
@@ -88,4 +97,41 @@ export function defaultSequenceBuckets(longest: number): number[] {
   const buckets = [128];
   while (buckets[buckets.length - 1]! < longest) buckets.push(buckets[buckets.length - 1]! * 2);
   return buckets;
+}
+
+/** The numeric release in a version string ("v0.10.1.1", "1.2.0rc1", "TensorRT-LLM 1.0"), or null where it has none. */
+export function releaseNumbers(version: string): number[] | null {
+  const m = /\d+(?:\.\d+)*/.exec(version);
+  return m ? m[0].split(".").map(Number) : null;
+}
+
+/** a - b over dotted releases, missing parts read as 0 (1.0 = 1.0.0). */
+export function compareReleases(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/**
+ * Whether an engine overlaps host and device work: the scenario's choice, else by the engine's version
+ * where it is known and the engine says from which release the overlap is its default, else the
+ * engine's default. With where that comes from.
+ */
+export function hostOverlapOf(
+  engine: ServingEngine,
+  scenario: { hostOverlap?: boolean; engineVersion?: string },
+): { value: boolean; provenance: string } {
+  if (scenario.hostOverlap !== undefined) return { value: scenario.hostOverlap, provenance: "the scenario's hostOverlap" };
+  const since = engine.hostOverlap.sinceVersion;
+  const version = scenario.engineVersion !== undefined ? releaseNumbers(scenario.engineVersion) : null;
+  if (since !== undefined && version !== null) {
+    const on = compareReleases(version, releaseNumbers(since)!) >= 0;
+    return {
+      value: on,
+      provenance: `${engine.id} ${scenario.engineVersion}: ${on ? "at or after" : "before"} ${since}, from which it overlaps by default (${engine.hostOverlap.source})`,
+    };
+  }
+  return { value: engine.hostOverlap.value, provenance: `${engine.id}: ${engine.hostOverlap.source}` };
 }

@@ -84,6 +84,13 @@ export const PoolSpec = Type.Object(
     ),
     /** Host time per iteration, replacing the engine's figure. */
     iterationOverheadUs: Type.Optional(Type.Number({ minimum: 0, description: "host time per iteration in µs, replacing the engine's" })),
+    engineVersion: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'the engine\'s release ("0.10.1", "1.0.0rc4"): where the engine changed its default scheduling at a release (vLLM\'s async scheduling, TensorRT-LLM\'s PyTorch backend), the version picks it',
+      }),
+    ),
     hostOverlap: Type.Optional(
       Type.Boolean({
         description:

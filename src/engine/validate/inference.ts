@@ -187,6 +187,7 @@ export function caseScenario(c: InferenceCase, engine?: string, latencies = fals
       ...(p.etp != null ? { etp: p.etp } : {}),
       replicas: p.replicas,
       engine: engineId,
+      ...(s.backendVersion ? { engineVersion: s.backendVersion } : {}),
       ...(compiledBatch !== undefined ? { compiledBatch } : {}),
       batching: { policy: s.mode === "static-batch" ? "static" : "continuous", maxBatch },
     };

@@ -65,6 +65,13 @@ const h100: PoolSpec = {
   memoryUtilization: 0.85,
   kvBlockTokens: 32,
 };
+const trn2: PoolSpec = {
+  system: "trn2.48xlarge",
+  precision: "bf16",
+  tp: 4,
+  replicas: 2,
+  batching: { policy: "continuous", maxBatch: 64, maxTokensPerIteration: 8192 },
+};
 // 3000-token prompts at most plus 500-token answers.
 const MAX_CONTEXT = 3500;
 
@@ -166,13 +173,6 @@ describe("sglang", () => {
 });
 
 describe("neuron", () => {
-  const trn2: PoolSpec = {
-    system: "trn2.48xlarge",
-    precision: "bf16",
-    tp: 4,
-    replicas: 2,
-    batching: { policy: "continuous", maxBatch: 64, maxTokensPerIteration: 8192 },
-  };
   const overrideOf = (command: string) => {
     const json = /--additional-config '([^']*)'/.exec(command)?.[1];
     expect(json).toBeDefined();
@@ -404,13 +404,6 @@ describe("speculative decoding in the launch", () => {
 });
 
 describe("host overlap in the launch: each engine runs its host work as the plan simulated it", () => {
-  const trn2: PoolSpec = {
-    system: "trn2.48xlarge",
-    precision: "bf16",
-    tp: 4,
-    replicas: 1,
-    batching: { policy: "continuous", maxBatch: 8 },
-  };
   const yamlOf = (launch: EmittedLaunch) => launch.files[0]!.contents;
 
   it("vllm: async scheduling is its default, so only a plan without it writes --no-async-scheduling", () => {

@@ -162,7 +162,7 @@ describe("ultrasim validate", () => {
 });
 
 describe("ultrasim catalog", () => {
-  it.each(["chips", "systems", "models"])("%s lists the ids (table and --json)", (kind) => {
+  it.each(["chips", "systems", "models", "frameworks", "engines"])("%s lists the ids (table and --json)", (kind) => {
     const json = ultrasim("catalog", kind, "--json");
     expect(json.code, json.stderr).toBe(0);
     const ids = (JSON.parse(json.stdout) as { id: string }[]).map((e) => e.id);
@@ -170,6 +170,23 @@ describe("ultrasim catalog", () => {
     const table = ultrasim("catalog", kind);
     expect(table.code, table.stderr).toBe(0);
     for (const id of ids) expect(table.stdout).toContain(id);
+  });
+  it("engines: each with its scheduler, host time per step and whether it overlaps it, as the data says", () => {
+    const engines = JSON.parse(ultrasim("catalog", "engines", "--json").stdout) as {
+      id: string;
+      scheduler: string;
+      iterationOverheadUs: { value: number };
+      hostOverlap: { value: boolean };
+    }[];
+    const rows = ultrasim("catalog", "engines").stdout.split("\n");
+    for (const e of engines) {
+      const row = rows.find((r) => r.startsWith(`│ ${e.id} `))!;
+      expect(row, e.id).toBeDefined();
+      const cells = row.split("│").map((c) => c.trim());
+      expect(cells).toContain(e.scheduler);
+      expect(cells.some((c) => c.startsWith(String(e.iterationOverheadUs.value)))).toBe(true);
+      expect(cells[8]).toBe(e.hostOverlap.value ? "yes" : "no");
+    }
   });
   it("contains the entries the other tests use", () => {
     expect(ultrasim("catalog", "systems").stdout).toContain("dgx-h100");

@@ -2,6 +2,7 @@
 import Table from "./fittedTable.js";
 import type { Calibration } from "../engine/calibrate/calibration.js";
 import type { FrameworkSpec } from "../engine/calibrate/framework.js";
+import type { ServingEngine } from "../engine/serve/engines.js";
 import type { ChipSpec, ModelSpec, NeuronCoreSpec, NeuronStreamEngine, Sourced, SystemSpec } from "../engine/catalog/schema.js";
 import { neuronAttentionStretch } from "../engine/analytic/neuronCore.js";
 import { paramCounts } from "../engine/workload/transformer.js";
@@ -139,6 +140,37 @@ export function renderFrameworks(frameworks: FrameworkSpec[]): string {
       `${f.optimizerBytesPerParam.value}${est(f.optimizerBytesPerParam)}`,
     ]);
   return `${t.toString()}\nEach feature's source: ultrasim catalog frameworks --json`;
+}
+
+export function renderEngines(engines: ServingEngine[]): string {
+  const t = new Table({
+    head: [
+      "id",
+      "runtime",
+      "scheduler",
+      "KV admission",
+      "chunked prefill",
+      "static shapes",
+      "host µs / step",
+      "host overlapped",
+      "by release",
+    ],
+    style: { head: [], border: [] },
+  });
+  for (const e of engines)
+    t.push([
+      e.id,
+      e.runtime,
+      e.scheduler,
+      e.kvAdmission,
+      e.chunkedPrefill ? `yes (${formatCount(e.maxTokensPerIteration ?? 0)} tokens)` : "no",
+      e.staticShapes ? `yes (prompts per graph: ${e.staticShapes.prefillBatch ?? "the compiled batch"})` : "no",
+      `${e.iterationOverheadUs.value}${e.iterationOverheadUs.provenance.startsWith("prior") ? " (prior)" : ""}`,
+      e.hostOverlap.value ? "yes" : "no",
+      e.hostOverlap.sinceVersion !== undefined ? `on from ${e.hostOverlap.sinceVersion}` : "-",
+    ]);
+  return `${t.toString()}
+Host µs per step: fitted per engine or a prior (provenance and sources: ultrasim catalog engines --json). "host overlapped" is the engine's mode where its release is not known; "by release", the release from which it is on, which a pool's engineVersion picks.`;
 }
 
 export function renderCalibration(c: Calibration): string {

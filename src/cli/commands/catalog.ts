@@ -1,16 +1,17 @@
-// `ultrasim catalog`: list chips, systems or models with their figures and sources.
+// `ultrasim catalog`: list chips, systems, models, frameworks or serving engines with their figures and sources.
 import type { Command } from "commander";
 import { UltrasimError } from "../../engine/errors.js";
 import { catalogFrom, print, printJson } from "../output.js";
-import { renderCalibration, renderChips, renderFrameworks, renderModels, renderSystems } from "../renderCatalog.js";
+import { BUILTIN_SERVING_ENGINES } from "../../engine/serve/engines.js";
+import { renderCalibration, renderChips, renderEngines, renderFrameworks, renderModels, renderSystems } from "../renderCatalog.js";
 
 export function registerCatalog(program: Command): void {
   program
     .command("catalog")
     .description(
-      "list the chips, systems, models or frameworks with their figures and sources, or the calibration with each value's provenance",
+      "list the chips, systems, models, training frameworks or serving engines with their figures and sources, or the calibration with each value's provenance",
     )
-    .argument("[kind]", "chips | systems | models | frameworks | calibration", "chips")
+    .argument("[kind]", "chips | systems | models | frameworks | engines | calibration", "chips")
     .option("--json", "print the entries, with every figure's source, as JSON")
     .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")
     .action((kind: string, opts: { json?: boolean; catalog?: string[] }) => {
@@ -20,16 +21,22 @@ export function registerCatalog(program: Command): void {
         systems: catalog.listSystems(),
         models: catalog.listModels(),
         frameworks: catalog.listFrameworks(),
+        engines: BUILTIN_SERVING_ENGINES,
         calibration: catalog.calibrationValues(),
       };
       if (!(kind in lists))
-        throw new UltrasimError("INVALID_INPUT", `unknown catalog '${kind}': use chips, systems, models, frameworks or calibration`, {
-          field: "kind",
-        });
+        throw new UltrasimError(
+          "INVALID_INPUT",
+          `unknown catalog '${kind}': use chips, systems, models, frameworks, engines or calibration`,
+          {
+            field: "kind",
+          },
+        );
       if (opts.json) printJson(lists[kind as keyof typeof lists]);
       else if (kind === "chips") print(renderChips(lists.chips));
       else if (kind === "systems") print(renderSystems(lists.systems));
       else if (kind === "frameworks") print(renderFrameworks(lists.frameworks));
+      else if (kind === "engines") print(renderEngines(lists.engines));
       else if (kind === "calibration") print(renderCalibration(lists.calibration));
       else print(renderModels(lists.models));
     });

@@ -411,10 +411,18 @@ describe("host overlap in the launch: each engine runs its host work as the plan
     expect(has(emit("vllm", { ...h100, hostOverlap: false }).command, "--no-async-scheduling")).toBe(true);
   });
 
+  it("vllm: a release before its async default runs without it unasked, so only a plan with it writes --async-scheduling", () => {
+    const old: PoolSpec = { ...h100, engineVersion: "0.10.1" };
+    for (const flag of ["--async-scheduling", "--no-async-scheduling"]) expect(has(emit("vllm", old).command, flag)).toBe(false);
+    expect(has(emit("vllm", { ...old, hostOverlap: true }).command, "--async-scheduling")).toBe(true);
+  });
+
   it("sglang: the overlap scheduler is its default, so only a plan without it writes --disable-overlap-schedule", () => {
     const pool: PoolSpec = { ...h100, engine: "sglang" };
     expect(has(emit("sglang", pool).command, "--disable-overlap-schedule")).toBe(false);
     expect(has(emit("sglang", { ...pool, hostOverlap: false }).command, "--disable-overlap-schedule")).toBe(true);
+    // Before 0.4 SGLang had no overlap scheduler: nothing to turn off.
+    expect(has(emit("sglang", { ...pool, engineVersion: "0.3.6" }).command, "--disable-overlap-schedule")).toBe(false);
   });
 
   it("trtllm: its fitted runs did not overlap, so the options file turns the PyTorch backend's overlap scheduler off", () => {

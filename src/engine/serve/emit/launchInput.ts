@@ -6,6 +6,7 @@ import type { Catalog } from "../../catalog/catalog.js";
 import type { ChipSpec, ModelSpec, Precision } from "../../catalog/schema.js";
 import { resolvePool, servingRuntime, type PoolSummary, type ServingRuntime } from "../deployment.js";
 import type { PlanCandidate } from "../plan.js";
+import { BUILTIN_SERVING_ENGINES, hostOverlapOf } from "../engines.js";
 import {
   DEFAULT_KV_BLOCK_TOKENS,
   DEFAULT_MEMORY_UTILIZATION,
@@ -184,3 +185,16 @@ export function speculationOf(
 
 /** The placeholder a launch writes where a drafter's checkpoint path must go. */
 export const DRAFT_PATH_PLACEHOLDER = "DRAFT_MODEL_PATH";
+
+/**
+ * Whether the plan's host overlap differs from what `engineId`'s own release runs by default (the
+ * pool's engineVersion where the pool ran this engine, else its current default): true where the
+ * launch must say it, with the mode to say.
+ */
+export function overlapToWrite(input: LaunchInput, engineId: string): boolean | null {
+  const engine = BUILTIN_SERVING_ENGINES.find((e) => e.id === engineId)!;
+  const pool = input.candidate.pool;
+  const version = (pool.engine ?? input.summary.engine) === engineId ? pool.engineVersion : undefined;
+  const byDefault = hostOverlapOf(engine, { engineVersion: version }).value;
+  return input.summary.hostOverlap.value === byDefault ? null : input.summary.hostOverlap.value;
+}

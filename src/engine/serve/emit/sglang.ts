@@ -4,7 +4,15 @@
 // --max-prefill-tokens, --mem-fraction-static, --page-size, --context-length, --disable-overlap-schedule, --kv-cache-dtype,
 // --quantization); the KV cache formats at https://docs.sglang.io/advanced_features/quantized_kv_cache.html
 import { commandLine } from "./shellWord.js";
-import { DRAFT_PATH_PLACEHOLDER, isQuantized, sharedNotes, speculationOf, type EmittedLaunch, type LaunchInput } from "./launchInput.js";
+import {
+  DRAFT_PATH_PLACEHOLDER,
+  isQuantized,
+  overlapToWrite,
+  sharedNotes,
+  speculationOf,
+  type EmittedLaunch,
+  type LaunchInput,
+} from "./launchInput.js";
 
 export function emitSglang(input: LaunchInput): EmittedLaunch {
   const { summary, context } = input;
@@ -39,8 +47,10 @@ export function emitSglang(input: LaunchInput): EmittedLaunch {
     ["--page-size", String(input.kvBlockTokens)],
     ["--context-length", String(context.maxContextTokens)],
   );
-  // The overlap scheduler is SGLang's default; a plan simulated without it says so on the command line.
-  if (!summary.hostOverlap.value) flags.push(["--disable-overlap-schedule"]);
+  // The overlap scheduler: written where the plan's mode is not the one SGLang's release runs by default.
+  const overlap = overlapToWrite(input, "sglang");
+  if (overlap === false) flags.push(["--disable-overlap-schedule"]);
+  else if (overlap === true) notes.push("the plan overlapped host and GPU work; SGLang releases before 0.4 have no overlap scheduler");
   // Speculative decoding: --speculative-algorithm with its steps and draft tokens (docs.sglang.io,
   // advanced_features/speculative_decoding).
   const spec = speculationOf(input);

@@ -2,11 +2,19 @@
 // Flags as documented in vLLM's engine arguments, https://docs.vllm.ai/en/latest/configuration/engine_args/
 // (--tensor-parallel-size, --pipeline-parallel-size, --enable-expert-parallel, --max-num-seqs,
 // --max-num-batched-tokens, --enable-chunked-prefill, --gpu-memory-utilization, --block-size,
-// --max-model-len, --no-async-scheduling, --dtype, --quantization, --kv-cache-dtype); data parallelism as in
+// --max-model-len, --async-scheduling, --dtype, --quantization, --kv-cache-dtype); data parallelism as in
 // https://docs.vllm.ai/en/latest/serving/data_parallel_deployment/ (--data-parallel-size: attention
 // data parallelism for MoE models, replicas for dense ones).
 import { commandLine } from "./shellWord.js";
-import { DRAFT_PATH_PLACEHOLDER, isQuantized, sharedNotes, speculationOf, type EmittedLaunch, type LaunchInput } from "./launchInput.js";
+import {
+  DRAFT_PATH_PLACEHOLDER,
+  isQuantized,
+  overlapToWrite,
+  sharedNotes,
+  speculationOf,
+  type EmittedLaunch,
+  type LaunchInput,
+} from "./launchInput.js";
 
 /** Block sizes vLLM's CUDA attention backends accept. */
 const VLLM_BLOCK_SIZES = [8, 16, 32, 64, 128];
@@ -37,8 +45,9 @@ export function emitVllm(input: LaunchInput): EmittedLaunch {
     ["--block-size", String(input.kvBlockTokens)],
     ["--max-model-len", String(context.maxContextTokens)],
   );
-  // Async scheduling is vLLM's default; a plan simulated without it says so on the command line.
-  if (!summary.hostOverlap.value) flags.push(["--no-async-scheduling"]);
+  // Async scheduling: written where the plan's mode is not the one vLLM's release runs by default.
+  const overlap = overlapToWrite(input, "vllm");
+  if (overlap !== null) flags.push([overlap ? "--async-scheduling" : "--no-async-scheduling"]);
   if (!VLLM_BLOCK_SIZES.includes(input.kvBlockTokens))
     notes.push(`vLLM's CUDA attention takes a block size of ${VLLM_BLOCK_SIZES.join(", ")}; the plan simulated ${input.kvBlockTokens}`);
   if (!summary.chunkedPrefill && summary.maxTokensPerIteration < context.maxContextTokens)

@@ -187,9 +187,10 @@ export function speculationOf(
 export const DRAFT_PATH_PLACEHOLDER = "DRAFT_MODEL_PATH";
 
 /**
- * Whether the plan's host overlap differs from what `engineId`'s own release runs by default (the
- * pool's engineVersion where the pool ran this engine, else its current default): true where the
- * launch must say it, with the mode to say.
+ * The host-overlap mode a launch of `engineId` must write: the plan's, where it differs from what that
+ * engine's release runs by default (the pool's engineVersion where the pool ran this engine, else the
+ * engine's default); null where the default already is the plan's. TensorRT-LLM's and Neuron's
+ * emitters do not use it: their launches run a backend whose default is fixed (trtllm.ts, neuron.ts).
  */
 export function overlapToWrite(input: LaunchInput, engineId: string): boolean | null {
   const engine = BUILTIN_SERVING_ENGINES.find((e) => e.id === engineId)!;

@@ -109,6 +109,7 @@ export function renderFrameworks(frameworks: FrameworkSpec[]): string {
       "TP overlap",
       "TP bwd async",
       "DP overlap",
+      "fp16 grads",
       "PP send overlap",
       "PP scatter/gather",
       "FSDP fp32 shards",
@@ -128,7 +129,9 @@ export function renderFrameworks(frameworks: FrameworkSpec[]): string {
       f.id,
       yes(f.tpCommOverlap),
       yes(f.tpBackwardOverlap),
-      yes(f.dataParallelOverlap),
+      (f.dataParallelOverlap.value === "without-pipeline" ? "without pp" : f.dataParallelOverlap.value ? "yes" : "no") +
+        est(f.dataParallelOverlap),
+      yes(f.fp16GradientReduce),
       yes(f.pipelineSendOverlap),
       yes(f.pipelineScatterGather),
       yes(f.fsdpShardsFp32Params),

@@ -23,7 +23,7 @@ import {
   mostLayersPerVirtualStage,
 } from "../plan/layout.js";
 import { peakFlopsPerSecond, type Hardware } from "../system/hardware.js";
-import { checkZeroStage } from "../calibrate/framework.js";
+import { checkZeroStage, gradientReduceBytes, overlapsGradientReduction } from "../calibrate/framework.js";
 import { busiestExpertRankLoad, checkModelShape, forwardFlopsPerSequence } from "../workload/transformer.js";
 import {
   addParts,
@@ -530,7 +530,10 @@ function chunkKindCost(
     backwardSeconds,
     params,
     layers: k.dense + k.moe,
-    gradientReduceSeconds: layout.zero < 3 ? gradientSync(input.hw, gradientGroups, params, 4, reduce) : 0,
+    gradientReduceSeconds:
+      layout.zero < 3
+        ? gradientSync(input.hw, gradientGroups, params, gradientReduceBytes(input.hw.software, input.run.precision), reduce)
+        : 0,
   };
 }
 
@@ -657,7 +660,9 @@ function stageTail(
       const layers = Math.max(1, chunk.layers);
       const lastBucketReady = lastBackwardEnd ? lastBackwardEnd[c]! : pipelineEnd - later;
       // Without overlap (the framework's), the reduction waits for the whole backward pass.
-      const firstBucketReady = hw.software.dataParallelOverlap ? lastBucketReady - chunk.backwardSeconds * (1 - 1 / layers) : pipelineEnd;
+      const firstBucketReady = overlapsGradientReduction(hw.software, layout.pp)
+        ? lastBucketReady - chunk.backwardSeconds * (1 - 1 / layers)
+        : pipelineEnd;
       const start = Math.max(channelFree, firstBucketReady);
       channelFree = Math.max(start + chunk.gradientReduceSeconds, lastBucketReady + chunk.gradientReduceSeconds / layers);
     }

@@ -52,8 +52,19 @@ export const FrameworkSpec = Type.Object(
      * re-gather of its sequence-parallel input beside its input-gradient GEMM.
      */
     tpBackwardOverlap: SourcedFlag,
-    /** Gradient reduction overlapped with the backward pass, bucket by bucket. */
-    dataParallelOverlap: SourcedFlag,
+    /**
+     * Gradient reduction overlapped with the backward pass, bucket by bucket; "without-pipeline": only
+     * where the layout has no pipeline parallelism (Megatron-LM before Megatron-Core: torch DDP, whose
+     * reduction the schedule defers to the last micro-batch only without pipelining, else its local
+     * DDP, which reduces after the whole forward-backward pass).
+     */
+    dataParallelOverlap: sourced(Type.Union([Type.Boolean(), Type.Literal("without-pipeline")])),
+    /**
+     * An fp16 run reduces its gradients in fp16: the loss-scaled 16-bit gradient buffer, as Megatron
+     * keeps it unless told to accumulate in fp32 (which it forces for bf16). Otherwise, and in bf16
+     * runs, gradients are reduced in fp32.
+     */
+    fp16GradientReduce: SourcedFlag,
     /** Pipeline sends and receives run beside compute instead of blocking it. */
     pipelineSendOverlap: SourcedFlag,
     /** Without sequence parallelism, each tensor-parallel rank sends 1/tp of a stage's output, then all-gathers. */
@@ -136,7 +147,8 @@ export interface SoftwareFeatures {
   framework: string;
   tpCommOverlap: boolean;
   tpBackwardOverlap: boolean;
-  dataParallelOverlap: boolean;
+  dataParallelOverlap: boolean | "without-pipeline";
+  fp16GradientReduce: boolean;
   pipelineSendOverlap: boolean;
   pipelineScatterGather: boolean;
   allocatorOverheadFraction: number;
@@ -153,6 +165,7 @@ export const PLAIN_SOFTWARE: SoftwareFeatures = {
   tpCommOverlap: false,
   tpBackwardOverlap: false,
   dataParallelOverlap: true,
+  fp16GradientReduce: false,
   pipelineSendOverlap: false,
   pipelineScatterGather: false,
   allocatorOverheadFraction: 0,
@@ -169,6 +182,7 @@ export function softwareFeatures(f: FrameworkSpec): SoftwareFeatures {
     tpCommOverlap: f.tpCommOverlap.value,
     tpBackwardOverlap: f.tpBackwardOverlap.value,
     dataParallelOverlap: f.dataParallelOverlap.value,
+    fp16GradientReduce: f.fp16GradientReduce.value,
     pipelineSendOverlap: f.pipelineSendOverlap.value,
     pipelineScatterGather: f.pipelineScatterGather.value,
     allocatorOverheadFraction: f.allocatorOverheadFraction.value,
@@ -178,6 +192,16 @@ export function softwareFeatures(f: FrameworkSpec): SoftwareFeatures {
     selectiveRecompute: f.selectiveRecompute.value,
     attentionKernel: f.attentionKernel.value,
   };
+}
+
+/** Whether the framework reduces gradients during the backward pass of a layout with `pp` pipeline stages. */
+export function overlapsGradientReduction(software: SoftwareFeatures, pp: number): boolean {
+  return software.dataParallelOverlap === "without-pipeline" ? pp === 1 : software.dataParallelOverlap;
+}
+
+/** Bytes per parameter of the data-parallel gradient reduction: fp32, or fp16 where the framework keeps fp16 gradients. */
+export function gradientReduceBytes(software: SoftwareFeatures, precision: string): number {
+  return software.fp16GradientReduce && precision === "fp16" ? 2 : 4;
 }
 
 /** The framework a scenario names, else the default for the chip's vendor. */

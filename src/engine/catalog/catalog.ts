@@ -46,6 +46,7 @@ const NO_FRAMEWORKS: FrameworkCatalog = {
       tpCommOverlap: { value: false, source: "none given" },
       tpBackwardOverlap: { value: false, source: "none given" },
       dataParallelOverlap: { value: true, source: "none given" },
+      fp16GradientReduce: { value: false, source: "none given" },
       pipelineSendOverlap: { value: false, source: "none given" },
       pipelineScatterGather: { value: false, source: "none given" },
       fp8Recipe: { value: "none", source: "none given" },

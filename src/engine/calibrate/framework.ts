@@ -4,7 +4,7 @@
 // chip it runs on; the features here say which of those can exist at all.
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import { UltrasimError } from "../errors.js";
-import type { ChipSpec } from "../catalog/schema.js";
+import type { ChipSpec, Precision } from "../catalog/schema.js";
 
 /** `estimate: true` where the value is read from how the software is built, not stated by its sources. */
 const sourced = <T extends TSchema>(value: T) =>
@@ -200,7 +200,7 @@ export function overlapsGradientReduction(software: SoftwareFeatures, pp: number
 }
 
 /** Bytes per parameter of the data-parallel gradient reduction: fp32, or fp16 where the framework keeps fp16 gradients. */
-export function gradientReduceBytes(software: SoftwareFeatures, precision: string): number {
+export function gradientReduceBytes(software: SoftwareFeatures, precision: Precision): number {
   return software.fp16GradientReduce && precision === "fp16" ? 2 : 4;
 }
 

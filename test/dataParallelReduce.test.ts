@@ -74,4 +74,14 @@ describe("Megatron-LM's data-parallel gradient reduction", () => {
     const parts = Object.values(local.breakdown).reduce((a, b) => a + b, 0);
     expect(parts).toBeCloseTo(local.stepSeconds, 6);
   });
+
+  it("holds the gradient buffer it reduces: 2 bytes per parameter in fp16, 4 in bf16", () => {
+    // Stage 0: 24 layers and the tied embedding, a tensor-parallel eighth; no ZeRO, so unsharded.
+    const params = (24 * (12 * h * h + 13 * h) + 51200 * h) / 8;
+    const fp16 = predict(megatronLm, pipelined).memory.gradients;
+    const bf16 = predict(megatronLm, pipelined, "bf16").memory.gradients;
+    // Position embeddings and the final norm are under 0.1% of a stage's parameters.
+    expect(fp16 / (2 * params)).toBeCloseTo(1, 2);
+    expect(bf16 / (4 * params)).toBeCloseTo(1, 2);
+  });
 });

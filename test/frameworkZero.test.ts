@@ -46,7 +46,7 @@ describe("ZeRO stages per framework", () => {
     }
   });
 
-  it("`train` refuses ZeRO-3 on NeuronX Distributed, naming the field, and runs it on Megatron-Core", () => {
+  it("`train` refuses ZeRO-3 on NeuronX Distributed, naming the field, and runs it on TorchTitan Neuron", () => {
     const model = catalog.model("llama3-8b");
     const nxd = catalog.hardware("trn2-ultraserver", {}, undefined, "neuronx-distributed");
     const predict = (zero: 0 | 1 | 2 | 3, hw = nxd) => predictTraining({ model, hw, chips: 64, run, parallelism: layout(zero) });
@@ -61,8 +61,8 @@ describe("ZeRO stages per framework", () => {
     expect((error as UltrasimError).where.field).toBe("parallelism.zero");
     expect((error as UltrasimError).message).toContain("neuronx-distributed");
     // The same layout on the same chips under a framework that has FSDP is a prediction.
-    const megatron = catalog.hardware("trn2-ultraserver", {}, undefined, "megatron-core");
-    expect(predict(3, megatron).stepSeconds).toBeGreaterThan(0);
+    const titan = catalog.hardware("trn2-ultraserver", {}, undefined, "torchtitan-neuron");
+    expect(predict(3, titan).stepSeconds).toBeGreaterThan(0);
   });
 
   it("the planner searches only the offered stages and says which it left out", () => {
@@ -87,7 +87,7 @@ describe("ZeRO stages per framework", () => {
     expect(only3.plans).toHaveLength(0);
     expect(only3.notes.join("\n")).toContain("ZeRO-3 not searched");
     // Megatron-Core offers all four: nothing left out, and ZeRO-3 can be planned.
-    const mc = plan({ ...request, hw: catalog.hardware("trn2-ultraserver", {}, undefined, "megatron-core"), space: { zero: [3] } });
+    const mc = plan({ ...request, hw: catalog.hardware("dgx-h100", {}, undefined, "megatron-core"), space: { zero: [3] } });
     expect(mc.plans.length).toBeGreaterThan(0);
     expect(mc.notes.join("\n")).not.toContain("not searched");
   });
@@ -115,9 +115,9 @@ describe("ZeRO stages per framework", () => {
       expect(r.code, r.stderr).toBe(0);
       return (JSON.parse(r.stdout) as { notes: string[] }).notes.join("\n");
     };
-    // torchtitan has no ZeRO-1 (FSDP2 is ZeRO-2/3), AXLearn neither ZeRO-1 nor 2: the planner says so, not NxD's note.
-    expect(notes(file("torchtitan"))).toContain("ZeRO-1 not searched: torchtitan offers ZeRO-0, ZeRO-2 and ZeRO-3");
-    expect(notes(file("torchtitan"), "--framework", "axlearn")).toContain("ZeRO-1 and ZeRO-2 not searched: axlearn");
+    // TorchTitan Neuron has no ZeRO-1 (FSDP2 is ZeRO-2/3), AXLearn neither ZeRO-1 nor 2: the planner says so, not NxD's note.
+    expect(notes(file("torchtitan-neuron"))).toContain("ZeRO-1 not searched: torchtitan-neuron offers ZeRO-0, ZeRO-2 and ZeRO-3");
+    expect(notes(file("torchtitan-neuron"), "--framework", "axlearn")).toContain("ZeRO-1 and ZeRO-2 not searched: axlearn");
     // An unknown framework is one line naming where it came from, exit 2, for both commands.
     for (const command of ["plan", "scale"]) {
       const fromFlag = ultrasim(command, file("torchtitan"), "--chips", "64", "--framework", "nope");
@@ -130,10 +130,15 @@ describe("ZeRO stages per framework", () => {
     }
   });
 
-  it("the CLI: --zero 3 on the Trainium3 example exits 2 with one line naming the flag and the framework", () => {
-    const r = ultrasim("train", "examples/llama3.1-405b-trn3.yaml", "--zero", "3");
+  it("the CLI: --zero 1 on the Trainium3 example exits 2 with one line naming the flag and the framework", () => {
+    // Trainium3's default framework is TorchTitan Neuron, whose FSDP is ZeRO-2 or 3.
+    const r = ultrasim("train", "examples/llama3.1-405b-trn3.yaml", "--zero", "1");
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--zero.*ZeRO-3 is not offered by neuronx-distributed, which offers ZeRO-0 and ZeRO-1/);
+    expect(r.stderr).toMatch(/--zero.*ZeRO-1 is not offered by torchtitan-neuron, which offers ZeRO-0, ZeRO-2 and ZeRO-3/);
     expect(r.stderr).not.toMatch(STACK);
+    // Under NxD (named) it is ZeRO-3 that it cannot run.
+    const nxd = ultrasim("train", "examples/llama3.1-405b-trn3.yaml", "--framework", "neuronx-distributed", "--zero", "3");
+    expect(nxd.code).toBe(2);
+    expect(nxd.stderr).toMatch(/--zero.*ZeRO-3 is not offered by neuronx-distributed, which offers ZeRO-0 and ZeRO-1/);
   });
 });

@@ -12,9 +12,10 @@ import { GBIT_TO_BYTES } from "../src/engine/units.js";
 const catalog = builtinCatalog();
 const hw = catalog.hardware("trn3-ultraserver");
 const model = catalog.model("llama3.1-405b");
-// Narrowed search (the full one takes ~1 s a point): ZeRO-1, selective recompute, tp 4/8, no cp.
+// Narrowed search (the full one takes ~1 s a point): ZeRO-2 (Trainium3's TorchTitan Neuron has no
+// ZeRO-1), selective recompute, tp 4/8, no cp.
 const SPACE: SearchSpace = {
-  zero: [1],
+  zero: [2],
   recompute: ["selective"],
   tp: [4, 8],
   cp: [1],

@@ -102,10 +102,12 @@ export function renderModels(models: ModelSpec[]): string {
   return t.toString();
 }
 
-export function renderFrameworks(frameworks: FrameworkSpec[]): string {
+/** The frameworks, and (`defaultFor`: framework id -> chip ids) which chips run each when a scenario names none. */
+export function renderFrameworks(frameworks: FrameworkSpec[], defaultFor: Record<string, string[]> = {}): string {
   const t = new Table({
     head: [
       "id",
+      "runtime",
       "TP overlap",
       "TP bwd async",
       "DP overlap",
@@ -116,7 +118,7 @@ export function renderFrameworks(frameworks: FrameworkSpec[]): string {
       "ZeRO",
       "selective recompute",
       "attention",
-      "fp8",
+      "trains in",
       "allocator",
       "optimizer B/param",
     ],
@@ -127,6 +129,7 @@ export function renderFrameworks(frameworks: FrameworkSpec[]): string {
   for (const f of frameworks)
     t.push([
       f.id,
+      f.runtime,
       yes(f.tpCommOverlap),
       yes(f.tpBackwardOverlap),
       (f.dataParallelOverlap.value === "without-pipeline" ? "without pp" : f.dataParallelOverlap.value ? "yes" : "no") +
@@ -137,12 +140,17 @@ export function renderFrameworks(frameworks: FrameworkSpec[]): string {
       yes(f.fsdpShardsFp32Params),
       f.zeroStages.value.join(", ") + est(f.zeroStages),
       f.selectiveRecompute.value + est(f.selectiveRecompute),
-      f.attentionKernel.value,
-      f.fp8Recipe.value + est(f.fp8Recipe),
+      f.attentionKernel.value + est(f.attentionKernel),
+      f.trainingPrecisions.value.join(", ") + est(f.trainingPrecisions),
       `${(f.allocatorOverheadFraction.value * 100).toFixed(0)}%${est(f.allocatorOverheadFraction)}`,
       `${f.optimizerBytesPerParam.value}${est(f.optimizerBytesPerParam)}`,
     ]);
-  return `${t.toString()}\nEach feature's source: ultrasim catalog frameworks --json`;
+  const defaults = Object.entries(defaultFor).map(([id, chips]) => `  ${id}: ${chips.join(", ")}`);
+  return [
+    t.toString(),
+    ...(defaults.length ? ["Where a scenario names no framework (--framework), each chip runs:", ...defaults] : []),
+    "Each feature's source, and each 8-bit recipe: ultrasim catalog frameworks --json",
+  ].join("\n");
 }
 
 export function renderEngines(engines: ServingEngine[]): string {

@@ -3,7 +3,7 @@ import type { Catalog } from "./catalog/catalog.js";
 import type { TrainingScenario } from "./catalog/scenario.js";
 import type { ModelSpec, Precision } from "./catalog/schema.js";
 import { predictTraining, type TrainingPrediction } from "./analytic/trainingStep.js";
-import { precisionAssumption, precisionRunsAt } from "./system/hardware.js";
+import { precisionRunsAt, trainingPrecisionAssumption, trainingPrecisionRunsAt } from "./system/hardware.js";
 import { intervalOf, mapInterval, trainingEvidenceKey, type Interval } from "./validate/intervals.js";
 
 export interface TrainingResult {
@@ -12,7 +12,7 @@ export interface TrainingResult {
   systemId: string;
   chipId: string;
   prediction: TrainingPrediction;
-  /** The precision whose peak the chip runs the run's precision at (hardware.ts precisionRunsAt). */
+  /** The precision whose peak the run executes at: what both its chip and its framework have (hardware.ts trainingPrecisionRunsAt). */
   peakPrecision?: Precision;
   /** Likely ranges (validate/intervals.ts) of the step time and what follows from it; null where there is no record to draw on. */
   likely: TrainingIntervals;
@@ -45,7 +45,7 @@ export function predictScenario(scenario: TrainingScenario, catalog: Catalog, op
     parallelism: scenario.parallelism,
     timeline: options.timeline,
   });
-  const precision = precisionAssumption(hw.chip, scenario.run.precision);
+  const precision = trainingPrecisionAssumption(hw.chip, hw.software, scenario.run.precision);
   if (precision) prediction.assumptions.unshift(precision);
   const basis = catalog.efficiency(hw.chip.id, scenario.framework).basis;
   return {
@@ -54,7 +54,7 @@ export function predictScenario(scenario: TrainingScenario, catalog: Catalog, op
     systemId: hw.system.id,
     chipId: hw.chip.id,
     prediction,
-    peakPrecision: precisionRunsAt(hw.chip, scenario.run.precision),
+    peakPrecision: precisionRunsAt(hw.chip, trainingPrecisionRunsAt(hw.chip, hw.software, scenario.run.precision)),
     likely: trainingIntervals(prediction, trainingEvidenceKey(basis, !!model.moe)),
   };
 }

@@ -7,7 +7,9 @@ import type { TrainingScenario } from "../engine/catalog/scenario.js";
 import { DEFAULT_TRAINING_SCENARIO } from "../engine/catalog/scenario.js";
 import type { ParallelismSpec } from "../engine/catalog/schema.js";
 import { describeLayout, plan, type SearchSpace } from "../engine/plan/search.js";
+import { builtinCatalog } from "../engine/catalog/builtin.js";
 import { buildPlanRequest } from "./planRequest.js";
+import { extendCatalog } from "./userCatalog.js";
 import { planInParallel } from "./planPool.js";
 import type { TrainingFlag } from "./trainingScenario.js";
 
@@ -81,7 +83,7 @@ export async function completeLayout(
   if (source === "file") return [];
   if (source === "default") return [`no scenario or flags given: the built-in default, ${DEFAULT_TRAINING_SCENARIO.name}, with its layout`];
   const assumptions = defaultsKept(flags);
-  if (source === "flags") return [...assumptions, ...plainLayout(scenario, flags)];
+  if (source === "flags") return [...assumptions, ...plainLayout(scenario, flags, catalogFiles)];
   if (source === "plain") {
     // The planner's fastest layout with what the flags fixed held fixed; plain choices where it finds none.
     const best = bestWithin(scenario, flags, catalogFiles);
@@ -98,7 +100,7 @@ export async function completeLayout(
       );
       return assumptions;
     }
-    return [...assumptions, ...plainLayout(scenario, flags)];
+    return [...assumptions, ...plainLayout(scenario, flags, catalogFiles)];
   }
   const result = await planInParallel(undefined, { ...flags, catalog: catalogFiles }, () => {});
   const best = result.plans[0];
@@ -109,7 +111,7 @@ export async function completeLayout(
     return [
       ...assumptions,
       "layout not given, and the planner found none that fits (ultrasim plan says why): a plain one",
-      ...plainLayout(scenario, flags),
+      ...plainLayout(scenario, flags, catalogFiles),
     ];
   }
   scenario.parallelism = best.parallelism;
@@ -120,9 +122,29 @@ export async function completeLayout(
   return assumptions;
 }
 
+const ZERO_WORDS: Record<number, string> = {
+  0: "0 (the framework shards nothing)",
+  1: "1 (the optimizer state sharded over data parallelism)",
+  2: "2 (the framework's least sharding: optimizer state and gradients over data parallelism)",
+  3: "3 (the framework's least sharding: parameters too, FSDP)",
+};
+
+/** The plain layout's ZeRO stage: 1, or where the framework does not offer it the least sharding it does. */
+function plainZero(scenario: TrainingScenario, catalogFiles: string[] | undefined): 0 | 1 | 2 | 3 {
+  const catalog = catalogFiles?.length ? extendCatalog(builtinCatalog(), catalogFiles) : builtinCatalog();
+  const chip = catalog.system(scenario.system.id).chip;
+  const offered = catalog.framework(chip, scenario.framework).zeroStages.value;
+  return ([1, 2, 3, 0] as const).find((z) => offered.includes(z)) ?? 1;
+}
+
 /** Fill what the flags left of a plain layout: dp takes the chips left; each choice is an assumption. */
-function plainLayout(scenario: TrainingScenario, flags: Partial<Record<TrainingFlag, string>>): string[] {
+function plainLayout(
+  scenario: TrainingScenario,
+  flags: Partial<Record<TrainingFlag, string>>,
+  catalogFiles: string[] | undefined,
+): string[] {
   const p = scenario.parallelism;
+  if (flags.zero === undefined) p.zero = plainZero(scenario, catalogFiles);
   if (flags.dp === undefined) {
     const dp = scenario.system.chips / (p.tp * p.pp * p.cp);
     if (Number.isInteger(dp) && dp >= 1) p.dp = dp;
@@ -132,7 +154,7 @@ function plainLayout(scenario: TrainingScenario, flags: Partial<Record<TrainingF
     ["pp", "1 (no pipeline)"],
     ["cp", "1"],
     ["dp", `chips / (tp·pp·cp) = ${p.dp}`],
-    ["zero", "1 (the optimizer state sharded over data parallelism)"],
+    ["zero", ZERO_WORDS[p.zero]!],
   ];
   return plain.filter(([flag]) => flags[flag] === undefined).map(([flag, value]) => `${flag} not given: ${value}`);
 }

@@ -260,20 +260,28 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     const page = await open("?page=train");
     const before = await stepSeconds(page);
     const zeroOption = (z: number) => page.locator("select[name=zero] option").nth(z);
-    // The default Trainium3 scenario runs NeuronX Distributed, which offers ZeRO-0 and ZeRO-1 only.
-    await expect(page.getByLabel("Framework").locator("option:checked").textContent()).resolves.toMatch(/default: AWS NeuronX Distributed/);
+    const framework = page.getByLabel("Framework");
+    // The default Trainium3 scenario runs TorchTitan Neuron, whose FSDP is ZeRO-2 or 3: no ZeRO-1.
+    await expect(framework.locator("option:checked").textContent()).resolves.toMatch(/default: TorchTitan Neuron/);
+    expect(await zeroOption(1).isDisabled()).toBe(true);
+    expect(await zeroOption(3).isDisabled()).toBe(false);
+    // Only Neuron frameworks are offered on a Trainium: Megatron-Core runs on CUDA.
+    const offered = await framework.locator("option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(offered).toContain("neuronx-distributed");
+    expect(offered).not.toContain("megatron-core");
+    // NxD has ZeRO-1 but no ZeRO-2: the default's stage is refused with the engine's message.
+    await framework.selectOption("neuronx-distributed");
+    await textMatching(page, "error", /ZeRO-2 is not offered by neuronx-distributed/);
     expect(await zeroOption(1).isDisabled()).toBe(false);
     expect(await zeroOption(3).isDisabled()).toBe(true);
-    await page.getByLabel("Framework").selectOption("megatron-core");
+    // At ZeRO-1 it runs, at bf16 (NxD has no MXFP8 recipe), with the CLI's numbers.
+    await page.locator("select[name=zero]").selectOption("1");
     const after = await stepSeconds(page, before);
-    expect(new URL(page.url()).searchParams.get("framework")).toBe("megatron-core");
-    expect(await zeroOption(3).isDisabled()).toBe(false);
+    expect(new URL(page.url()).searchParams.get("framework")).toBe("neuronx-distributed");
     expect(await shownNumbers(page)).toEqual(cliNumbers(cliFor(page.url())));
-    // AXLearn has FSDP but no ZeRO-1: the default's stage is refused with the engine's message.
-    await page.getByLabel("Framework").selectOption("axlearn");
-    await textMatching(page, "error", /ZeRO-1 is not offered by axlearn/);
-    expect(await zeroOption(1).isDisabled()).toBe(true);
-    await page.getByLabel("Framework").selectOption("");
+    await framework.selectOption("");
+    await textMatching(page, "error", /ZeRO-1 is not offered by torchtitan-neuron/);
+    await page.locator("select[name=zero]").selectOption("2");
     expect(await stepSeconds(page, after)).toBe(before);
     expect(new URL(page.url()).searchParams.has("framework")).toBe(false);
     expect(errors.get(page)).toEqual([]);

@@ -90,7 +90,7 @@ function summary(): CatalogSummary {
       defaultServingEngine: defaultServingEngine(catalog, s.chip),
     })),
     servingEngines: BUILTIN_SERVING_ENGINES.map((e) => ({ id: e.id, name: e.name, runtime: e.runtime })),
-    frameworks: catalog.listFrameworks().map((f) => ({ id: f.id, name: f.name, zeroStages: f.zeroStages.value })),
+    frameworks: catalog.listFrameworks().map((f) => ({ id: f.id, name: f.name, runtime: f.runtime, zeroStages: f.zeroStages.value })),
     chips: entries.chips.map((c) => ({ id: c.id, name: withoutVendor(c.name, c.vendor) })),
     models: entries.models.map((m) => ({ id: m.id ?? m.name, name: m.name, parameters: paramCounts(m).total })),
     precisions: PRECISIONS,

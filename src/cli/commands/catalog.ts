@@ -35,8 +35,11 @@ export function registerCatalog(program: Command): void {
       if (opts.json) printJson(lists[kind as keyof typeof lists]);
       else if (kind === "chips") print(renderChips(lists.chips));
       else if (kind === "systems") print(renderSystems(lists.systems));
-      else if (kind === "frameworks") print(renderFrameworks(lists.frameworks));
-      else if (kind === "engines") print(renderEngines(lists.engines));
+      else if (kind === "frameworks") {
+        const defaultFor: Record<string, string[]> = {};
+        for (const chip of lists.chips) (defaultFor[catalog.framework(chip.id).id] ??= []).push(chip.id);
+        print(renderFrameworks(lists.frameworks, defaultFor));
+      } else if (kind === "engines") print(renderEngines(lists.engines));
       else if (kind === "calibration") print(renderCalibration(lists.calibration));
       else print(renderModels(lists.models));
     });

@@ -2,7 +2,7 @@
 import { Option, type Command } from "commander";
 import type { TrainingScenario } from "../../engine/catalog/scenario.js";
 import type { plan } from "../../engine/plan/search.js";
-import { precisionAssumption } from "../../engine/system/hardware.js";
+import { trainingPrecisionAssumption } from "../../engine/system/hardware.js";
 import { trainingIntervals } from "../../engine/train.js";
 import { trainingEvidenceKey } from "../../engine/validate/intervals.js";
 import { PRICE_KINDS, buildPlanRequest, type PlanOptions } from "../../node/planRequest.js";
@@ -51,7 +51,7 @@ export function registerPlan(program: Command): void {
       progress.done();
       const seconds = (performance.now() - started) / 1000;
       const described = describeRequest(scenario, model.id ?? model.name, request.chips);
-      const precision = precisionAssumption(request.hw.chip, request.precision);
+      const precision = trainingPrecisionAssumption(request.hw.chip, request.hw.software, request.precision);
       const assumptions = precision ? [precision] : [];
       const plans = result.plans.map((p) => planJson(p, evidence));
       if (opts.json) printJson({ request: described, assumptions, ...result, wallSeconds: seconds, plans });

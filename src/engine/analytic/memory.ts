@@ -150,9 +150,11 @@ export interface StateBytes {
 /**
  * Mixed-precision Adam: 2-byte weights, 4-byte (fp32) gradient accumulation buffers, and 12 bytes of
  * fp32 master weights, momentum and variance per parameter (Megatron's distributed optimizer: 6 + 12/d
- * bytes per parameter with ZeRO-1). ZeRO-2 also shards gradients, ZeRO-3 also weights.
+ * bytes per parameter with ZeRO-1). ZeRO-2 also shards gradients, ZeRO-3 also weights. The gradient
+ * buffer is the one the framework reduces (framework.ts gradientReduceBytes): 2 bytes in an fp16
+ * Megatron-LM run, whose optimizer makes its fp32 copies only during the step.
  */
-export function stateBytes(params: StageParams, layout: Layout, fsdpShardsFp32Params = false): StateBytes {
+export function stateBytes(params: StageParams, layout: Layout, fsdpShardsFp32Params = false, gradientBytesPerParam = 4): StateBytes {
   const d = layout.dp * layout.cp;
   const e = layout.edp;
   const shard = (stage: number, dense: number, expert: number) => (layout.zero >= stage ? dense / d + expert / e : dense + expert);
@@ -162,7 +164,7 @@ export function stateBytes(params: StageParams, layout: Layout, fsdpShardsFp32Pa
   const fsdp = layout.zero === 3 && fsdpShardsFp32Params;
   return {
     weights: fsdp ? 0 : 2 * shard(3, dense, expert),
-    gradients: 4 * shard(2, dense, expert),
+    gradients: gradientBytesPerParam * shard(2, dense, expert),
     optimizerStates: 12 * shard(1, dense, expert),
   };
 }

@@ -22,7 +22,7 @@ import {
   leastRecomputeLayers,
   mostLayersPerVirtualStage,
 } from "../plan/layout.js";
-import { peakFlopsPerSecond, type Hardware } from "../system/hardware.js";
+import { peakFlopsPerSecond, trainingPrecisionRunsAt, type Hardware } from "../system/hardware.js";
 import { checkZeroStage, gradientReduceBytes, overlapsGradientReduction } from "../calibrate/framework.js";
 import { busiestExpertRankLoad, checkModelShape, forwardFlopsPerSequence } from "../workload/transformer.js";
 import {
@@ -139,9 +139,10 @@ export interface TrainingPrediction {
  * Predict one step. Where the scenario leaves recompute unset, assume the least recomputation that
  * fits in memory (none, then selective, then full), as a practitioner would choose it.
  */
-export function predictTraining(input: TrainingInput): TrainingPrediction {
-  checkModelShape(input.model);
-  checkZeroStage(input.hw.software, input.parallelism.zero);
+export function predictTraining(asked: TrainingInput): TrainingPrediction {
+  checkModelShape(asked.model);
+  checkZeroStage(asked.hw.software, asked.parallelism.zero);
+  const input = atRunnablePrecision(asked);
   if (input.parallelism.recompute !== null)
     return evaluateLayout(input, resolveLayout(input.model, input.run, input.parallelism, input.chips));
   let last: TrainingPrediction | undefined;
@@ -230,7 +231,17 @@ export interface StepEstimate {
   memoryBytes: number;
 }
 
-export function estimateStep(input: TrainingInput): StepEstimate {
+/**
+ * The input at the precision the run executes at: the nearest that both its chip and its framework
+ * have (hardware.ts trainingPrecisionRunsAt). Callers say so with trainingPrecisionAssumption.
+ */
+function atRunnablePrecision(input: TrainingInput): TrainingInput {
+  const precision = trainingPrecisionRunsAt(input.hw.chip, input.hw.software, input.run.precision);
+  return precision === input.run.precision ? input : { ...input, run: { ...input.run, precision } };
+}
+
+export function estimateStep(asked: TrainingInput): StepEstimate {
+  const input = atRunnablePrecision(asked);
   const resolved = resolveLayout(input.model, input.run, input.parallelism, input.chips);
   return estimateLayout(input, resolved.layout);
 }
@@ -595,7 +606,8 @@ function allocatorOverheadBytes(costs: LayoutCosts, activations: number): number
 
 /** Bytes one chip of a stage needs: weights, gradients and optimizer states, activations, buffers, allocator overhead, the runtime's reserve. */
 function stageMemoryBytes(costs: LayoutCosts, params: StageParams, activations: number): number {
-  const states = stateBytes(params, costs.layout, costs.input.hw.software.fsdpShardsFp32Params);
+  const { software } = costs.input.hw;
+  const states = stateBytes(params, costs.layout, software.fsdpShardsFp32Params, gradientReduceBytes(software, costs.input.run.precision));
   return (
     states.weights +
     states.gradients +
@@ -767,7 +779,12 @@ function evaluateLayout(input: TrainingInput, resolved: ResolvedLayout): Trainin
     optimizer: tail.optimizer,
   };
 
-  const states = stateBytes(paramsOf[worst.stage]!, layout, hw.software.fsdpShardsFp32Params);
+  const states = stateBytes(
+    paramsOf[worst.stage]!,
+    layout,
+    hw.software.fsdpShardsFp32Params,
+    gradientReduceBytes(hw.software, run.precision),
+  );
   const memory: MemoryBreakdown = {
     weights: states.weights,
     gradients: states.gradients,

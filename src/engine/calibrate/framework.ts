@@ -4,7 +4,7 @@
 // chip it runs on; the features here say which of those can exist at all.
 import { Type, type Static, type TSchema } from "@sinclair/typebox";
 import { UltrasimError } from "../errors.js";
-import type { ChipSpec, Precision } from "../catalog/schema.js";
+import { TRAINING_PRECISIONS, type ChipSpec, type Precision, type TrainingPrecision } from "../catalog/schema.js";
 
 /** `estimate: true` where the value is read from how the software is built, not stated by its sources. */
 const sourced = <T extends TSchema>(value: T) =>
@@ -44,6 +44,8 @@ export const FrameworkSpec = Type.Object(
      * that shares its kernels and launch path, and differs only in the sourced features below.
      */
     fittedWith: Type.Optional(Type.String()),
+    /** The software stack it runs on: NVIDIA's CUDA (GPUs) or AWS Neuron (Trainium). */
+    runtime: Type.Union([Type.Literal("cuda"), Type.Literal("neuron")]),
     /** Tensor-parallel collectives overlapped with the GEMMs around them (userbuffers, async TP). */
     tpCommOverlap: SourcedFlag,
     /**
@@ -70,6 +72,16 @@ export const FrameworkSpec = Type.Object(
     /** Without sequence parallelism, each tensor-parallel rank sends 1/tp of a stage's output, then all-gathers. */
     pipelineScatterGather: SourcedFlag,
     fp8Recipe: SourcedText,
+    /**
+     * The precisions it trains in: 16-bit mixed precision, and the 8- or 4-bit recipes it has. A run
+     * asked for another runs at the nearest one it has that the chip also has (frameworkPrecision).
+     */
+    trainingPrecisions: sourced(
+      Type.Array(Type.Union(TRAINING_PRECISIONS.map((p) => Type.Literal(p))), {
+        minItems: 1,
+        uniqueItems: true,
+      }),
+    ),
     /** ZeRO-3 as PyTorch FSDP2 does it: the sharded parameter is the fp32 master; no bf16 copy persists. */
     fsdpShardsFp32Params: SourcedFlag,
     /**
@@ -116,6 +128,7 @@ export const FrameworkSpec = Type.Object(
       {
         value: Type.Union([Type.Literal("flash"), Type.Literal("unfused")]),
         source: Type.String({ minLength: 1 }),
+        estimate: Type.Optional(Type.Boolean()),
         note: Type.Optional(Type.String()),
       },
       { additionalProperties: false },
@@ -129,7 +142,10 @@ export const FrameworkCatalog = Type.Object(
   {
     defaults: Type.Object({
       note: Type.Optional(Type.String()),
-      /** The framework a chip's vendor's chips run when a scenario names none. */
+      /** The framework a chip runs when a scenario names none, where it differs from its vendor's. */
+      byChip: Type.Optional(Type.Record(Type.String(), Type.String())),
+      byChipSource: Type.Optional(Type.String()),
+      /** The framework a chip's vendor's chips run when a scenario names none; its runtime is theirs. */
       byVendor: Type.Record(Type.String(), Type.String()),
       /** The collective library (whose fitted bandwidth efficiencies apply) by chip vendor. */
       collectivesByVendor: Type.Optional(Type.Record(Type.String(), Type.String())),
@@ -145,6 +161,8 @@ export type ZeroStage = 0 | 1 | 2 | 3;
 /** What the step model reads of a framework. */
 export interface SoftwareFeatures {
   framework: string;
+  runtime: "cuda" | "neuron";
+  trainingPrecisions: readonly TrainingPrecision[];
   tpCommOverlap: boolean;
   tpBackwardOverlap: boolean;
   dataParallelOverlap: boolean | "without-pipeline";
@@ -162,6 +180,8 @@ export interface SoftwareFeatures {
 /** A framework that overlaps nothing but the gradient reduction: what a bare Hardware assumes (tests, tools). */
 export const PLAIN_SOFTWARE: SoftwareFeatures = {
   framework: "plain",
+  runtime: "cuda",
+  trainingPrecisions: TRAINING_PRECISIONS,
   tpCommOverlap: false,
   tpBackwardOverlap: false,
   dataParallelOverlap: true,
@@ -179,6 +199,8 @@ export const PLAIN_SOFTWARE: SoftwareFeatures = {
 export function softwareFeatures(f: FrameworkSpec): SoftwareFeatures {
   return {
     framework: f.id,
+    runtime: f.runtime,
+    trainingPrecisions: f.trainingPrecisions.value,
     tpCommOverlap: f.tpCommOverlap.value,
     tpBackwardOverlap: f.tpBackwardOverlap.value,
     dataParallelOverlap: f.dataParallelOverlap.value,
@@ -204,18 +226,39 @@ export function gradientReduceBytes(software: SoftwareFeatures, precision: Preci
   return software.fp16GradientReduce && precision === "fp16" ? 2 : 4;
 }
 
-/** The framework a scenario names, else the default for the chip's vendor. */
+/**
+ * The framework a scenario names, else the chip's own default, else its vendor's. A named framework
+ * must run on the chip's runtime (that of its vendor's default): Megatron does not run on a NeuronCore.
+ */
 export function resolveFramework(frameworks: FrameworkCatalog, chip: ChipSpec, id?: string | null, field = "framework"): FrameworkSpec {
-  const wanted = id ?? frameworks.defaults.byVendor[chip.vendor] ?? frameworks.frameworks[0]!.id;
-  const found = frameworks.frameworks.find((f) => f.id === wanted);
-  if (!found)
+  const find = (wanted: string) => {
+    const found = frameworks.frameworks.find((f) => f.id === wanted);
+    if (!found)
+      throw new UltrasimError(
+        "UNKNOWN_ID",
+        `unknown framework '${wanted}'. Known: ${frameworks.frameworks.map((f) => f.id).join(", ")} (list them: ultrasim catalog frameworks)`,
+        { field },
+      );
+    return found;
+  };
+  const byVendor = frameworks.defaults.byVendor[chip.vendor];
+  const fallback = find(frameworks.defaults.byChip?.[chip.id] ?? byVendor ?? frameworks.frameworks[0]!.id);
+  if (id === undefined || id === null) return fallback;
+  const named = find(id);
+  const runtime = byVendor ? find(byVendor).runtime : named.runtime;
+  if (named.runtime !== runtime) {
+    const fitting = frameworks.frameworks.filter((f) => f.runtime === runtime).map((f) => f.id);
     throw new UltrasimError(
-      "UNKNOWN_ID",
-      `unknown framework '${wanted}'. Known: ${frameworks.frameworks.map((f) => f.id).join(", ")} (list them: ultrasim catalog frameworks)`,
+      "INVALID_INPUT",
+      `framework '${named.id}' runs on ${RUNTIME_NAMES[named.runtime]}, and ${chip.id} runs ${RUNTIME_NAMES[runtime]}: ` +
+        `frameworks for it are ${fitting.join(", ")} (ultrasim catalog frameworks)`,
       { field },
     );
-  return found;
+  }
+  return named;
 }
+
+const RUNTIME_NAMES = { cuda: "CUDA (NVIDIA GPUs)", neuron: "AWS Neuron (Trainium)" } as const;
 
 /**
  * Throws where a layout asks for a ZeRO stage its framework does not offer: a configuration that

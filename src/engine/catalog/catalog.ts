@@ -22,7 +22,7 @@ import {
 import { EfficiencyEntry, type Efficiency } from "../system/efficiency.js";
 import { buildHardware, type Hardware } from "../system/hardware.js";
 import { scaleOutTiers, type ScaleOutNetwork } from "../system/scaleOutNetwork.js";
-import { ChipSpec, ModelSpec, SystemSpec } from "./schema.js";
+import { ChipSpec, ModelSpec, SystemSpec, TRAINING_PRECISIONS } from "./schema.js";
 
 export interface CatalogEntries {
   chips: ChipSpec[];
@@ -43,6 +43,7 @@ const NO_FRAMEWORKS: FrameworkCatalog = {
     {
       id: "generic",
       name: "generic framework",
+      runtime: "cuda",
       tpCommOverlap: { value: false, source: "none given" },
       tpBackwardOverlap: { value: false, source: "none given" },
       dataParallelOverlap: { value: true, source: "none given" },
@@ -50,6 +51,7 @@ const NO_FRAMEWORKS: FrameworkCatalog = {
       pipelineSendOverlap: { value: false, source: "none given" },
       pipelineScatterGather: { value: false, source: "none given" },
       fp8Recipe: { value: "none", source: "none given" },
+      trainingPrecisions: { value: [...TRAINING_PRECISIONS], source: "none given: every precision a run may ask for" },
       allocatorOverheadFraction: { value: 0, source: "none given" },
       optimizerBytesPerParam: { value: FUSED_ADAM_BYTES_PER_PARAM, source: "none given: a fused Adam step over fp32 master weights" },
       fsdpShardsFp32Params: { value: false, source: "none given" },

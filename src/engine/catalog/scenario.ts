@@ -55,12 +55,16 @@ export const TrainingCase = Type.Object(
 );
 export type TrainingCase = Static<typeof TrainingCase>;
 
-/** The built-in default: Llama 3.1 405B pretraining on eight Trn3 UltraServers. */
+/**
+ * The built-in default: Llama 3.1 405B pretraining on eight Trn3 UltraServers, in MXFP8 under
+ * Trainium3's default framework, TorchTitan Neuron (data/frameworks.json), whose FSDP keeps the
+ * parameters gathered from forward to backward under pipeline parallelism: ZeRO-2.
+ */
 export const DEFAULT_TRAINING_SCENARIO: TrainingScenario = {
   schemaVersion: 1,
   name: "Llama 3.1 405B on 8 Trn3 UltraServers (1,152 Trainium3)",
   model: "llama3.1-405b",
   system: { id: "trn3-ultraserver", chips: 1152 },
   run: { seqLen: 8192, globalBatch: 1152, microBatch: 1, precision: "mxfp8" },
-  parallelism: { tp: 8, pp: 9, dp: 16, cp: 1, ep: 1, etp: null, vpp: 7, sequenceParallel: true, zero: 1, recompute: "selective" },
+  parallelism: { tp: 8, pp: 9, dp: 16, cp: 1, ep: 1, etp: null, vpp: 7, sequenceParallel: true, zero: 2, recompute: "selective" },
 };

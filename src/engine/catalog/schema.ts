@@ -300,12 +300,16 @@ export type ParallelismSpec = Static<typeof ParallelismSpec>;
  */
 export const MAX_EXPERT_LOAD_IMBALANCE = 64;
 
+/** The precisions a training run may ask for: 16-bit mixed precision and the 8- and 4-bit recipes. */
+export const TRAINING_PRECISIONS = ["fp16", "bf16", "fp8", "mxfp8", "nvfp4"] as const;
+export type TrainingPrecision = (typeof TRAINING_PRECISIONS)[number];
+
 export const RunSpec = Type.Object(
   {
     seqLen: Type.Integer({ minimum: 1, ...bounded("seqLen") }),
     globalBatch: Type.Integer({ minimum: 1, ...bounded("globalBatch"), description: "sequences per optimizer step" }),
     microBatch: Nullable(Type.Integer({ minimum: 1, ...bounded("globalBatch") })),
-    precision: Type.Union([Type.Literal("fp16"), Type.Literal("bf16"), Type.Literal("fp8"), Type.Literal("mxfp8"), Type.Literal("nvfp4")]),
+    precision: Type.Union(TRAINING_PRECISIONS.map((p) => Type.Literal(p))),
     expertLoadImbalance: Type.Optional(
       Type.Number({
         minimum: 1,

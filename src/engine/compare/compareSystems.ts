@@ -4,7 +4,7 @@ import type { PriceEntry, PriceKind } from "../analytic/cost.js";
 import type { Catalog } from "../catalog/catalog.js";
 import type { ModelSpec, RunSpec } from "../catalog/schema.js";
 import { UltrasimError } from "../errors.js";
-import { precisionAssumption } from "../system/hardware.js";
+import { trainingPrecisionAssumption } from "../system/hardware.js";
 import { describeLayout, plan, type SearchSpace } from "../plan/search.js";
 import { trainingOperations } from "../report/operationsReport.js";
 import { trainingIntervals } from "../train.js";
@@ -74,7 +74,7 @@ export function compareSystems(request: CompareRequest, catalog: Catalog): Compa
   const notes: string[] = [];
   const rows: CompareRow[] = request.systems.map((systemId, i) => {
     const hw = catalog.hardware(systemId);
-    const precision = precisionAssumption(hw.chip, request.precision);
+    const precision = trainingPrecisionAssumption(hw.chip, hw.software, request.precision);
     if (precision && !notes.includes(precision)) notes.push(precision);
     const per = hw.system.chipsPerSystem;
     const chips = Math.max(1, Math.round(request.chips / per)) * per;

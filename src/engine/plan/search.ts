@@ -17,7 +17,7 @@ import { UltrasimError } from "../errors.js";
 import { zeroStagesText } from "../calibrate/framework.js";
 import { plural } from "../report/plural.js";
 import { checkModelShape } from "../workload/transformer.js";
-import type { Hardware } from "../system/hardware.js";
+import { trainingPrecisionRunsAt, type Hardware } from "../system/hardware.js";
 import { leastRecomputeLayers, mostLayersPerVirtualStage, type Layout } from "./layout.js";
 
 export type PlanObjective = "step-time" | "time-to-train" | "cost" | "energy";
@@ -156,7 +156,9 @@ export function whyLost(winner: TrainingPrediction, loser: TrainingPrediction): 
 }
 
 export function plan(request: PlanRequest): PlanResult {
-  const { model, hw, globalBatch, seqLen, precision } = request;
+  const { model, hw, globalBatch, seqLen } = request;
+  // Every layout runs at the precision both the chip and the framework have (hardware.ts).
+  const precision = trainingPrecisionRunsAt(hw.chip, hw.software, request.precision);
   checkModelShape(model);
   const objective = request.objective ?? "step-time";
   if (objective === "time-to-train" && !request.tokens) {

@@ -1,6 +1,6 @@
 // A chip in its system, in SI units, with the efficiencies that apply to it: what every time and
 // memory formula reads. Built from catalog entries (which carry units in their field names).
-import type { ChipSpec, Precision, SystemSpec } from "../catalog/schema.js";
+import type { ChipSpec, Precision, SystemSpec, TrainingPrecision } from "../catalog/schema.js";
 import { GB, GBIT_TO_BYTES, GBPS_TO_BYTES_PER_SECOND, TB, TFLOPS, US } from "../units.js";
 import type { SoftwareFeatures } from "../calibrate/framework.js";
 import type { Efficiency } from "./efficiency.js";
@@ -159,6 +159,31 @@ export function precisionAssumption(chip: ChipSpec, precision: Precision): strin
   if (runsAt === precision) return null;
   const supported = PRECISION_ORDER.filter((p) => chip.peakTflops[p] !== undefined).join(", ");
   return `${chip.id} has no ${precision} in hardware (its datasheet lists ${supported}): predicted at ${runsAt}, the nearest precision it has`;
+}
+
+/**
+ * The precision a training run asked for `precision` runs at under its framework: the nearest, in the
+ * same order of preference, that the chip has in hardware and the framework trains in
+ * (data/frameworks.json trainingPrecisions). A framework with no 8-bit recipe trains an fp8 run in bf16.
+ */
+export function trainingPrecisionRunsAt(chip: ChipSpec, software: SoftwareFeatures, precision: TrainingPrecision): TrainingPrecision {
+  const offered = software.trainingPrecisions as readonly Precision[];
+  const runsAt = PEAK_FALLBACKS[precision].find((p) => chip.peakTflops[p] !== undefined && offered.includes(p));
+  return (runsAt ?? "bf16") as TrainingPrecision;
+}
+
+/**
+ * The assumption a training prediction rests on where the run does not run at the precision asked
+ * for: the chip's alone (precisionAssumption), or the framework's too; null where it runs as asked.
+ */
+export function trainingPrecisionAssumption(chip: ChipSpec, software: SoftwareFeatures, precision: TrainingPrecision): string | null {
+  const runsAt = trainingPrecisionRunsAt(chip, software, precision);
+  if (runsAt === precisionRunsAt(chip, precision)) return precisionAssumption(chip, precision);
+  const supported = PRECISION_ORDER.filter((p) => chip.peakTflops[p] !== undefined).join(", ");
+  return (
+    `${software.framework} trains in ${software.trainingPrecisions.join(", ")} (data/frameworks.json) and ${chip.id} has ` +
+    `${supported} in hardware: ${precision} predicted at ${runsAt}, the nearest precision both have`
+  );
 }
 
 const PRECISION_ORDER: readonly Precision[] = ["fp32", "tf32", "bf16", "fp16", "fp8", "mxfp8", "nvfp4", "mxfp4"];

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { predictHeteroServing } from "../src/engine/hetero/heteroServing.js";
-import { predictHeteroTraining, type HeteroRequest } from "../src/engine/hetero/heteroTraining.js";
+import { predictHeteroTraining, sharedZeroStage, type HeteroRequest } from "../src/engine/hetero/heteroTraining.js";
 import { fusionDomain } from "../src/engine/hetero/fusionDomain.js";
 import { compareHetero } from "../src/engine/hetero/heteroComparison.js";
 import { peakFlopsPerSecond } from "../src/engine/system/hardware.js";
@@ -69,6 +69,13 @@ describe("heterogeneous training", () => {
     const [slow, fast] = trn4.stepSeconds > rubin.stepSeconds ? [trn4, rubin] : [rubin, trn4];
     expect(mixed.tokensPerSecond).toBeLessThanOrEqual(fast.tokensPerSecond);
     expect(mixed.tokensPerSecond).toBeGreaterThanOrEqual(slow.tokensPerSecond);
+  });
+
+  it("shards as the parts' frameworks can: ZeRO-2 where Trainium4's TorchTitan Neuron has no ZeRO-1", () => {
+    const part = (system: string) => ({ hw: catalog.hardware(system), stages: 1, tp: 8 });
+    expect(catalog.hardware("trn4-fusion").software.framework).toBe("torchtitan-neuron");
+    expect(sharedZeroStage([part("trn4-fusion"), part("rubin-nvl72")])).toBe(2);
+    expect(sharedZeroStage([part("rubin-nvl72"), part("rubin-nvl72")])).toBe(1);
   });
 
   it("gives the faster chip more layers, all of them placed", () => {

@@ -65,6 +65,14 @@ export interface HeteroTraining {
 
 const ACTIVATION_BYTES = 2;
 
+/**
+ * The ZeRO stage of the whole pipeline: 1 (optimizer states sharded over data parallelism), or where a
+ * part's framework lacks it (TorchTitan's FSDP on Trainium) the least sharding every part's offers.
+ */
+export function sharedZeroStage(parts: HeteroPart[]): Layout["zero"] {
+  return ([1, 2, 3, 0] as const).find((z) => parts.every((p) => (p.hw.software.zeroStages as readonly number[]).includes(z))) ?? 1;
+}
+
 function layoutFor(part: HeteroPart, pp: number, request: HeteroRequest): Layout {
   const m = request.run.globalBatch / (request.dp * request.run.microBatch);
   return {
@@ -77,7 +85,7 @@ function layoutFor(part: HeteroPart, pp: number, request: HeteroRequest): Layout
     vpp: 1,
     sequenceParallel: part.tp > 1,
     placement: "tp-cp-pp-dp",
-    zero: 1,
+    zero: sharedZeroStage(request.parts),
     recompute: "selective",
     recomputeFraction: 1,
     microBatch: request.run.microBatch,

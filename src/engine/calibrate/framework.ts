@@ -74,7 +74,7 @@ export const FrameworkSpec = Type.Object(
     fp8Recipe: SourcedText,
     /**
      * The precisions it trains in: 16-bit mixed precision, and the 8- or 4-bit recipes it has. A run
-     * asked for another runs at the nearest one it has that the chip also has (frameworkPrecision).
+     * asked for another runs at the nearest one it has that the chip also has (hardware.ts trainingPrecisionRunsAt).
      */
     trainingPrecisions: sourced(
       Type.Array(Type.Union(TRAINING_PRECISIONS.map((p) => Type.Literal(p))), {

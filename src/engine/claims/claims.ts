@@ -193,8 +193,9 @@ function precisionGap(training: { w: TrainingWorkload; a: TrainingOutcome | null
   if (!gaps.length) return "";
   const { a, b } = gaps[0]!;
   return (
-    `Under their default frameworks Trn2 trains in ${a!.precision} (${a!.framework} has no 8-bit recipe on Trainium2) and Trn3 in ${b!.precision} (${b!.framework}), ` +
-    `so the delivered training ratios carry that software gap beside the silicon's, which the peak comparison (Trn2 at FP8) leaves out. `
+    `Under their default frameworks Trn2 trains in ${a!.precision} (${a!.framework}) and Trn3 in ${b!.precision} (${b!.framework}), ` +
+    `the nearest precisions each chip and its software have, so the delivered training ratios carry that software gap beside ` +
+    `the silicon's, which the peak comparison (Trn2 at FP8) leaves out. `
   );
 }
 

@@ -109,6 +109,34 @@ describe("training precisions per framework", () => {
     expect(r.stderr).not.toMatch(STACK);
   });
 
+  it("compare says which software each system trains under, and at which precision", () => {
+    const r = ultrasim(
+      "compare",
+      "--model",
+      "llama3-8b",
+      "--systems",
+      "trn3-ultraserver,dgx-h100",
+      "--baseline",
+      "trn3-ultraserver",
+      "--chips",
+      "144",
+      "--global-batch",
+      "64",
+      "--seq-len",
+      "4096",
+      "--precision",
+      "mxfp8",
+      "--json",
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const rows = (JSON.parse(r.stdout) as { rows: { system: string; framework: string; precision: string }[] }).rows;
+    // Trainium3 runs MXFP8 under TorchTitan Neuron; an H100 has no MXFP8 and runs FP8 under Megatron-Core.
+    expect(rows.map((x) => [x.system, x.framework, x.precision])).toEqual([
+      ["trn3-ultraserver", "torchtitan-neuron", "mxfp8"],
+      ["dgx-h100", "megatron-core", "fp8"],
+    ]);
+  });
+
   it("the CLI says when a run trains at another precision than asked", () => {
     const r = ultrasim("train", "examples/llama3.1-405b-trn3.yaml", "--framework", "neuronx-distributed", "--zero", "1", "--json");
     expect(r.code, r.stderr).toBe(0);

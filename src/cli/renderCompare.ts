@@ -10,7 +10,7 @@ export function renderCompare(c: Comparison): string {
     head: [
       "system",
       "chips",
-      "best layout",
+      "best layout, software",
       "step",
       "tokens/s",
       "MFU",
@@ -32,7 +32,7 @@ export function renderCompare(c: Comparison): string {
     table.push([
       r.system === c.baseline ? `${r.system} (baseline)` : r.system,
       String(r.chips),
-      r.layout,
+      `${r.layout}\n${r.framework}, ${r.precision}`,
       formatSeconds(r.stepSeconds!),
       formatCount(r.tokensPerSecond!),
       formatPercent(r.mfu!),

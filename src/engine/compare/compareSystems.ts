@@ -4,7 +4,7 @@ import type { PriceEntry, PriceKind } from "../analytic/cost.js";
 import type { Catalog } from "../catalog/catalog.js";
 import type { ModelSpec, RunSpec } from "../catalog/schema.js";
 import { UltrasimError } from "../errors.js";
-import { trainingPrecisionAssumption } from "../system/hardware.js";
+import { trainingPrecisionAssumption, trainingPrecisionRunsAt } from "../system/hardware.js";
 import { describeLayout, plan, type SearchSpace } from "../plan/search.js";
 import { trainingOperations } from "../report/operationsReport.js";
 import { trainingIntervals } from "../train.js";
@@ -37,6 +37,9 @@ export interface CompareRequest {
 export interface CompareRow {
   system: string;
   chip: string;
+  /** The training framework the system runs (its chip's default) and the precision it trains at there (hardware.ts trainingPrecisionRunsAt). */
+  framework: string;
+  precision: string;
   chips: number;
   layout: string | null;
   stepSeconds: number | null;
@@ -75,6 +78,7 @@ export function compareSystems(request: CompareRequest, catalog: Catalog): Compa
   const rows: CompareRow[] = request.systems.map((systemId, i) => {
     const hw = catalog.hardware(systemId);
     const precision = trainingPrecisionAssumption(hw.chip, hw.software, request.precision);
+    const software = { framework: hw.software.framework, precision: trainingPrecisionRunsAt(hw.chip, hw.software, request.precision) };
     if (precision && !notes.includes(precision)) notes.push(precision);
     const per = hw.system.chipsPerSystem;
     const chips = Math.max(1, Math.round(request.chips / per)) * per;
@@ -96,6 +100,7 @@ export function compareSystems(request: CompareRequest, catalog: Catalog): Compa
       return {
         system: systemId,
         chip: hw.chip.id,
+        ...software,
         chips,
         layout: null,
         stepSeconds: null,
@@ -132,6 +137,7 @@ export function compareSystems(request: CompareRequest, catalog: Catalog): Compa
     return {
       system: systemId,
       chip: hw.chip.id,
+      ...software,
       chips,
       layout: describeLayout(best.parallelism, best.run.microBatch!),
       stepSeconds: best.prediction.stepSeconds,

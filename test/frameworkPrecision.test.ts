@@ -143,5 +143,9 @@ describe("training precisions per framework", () => {
     const out = JSON.parse(r.stdout) as { assumptions: string[]; peakPrecision: string };
     expect(out.peakPrecision).toBe("bf16");
     expect(out.assumptions.join("\n")).toMatch(/mxfp8 predicted at bf16/);
+    // The table's run line says it too; the default, which runs as asked, does not.
+    const text = ultrasim("train", "examples/llama3.1-405b-trn3.yaml", "--framework", "neuronx-distributed", "--zero", "1");
+    expect(text.stdout).toMatch(/^run: .* · mxfp8 \(runs at bf16\)$/m);
+    expect(ultrasim("train", "examples/llama3.1-405b-trn3.yaml").stdout).toMatch(/^run: .* · mxfp8$/m);
   });
 });

@@ -29,7 +29,10 @@ export function renderTraining(r: TrainingReport): string {
       ` · micro-batch ${l.microBatch} × ${l.microBatches} · ZeRO-${l.zero} · recompute ${l.recompute}${l.recompute === "full" && l.recomputeFraction < 1 ? ` (${Math.round(l.recomputeFraction * 100)}% of layers)` : ""}${l.sequenceParallel ? " · sequence parallel" : ""}${l.placement !== "tp-cp-dp-pp" ? ` · rank order ${l.placement}` : ""}`,
   );
   lines.push(
-    `run: seq ${r.run.seqLen} · global batch ${r.run.globalBatch} · ${r.run.precision}${formatExpertImbalance(r.run.expertLoadImbalance)}`,
+    `run: seq ${r.run.seqLen} · global batch ${r.run.globalBatch} · ${r.run.precision}` +
+      // Where the chip or the framework lacks the precision asked for, the one it runs (the assumptions say why).
+      (r.peakPrecision !== r.run.precision ? ` (runs at ${r.peakPrecision})` : "") +
+      formatExpertImbalance(r.run.expertLoadImbalance),
   );
   lines.push("");
   const head = new Table({ style: { head: [], border: [] } });

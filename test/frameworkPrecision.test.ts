@@ -101,6 +101,11 @@ describe("training precisions per framework", () => {
     expect((error as UltrasimError).where.field).toBe("--framework");
     expect((error as UltrasimError).message).toMatch(/frameworks for it are .*torchtitan-neuron/);
     expect(() => catalog.framework("h100-sxm", "torchtitan-neuron")).toThrow(/runs on AWS Neuron/);
+    // TorchTitan Neuron names its chips: Trn2 and Trn3 (and Trainium4, assumed), not Trainium1.
+    expect(() => catalog.framework("trainium1", "torchtitan-neuron")).toThrow(
+      /^framework 'torchtitan-neuron' runs on trainium2, trainium3, trainium4 \(https:.*\), not trainium1: frameworks for it are neuronx-distributed, axlearn/,
+    );
+    expect(catalog.framework("trainium2", "torchtitan-neuron").id).toBe("torchtitan-neuron");
 
     const r = ultrasim("train", "examples/llama3.1-405b-trn3.yaml", "--framework", "megatron-core");
     expect(r.code).toBe(2);

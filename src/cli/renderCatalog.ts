@@ -129,7 +129,7 @@ export function renderFrameworks(frameworks: FrameworkSpec[], defaultFor: Record
   for (const f of frameworks)
     t.push([
       f.id,
-      f.runtime,
+      f.runtime + (f.chips ? `: ${f.chips.value.join(", ")}${est(f.chips)}` : ""),
       yes(f.tpCommOverlap),
       yes(f.tpBackwardOverlap),
       (f.dataParallelOverlap.value === "without-pipeline" ? "without pp" : f.dataParallelOverlap.value ? "yes" : "no") +

@@ -286,6 +286,20 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     expect(new URL(page.url()).searchParams.has("framework")).toBe(false);
     expect(errors.get(page)).toEqual([]);
     await page.context().close();
+    // On Trainium1 TorchTitan Neuron is not offered (it runs on Trn2 and Trn3); NxD is, and is the default.
+    const trn1 = await open(
+      "?page=train&model=llama3-8b&system=trn1.32xlarge&chips=64&tp=8&pp=1&dp=8&seq-len=4096&global-batch=64&precision=bf16&zero=1",
+    );
+    await stepSeconds(trn1);
+    const trn1Offered = await trn1
+      .getByLabel("Framework")
+      .locator("option")
+      .evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(trn1Offered).toContain("neuronx-distributed");
+    expect(trn1Offered).not.toContain("torchtitan-neuron");
+    await expect(trn1.getByLabel("Framework").locator("option:checked").textContent()).resolves.toMatch(/default: AWS NeuronX Distributed/);
+    expect(errors.get(trn1)).toEqual([]);
+    await trn1.context().close();
   });
 
   it("Train: the MoE routing imbalance is an input; the busiest expert rank's load slows the step as the CLI's --expert-imbalance does", async () => {

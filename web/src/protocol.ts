@@ -19,8 +19,8 @@ export interface CatalogSummary {
   }[];
   /** Serving engines (data/serving-engines.json) and the runtime each runs on. */
   servingEngines: { id: string; name: string; runtime: string }[];
-  /** Training frameworks (data/frameworks.json), the runtime each runs on (cuda, neuron) and the ZeRO stages each offers. */
-  frameworks: { id: string; name: string; runtime: string; zeroStages: readonly number[] }[];
+  /** Training frameworks (data/frameworks.json), the runtime each runs on (cuda, neuron), the chips it names (null: all of its runtime's) and the ZeRO stages each offers. */
+  frameworks: { id: string; name: string; runtime: string; chips: readonly string[] | null; zeroStages: readonly number[] }[];
   /** Chips by id, with the name people write ("Trainium3", "H100 SXM5 80GB": the catalog's, less the vendor). */
   chips: { id: string; name: string }[];
   models: { id: string; name: string; parameters: number }[];

@@ -46,6 +46,11 @@ export const FrameworkSpec = Type.Object(
     fittedWith: Type.Optional(Type.String()),
     /** The software stack it runs on: NVIDIA's CUDA (GPUs) or AWS Neuron (Trainium). */
     runtime: Type.Union([Type.Literal("cuda"), Type.Literal("neuron")]),
+    /**
+     * The chips it runs on, where its sources name them (a chip counts as its own or any it borrows
+     * efficiencies from); absent: every chip of its runtime.
+     */
+    chips: Type.Optional(sourced(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }))),
     /** Tensor-parallel collectives overlapped with the GEMMs around them (userbuffers, async TP). */
     tpCommOverlap: SourcedFlag,
     /**
@@ -228,9 +233,16 @@ export function gradientReduceBytes(software: SoftwareFeatures, precision: Preci
 
 /**
  * The framework a scenario names, else the chip's own default, else its vendor's. A named framework
- * must run on the chip's runtime (that of its vendor's default): Megatron does not run on a NeuronCore.
+ * must run on the chip's runtime (that of its vendor's default): Megatron does not run on a NeuronCore;
+ * and on the chip itself where it names its chips (`lineage`: the chip and those it borrows from).
  */
-export function resolveFramework(frameworks: FrameworkCatalog, chip: ChipSpec, id?: string | null, field = "framework"): FrameworkSpec {
+export function resolveFramework(
+  frameworks: FrameworkCatalog,
+  chip: ChipSpec,
+  id?: string | null,
+  field = "framework",
+  lineage: readonly string[] = [chip.id],
+): FrameworkSpec {
   const find = (wanted: string) => {
     const found = frameworks.frameworks.find((f) => f.id === wanted);
     if (!found)
@@ -246,15 +258,26 @@ export function resolveFramework(frameworks: FrameworkCatalog, chip: ChipSpec, i
   if (id === undefined || id === null) return fallback;
   const named = find(id);
   const runtime = byVendor ? find(byVendor).runtime : named.runtime;
-  if (named.runtime !== runtime) {
-    const fitting = frameworks.frameworks.filter((f) => f.runtime === runtime).map((f) => f.id);
+  const runsOn = (f: FrameworkSpec) => !f.chips || lineage.some((c) => f.chips!.value.includes(c));
+  const fitting = () =>
+    frameworks.frameworks
+      .filter((f) => f.runtime === runtime && runsOn(f))
+      .map((f) => f.id)
+      .join(", ");
+  if (named.runtime !== runtime)
     throw new UltrasimError(
       "INVALID_INPUT",
       `framework '${named.id}' runs on ${RUNTIME_NAMES[named.runtime]}, and ${chip.id} runs ${RUNTIME_NAMES[runtime]}: ` +
-        `frameworks for it are ${fitting.join(", ")} (ultrasim catalog frameworks)`,
+        `frameworks for it are ${fitting()} (ultrasim catalog frameworks)`,
       { field },
     );
-  }
+  if (!runsOn(named))
+    throw new UltrasimError(
+      "INVALID_INPUT",
+      `framework '${named.id}' runs on ${named.chips!.value.join(", ")} (${named.chips!.source}), not ${chip.id}: ` +
+        `frameworks for it are ${fitting()} (ultrasim catalog frameworks)`,
+      { field },
+    );
   return named;
 }
 

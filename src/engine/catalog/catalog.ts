@@ -167,7 +167,9 @@ export class Catalog {
 
   /** The framework a scenario names, else the default for the chip's vendor. */
   framework(chipId: string, id?: string | null, field = "framework"): FrameworkSpec {
-    return resolveFramework(this.frameworks, this.chip(chipId), id, field);
+    const lineage: string[] = [];
+    for (let c: string | undefined = chipId; c && !lineage.includes(c); c = this.chips.get(c)?.efficiencyFrom) lineage.push(c);
+    return resolveFramework(this.frameworks, this.chip(chipId), id, field, lineage);
   }
 
   listFrameworks(): FrameworkSpec[] {

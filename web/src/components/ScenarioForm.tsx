@@ -76,10 +76,12 @@ export function ScenarioForm({ scenario, catalog, onChange, hide = [] }: FormPro
   const p = scenario.parallelism;
   // The framework the engine will use: the scenario's, else the system's default (its chip's).
   const framework = catalog.frameworks.find((f) => f.id === (scenario.framework ?? system?.defaultFramework));
-  // Frameworks of the system's runtime (its default's): the engine refuses the others. A named one of
-  // another runtime (a link may hold it) stays listed, and the engine's message says why it cannot run.
+  // Frameworks of the system's runtime (its default's) that run on its chip: the engine refuses the
+  // others. A named one that does not (a link may hold it) stays listed, and the engine's message says why.
   const runtime = catalog.frameworks.find((f) => f.id === system?.defaultFramework)?.runtime;
-  const frameworkChoices = catalog.frameworks.filter((f) => runtime === undefined || f.runtime === runtime || f.id === scenario.framework);
+  const runsHere = (f: CatalogSummary["frameworks"][number]) =>
+    (runtime === undefined || f.runtime === runtime) && (f.chips === null || system === undefined || f.chips.includes(system.chip));
+  const frameworkChoices = catalog.frameworks.filter((f) => runsHere(f) || f.id === scenario.framework);
   const zeroStages = framework?.zeroStages ?? [0, 1, 2, 3];
   const frameworkName = (id: string | undefined) => catalog.frameworks.find((f) => f.id === id)?.name.split(" (")[0] ?? id ?? "?";
   const product = [p.tp, p.pp, p.cp, p.dp].every((d) => typeof d === "number") ? p.tp * p.pp * p.cp * p.dp : NaN;

@@ -8,6 +8,7 @@ import { DEFAULT_TRAINING_SCENARIO } from "../engine/catalog/scenario.js";
 import type { ParallelismSpec } from "../engine/catalog/schema.js";
 import { describeLayout, plan, type SearchSpace } from "../engine/plan/search.js";
 import { builtinCatalog } from "../engine/catalog/builtin.js";
+import { defaultZeroStage } from "../engine/calibrate/framework.js";
 import { buildPlanRequest } from "./planRequest.js";
 import { extendCatalog } from "./userCatalog.js";
 import { planInParallel } from "./planPool.js";
@@ -133,8 +134,7 @@ const ZERO_WORDS: Record<number, string> = {
 function plainZero(scenario: TrainingScenario, catalogFiles: string[] | undefined): 0 | 1 | 2 | 3 {
   const catalog = catalogFiles?.length ? extendCatalog(builtinCatalog(), catalogFiles) : builtinCatalog();
   const chip = catalog.system(scenario.system.id).chip;
-  const offered = catalog.framework(chip, scenario.framework).zeroStages.value;
-  return ([1, 2, 3, 0] as const).find((z) => offered.includes(z)) ?? 1;
+  return defaultZeroStage(catalog.framework(chip, scenario.framework).zeroStages.value);
 }
 
 /** Fill what the flags left of a plain layout: dp takes the chips left; each choice is an assumption. */

@@ -254,8 +254,7 @@ export function resolveFramework(
     return found;
   };
   const byVendor = frameworks.defaults.byVendor[chip.vendor];
-  const fallback = find(frameworks.defaults.byChip?.[chip.id] ?? byVendor ?? frameworks.frameworks[0]!.id);
-  if (id === undefined || id === null) return fallback;
+  if (id === undefined || id === null) return find(frameworks.defaults.byChip?.[chip.id] ?? byVendor ?? frameworks.frameworks[0]!.id);
   const named = find(id);
   const runtime = byVendor ? find(byVendor).runtime : named.runtime;
   const runsOn = (f: FrameworkSpec) => !f.chips || lineage.some((c) => f.chips!.value.includes(c));
@@ -294,6 +293,14 @@ export function checkZeroStage(software: SoftwareFeatures, zero: number): void {
     `ZeRO-${zero} is not offered by ${software.framework}, which offers ${zeroStagesText(software.zeroStages)} (data/frameworks.json)`,
     { field: "parallelism.zero" },
   );
+}
+
+/**
+ * The ZeRO stage a layout takes where none is given: 1 (optimizer states sharded over data
+ * parallelism), else the least sharding every one of `frameworks` offers (TorchTitan's FSDP: 2).
+ */
+export function defaultZeroStage(...frameworks: SoftwareFeatures["zeroStages"][]): ZeroStage {
+  return ([1, 2, 3, 0] as const).find((z) => frameworks.every((offered) => offered.includes(z))) ?? 1;
 }
 
 /** "ZeRO-0 and ZeRO-1", for messages and plan notes. */

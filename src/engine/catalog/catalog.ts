@@ -167,9 +167,7 @@ export class Catalog {
 
   /** The framework a scenario names, else the default for the chip's vendor. */
   framework(chipId: string, id?: string | null, field = "framework"): FrameworkSpec {
-    const lineage: string[] = [];
-    for (let c: string | undefined = chipId; c && !lineage.includes(c); c = this.chips.get(c)?.efficiencyFrom) lineage.push(c);
-    return resolveFramework(this.frameworks, this.chip(chipId), id, field, lineage);
+    return resolveFramework(this.frameworks, this.chip(chipId), id, field, this.borrowChain(chipId));
   }
 
   listFrameworks(): FrameworkSpec[] {
@@ -181,12 +179,17 @@ export class Catalog {
     return this.calibration;
   }
 
+  /** The chip and, in order, those it borrows efficiencies from (`efficiencyFrom`), each once. */
+  private borrowChain(chipId: string): string[] {
+    const chain: string[] = [];
+    for (let id: string | undefined = chipId; id && !chain.includes(id); id = this.chips.get(id)?.efficiencyFrom) chain.push(id);
+    return chain;
+  }
+
   /** Whose calibrated values a chip under a framework reads: its silicon and the chips it borrows from. */
   owners(chipId: string, framework: FrameworkSpec): Owners {
     const silicon: string[] = [];
-    const seen = new Set<string>();
-    for (let id: string | undefined = chipId; id && !seen.has(id); id = this.chips.get(id)?.efficiencyFrom) {
-      seen.add(id);
+    for (const id of this.borrowChain(chipId)) {
       const s = this.chips.get(id)?.silicon ?? id;
       if (!silicon.includes(s)) silicon.push(s);
     }

@@ -10,7 +10,7 @@ import { plan, type SearchSpace } from "../plan/search.js";
 import { trainingOperations } from "../report/operationsReport.js";
 import { planServing } from "../serve/plan.js";
 import type { ServingScenario } from "../serve/scenario.js";
-import { peakFlopsPerSecond, trainingPrecisionRunsAt } from "../system/hardware.js";
+import { peakFlopsPerSecond } from "../system/hardware.js";
 import { ratioInterval, trainingEvidenceKey } from "../validate/intervals.js";
 
 /** "cannot be checked": a figure the claim rests on is not public (a price), so no verdict either way. */
@@ -100,7 +100,7 @@ interface TrainingOutcome {
   chips: number;
   joulesPerToken: number;
   layout: string;
-  /** The precision it trained at: what both the chip and its default framework have (hardware.ts). */
+  /** The precision it trained at: what both the chip and its default framework have (the plan's run, hardware.ts trainingPrecisionRunsAt). */
   precision: string;
   framework: string;
   hfu: number;
@@ -131,7 +131,7 @@ function trainOn(catalog: Catalog, systemId: string, w: TrainingWorkload, space:
     layout: `tp ${best.parallelism.tp} pp ${best.parallelism.pp} dp ${best.parallelism.dp} cp ${best.parallelism.cp}${best.parallelism.ep > 1 ? ` ep ${best.parallelism.ep}` : ""}`,
     hfu: p.hfu,
     busy: Math.min(1, p.breakdown.compute / p.stepSeconds),
-    precision: trainingPrecisionRunsAt(hw.chip, hw.software, w.run.precision),
+    precision: best.run.precision,
     framework: hw.software.framework,
   };
 }

@@ -7,6 +7,7 @@ import { embeddingCost, layerCost, logitsCost, totalSeconds, type StepContext } 
 import { layerActivationBytes, layerParamsByKind, stageParams, stateBytes } from "../analytic/memory.js";
 import type { ModelSpec, RunSpec } from "../catalog/schema.js";
 import { simulatePipeline } from "../des/pipelineSchedule.js";
+import { defaultZeroStage } from "../calibrate/framework.js";
 import { UltrasimError } from "../errors.js";
 import { reduceScatterSeconds, sendSeconds } from "../network/collectives.js";
 import type { Layout } from "../plan/layout.js";
@@ -70,7 +71,7 @@ const ACTIVATION_BYTES = 2;
  * part's framework lacks it (TorchTitan's FSDP on Trainium) the least sharding every part's offers.
  */
 export function sharedZeroStage(parts: HeteroPart[]): Layout["zero"] {
-  return ([1, 2, 3, 0] as const).find((z) => parts.every((p) => (p.hw.software.zeroStages as readonly number[]).includes(z))) ?? 1;
+  return defaultZeroStage(...parts.map((p) => p.hw.software.zeroStages));
 }
 
 function layoutFor(part: HeteroPart, pp: number, request: HeteroRequest): Layout {

@@ -19,7 +19,7 @@ export {
   type Recompute,
 } from "./engine/catalog/schema.js";
 export { UltrasimError, type ErrorCode, type InputLocation } from "./engine/errors.js";
-export { predictScenario, type TrainingResult } from "./engine/train.js";
+export { predictScenario, scenarioOnSystem, type TrainingResult } from "./engine/train.js";
 export {
   predictTraining,
   type TrainingInput,

@@ -3,6 +3,8 @@ import type { Catalog } from "./catalog/catalog.js";
 import type { TrainingScenario } from "./catalog/scenario.js";
 import type { ModelSpec, Precision } from "./catalog/schema.js";
 import { predictTraining, type TrainingPrediction } from "./analytic/trainingStep.js";
+import { defaultZeroStage } from "./calibrate/framework.js";
+import { UltrasimError } from "./errors.js";
 import { precisionRunsAt, trainingPrecisionAssumption, trainingPrecisionRunsAt } from "./system/hardware.js";
 import { intervalOf, mapInterval, trainingEvidenceKey, type Interval } from "./validate/intervals.js";
 
@@ -11,6 +13,8 @@ export interface TrainingResult {
   model: ModelSpec;
   systemId: string;
   chipId: string;
+  /** The training framework the prediction ran under: the scenario's, else the chip's default. */
+  framework: string;
   prediction: TrainingPrediction;
   /** The precision whose peak the run executes at: what both its chip and its framework have (hardware.ts trainingPrecisionRunsAt). */
   peakPrecision?: Precision;
@@ -53,8 +57,45 @@ export function predictScenario(scenario: TrainingScenario, catalog: Catalog, op
     model,
     systemId: hw.system.id,
     chipId: hw.chip.id,
+    framework: hw.software.framework,
     prediction,
     peakPrecision: precisionRunsAt(hw.chip, trainingPrecisionRunsAt(hw.chip, hw.software, scenario.run.precision)),
     likely: trainingIntervals(prediction, trainingEvidenceKey(basis, !!model.moe)),
   };
+}
+
+/**
+ * A scenario moved onto another system, as the web app's Compare runs one workload everywhere: the
+ * framework it names where that runs on the system's chip, else the system's default (as `compare`
+ * runs each system); a ZeRO stage that framework does not offer becomes its default stage. Each change
+ * is said, for the report's assumptions.
+ */
+export function scenarioOnSystem(
+  scenario: TrainingScenario,
+  systemId: string,
+  catalog: Catalog,
+): { scenario: TrainingScenario; changes: string[] } {
+  const chipId = catalog.system(systemId).chip;
+  const changes: string[] = [];
+  let framework = scenario.framework;
+  if (framework !== undefined) {
+    try {
+      catalog.framework(chipId, framework);
+    } catch (e) {
+      if (!(e instanceof UltrasimError)) throw e;
+      framework = undefined;
+    }
+  }
+  const software = catalog.framework(chipId, framework);
+  if (framework === undefined && scenario.framework !== undefined)
+    changes.push(`framework ${scenario.framework} does not run on ${chipId}: ${systemId} runs its default, ${software.id}`);
+  let parallelism = scenario.parallelism;
+  if (!(software.zeroStages.value as readonly number[]).includes(parallelism.zero)) {
+    const zero = defaultZeroStage(software.zeroStages.value);
+    changes.push(`ZeRO-${parallelism.zero} is not offered by ${software.id}: ZeRO-${zero}, its default, on ${systemId}`);
+    parallelism = { ...parallelism, zero };
+  }
+  const moved: TrainingScenario = { ...scenario, system: { ...scenario.system, id: systemId }, parallelism };
+  if (framework === undefined) delete moved.framework;
+  return { scenario: moved, changes };
 }

@@ -408,6 +408,30 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     await page.context().close();
   });
 
+  it("Compare: a framework that does not run on a system gives way to its default, and the page says so", async () => {
+    // Megatron-LM runs on the H100 (ZeRO-1 as asked); Trainium3 runs its default, TorchTitan Neuron, at ZeRO-2, its least sharding.
+    const page = await open("?page=compare&systems=dgx-h100,trn3-ultraserver&framework=megatron-lm&zero=1");
+    await page.waitForSelector('tr[data-system="trn3-ultraserver"] [data-testid=step-seconds]');
+    const row = (system: string) => page.locator(`tr[data-system="${system}"]`);
+    await expect(row("dgx-h100").getByTestId("framework").textContent()).resolves.toBe("megatron-lm");
+    await expect(row("trn3-ultraserver").getByTestId("framework").textContent()).resolves.toBe("torchtitan-neuron");
+    const url = new URL(page.url());
+    url.searchParams.set("system", "dgx-h100");
+    const gpu = Number(await row("dgx-h100").getByTestId("step-seconds").getAttribute("data-value"));
+    expect(gpu).toBe(cliFor(url.toString()).stepSeconds);
+    url.searchParams.set("system", "trn3-ultraserver");
+    url.searchParams.delete("framework");
+    url.searchParams.set("zero", "2");
+    const trn = Number(await row("trn3-ultraserver").getByTestId("step-seconds").getAttribute("data-value"));
+    expect(trn).toBe(cliFor(url.toString()).stepSeconds);
+    const notes = await page.getByTestId("scenario-change").allTextContents();
+    expect(notes).toHaveLength(1);
+    expect(notes[0]).toContain("framework megatron-lm does not run on trainium3");
+    expect(notes[0]).toContain("ZeRO-1 is not offered by torchtitan-neuron");
+    expect(errors.get(page)).toEqual([]);
+    await page.context().close();
+  });
+
   it("Planner: the best layouts in the browser are the CLI's `plan`", async () => {
     const query = "?model=llama3-8b&system=dgx-h100&chips=64&global-batch=256&seq-len=8192&precision=bf16&tp=1&pp=1&dp=64&cp=1";
     const page = await open(query);

@@ -99,6 +99,8 @@ export interface CompareRow {
   system: string;
   report: TrainingReport | null;
   error: string | null;
+  /** What the scenario changed to run on this system (engine scenarioOnSystem): its framework, its ZeRO stage. */
+  changes: string[];
 }
 
 export type EngineAnswer =

@@ -237,10 +237,12 @@ function answer(id: number, request: EngineRequest): EngineAnswer {
       const base = checkScenario(request.scenario);
       return request.systems.map((system): CompareRow => {
         try {
-          const result = predictScenario({ ...base, system: { ...base.system, id: system } }, catalog);
-          return { system, report: reportOf(result), error: null };
+          const moved = engine.scenarioOnSystem(base, system, catalog);
+          const result = predictScenario(moved.scenario, catalog);
+          result.prediction.assumptions.unshift(...moved.changes);
+          return { system, report: reportOf(result), error: null, changes: moved.changes };
         } catch (e) {
-          if (e instanceof UltrasimError) return { system, report: null, error: e.describe() };
+          if (e instanceof UltrasimError) return { system, report: null, error: e.describe(), changes: [] };
           throw e;
         }
       });

@@ -41,7 +41,7 @@ export interface TrainingOperations {
 export const DEFAULT_RUN_DAYS = 30;
 
 export function trainingOperations(
-  result: Omit<TrainingResult, "likely">,
+  result: Omit<TrainingResult, "likely" | "framework">,
   catalog: Catalog,
   options: OperationsOptions = {},
 ): TrainingOperations {

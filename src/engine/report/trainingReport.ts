@@ -12,6 +12,8 @@ export function trainingReport(result: TrainingResult, operations: TrainingOpera
     scenario: result.scenario.name ?? null,
     model: { id: result.model.id ?? null, name: result.model.name, parameters: params.total, activeParameters: params.active },
     system: { id: result.systemId, chip: result.chipId, chips: result.scenario.system.chips },
+    /** The training framework predicted: the scenario's, else the chip's default (ultrasim catalog frameworks). */
+    framework: result.framework,
     run: result.scenario.run,
     layout: p.layout,
     stepSeconds: p.stepSeconds,

@@ -70,6 +70,7 @@ export function ComparePage({
       system: r.system,
       chip: r.report?.system.chip ?? "",
       chips: r.report?.system.chips ?? "",
+      framework: r.report?.framework ?? "",
       stepSeconds: r.report?.stepSeconds ?? "",
       tokensPerSecond: r.report?.tokensPerSecond ?? "",
       mfu: r.report?.mfu ?? "",
@@ -105,7 +106,8 @@ export function ComparePage({
       <section class="results" aria-label="Results" aria-busy={busy}>
         <ComputeStatus busy={busy} elapsedMs={elapsedMs} what={`${systems.length} systems computed`} />
         <p class="note">
-          The same model, batch, precision, chip count and layout on each system.
+          The same model, batch, precision, chip count and layout on each system, under the framework named where it runs there, else the
+          system's default.
           {!hasOperations && " Energy and $ are not in this build yet."}
         </p>
         <ErrorAlert error={error} />
@@ -116,6 +118,7 @@ export function ComparePage({
               <thead>
                 <tr>
                   <th scope="col">system</th>
+                  <th scope="col">framework</th>
                   <th scope="col">step</th>
                   <th scope="col">tokens/s</th>
                   <th scope="col">MFU</th>
@@ -130,6 +133,7 @@ export function ComparePage({
                     <th scope="row">{r.system}</th>
                     {r.report ? (
                       <>
+                        <td data-testid="framework">{r.report.framework}</td>
                         <td data-testid="step-seconds" data-value={String(r.report.stepSeconds)}>
                           {formatSeconds(r.report.stepSeconds)}
                         </td>
@@ -143,7 +147,7 @@ export function ComparePage({
                         {hasOperations && <td>{kwh(r) === null ? "—" : kwh(r)!.toFixed(2)}</td>}
                       </>
                     ) : (
-                      <td colSpan={hasOperations ? 6 : 4} class="bad">
+                      <td colSpan={hasOperations ? 7 : 5} class="bad">
                         {r.error}
                       </td>
                     )}
@@ -151,6 +155,13 @@ export function ComparePage({
                 ))}
               </tbody>
             </table>
+            {ok
+              .filter((r) => r.changes.length > 0)
+              .map((r) => (
+                <p class="note" data-testid="scenario-change">
+                  {r.system}: {r.changes.join("; ")}.
+                </p>
+              ))}
             {ok
               .filter((r) => r.report!.peakPrecision !== r.report!.run.precision)
               .map((r) => (

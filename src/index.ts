@@ -112,7 +112,14 @@ export { ServingScenario } from "./engine/serve/scenario.js";
 export { collectiveLevels, type ScaleOutTier } from "./engine/system/hardware.js";
 export { ScaleOutNetwork, scaleOutTiers } from "./engine/system/scaleOutNetwork.js";
 export { scaleCurve, batchAt, type ScaleCurve, type ScalePoint, type ScaleRequest, type BatchScaling } from "./engine/scale/scaleCurve.js";
-export { compareSystems, type Comparison, type CompareRow, type CompareRequest } from "./engine/compare/compareSystems.js";
+export {
+  compareBaseline,
+  compareSystems,
+  DEFAULT_TRAINING_TOKENS,
+  type Comparison,
+  type CompareRow,
+  type CompareRequest,
+} from "./engine/compare/compareSystems.js";
 export { checkClaims, type ClaimsReport, type ClaimCheck, type Verdict } from "./engine/claims/claims.js";
 export { claimsMarkdown } from "./engine/claims/claimsMarkdown.js";
 export { predictHeteroTraining, type HeteroRequest, type HeteroTraining, type HeteroPart } from "./engine/hetero/heteroTraining.js";

@@ -432,6 +432,49 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     await page.context().close();
   });
 
+  it("Compare, each system's best layout: the table `ultrasim compare` prints, from the URL", async () => {
+    const systems = ["trn3-ultraserver", "dgx-h100"];
+    const query = "?page=compare&layouts=best&model=llama3-8b&chips=64&global-batch=256&seq-len=8192&precision=bf16&tp=1&pp=1&dp=64&cp=1";
+    const page = await open(`${query}&systems=${systems.join(",")}`);
+    await page.waitForSelector('[data-testid=compare-best-table] tr[data-system="dgx-h100"] [data-testid=step-seconds]', {
+      timeout: 60_000,
+    });
+    const cli = cliJson([
+      "compare",
+      "--model",
+      "llama3-8b",
+      "--systems",
+      systems.join(","),
+      "--baseline",
+      "trn3-ultraserver",
+      "--chips",
+      "64",
+      "--global-batch",
+      "256",
+      "--seq-len",
+      "8192",
+      "--precision",
+      "bf16",
+    ]) as {
+      rows: { system: string; stepSeconds: number; framework: string; precision: string; likely: { timeToTrainSeconds: object | null } }[];
+    };
+    for (const row of cli.rows) {
+      const shown = page.locator(`[data-testid=compare-best-table] tr[data-system="${row.system}"]`);
+      expect(Number(await shown.getByTestId("step-seconds").getAttribute("data-value"))).toBe(row.stepSeconds);
+      await expect(shown.getByTestId("software").textContent()).resolves.toBe(`${row.framework}, ${row.precision}`);
+      await expect(shown.getByTestId("likely").count()).resolves.toBe(row.likely.timeToTrainSeconds ? 1 : 0);
+    }
+    await page.screenshot({ path: join(SCREENSHOTS, "compare-best.png"), fullPage: true });
+    // Switching back to one layout on every system keeps the systems and drops the mode from the URL.
+    await page.getByLabel("this layout on each system").check();
+    await page.waitForSelector('[data-testid=compare-table] tr[data-system="dgx-h100"] [data-testid=step-seconds]');
+    const url = new URL(page.url());
+    expect(url.searchParams.get("layouts")).toBeNull();
+    expect(url.searchParams.get("systems")).toBe(systems.join(","));
+    expect(errors.get(page)).toEqual([]);
+    await page.context().close();
+  });
+
   it("Planner: the best layouts in the browser are the CLI's `plan`", async () => {
     const query = "?model=llama3-8b&system=dgx-h100&chips=64&global-batch=256&seq-len=8192&precision=bf16&tp=1&pp=1&dp=64&cp=1";
     const page = await open(query);

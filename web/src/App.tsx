@@ -3,7 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import type { TrainingScenario } from "../../src/index.ts";
 import { engine } from "./engine.ts";
 import { ClaimsPage } from "./pages/ClaimsPage.tsx";
-import { ComparePage } from "./pages/ComparePage.tsx";
+import { ComparePage, type CompareLayouts } from "./pages/ComparePage.tsx";
 import { PlaceholderPage } from "./pages/PlaceholderPage.tsx";
 import { ReliabilityPage } from "./pages/ReliabilityPage.tsx";
 import { ServePage } from "./pages/ServePage.tsx";
@@ -21,6 +21,8 @@ interface ViewState {
   page: Page;
   scenario: TrainingScenario;
   systems: string[];
+  /** Compare: the scenario's layout on every system, or each system's best (`ultrasim compare`). */
+  compareLayouts: CompareLayouts;
   reliability: ReliabilityQuery;
   serve: ServeQuery;
   urlError: string | null;
@@ -41,6 +43,7 @@ function readUrl(): ViewState {
     page,
     scenario: (training ?? fresh).scenario,
     systems: systems === null ? DEFAULT_COMPARE : systems.split(",").filter(Boolean),
+    compareLayouts: params.get("layouts") === "best" ? "best" : "same",
     reliability: page === "reliability" ? reliabilityFromParams(params) : { ...DEFAULT_RELIABILITY },
     serve: page === "serve" ? serveFromParams(params) : { ...DEFAULT_SERVE },
     urlError: training?.error ?? null,
@@ -50,7 +53,8 @@ function readUrl(): ViewState {
 function href(view: ViewState, page: Page): string {
   if (page === "reliability") return "?" + paramsFromReliability(view.reliability).toString();
   if (page === "serve") return "?" + paramsFromServe(view.serve).toString();
-  return "?" + paramsFromScenario(view.scenario, page, page === "compare" ? { systems: view.systems.join(",") } : {}).toString();
+  const compare = { systems: view.systems.join(","), ...(view.compareLayouts === "best" ? { layouts: "best" } : {}) };
+  return "?" + paramsFromScenario(view.scenario, page, page === "compare" ? compare : {}).toString();
 }
 
 /** Going back to another page keeps the inputs of the pages the URL does not hold. */
@@ -124,6 +128,8 @@ export function App() {
             catalog={catalog}
             onChange={setScenario}
             onSystems={(systems) => setView((v) => ({ ...v, systems }))}
+            layouts={view.compareLayouts}
+            onLayouts={(compareLayouts) => setView((v) => ({ ...v, compareLayouts }))}
           />
         )}
         {catalog && view.page === "reliability" && (

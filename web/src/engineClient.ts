@@ -80,6 +80,8 @@ export class LatestOnly<Req extends EngineRequest, Ans extends EngineAnswer> {
   constructor(
     private readonly client: () => EngineClient,
     private readonly onAnswer: (answer: Ans | null, error: EngineError | null) => void,
+    /** How far the running request is (0 to 1), for the long ones that report it. */
+    private readonly onProgress?: (done: number) => void,
   ) {}
 
   submit(request: Req): void {
@@ -93,7 +95,7 @@ export class LatestOnly<Req extends EngineRequest, Ans extends EngineAnswer> {
       this.waiting = null;
       this.running = true;
       try {
-        const answer = await this.client().request<Ans>(request).result;
+        const answer = await this.client().request<Ans>(request, this.onProgress).result;
         if (!this.waiting) this.onAnswer(answer, null);
       } catch (e) {
         const error = e instanceof EngineError ? e : new EngineError(String(e), "INTERNAL");

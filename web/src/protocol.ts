@@ -1,6 +1,6 @@
 // The messages between the page and the engine's Web Worker. Every request carries an id; the worker
 // answers with progress (long searches) and then one result or one error for that id.
-import type { chromeTrace, ClaimsReport, ScaleScan, ServingResult, TrainingReport } from "../../src/index.ts";
+import type { chromeTrace, ClaimsReport, Comparison, ScaleScan, ServingResult, TrainingReport } from "../../src/index.ts";
 import type { ReliabilityQuery } from "./reliabilityQuery.ts";
 import type { ServeQuery } from "./serveQuery.ts";
 
@@ -70,6 +70,7 @@ export type EngineRequest =
   | { kind: "catalog" }
   | { kind: "predict"; scenario: unknown; timeline?: boolean }
   | { kind: "compare"; scenario: unknown; systems: string[] }
+  | { kind: "compareBest"; scenario: unknown; systems: string[] }
   | { kind: "plan"; scenario: unknown; topK: number }
   | { kind: "scaling"; scenario: unknown; chips: number[]; topK: number }
   | { kind: "reliability"; query: ReliabilityQuery }
@@ -103,8 +104,19 @@ export interface CompareRow {
   changes: string[];
 }
 
+/** What `ultrasim compare --json` prints: each system at its best layout (the planner), against the first. */
+export type CompareBestAnswer = Comparison;
+
 export type EngineAnswer =
-  CatalogSummary | PredictAnswer | CompareRow[] | PlanSummary | ScalingPoint[] | ReliabilityAnswer | ServeSweep | ClaimsAnswer;
+  | CatalogSummary
+  | PredictAnswer
+  | CompareRow[]
+  | CompareBestAnswer
+  | PlanSummary
+  | ScalingPoint[]
+  | ReliabilityAnswer
+  | ServeSweep
+  | ClaimsAnswer;
 
 export type WorkerMessage =
   | { id: number; type: "progress"; done: number }

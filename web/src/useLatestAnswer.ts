@@ -12,6 +12,8 @@ export interface LatestAnswer<Ans> {
   /** For errors of the page's own requests (a download), shown where the engine's are. */
   setError: (error: string | null) => void;
   busy: boolean;
+  /** How far the running request is (0 to 1) where the engine reports it, else null. */
+  progress: number | null;
   elapsedMs: number | null;
 }
 
@@ -24,22 +26,28 @@ export function useLatestAnswer<Req extends EngineRequest, Ans extends EngineAns
   const [answer, setAnswer] = useState<Ans | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [progress, setProgress] = useState<number | null>(null);
   const [elapsedMs, setElapsedMs] = useState<number | null>(null);
   const started = useRef(0);
   const latest = useMemo(
     () =>
-      new LatestOnly<Req, Ans>(engine, (value, err) => {
-        setBusy(false);
-        setElapsedMs(performance.now() - started.current);
-        if (value || !keepLastOnError) setAnswer(value);
-        setError(err ? err.message : null);
-      }),
+      new LatestOnly<Req, Ans>(
+        engine,
+        (value, err) => {
+          setBusy(false);
+          setElapsedMs(performance.now() - started.current);
+          if (value || !keepLastOnError) setAnswer(value);
+          setError(err ? err.message : null);
+        },
+        setProgress,
+      ),
     [],
   );
   useEffect(() => {
     started.current = performance.now();
     setBusy(true);
+    setProgress(null);
     latest.submit(request);
   }, deps);
-  return { answer, error, setError, busy, elapsedMs };
+  return { answer, error, setError, busy, progress, elapsedMs };
 }

@@ -51,6 +51,7 @@ const optional = engine as unknown as {
   plan?: (request: PlanRequest) => PlanResult;
   trainingOperations?: typeof trainingOperations;
   checkClaims?: (c: typeof catalog) => engine.ClaimsReport;
+  compareSystems?: typeof engine.compareSystems;
 };
 
 /** The report `ultrasim train --json` prints: with energy and cost where the build has them. */
@@ -246,6 +247,28 @@ function answer(id: number, request: EngineRequest): EngineAnswer {
           throw e;
         }
       });
+    }
+    case "compareBest": {
+      // `ultrasim compare`: each system at the planner's best layout under its default framework.
+      if (!optional.compareSystems) throw new UltrasimError("INVALID_INPUT", "the comparison is not in this build");
+      const base = checkScenario(request.scenario);
+      const model = typeof base.model === "string" ? catalog.model(base.model) : base.model;
+      return optional.compareSystems(
+        {
+          model,
+          modelRef: typeof base.model === "string" ? base.model : (model.id ?? model.name),
+          systems: request.systems,
+          baseline: engine.compareBaseline(request.systems),
+          chips: base.system.chips,
+          globalBatch: base.run.globalBatch,
+          seqLen: base.run.seqLen,
+          precision: base.run.precision,
+          expertLoadImbalance: base.run.expertLoadImbalance,
+          tokens: engine.DEFAULT_TRAINING_TOKENS,
+          onProgress: progressOf(id),
+        },
+        catalog,
+      );
     }
     case "plan": {
       if (!optional.plan) throw new UltrasimError("INVALID_INPUT", "the planner is not in this build");

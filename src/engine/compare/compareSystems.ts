@@ -10,6 +10,14 @@ import { trainingOperations } from "../report/operationsReport.js";
 import { trainingIntervals } from "../train.js";
 import { mapInterval, trainingEvidenceKey, type Interval } from "../validate/intervals.js";
 
+/** Tokens a comparison's time to train counts where none is given: a frontier pretraining run (Llama 3: over 15T tokens); `compare --tokens` defaults to the same. */
+export const DEFAULT_TRAINING_TOKENS = 15e12;
+
+/** The system ratios are taken against: Trn3's UltraServer where it is among them, else the first. */
+export function compareBaseline(systems: readonly string[]): string {
+  return systems.includes("trn3-ultraserver") ? "trn3-ultraserver" : systems[0]!;
+}
+
 export interface CompareRequest {
   model: ModelSpec;
   modelRef: string;

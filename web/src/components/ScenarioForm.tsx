@@ -10,6 +10,8 @@ export interface FormProps {
   onChange: (next: TrainingScenario) => void;
   /** Fields not shown (the Compare page picks systems itself). */
   hide?: ScenarioParam[];
+  /** Whether the layout is asked for: not where the planner picks it (Compare at each system's best). */
+  layout?: boolean;
 }
 
 const HELP: Partial<Record<ScenarioParam, string>> = {
@@ -43,7 +45,7 @@ const LABELS: Partial<Record<ScenarioParam, string>> = {
   "expert-imbalance": "Expert load imbalance",
 };
 
-export function ScenarioForm({ scenario, catalog, onChange, hide = [] }: FormProps) {
+export function ScenarioForm({ scenario, catalog, onChange, hide = [], layout = true }: FormProps) {
   const set = (name: ScenarioParam, value: unknown) => onChange(setPath(structuredClone(scenario), SCENARIO_PARAMS[name].path, value));
   const numberField = (name: ScenarioParam) => {
     if (hide.includes(name)) return null;
@@ -115,7 +117,7 @@ export function ScenarioForm({ scenario, catalog, onChange, hide = [] }: FormPro
         )}
         {numberField("chips")}
         {numberField("global-batch")}
-        {numberField("micro-batch")}
+        {layout && numberField("micro-batch")}
         {numberField("seq-len")}
         <label class="field">
           <span>Precision</span>
@@ -125,94 +127,97 @@ export function ScenarioForm({ scenario, catalog, onChange, hide = [] }: FormPro
             ))}
           </select>
         </label>
+        {!layout && numberField("expert-imbalance")}
       </fieldset>
-      <fieldset>
-        <legend>Layout</legend>
-        {numberField("tp")}
-        {numberField("pp")}
-        {numberField("dp")}
-        {numberField("cp")}
-        {numberField("ep")}
-        {numberField("etp")}
-        {numberField("expert-imbalance")}
-        {numberField("vpp")}
-        {/* Labelled by id, not by wrapping: a wrapping label's text would include every option's. */}
-        <div class="field wide">
-          <label for="scenario-framework">Framework</label>
-          <select
-            id="scenario-framework"
-            name="framework"
-            value={scenario.framework ?? ""}
-            onChange={(e) => {
-              const next = structuredClone(scenario);
-              if (e.currentTarget.value === "") delete next.framework;
-              else next.framework = e.currentTarget.value;
-              onChange(next);
-            }}
-          >
-            <option value="">default: {frameworkName(system?.defaultFramework)}</option>
-            {frameworkChoices.map((f) => (
-              <option value={f.id}>{f.name}</option>
-            ))}
-          </select>
-        </div>
-        <label class="field">
-          <span>ZeRO</span>
-          <select name="zero" value={String(p.zero)} onChange={(e) => set("zero", Number(e.currentTarget.value))}>
-            {[0, 1, 2, 3].map((z) => (
-              // A stage the framework does not offer stays visible (a link may hold it) but cannot be picked.
-              <option
-                value={String(z)}
-                disabled={!zeroStages.includes(z)}
-                title={zeroStages.includes(z) ? undefined : `not offered by ${frameworkName(framework?.id)}`}
-              >
-                {z}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label class="field">
-          <span>Recompute</span>
-          <select
-            name="recompute"
-            value={p.recompute ?? "null"}
-            onChange={(e) => set("recompute", e.currentTarget.value === "null" ? null : e.currentTarget.value)}
-          >
-            {catalog.recompute.map((r) => (
-              <option value={r}>{r}</option>
-            ))}
-            <option value="null">least that fits</option>
-          </select>
-        </label>
-        {numberField("recompute-layers")}
-        <label class="field">
-          <span>Rank order</span>
-          <select
-            name="placement"
-            value={p.placement ?? PLACEMENTS[0]}
-            title="which groups share a scale-up domain, innermost first"
-            onChange={(e) => set("placement", e.currentTarget.value)}
-          >
-            {PLACEMENTS.map((x) => (
-              <option value={x}>{x}</option>
-            ))}
-          </select>
-        </label>
-        <label class="field check">
-          <input
-            name="sp"
-            type="checkbox"
-            checked={p.sequenceParallel}
-            onChange={(e) => onChange(setPath(structuredClone(scenario), "parallelism.sequenceParallel", e.currentTarget.checked))}
-          />
-          <span>Sequence parallel</span>
-        </label>
-        <p class="hint" data-testid="layout-hint">
-          tp·pp·cp·dp = {Number.isFinite(product) ? product : "?"}
-          {Number.isFinite(product) && product !== scenario.system.chips ? ` ≠ ${scenario.system.chips} chips` : ""}
-          {system ? ` · ${system.chipsPerSystem} chips per ${system.name}` : ""}
-        </p>
-      </fieldset>
+      {layout && (
+        <fieldset>
+          <legend>Layout</legend>
+          {numberField("tp")}
+          {numberField("pp")}
+          {numberField("dp")}
+          {numberField("cp")}
+          {numberField("ep")}
+          {numberField("etp")}
+          {numberField("expert-imbalance")}
+          {numberField("vpp")}
+          {/* Labelled by id, not by wrapping: a wrapping label's text would include every option's. */}
+          <div class="field wide">
+            <label for="scenario-framework">Framework</label>
+            <select
+              id="scenario-framework"
+              name="framework"
+              value={scenario.framework ?? ""}
+              onChange={(e) => {
+                const next = structuredClone(scenario);
+                if (e.currentTarget.value === "") delete next.framework;
+                else next.framework = e.currentTarget.value;
+                onChange(next);
+              }}
+            >
+              <option value="">default: {frameworkName(system?.defaultFramework)}</option>
+              {frameworkChoices.map((f) => (
+                <option value={f.id}>{f.name}</option>
+              ))}
+            </select>
+          </div>
+          <label class="field">
+            <span>ZeRO</span>
+            <select name="zero" value={String(p.zero)} onChange={(e) => set("zero", Number(e.currentTarget.value))}>
+              {[0, 1, 2, 3].map((z) => (
+                // A stage the framework does not offer stays visible (a link may hold it) but cannot be picked.
+                <option
+                  value={String(z)}
+                  disabled={!zeroStages.includes(z)}
+                  title={zeroStages.includes(z) ? undefined : `not offered by ${frameworkName(framework?.id)}`}
+                >
+                  {z}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label class="field">
+            <span>Recompute</span>
+            <select
+              name="recompute"
+              value={p.recompute ?? "null"}
+              onChange={(e) => set("recompute", e.currentTarget.value === "null" ? null : e.currentTarget.value)}
+            >
+              {catalog.recompute.map((r) => (
+                <option value={r}>{r}</option>
+              ))}
+              <option value="null">least that fits</option>
+            </select>
+          </label>
+          {numberField("recompute-layers")}
+          <label class="field">
+            <span>Rank order</span>
+            <select
+              name="placement"
+              value={p.placement ?? PLACEMENTS[0]}
+              title="which groups share a scale-up domain, innermost first"
+              onChange={(e) => set("placement", e.currentTarget.value)}
+            >
+              {PLACEMENTS.map((x) => (
+                <option value={x}>{x}</option>
+              ))}
+            </select>
+          </label>
+          <label class="field check">
+            <input
+              name="sp"
+              type="checkbox"
+              checked={p.sequenceParallel}
+              onChange={(e) => onChange(setPath(structuredClone(scenario), "parallelism.sequenceParallel", e.currentTarget.checked))}
+            />
+            <span>Sequence parallel</span>
+          </label>
+          <p class="hint" data-testid="layout-hint">
+            tp·pp·cp·dp = {Number.isFinite(product) ? product : "?"}
+            {Number.isFinite(product) && product !== scenario.system.chips ? ` ≠ ${scenario.system.chips} chips` : ""}
+            {system ? ` · ${system.chipsPerSystem} chips per ${system.name}` : ""}
+          </p>
+        </fieldset>
+      )}
     </form>
   );
 }

@@ -2,10 +2,22 @@
 // tests find them by their test ids, screen readers by their roles.
 
 /** "computing…" while a request runs, then what was computed and how long it took in the browser. */
-export function ComputeStatus({ busy, elapsedMs, what = "computed" }: { busy: boolean; elapsedMs: number | null; what?: string }) {
+export function ComputeStatus({
+  busy,
+  elapsedMs,
+  what = "computed",
+  progress = null,
+}: {
+  busy: boolean;
+  elapsedMs: number | null;
+  what?: string;
+  /** 0 to 1 where the engine reports how far it is. */
+  progress?: number | null;
+}) {
+  const working = progress === null ? "computing…" : `computing… ${Math.floor(progress * 100)}%`;
   return (
     <p class="status" role="status" data-testid="status">
-      {busy ? "computing…" : elapsedMs !== null ? `${what} in your browser in ${elapsedMs.toFixed(0)} ms` : ""}
+      {busy ? working : elapsedMs !== null ? `${what} in your browser in ${elapsedMs.toFixed(0)} ms` : ""}
     </p>
   );
 }

@@ -1,15 +1,19 @@
-// Compare: the same workload and layout on several systems side by side.
+// Compare: one workload on several systems side by side, at the scenario's layout on each or at each
+// system's best (the planner, as `ultrasim compare`).
 import * as Plot from "@observablehq/plot";
 import { useMemo } from "preact/hooks";
-import type { TrainingScenario } from "../../../src/index.ts";
+import type { Comparison, TrainingScenario } from "../../../src/index.ts";
 import { ComputeStatus, ErrorAlert } from "../components/Status.tsx";
 import { PlotFigure } from "../components/PlotFigure.tsx";
 import { ScenarioFiles } from "../components/ScenarioFiles.tsx";
 import { ScenarioForm } from "../components/ScenarioForm.tsx";
 import { download, toCsv } from "../download.ts";
 import { BREAKDOWN_LABELS, formatCount, formatGB, formatPercent, formatSeconds } from "../format.ts";
-import type { CatalogSummary, CompareRow } from "../protocol.ts";
+import type { CatalogSummary, CompareRow, EngineRequest } from "../protocol.ts";
 import { useLatestAnswer } from "../useLatestAnswer.ts";
+
+/** The scenario's layout on every system, or each system's best layout (`ultrasim compare`). */
+export type CompareLayouts = "same" | "best";
 
 export function ComparePage({
   scenario,
@@ -17,22 +21,26 @@ export function ComparePage({
   catalog,
   onChange,
   onSystems,
+  layouts,
+  onLayouts,
 }: {
   scenario: TrainingScenario;
   systems: string[];
   catalog: CatalogSummary;
   onChange: (s: TrainingScenario) => void;
   onSystems: (ids: string[]) => void;
+  layouts: CompareLayouts;
+  onLayouts: (layouts: CompareLayouts) => void;
 }) {
-  const {
-    answer: rows,
-    error,
-    busy,
-    elapsedMs,
-  } = useLatestAnswer<{ kind: "compare"; scenario: unknown; systems: string[] }, CompareRow[]>({ kind: "compare", scenario, systems }, [
+  const request: EngineRequest = { kind: layouts === "best" ? "compareBest" : "compare", scenario, systems };
+  const { answer, error, busy, progress, elapsedMs } = useLatestAnswer<EngineRequest, CompareRow[] | Comparison>(request, [
     scenario,
     systems.join(","),
+    layouts,
   ]);
+  // An answer to the other mode's request (the mode just switched) is not shown as this one's.
+  const rows = Array.isArray(answer) && layouts === "same" ? answer : null;
+  const best = answer && !Array.isArray(answer) && layouts === "best" ? answer : null;
 
   const ok = (rows ?? []).filter((r) => r.report);
   const hasOperations = ok.some((r) => r.report!.energy !== null);
@@ -84,7 +92,23 @@ export function ComparePage({
   return (
     <div class="page-grid">
       <section class="inputs" aria-label="Inputs">
-        <ScenarioForm scenario={scenario} catalog={catalog} onChange={onChange} hide={["system"]} />
+        <ScenarioForm scenario={scenario} catalog={catalog} onChange={onChange} hide={["system"]} layout={layouts === "same"} />
+        <fieldset class="layouts">
+          <legend>Layouts</legend>
+          <label class="check">
+            <input type="radio" name="layouts" checked={layouts === "same"} onChange={() => onLayouts("same")} />
+            <span>this layout on each system</span>
+          </label>
+          <label class="check">
+            <input type="radio" name="layouts" checked={layouts === "best"} onChange={() => onLayouts("best")} />
+            <span>
+              each system's best layout{" "}
+              <small>
+                (the planner, as <code>ultrasim compare</code>)
+              </small>
+            </span>
+          </label>
+        </fieldset>
         <fieldset class="systems">
           <legend>Systems</legend>
           {catalog.systems.map((s) => (
@@ -104,13 +128,22 @@ export function ComparePage({
         <ScenarioFiles scenario={scenario} onImport={onChange} />
       </section>
       <section class="results" aria-label="Results" aria-busy={busy}>
-        <ComputeStatus busy={busy} elapsedMs={elapsedMs} what={`${systems.length} systems computed`} />
-        <p class="note">
-          The same model, batch, precision, chip count and layout on each system, under the framework named where it runs there, else the
-          system's default.
-          {!hasOperations && " Energy and $ are not in this build yet."}
-        </p>
+        <ComputeStatus busy={busy} progress={progress} elapsedMs={elapsedMs} what={`${systems.length} systems computed`} />
+        {layouts === "same" ? (
+          <p class="note">
+            The same model, batch, precision, chip count and layout on each system, under the framework named where it runs there, else the
+            system's default.
+            {!hasOperations && " Energy and $ are not in this build yet."}
+          </p>
+        ) : (
+          <p class="note">
+            Each system at the planner's best layout for this model, batch, precision and chip count (rounded to whole systems), under its
+            default framework; ratios against {best?.baseline ?? "the baseline"}. The same as{" "}
+            <code>ultrasim compare --systems {systems.join(",")}</code>.
+          </p>
+        )}
         <ErrorAlert error={error} />
+        {best && <BestLayouts comparison={best} />}
         {rows && (
           <>
             <table class="numbers" data-testid="compare-table">
@@ -205,5 +238,105 @@ export function ComparePage({
         )}
       </section>
     </div>
+  );
+}
+
+const ratio = (x: number | null) => (x === null ? "—" : `${x.toFixed(2)}×`);
+
+/** `ultrasim compare`'s table: each system at its best layout, with ratios against the baseline. */
+function BestLayouts({ comparison }: { comparison: Comparison }) {
+  const csv = () =>
+    comparison.rows.map((r) => ({
+      system: r.system,
+      chip: r.chip,
+      chips: r.chips,
+      framework: r.framework,
+      precision: r.precision,
+      layout: r.layout ?? "",
+      stepSeconds: r.stepSeconds ?? "",
+      tokensPerSecond: r.tokensPerSecond ?? "",
+      mfu: r.mfu ?? "",
+      timeToTrainSeconds: r.timeToTrainSeconds ?? "",
+      usdPerMillionTokens: r.usdPerMillionTokens ?? "",
+      kwhPerMillionTokens: r.kwhPerMillionTokens ?? "",
+      infeasible: r.infeasible ?? "",
+    }));
+  return (
+    <>
+      <table class="numbers" data-testid="compare-best-table">
+        <caption>
+          Best layout on each system: {comparison.model}, seq {comparison.run.seqLen}, global batch {comparison.run.globalBatch},{" "}
+          {comparison.run.precision}, {formatCount(comparison.run.tokens)} tokens to train
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">system</th>
+            <th scope="col">chips</th>
+            <th scope="col">best layout</th>
+            <th scope="col">software</th>
+            <th scope="col">step</th>
+            <th scope="col">tokens/s</th>
+            <th scope="col">MFU</th>
+            <th scope="col">time to train</th>
+            <th scope="col">$ per 1M tokens</th>
+            <th scope="col">kWh per 1M tokens</th>
+            <th scope="col">tokens/s vs {comparison.baseline}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {comparison.rows.map((r) => (
+            <tr data-system={r.system}>
+              <th scope="row">{r.system}</th>
+              <td>{r.chips}</td>
+              {r.stepSeconds === null ? (
+                <td colSpan={9} class="bad">
+                  {r.infeasible}
+                </td>
+              ) : (
+                <>
+                  <td>{r.layout}</td>
+                  <td data-testid="software">
+                    {r.framework}, {r.precision}
+                  </td>
+                  <td data-testid="step-seconds" data-value={String(r.stepSeconds)}>
+                    {formatSeconds(r.stepSeconds)}
+                  </td>
+                  <td>{formatCount(r.tokensPerSecond!)}</td>
+                  <td>{formatPercent(r.mfu!)}</td>
+                  <td>
+                    {r.timeToTrainSeconds === null ? "—" : formatSeconds(r.timeToTrainSeconds)}
+                    {r.likely.timeToTrainSeconds && (
+                      <small data-testid="likely" title={r.likely.timeToTrainSeconds.basis}>
+                        <br />
+                        likely {formatSeconds(r.likely.timeToTrainSeconds.low)} – {formatSeconds(r.likely.timeToTrainSeconds.high)}
+                      </small>
+                    )}
+                  </td>
+                  <td title={r.priceNote ?? undefined}>
+                    {r.usdPerMillionTokens === null ? "no public price" : `$${r.usdPerMillionTokens.toFixed(2)}`}
+                  </td>
+                  <td>{r.kwhPerMillionTokens === null ? "—" : r.kwhPerMillionTokens.toFixed(2)}</td>
+                  <td>{ratio(r.vsBaseline.throughput)}</td>
+                </>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {comparison.notes.map((n) => (
+        <p class="note">{n}</p>
+      ))}
+      <div class="downloads">
+        <button type="button" onClick={() => download("ultrasim-compare.csv", toCsv(csv()), "text/csv")}>
+          Download CSV
+        </button>
+        <button
+          type="button"
+          onClick={() => download("ultrasim-compare.json", JSON.stringify(comparison, null, 2) + "\n", "application/json")}
+        >
+          Download JSON
+        </button>
+      </div>
+    </>
   );
 }

@@ -657,6 +657,37 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     await copy.context().close();
   });
 
+  it("Serve: the best deployment in the browser is `ultrasim serve plan` on the exported scenario, and `use` takes it", async () => {
+    const page = await open("?page=serve&model=llama3.1-8b&system=dgx-h100&tp=1&rates=4&rate=4&requests=100&slo=ttft%3D1s%2Ctpot%3D30ms");
+    await sweepDone(page);
+    await page.getByRole("button", { name: "Find the best deployment" }).click();
+    await page.waitForSelector("[data-testid=serve-plan-table] tbody tr", { timeout: 120_000 });
+    await page.screenshot({ path: join(SCREENSHOTS, "serve-plan.png"), fullPage: true });
+    const dir = mkdtempSync(join(tmpdir(), "ultrasim-web-serve-plan-"));
+    try {
+      const file = join(dir, "scenario.yaml");
+      writeFileSync(file, await downloadText(page, "Export scenario"));
+      const cli = cliJson(["serve", "plan", file]) as {
+        candidates: { outputTokensPerSecond: number; meetsSlo: boolean; pool: { tp: number; replicas: number } }[];
+      };
+      const shown = await page
+        .locator("[data-testid=serve-plan-table] [data-testid=serve-plan-output-tokens]")
+        .evaluateAll((cells) => cells.map((c) => Number(c.getAttribute("data-value"))));
+      expect(shown.length).toBe(Math.min(10, cli.candidates.length));
+      shown.forEach((v, i) => expectSameNumbers(v, cli.candidates[i]!.outputTokensPerSecond));
+      const best = cli.candidates[0]!;
+      expect(best.meetsSlo).toBe(true);
+      // `use` puts the best deployment in the inputs (and the address bar), and the sweep runs it.
+      await page.locator("[data-testid=serve-plan-table] tbody tr").first().getByRole("button", { name: "use" }).click();
+      await expect.poll(() => new URL(page.url()).searchParams.get("replicas")).toBe(String(best.pool.replicas));
+      expect(new URL(page.url()).searchParams.get("tp")).toBe(String(best.pool.tp));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(errors.get(page)).toEqual([]);
+    await page.context().close();
+  });
+
   it("Serve: the engine is an input; a Trainium system offers Neuron's engines, and the export runs the chosen one", async () => {
     const page = await open("?page=serve&model=llama3.1-8b&system=trn2.48xlarge&tp=1&rates=2&rate=2&requests=60");
     const first = await sweepDone(page);

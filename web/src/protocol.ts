@@ -1,6 +1,6 @@
 // The messages between the page and the engine's Web Worker. Every request carries an id; the worker
 // answers with progress (long searches) and then one result or one error for that id.
-import type { chromeTrace, ClaimsReport, Comparison, ScaleScan, ServingResult, TrainingReport } from "../../src/index.ts";
+import type { chromeTrace, ClaimsReport, Comparison, PlanCandidate, ScaleScan, ServingResult, TrainingReport } from "../../src/index.ts";
 import type { ReliabilityQuery } from "./reliabilityQuery.ts";
 import type { ServeQuery } from "./serveQuery.ts";
 
@@ -75,6 +75,7 @@ export type EngineRequest =
   | { kind: "scaling"; scenario: unknown; chips: number[]; topK: number }
   | { kind: "reliability"; query: ReliabilityQuery }
   | { kind: "serveSweep"; query: ServeQuery }
+  | { kind: "servePlan"; query: ServeQuery }
   | { kind: "claims" };
 
 /** What `ultrasim claims --json` prints. */
@@ -104,6 +105,14 @@ export interface CompareRow {
   changes: string[];
 }
 
+/** What `ultrasim serve plan FILE --json` prints for the Serve page's scenario at its detail rate. */
+export interface ServePlanAnswer {
+  objective: "throughput";
+  best: PlanCandidate | null;
+  candidates: PlanCandidate[];
+  notes: string[];
+}
+
 /** What `ultrasim compare --json` prints: each system at its best layout (the planner), against the first. */
 export type CompareBestAnswer = Comparison;
 
@@ -116,6 +125,7 @@ export type EngineAnswer =
   | ScalingPoint[]
   | ReliabilityAnswer
   | ServeSweep
+  | ServePlanAnswer
   | ClaimsAnswer;
 
 export type WorkerMessage =

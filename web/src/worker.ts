@@ -18,6 +18,7 @@ import type {
   PlanSummary,
   ReliabilityAnswer,
   ScalingPoint,
+  ServePlanAnswer,
   ServeSweep,
   WorkerMessage,
 } from "./protocol.ts";
@@ -176,6 +177,21 @@ function serveSweep(id: number, query: ServeQuery): ServeSweep {
   };
 }
 
+/** `ultrasim serve plan FILE --json` on the page's scenario at its detail rate: the scenario's system, the default chip budget. */
+function servePlan(id: number, query: ServeQuery): ServePlanAnswer {
+  sweepRates(query); // checks the rate, naming it
+  const scenario = checkServingScenario(servingScenarioOf(query, Number(query.rate)));
+  const notes: string[] = [];
+  const candidates = engine.planServing(scenario, catalog, {
+    systems: [scenario.deployment!.system],
+    maxChips: engine.DEFAULT_SERVING_PLAN_MAX_CHIPS,
+    objective: "throughput",
+    onNote: (note) => notes.push(note),
+    onProgress: (done, total) => post({ id, type: "progress", done: done / total }),
+  });
+  return { objective: "throughput", best: candidates.find((c) => c.meetsSlo) ?? null, candidates, notes };
+}
+
 function describeLayout(p: Plan): string {
   const par = p.parallelism;
   return [
@@ -288,6 +304,8 @@ function answer(id: number, request: EngineRequest): EngineAnswer {
       return reliability(request.query);
     case "serveSweep":
       return serveSweep(id, request.query);
+    case "servePlan":
+      return servePlan(id, request.query);
     case "claims":
       if (!optional.checkClaims) throw new UltrasimError("INVALID_INPUT", "the claims report is not in this build");
       return optional.checkClaims(catalog);

@@ -7,7 +7,12 @@ import { UltrasimError } from "../../engine/errors.js";
 import { parseNumber } from "../../engine/flagSyntax.js";
 import { FORCE_HELP, FORCE_OPTION, positiveNumber, wholeNumber } from "../numberOption.js";
 import { LAUNCH_ENGINES, checkLaunchEngine, emitLaunch, isLaunchEngine, type EmittedLaunch } from "../../engine/serve/emit/index.js";
-import { SERVING_PLAN_OBJECTIVES, planServing, type ServingPlanObjective } from "../../engine/serve/plan.js";
+import {
+  DEFAULT_SERVING_PLAN_MAX_CHIPS,
+  SERVING_PLAN_OBJECTIVES,
+  planServing,
+  type ServingPlanObjective,
+} from "../../engine/serve/plan.js";
 import { predictServing } from "../../engine/serve/serve.js";
 import { servingTrace } from "../../engine/serve/servingTrace.js";
 import { locate } from "../../node/loadInput.js";
@@ -211,7 +216,7 @@ export function registerServe(program: Command): void {
           priceKind: opts.priceKind as PriceKind | undefined,
         };
         if (planning) {
-          const maxChips = wholeNumber(opts.maxChips, "--max-chips") ?? 64;
+          const maxChips = wholeNumber(opts.maxChips, "--max-chips") ?? DEFAULT_SERVING_PLAN_MAX_CHIPS;
           checkBound("chips", maxChips, "--max-chips");
           const objective = (opts.objective ?? "throughput") as ServingPlanObjective;
           if (!SERVING_PLAN_OBJECTIVES.includes(objective))

@@ -12,6 +12,8 @@ import type { ServingCostOptions } from "./servingOperations.js";
 import type { ServingReport } from "./servingReport.js";
 
 export const SERVING_PLAN_OBJECTIVES = ["throughput", "cost"] as const;
+/** The most chips a searched deployment may use where no budget is given (`serve plan --max-chips`). */
+export const DEFAULT_SERVING_PLAN_MAX_CHIPS = 64;
 export type ServingPlanObjective = (typeof SERVING_PLAN_OBJECTIVES)[number];
 
 export interface PlanCandidate {

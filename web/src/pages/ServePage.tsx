@@ -6,6 +6,7 @@ import { stringify } from "yaml";
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { SelectField, systemOptions, type SelectOption } from "../components/SelectField.tsx";
 import { ErrorAlert } from "../components/Status.tsx";
+import { ServePlanPanel } from "../components/ServePlanPanel.tsx";
 import { PlotFigure } from "../components/PlotFigure.tsx";
 import { download, flatten, toCsv } from "../download.ts";
 import { engine } from "../engine.ts";
@@ -186,6 +187,7 @@ export function ServePage({ query, catalog, onChange }: { query: ServeQuery; cat
         </div>
         <ErrorAlert error={error} />
         {sweep && <ServeResults sweep={sweep} query={query} />}
+        <ServePlanPanel query={query} onUse={onChange} />
       </section>
     </div>
   );
@@ -399,7 +401,7 @@ function ServeResults({ sweep, query }: { sweep: ServeSweep; query: ServeQuery }
         <Metric
           label="$ per 1M tokens"
           value={usd ?? ""}
-          text={usd === null ? "not in this build" : `$${usd.toFixed(3)}`}
+          text={usd === null ? "—" : `$${usd.toFixed(3)}`}
           testId="usd-per-million-tokens"
         />
         <Metric

@@ -1,0 +1,139 @@
+// `ultrasim serve plan` in the browser: the deployments of the Serve page's model on its system (tensor
+// and pipeline parallelism, attention data parallelism, replicas, batch limit) under the default chip
+// budget, each simulated on the page's traffic at its detail rate, those meeting the SLO first, by
+// output tokens/s per chip. A long search: it reports progress and can be cancelled.
+import { useState } from "preact/hooks";
+import { DEFAULT_SERVING_PLAN_MAX_CHIPS, type PlanCandidate } from "../../../src/index.ts";
+import { download } from "../download.ts";
+import { engine } from "../engine.ts";
+import { EngineError } from "../engineClient.ts";
+import { formatCount, formatPercent, formatSeconds } from "../format.ts";
+import type { ServePlanAnswer } from "../protocol.ts";
+import type { ServeQuery } from "../serveQuery.ts";
+
+/** Rows shown: the best deployments, then the table says how many more were simulated. */
+const SHOWN = 10;
+
+export function ServePlanPanel({ query, onUse }: { query: ServeQuery; onUse: (q: ServeQuery) => void }) {
+  const [done, setDone] = useState<number | null>(null);
+  const [plan, setPlan] = useState<ServePlanAnswer | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+
+  const search = async () => {
+    setDone(0);
+    setMessage(null);
+    try {
+      setPlan(await engine().request<ServePlanAnswer>({ kind: "servePlan", query }, setDone).result);
+    } catch (e) {
+      const err = e instanceof EngineError ? e : new EngineError(String(e), "INTERNAL");
+      setMessage(err.code === "CANCELLED" ? "Search cancelled." : err.message);
+    }
+    setDone(null);
+  };
+
+  const use = (c: PlanCandidate) =>
+    onUse({
+      ...query,
+      tp: String(c.pool.tp),
+      pp: String(c.pool.pp ?? 1),
+      "attention-dp": String(c.pool.attentionDp ?? 1),
+      ep: String(c.pool.ep ?? 1),
+      replicas: String(c.pool.replicas),
+      "max-batch": String(c.pool.batching.maxBatch),
+    });
+
+  return (
+    <section class="planner" aria-label="Deployment search">
+      <h2>Best deployment</h2>
+      <div class="downloads">
+        <button type="button" disabled={done !== null} onClick={() => void search()}>
+          Find the best deployment
+        </button>
+        {done !== null && (
+          <>
+            <progress max={1} value={done} aria-label="deployment search progress" data-testid="serve-plan-progress" />
+            <span>{formatPercent(done)}</span>
+            <button type="button" onClick={() => engine().cancelAll()}>
+              Cancel
+            </button>
+          </>
+        )}
+        {plan && (
+          <button
+            type="button"
+            onClick={() => download("ultrasim-serve-plan.json", JSON.stringify(plan, null, 2) + "\n", "application/json")}
+          >
+            Download JSON
+          </button>
+        )}
+      </div>
+      <p class="note">
+        As <code>ultrasim serve plan scenario.yaml</code>: tensor and pipeline parallelism, replicas and batch limit searched on this system
+        within {DEFAULT_SERVING_PLAN_MAX_CHIPS} chips, each simulated on this traffic at {query.rate} requests/s; those meeting the SLO
+        first, by output tokens/s per chip.
+      </p>
+      {message && (
+        <p class="note" role="status">
+          {message}
+        </p>
+      )}
+      {plan && (
+        <>
+          {plan.notes.map((note) => (
+            <p class="note" role="note">
+              {note}
+            </p>
+          ))}
+          <table class="numbers" data-testid="serve-plan-table">
+            <caption>
+              {plan.best ? "Deployments meeting the SLO first" : "No deployment meets the SLO"}: {Math.min(SHOWN, plan.candidates.length)}{" "}
+              of {plan.candidates.length} simulated
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">deployment</th>
+                <th scope="col">chips</th>
+                <th scope="col">SLO</th>
+                <th scope="col">output tokens/s</th>
+                <th scope="col">per chip</th>
+                <th scope="col">p90 TTFT</th>
+                <th scope="col">p90 TPOT</th>
+                <th scope="col">$ per 1M output tokens</th>
+                <th scope="col">
+                  <span class="sr-only">use</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {plan.candidates.slice(0, SHOWN).map((c) => (
+                <tr>
+                  <th scope="row">
+                    {c.engine}: {c.pool.replicas} × tp {c.pool.tp}
+                    {(c.pool.pp ?? 1) > 1 ? ` pp ${c.pool.pp}` : ""}
+                    {(c.pool.attentionDp ?? 1) > 1 ? ` attention-dp ${c.pool.attentionDp}` : ""}, max batch {c.pool.batching.maxBatch}
+                  </th>
+                  <td>{c.chips}</td>
+                  <td class={c.meetsSlo ? "" : "bad"}>{c.meetsSlo ? "meets" : c.reason}</td>
+                  <td data-testid="serve-plan-output-tokens" data-value={c.outputTokensPerSecond}>
+                    {formatCount(c.outputTokensPerSecond)}
+                  </td>
+                  <td>{formatCount(c.outputTokensPerSecondPerChip)}</td>
+                  <td>{c.ttftP90Seconds === null ? "—" : formatSeconds(c.ttftP90Seconds)}</td>
+                  <td>{c.tpotP90Seconds === null ? "—" : formatSeconds(c.tpotP90Seconds)}</td>
+                  <td title={c.costReason ?? undefined}>
+                    {c.usdPerMillionOutputTokens === null ? "no public price" : `$${c.usdPerMillionOutputTokens.toFixed(2)}`}
+                  </td>
+                  <td>
+                    <button type="button" class="link" onClick={() => use(c)}>
+                      use
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}

@@ -48,6 +48,10 @@ describe("a scenario moved onto another system", () => {
     expect(trn.changes).toHaveLength(2);
   });
 
+  it("keeps an unknown framework an error, naming the known ones", () => {
+    expect(() => scenarioOnSystem(scenario("megatron-cor", 1), "dgx-h100", catalog)).toThrow(/unknown framework 'megatron-cor'/);
+  });
+
   it("leaves a scenario that names no framework on the system's default", () => {
     const moved = scenarioOnSystem(scenario(undefined, 1), "gb200-nvl72", catalog);
     expect(moved.changes).toEqual([]);

@@ -82,7 +82,8 @@ export function scenarioOnSystem(
     try {
       catalog.framework(chipId, framework);
     } catch (e) {
-      if (!(e instanceof UltrasimError)) throw e;
+      // It runs elsewhere (another runtime, other chips): give way. An unknown name stays an error.
+      if (!(e instanceof UltrasimError) || e.code !== "INVALID_INPUT") throw e;
       framework = undefined;
     }
   }

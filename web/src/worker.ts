@@ -267,6 +267,7 @@ function answer(id: number, request: EngineRequest): EngineAnswer {
     case "compareBest": {
       // `ultrasim compare`: each system at the planner's best layout under its default framework.
       if (!optional.compareSystems) throw new UltrasimError("INVALID_INPUT", "the comparison is not in this build");
+      if (request.systems.length === 0) throw new UltrasimError("INVALID_INPUT", "pick at least one system", { field: "systems" });
       const base = checkScenario(request.scenario);
       const model = typeof base.model === "string" ? catalog.model(base.model) : base.model;
       return optional.compareSystems(

@@ -851,10 +851,23 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
       await page.waitForSelector(ready);
       expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
       await expectFullWidthCharts(page);
-      if (query.includes("serve")) await page.screenshot({ path: join(SCREENSHOTS, "serve-phone.png"), fullPage: true });
+      if (query.includes("serve")) {
+        // The deployment search's table scrolls inside its box, not the page.
+        await page.getByRole("button", { name: "Find the best deployment" }).click();
+        await page.waitForSelector("[data-testid=serve-plan-table] tbody tr", { timeout: 120_000 });
+        expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+        await page.screenshot({ path: join(SCREENSHOTS, "serve-phone.png"), fullPage: true });
+      }
       expect(errors.get(page)).toEqual([]);
       await page.context().close();
     }
+    const compare = await open("?page=compare&layouts=best&systems=dgx-h100,trn3-ultraserver", { width: 390, height: 844 });
+    await compare.waitForSelector('[data-testid=compare-best-table] tr[data-system="trn3-ultraserver"] [data-testid=step-seconds]', {
+      timeout: 60_000,
+    });
+    expect(await compare.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    expect(errors.get(compare)).toEqual([]);
+    await compare.context().close();
     const page = await open("?page=train", { width: 390, height: 844 });
     await stepSeconds(page);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

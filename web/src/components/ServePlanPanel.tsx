@@ -84,54 +84,56 @@ export function ServePlanPanel({ query, onUse }: { query: ServeQuery; onUse: (q:
               {note}
             </p>
           ))}
-          <table class="numbers" data-testid="serve-plan-table">
-            <caption>
-              {plan.best ? "Deployments meeting the SLO first" : "No deployment meets the SLO"}: {Math.min(SHOWN, plan.candidates.length)}{" "}
-              of {plan.candidates.length} simulated
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">deployment</th>
-                <th scope="col">chips</th>
-                <th scope="col">SLO</th>
-                <th scope="col">output tokens/s</th>
-                <th scope="col">per chip</th>
-                <th scope="col">p90 TTFT</th>
-                <th scope="col">p90 TPOT</th>
-                <th scope="col">$ per 1M output tokens</th>
-                <th scope="col">
-                  <span class="sr-only">use</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {plan.candidates.slice(0, SHOWN).map((c) => (
+          <div class="table-scroll">
+            <table class="numbers" data-testid="serve-plan-table">
+              <caption>
+                {plan.best ? "Deployments meeting the SLO first" : "No deployment meets the SLO"}: {Math.min(SHOWN, plan.candidates.length)}{" "}
+                of {plan.candidates.length} simulated
+              </caption>
+              <thead>
                 <tr>
-                  <th scope="row">
-                    {c.engine}: {c.pool.replicas} × tp {c.pool.tp}
-                    {(c.pool.pp ?? 1) > 1 ? ` pp ${c.pool.pp}` : ""}
-                    {(c.pool.attentionDp ?? 1) > 1 ? ` attention-dp ${c.pool.attentionDp}` : ""}, max batch {c.pool.batching.maxBatch}
+                  <th scope="col">deployment</th>
+                  <th scope="col">chips</th>
+                  <th scope="col">SLO</th>
+                  <th scope="col">output tokens/s</th>
+                  <th scope="col">per chip</th>
+                  <th scope="col">p90 TTFT</th>
+                  <th scope="col">p90 TPOT</th>
+                  <th scope="col">$ per 1M output tokens</th>
+                  <th scope="col">
+                    <span class="sr-only">use</span>
                   </th>
-                  <td>{c.chips}</td>
-                  <td class={c.meetsSlo ? "" : "bad"}>{c.meetsSlo ? "meets" : c.reason}</td>
-                  <td data-testid="serve-plan-output-tokens" data-value={c.outputTokensPerSecond}>
-                    {formatCount(c.outputTokensPerSecond)}
-                  </td>
-                  <td>{formatCount(c.outputTokensPerSecondPerChip)}</td>
-                  <td>{c.ttftP90Seconds === null ? "—" : formatSeconds(c.ttftP90Seconds)}</td>
-                  <td>{c.tpotP90Seconds === null ? "—" : formatSeconds(c.tpotP90Seconds)}</td>
-                  <td title={c.costReason ?? undefined}>
-                    {c.usdPerMillionOutputTokens === null ? "no public price" : `$${c.usdPerMillionOutputTokens.toFixed(2)}`}
-                  </td>
-                  <td>
-                    <button type="button" class="link" onClick={() => use(c)}>
-                      use
-                    </button>
-                  </td>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {plan.candidates.slice(0, SHOWN).map((c) => (
+                  <tr>
+                    <th scope="row">
+                      {c.engine}: {c.pool.replicas} × tp {c.pool.tp}
+                      {(c.pool.pp ?? 1) > 1 ? ` pp ${c.pool.pp}` : ""}
+                      {(c.pool.attentionDp ?? 1) > 1 ? ` attention-dp ${c.pool.attentionDp}` : ""}, max batch {c.pool.batching.maxBatch}
+                    </th>
+                    <td>{c.chips}</td>
+                    <td class={c.meetsSlo ? "" : "bad"}>{c.meetsSlo ? "meets" : c.reason}</td>
+                    <td data-testid="serve-plan-output-tokens" data-value={c.outputTokensPerSecond}>
+                      {formatCount(c.outputTokensPerSecond)}
+                    </td>
+                    <td>{formatCount(c.outputTokensPerSecondPerChip)}</td>
+                    <td>{c.ttftP90Seconds === null ? "—" : formatSeconds(c.ttftP90Seconds)}</td>
+                    <td>{c.tpotP90Seconds === null ? "—" : formatSeconds(c.tpotP90Seconds)}</td>
+                    <td title={c.costReason ?? undefined}>
+                      {c.usdPerMillionOutputTokens === null ? "no public price" : `$${c.usdPerMillionOutputTokens.toFixed(2)}`}
+                    </td>
+                    <td>
+                      <button type="button" class="link" onClick={() => use(c)}>
+                        use
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </>
       )}
     </section>

@@ -146,48 +146,50 @@ export function ComparePage({
         {best && <BestLayouts comparison={best} />}
         {rows && (
           <>
-            <table class="numbers" data-testid="compare-table">
-              <caption>Predicted step on each system</caption>
-              <thead>
-                <tr>
-                  <th scope="col">system</th>
-                  <th scope="col">framework</th>
-                  <th scope="col">step</th>
-                  <th scope="col">tokens/s</th>
-                  <th scope="col">MFU</th>
-                  <th scope="col">memory per chip</th>
-                  {hasOperations && <th scope="col">$ per 1M tokens</th>}
-                  {hasOperations && <th scope="col">kWh per 1M tokens</th>}
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((r) => (
-                  <tr data-system={r.system}>
-                    <th scope="row">{r.system}</th>
-                    {r.report ? (
-                      <>
-                        <td data-testid="framework">{r.report.framework}</td>
-                        <td data-testid="step-seconds" data-value={String(r.report.stepSeconds)}>
-                          {formatSeconds(r.report.stepSeconds)}
-                        </td>
-                        <td data-value={String(r.report.tokensPerSecond)}>{formatCount(r.report.tokensPerSecond)}</td>
-                        <td data-value={String(r.report.mfu)}>{formatPercent(r.report.mfu)}</td>
-                        <td class={r.report.memoryBytes.fits ? "" : "bad"}>
-                          {formatGB(r.report.memoryBytes.total)} / {formatGB(r.report.memoryBytes.capacity)}
-                          {r.report.memoryBytes.fits ? "" : " (does not fit)"}
-                        </td>
-                        {hasOperations && <td>{usd(r) === null ? "no price" : `$${usd(r)!.toFixed(2)}`}</td>}
-                        {hasOperations && <td>{kwh(r) === null ? "—" : kwh(r)!.toFixed(2)}</td>}
-                      </>
-                    ) : (
-                      <td colSpan={hasOperations ? 7 : 5} class="bad">
-                        {r.error}
-                      </td>
-                    )}
+            <div class="table-scroll">
+              <table class="numbers" data-testid="compare-table">
+                <caption>Predicted step on each system</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">system</th>
+                    <th scope="col">framework</th>
+                    <th scope="col">step</th>
+                    <th scope="col">tokens/s</th>
+                    <th scope="col">MFU</th>
+                    <th scope="col">memory per chip</th>
+                    {hasOperations && <th scope="col">$ per 1M tokens</th>}
+                    {hasOperations && <th scope="col">kWh per 1M tokens</th>}
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {rows.map((r) => (
+                    <tr data-system={r.system}>
+                      <th scope="row">{r.system}</th>
+                      {r.report ? (
+                        <>
+                          <td data-testid="framework">{r.report.framework}</td>
+                          <td data-testid="step-seconds" data-value={String(r.report.stepSeconds)}>
+                            {formatSeconds(r.report.stepSeconds)}
+                          </td>
+                          <td data-value={String(r.report.tokensPerSecond)}>{formatCount(r.report.tokensPerSecond)}</td>
+                          <td data-value={String(r.report.mfu)}>{formatPercent(r.report.mfu)}</td>
+                          <td class={r.report.memoryBytes.fits ? "" : "bad"}>
+                            {formatGB(r.report.memoryBytes.total)} / {formatGB(r.report.memoryBytes.capacity)}
+                            {r.report.memoryBytes.fits ? "" : " (does not fit)"}
+                          </td>
+                          {hasOperations && <td>{usd(r) === null ? "no price" : `$${usd(r)!.toFixed(2)}`}</td>}
+                          {hasOperations && <td>{kwh(r) === null ? "—" : kwh(r)!.toFixed(2)}</td>}
+                        </>
+                      ) : (
+                        <td colSpan={hasOperations ? 7 : 5} class="bad">
+                          {r.error}
+                        </td>
+                      )}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
             {ok
               .filter((r) => r.changes.length > 0)
               .map((r) => (
@@ -263,66 +265,68 @@ function BestLayouts({ comparison }: { comparison: Comparison }) {
     }));
   return (
     <>
-      <table class="numbers" data-testid="compare-best-table">
-        <caption>
-          Best layout on each system: {comparison.model}, seq {comparison.run.seqLen}, global batch {comparison.run.globalBatch},{" "}
-          {comparison.run.precision}, {formatCount(comparison.run.tokens)} tokens to train
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">system</th>
-            <th scope="col">chips</th>
-            <th scope="col">best layout</th>
-            <th scope="col">software</th>
-            <th scope="col">step</th>
-            <th scope="col">tokens/s</th>
-            <th scope="col">MFU</th>
-            <th scope="col">time to train</th>
-            <th scope="col">$ per 1M tokens</th>
-            <th scope="col">kWh per 1M tokens</th>
-            <th scope="col">tokens/s vs {comparison.baseline}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {comparison.rows.map((r) => (
-            <tr data-system={r.system}>
-              <th scope="row">{r.system}</th>
-              <td>{r.chips}</td>
-              {r.stepSeconds === null ? (
-                <td colSpan={9} class="bad">
-                  {r.infeasible}
-                </td>
-              ) : (
-                <>
-                  <td>{r.layout}</td>
-                  <td data-testid="software">
-                    {r.framework}, {r.precision}
-                  </td>
-                  <td data-testid="step-seconds" data-value={String(r.stepSeconds)}>
-                    {formatSeconds(r.stepSeconds)}
-                  </td>
-                  <td>{formatCount(r.tokensPerSecond!)}</td>
-                  <td>{formatPercent(r.mfu!)}</td>
-                  <td>
-                    {r.timeToTrainSeconds === null ? "—" : formatSeconds(r.timeToTrainSeconds)}
-                    {r.likely.timeToTrainSeconds && (
-                      <small data-testid="likely" title={r.likely.timeToTrainSeconds.basis}>
-                        <br />
-                        likely {formatSeconds(r.likely.timeToTrainSeconds.low)} – {formatSeconds(r.likely.timeToTrainSeconds.high)}
-                      </small>
-                    )}
-                  </td>
-                  <td title={r.priceNote ?? undefined}>
-                    {r.usdPerMillionTokens === null ? "no public price" : `$${r.usdPerMillionTokens.toFixed(2)}`}
-                  </td>
-                  <td>{r.kwhPerMillionTokens === null ? "—" : r.kwhPerMillionTokens.toFixed(2)}</td>
-                  <td>{ratio(r.vsBaseline.throughput)}</td>
-                </>
-              )}
+      <div class="table-scroll">
+        <table class="numbers" data-testid="compare-best-table">
+          <caption>
+            Best layout on each system: {comparison.model}, seq {comparison.run.seqLen}, global batch {comparison.run.globalBatch},{" "}
+            {comparison.run.precision}, {formatCount(comparison.run.tokens)} tokens to train
+          </caption>
+          <thead>
+            <tr>
+              <th scope="col">system</th>
+              <th scope="col">chips</th>
+              <th scope="col">best layout</th>
+              <th scope="col">software</th>
+              <th scope="col">step</th>
+              <th scope="col">tokens/s</th>
+              <th scope="col">MFU</th>
+              <th scope="col">time to train</th>
+              <th scope="col">$ per 1M tokens</th>
+              <th scope="col">kWh per 1M tokens</th>
+              <th scope="col">tokens/s vs {comparison.baseline}</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {comparison.rows.map((r) => (
+              <tr data-system={r.system}>
+                <th scope="row">{r.system}</th>
+                <td>{r.chips}</td>
+                {r.stepSeconds === null ? (
+                  <td colSpan={9} class="bad">
+                    {r.infeasible}
+                  </td>
+                ) : (
+                  <>
+                    <td>{r.layout}</td>
+                    <td data-testid="software">
+                      {r.framework}, {r.precision}
+                    </td>
+                    <td data-testid="step-seconds" data-value={String(r.stepSeconds)}>
+                      {formatSeconds(r.stepSeconds)}
+                    </td>
+                    <td>{formatCount(r.tokensPerSecond!)}</td>
+                    <td>{formatPercent(r.mfu!)}</td>
+                    <td>
+                      {r.timeToTrainSeconds === null ? "—" : formatSeconds(r.timeToTrainSeconds)}
+                      {r.likely.timeToTrainSeconds && (
+                        <small data-testid="likely" title={r.likely.timeToTrainSeconds.basis}>
+                          <br />
+                          likely {formatSeconds(r.likely.timeToTrainSeconds.low)} – {formatSeconds(r.likely.timeToTrainSeconds.high)}
+                        </small>
+                      )}
+                    </td>
+                    <td title={r.priceNote ?? undefined}>
+                      {r.usdPerMillionTokens === null ? "no public price" : `$${r.usdPerMillionTokens.toFixed(2)}`}
+                    </td>
+                    <td>{r.kwhPerMillionTokens === null ? "—" : r.kwhPerMillionTokens.toFixed(2)}</td>
+                    <td>{ratio(r.vsBaseline.throughput)}</td>
+                  </>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       {comparison.notes.map((n) => (
         <p class="note">{n}</p>
       ))}

@@ -76,6 +76,11 @@ export class EngineClient {
 export class LatestOnly<Req extends EngineRequest, Ans extends EngineAnswer> {
   private running = false;
   private waiting: Req | null = null;
+  /**
+   * Whether a newer request stops the running one instead of waiting for it to finish: for searches
+   * that take seconds (the planner on every system). Stopping restarts the worker.
+   */
+  replaceRunning = false;
 
   constructor(
     private readonly client: () => EngineClient,
@@ -87,6 +92,8 @@ export class LatestOnly<Req extends EngineRequest, Ans extends EngineAnswer> {
   submit(request: Req): void {
     this.waiting = request;
     if (!this.running) void this.pump();
+    // The running request's answer would be dropped anyway: stop it now (its CANCELLED is not asked again).
+    else if (this.replaceRunning) this.client().cancelAll();
   }
 
   private async pump(): Promise<void> {

@@ -22,6 +22,8 @@ export function useLatestAnswer<Req extends EngineRequest, Ans extends EngineAns
   deps: unknown[],
   /** Keep the last good answer on screen when a request fails (the error shows above it). */
   keepLastOnError = false,
+  /** A newer request stops the running one (searches that take seconds): LatestOnly.replaceRunning. */
+  replaceRunning = false,
 ): LatestAnswer<Ans> {
   const [answer, setAnswer] = useState<Ans | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -43,6 +45,7 @@ export function useLatestAnswer<Req extends EngineRequest, Ans extends EngineAns
       ),
     [],
   );
+  latest.replaceRunning = replaceRunning;
   useEffect(() => {
     started.current = performance.now();
     setBusy(true);

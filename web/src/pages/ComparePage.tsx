@@ -33,11 +33,13 @@ export function ComparePage({
   onLayouts: (layouts: CompareLayouts) => void;
 }) {
   const request: EngineRequest = { kind: layouts === "best" ? "compareBest" : "compare", scenario, systems };
-  const { answer, error, busy, progress, elapsedMs } = useLatestAnswer<EngineRequest, CompareRow[] | Comparison>(request, [
-    scenario,
-    systems.join(","),
-    layouts,
-  ]);
+  // Each system's best layout is a search of seconds: a change of inputs stops the one running.
+  const { answer, error, busy, progress, elapsedMs } = useLatestAnswer<EngineRequest, CompareRow[] | Comparison>(
+    request,
+    [scenario, systems.join(","), layouts],
+    false,
+    layouts === "best",
+  );
   // An answer to the other mode's request (the mode just switched) is not shown as this one's.
   const rows = Array.isArray(answer) && layouts === "same" ? answer : null;
   const best = answer && !Array.isArray(answer) && layouts === "best" ? answer : null;

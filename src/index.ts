@@ -105,7 +105,14 @@ export {
 export { parseChipCounts } from "./engine/plan/chipCounts.js";
 export { estimateStep, estimateLayout, type StepEstimate } from "./engine/analytic/trainingStep.js";
 export { predictServing, scenarioRequests, type ServingOptions, type ServingResult } from "./engine/serve/serve.js";
-export { DEFAULT_SERVING_PLAN_MAX_CHIPS, planServing, type PlanCandidate, type PlanOptions } from "./engine/serve/plan.js";
+export {
+  DEFAULT_SERVING_PLAN_MAX_CHIPS,
+  planServing,
+  SERVING_PLAN_OBJECTIVES,
+  type PlanCandidate,
+  type PlanOptions,
+  type ServingPlanObjective,
+} from "./engine/serve/plan.js";
 export { BUILTIN_SERVING_ENGINES, type ServingEngine } from "./engine/serve/engines.js";
 export { defaultServingEngine, servingRuntime, type ServingRuntime } from "./engine/serve/deployment.js";
 export { ServingScenario } from "./engine/serve/scenario.js";

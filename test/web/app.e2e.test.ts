@@ -688,6 +688,40 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     await page.context().close();
   });
 
+  it("Serve: the deployment search over several systems by cost is `serve plan --systems --objective cost`, from the URL", async () => {
+    const page = await open(
+      "?page=serve&model=llama3.1-8b&system=dgx-h100&tp=1&rates=4&rate=4&requests=100&slo=ttft%3D1s%2Ctpot%3D30ms" +
+        "&plan-systems=p5.48xlarge,trn2.48xlarge&objective=cost",
+    );
+    await sweepDone(page);
+    await expect(page.getByLabel("Rank by").inputValue()).resolves.toBe("cost");
+    await expect(page.locator("input[name=plan-system-trn2\\.48xlarge]").isChecked()).resolves.toBe(true);
+    await page.getByRole("button", { name: "Find the best deployment" }).click();
+    await page.waitForSelector("[data-testid=serve-plan-table] tbody tr", { timeout: 120_000 });
+    const dir = mkdtempSync(join(tmpdir(), "ultrasim-web-serve-plan-"));
+    try {
+      const file = join(dir, "scenario.yaml");
+      writeFileSync(file, await downloadText(page, "Export scenario"));
+      const cli = cliJson(["serve", "plan", file, "--systems", "p5.48xlarge,trn2.48xlarge", "--objective", "cost"]) as {
+        candidates: { outputTokensPerSecond: number; pool: { system: string } }[];
+      };
+      const rows = page.locator("[data-testid=serve-plan-table] tbody tr");
+      const shown = await rows
+        .locator("[data-testid=serve-plan-output-tokens]")
+        .evaluateAll((cells) => cells.map((c) => Number(c.getAttribute("data-value"))));
+      shown.forEach((v, i) => expectSameNumbers(v, cli.candidates[i]!.outputTokensPerSecond));
+      const heads = await rows.locator("th").allTextContents();
+      heads.forEach((h, i) => expect(h.startsWith(`${cli.candidates[i]!.pool.system},`)).toBe(true));
+      // The cheapest deployment's system becomes the page's when it is used.
+      await rows.first().getByRole("button", { name: "use" }).click();
+      await expect.poll(() => new URL(page.url()).searchParams.get("system")).toBe(cli.candidates[0]!.pool.system);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(errors.get(page)).toEqual([]);
+    await page.context().close();
+  });
+
   it("Serve: the engine is an input; a Trainium system offers Neuron's engines, and the export runs the chosen one", async () => {
     const page = await open("?page=serve&model=llama3.1-8b&system=trn2.48xlarge&tp=1&rates=2&rate=2&requests=60");
     const first = await sweepDone(page);

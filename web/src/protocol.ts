@@ -1,6 +1,15 @@
 // The messages between the page and the engine's Web Worker. Every request carries an id; the worker
 // answers with progress (long searches) and then one result or one error for that id.
-import type { chromeTrace, ClaimsReport, Comparison, PlanCandidate, ScaleScan, ServingResult, TrainingReport } from "../../src/index.ts";
+import type {
+  chromeTrace,
+  ClaimsReport,
+  Comparison,
+  PlanCandidate,
+  ScaleScan,
+  ServingPlanObjective,
+  ServingResult,
+  TrainingReport,
+} from "../../src/index.ts";
 import type { ReliabilityQuery } from "./reliabilityQuery.ts";
 import type { ServeQuery } from "./serveQuery.ts";
 
@@ -107,7 +116,7 @@ export interface CompareRow {
 
 /** What `ultrasim serve plan FILE --json` prints for the Serve page's scenario at its detail rate. */
 export interface ServePlanAnswer {
-  objective: "throughput";
+  objective: ServingPlanObjective;
   best: PlanCandidate | null;
   candidates: PlanCandidate[];
   notes: string[];

@@ -25,6 +25,9 @@ export const SERVE_PARAMS = [
   "rate",
   "seed",
   "slo",
+  // The deployment search's own (`serve plan --systems`, `--objective`): empty systems is the page's system.
+  "plan-systems",
+  "objective",
 ] as const;
 export type ServeParam = (typeof SERVE_PARAMS)[number];
 export type ServeQuery = Record<ServeParam, string>;
@@ -51,6 +54,8 @@ export const DEFAULT_SERVE: ServeQuery = {
   rate: "8",
   seed: "1",
   slo: "ttft=1s,tpot=20ms",
+  "plan-systems": "",
+  objective: "throughput",
 };
 
 export function serveFromParams(params: URLSearchParams): ServeQuery {
@@ -64,9 +69,11 @@ export function serveFromParams(params: URLSearchParams): ServeQuery {
 
 export function paramsFromServe(query: ServeQuery): URLSearchParams {
   const params = new URLSearchParams({ page: "serve" });
-  // No engine is the system's default and no imbalance is balanced routing: the URL leaves them out.
+  // No engine is the system's default, no imbalance is balanced routing and no plan systems is the page's
+  // system: the URL leaves them out.
   for (const name of SERVE_PARAMS)
-    if ((name !== "engine" && name !== "expert-imbalance") || query[name].trim()) params.set(name, query[name].trim());
+    if ((name !== "engine" && name !== "expert-imbalance" && name !== "plan-systems") || query[name].trim())
+      params.set(name, query[name].trim());
   return params;
 }
 

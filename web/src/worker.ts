@@ -177,19 +177,32 @@ function serveSweep(id: number, query: ServeQuery): ServeSweep {
   };
 }
 
-/** `ultrasim serve plan FILE --json` on the page's scenario at its detail rate: the scenario's system, the default chip budget. */
+/**
+ * `ultrasim serve plan FILE --systems S --objective O --json` on the page's scenario at its detail rate
+ * (no systems: the scenario's), within the default chip budget.
+ */
 function servePlan(id: number, query: ServeQuery): ServePlanAnswer {
   sweepRates(query); // checks the rate, naming it
   const scenario = checkServingScenario(servingScenarioOf(query, Number(query.rate)));
+  const named = query["plan-systems"]
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const s of named) catalog.system(s, "plan-systems");
+  const objective = query.objective as engine.ServingPlanObjective;
+  if (!engine.SERVING_PLAN_OBJECTIVES.includes(objective))
+    throw new UltrasimError("INVALID_INPUT", `must be one of ${engine.SERVING_PLAN_OBJECTIVES.join(", ")}, got '${query.objective}'`, {
+      field: "objective",
+    });
   const notes: string[] = [];
   const candidates = engine.planServing(scenario, catalog, {
-    systems: [scenario.deployment!.system],
+    systems: named.length ? named : [scenario.deployment!.system],
     maxChips: engine.DEFAULT_SERVING_PLAN_MAX_CHIPS,
-    objective: "throughput",
+    objective,
     onNote: (note) => notes.push(note),
     onProgress: (done, total) => post({ id, type: "progress", done: done / total }),
   });
-  return { objective: "throughput", best: candidates.find((c) => c.meetsSlo) ?? null, candidates, notes };
+  return { objective, best: candidates.find((c) => c.meetsSlo) ?? null, candidates, notes };
 }
 
 function describeLayout(p: Plan): string {

@@ -1,20 +1,29 @@
-// `ultrasim serve plan` in the browser: the deployments of the Serve page's model on its system (tensor
-// and pipeline parallelism, attention data parallelism, replicas, batch limit) under the default chip
-// budget, each simulated on the page's traffic at its detail rate, those meeting the SLO first, by
-// output tokens/s per chip. A long search: it reports progress and can be cancelled.
+// `ultrasim serve plan` in the browser: the deployments of the Serve page's model on its system, or on
+// the systems ticked (tensor and pipeline parallelism, attention data parallelism, replicas, batch
+// limit) under the default chip budget, each simulated on the page's traffic at its detail rate, those
+// meeting the SLO first, by output tokens/s per chip or by dollars per token. A long search: it reports
+// progress and can be cancelled.
 import { useState } from "preact/hooks";
 import { DEFAULT_SERVING_PLAN_MAX_CHIPS, type PlanCandidate } from "../../../src/index.ts";
 import { download } from "../download.ts";
 import { engine } from "../engine.ts";
 import { EngineError } from "../engineClient.ts";
 import { formatCount, formatPercent, formatSeconds } from "../format.ts";
-import type { ServePlanAnswer } from "../protocol.ts";
+import type { CatalogSummary, ServePlanAnswer } from "../protocol.ts";
 import type { ServeQuery } from "../serveQuery.ts";
 
 /** Rows shown: the best deployments, then the table says how many more were simulated. */
 const SHOWN = 10;
 
-export function ServePlanPanel({ query, onUse }: { query: ServeQuery; onUse: (q: ServeQuery) => void }) {
+export function ServePlanPanel({
+  query,
+  catalog,
+  onChange,
+}: {
+  query: ServeQuery;
+  catalog: CatalogSummary;
+  onChange: (q: ServeQuery) => void;
+}) {
   const [done, setDone] = useState<number | null>(null);
   const [plan, setPlan] = useState<ServePlanAnswer | null>(null);
   const [message, setMessage] = useState<string | null>(null);
@@ -31,9 +40,22 @@ export function ServePlanPanel({ query, onUse }: { query: ServeQuery; onUse: (q:
     setDone(null);
   };
 
-  const use = (c: PlanCandidate) =>
-    onUse({
+  const systems = query["plan-systems"]
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean);
+  const tick = (id: string, on: boolean) =>
+    onChange({
       ...query,
+      "plan-systems": (on ? [...systems, id] : systems.filter((x) => x !== id)).filter((v, i, a) => a.indexOf(v) === i).join(","),
+    });
+  const flags = `${systems.length ? ` --systems ${systems.join(",")}` : ""}${query.objective !== "throughput" ? ` --objective ${query.objective}` : ""}`;
+
+  const use = (c: PlanCandidate) =>
+    onChange({
+      ...query,
+      system: c.pool.system,
+      engine: c.pool.engine ?? "",
       tp: String(c.pool.tp),
       pp: String(c.pool.pp ?? 1),
       "attention-dp": String(c.pool.attentionDp ?? 1),
@@ -67,10 +89,34 @@ export function ServePlanPanel({ query, onUse }: { query: ServeQuery; onUse: (q:
           </button>
         )}
       </div>
+      <fieldset class="systems">
+        <legend>Systems to search (none ticked: this page&apos;s)</legend>
+        {catalog.systems.map((x) => (
+          <label class="check">
+            <input
+              type="checkbox"
+              name={`plan-system-${x.id}`}
+              checked={systems.includes(x.id)}
+              onChange={(e) => tick(x.id, e.currentTarget.checked)}
+            />
+            <span>
+              {x.name} <small>({x.id})</small>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      <label class="field">
+        <span>Rank by</span>
+        <select name="objective" value={query.objective} onChange={(e) => onChange({ ...query, objective: e.currentTarget.value })}>
+          <option value="throughput">output tokens/s per chip</option>
+          <option value="cost">$ per 1M output tokens</option>
+        </select>
+      </label>
       <p class="note">
-        As <code>ultrasim serve plan scenario.yaml</code>: tensor and pipeline parallelism, replicas and batch limit searched on this system
-        within {DEFAULT_SERVING_PLAN_MAX_CHIPS} chips, each simulated on this traffic at {query.rate} requests/s; those meeting the SLO
-        first, by output tokens/s per chip.
+        As <code>ultrasim serve plan scenario.yaml{flags}</code>: tensor and pipeline parallelism, replicas and batch limit searched on{" "}
+        {systems.length ? "those systems" : "this system"} within {DEFAULT_SERVING_PLAN_MAX_CHIPS} chips, each simulated on this traffic at{" "}
+        {query.rate} requests/s; those meeting the SLO first, by{" "}
+        {query.objective === "cost" ? "dollars per 1M output tokens (a system without a price last)" : "output tokens/s per chip"}.
       </p>
       {message && (
         <p class="note" role="status">
@@ -109,7 +155,7 @@ export function ServePlanPanel({ query, onUse }: { query: ServeQuery; onUse: (q:
                 {plan.candidates.slice(0, SHOWN).map((c) => (
                   <tr>
                     <th scope="row">
-                      {c.engine}: {c.pool.replicas} × tp {c.pool.tp}
+                      {c.pool.system}, {c.engine}: {c.pool.replicas} × tp {c.pool.tp}
                       {(c.pool.pp ?? 1) > 1 ? ` pp ${c.pool.pp}` : ""}
                       {(c.pool.attentionDp ?? 1) > 1 ? ` attention-dp ${c.pool.attentionDp}` : ""}, max batch {c.pool.batching.maxBatch}
                     </th>

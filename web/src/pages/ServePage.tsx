@@ -95,7 +95,7 @@ export function ServePage({ query, catalog, onChange }: { query: ServeQuery; cat
   useEffect(() => {
     const timer = setTimeout(start, 250);
     return () => clearTimeout(timer);
-  }, [JSON.stringify(query)]);
+  }, [JSON.stringify({ ...query, "plan-systems": "", objective: "" })]); // the deployment search's own inputs do not change the sweep
 
   const set = (name: ServeParam, value: string) => {
     const next = { ...query, [name]: value };
@@ -187,7 +187,7 @@ export function ServePage({ query, catalog, onChange }: { query: ServeQuery; cat
         </div>
         <ErrorAlert error={error} />
         {sweep && <ServeResults sweep={sweep} query={query} />}
-        <ServePlanPanel query={query} onUse={onChange} />
+        <ServePlanPanel query={query} catalog={catalog} onChange={onChange} />
       </section>
     </div>
   );

@@ -3,7 +3,7 @@ import type { Catalog } from "./catalog/catalog.js";
 import type { TrainingScenario } from "./catalog/scenario.js";
 import type { ModelSpec, Precision } from "./catalog/schema.js";
 import { predictTraining, type TrainingPrediction } from "./analytic/trainingStep.js";
-import { defaultZeroStage } from "./calibrate/framework.js";
+import { defaultZeroStage, type FrameworkSpec } from "./calibrate/framework.js";
 import { UltrasimError } from "./errors.js";
 import { precisionRunsAt, trainingPrecisionAssumption, trainingPrecisionRunsAt } from "./system/hardware.js";
 import { intervalOf, mapInterval, trainingEvidenceKey, type Interval } from "./validate/intervals.js";
@@ -78,18 +78,16 @@ export function scenarioOnSystem(
   const chipId = catalog.system(systemId).chip;
   const changes: string[] = [];
   let framework = scenario.framework;
-  if (framework !== undefined) {
-    try {
-      catalog.framework(chipId, framework);
-    } catch (e) {
-      // It runs elsewhere (another runtime, other chips): give way. An unknown name stays an error.
-      if (!(e instanceof UltrasimError) || e.code !== "INVALID_INPUT") throw e;
-      framework = undefined;
-    }
-  }
-  const software = catalog.framework(chipId, framework);
-  if (framework === undefined && scenario.framework !== undefined)
+  let software: FrameworkSpec;
+  try {
+    software = catalog.framework(chipId, framework);
+  } catch (e) {
+    // It runs elsewhere (another runtime, other chips): give way. An unknown name stays an error.
+    if (!(e instanceof UltrasimError) || e.code !== "INVALID_INPUT") throw e;
+    framework = undefined;
+    software = catalog.framework(chipId);
     changes.push(`framework ${scenario.framework} does not run on ${chipId}: ${systemId} runs its default, ${software.id}`);
+  }
   let parallelism = scenario.parallelism;
   if (!(software.zeroStages.value as readonly number[]).includes(parallelism.zero)) {
     const zero = defaultZeroStage(software.zeroStages.value);

@@ -52,7 +52,6 @@ const optional = engine as unknown as {
   plan?: (request: PlanRequest) => PlanResult;
   trainingOperations?: typeof trainingOperations;
   checkClaims?: (c: typeof catalog) => engine.ClaimsReport;
-  compareSystems?: typeof engine.compareSystems;
 };
 
 /** The report `ultrasim train --json` prints: with energy and cost where the build has them. */
@@ -279,11 +278,10 @@ function answer(id: number, request: EngineRequest): EngineAnswer {
     }
     case "compareBest": {
       // `ultrasim compare`: each system at the planner's best layout under its default framework.
-      if (!optional.compareSystems) throw new UltrasimError("INVALID_INPUT", "the comparison is not in this build");
       if (request.systems.length === 0) throw new UltrasimError("INVALID_INPUT", "pick at least one system", { field: "systems" });
       const base = checkScenario(request.scenario);
       const model = typeof base.model === "string" ? catalog.model(base.model) : base.model;
-      return optional.compareSystems(
+      return engine.compareSystems(
         {
           model,
           modelRef: typeof base.model === "string" ? base.model : (model.id ?? model.name),

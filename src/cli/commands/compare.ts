@@ -1,6 +1,6 @@
 // `ultrasim compare`: one training workload on several systems, each at its best layout, side by side.
 import type { Command } from "commander";
-import { compareSystems } from "../../engine/compare/compareSystems.js";
+import { compareSystems, DEFAULT_TRAINING_TOKENS } from "../../engine/compare/compareSystems.js";
 import { checkPrice } from "../../engine/analytic/cost.js";
 import { OPERATIONS_OPTIONS, operationsOptions } from "../../node/operationsFlags.js";
 import { loadTrainingScenario, TRAINING_FLAGS } from "../../node/trainingScenario.js";
@@ -24,7 +24,7 @@ export function registerCompare(program: Command): void {
     .option("--seq-len <n>", "sequence length in tokens")
     .option("--precision <p>", "fp16 | bf16 | fp8 | mxfp8 | nvfp4")
     .option("--expert-imbalance <x>", TRAINING_FLAGS.expertImbalance.help)
-    .option("--tokens <n>", "tokens to train", "15e12")
+    .option("--tokens <n>", "tokens to train (default: 15e12, Llama 3's pretraining)")
     .option("--json", "print the comparison as JSON")
     .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)");
   // Energy and price flags as train and plan take them: one --price-per-chip-hour applies to every system.
@@ -60,7 +60,7 @@ export function registerCompare(program: Command): void {
         seqLen: scenario.run.seqLen,
         precision: scenario.run.precision,
         expertLoadImbalance: scenario.run.expertLoadImbalance,
-        tokens: positiveNumber(str("tokens")!, "--tokens", false, "trainingTokens"),
+        tokens: str("tokens") === undefined ? DEFAULT_TRAINING_TOKENS : positiveNumber(str("tokens")!, "--tokens", false, "trainingTokens"),
         pue: operations.pue,
         usdPerChipHour: operations.usdPerChipHour,
         priceKind: operations.priceKind,

@@ -10,7 +10,11 @@ import { trainingOperations } from "../report/operationsReport.js";
 import { trainingIntervals } from "../train.js";
 import { mapInterval, trainingEvidenceKey, type Interval } from "../validate/intervals.js";
 
-/** Tokens a comparison's time to train counts where none is given: a frontier pretraining run (Llama 3: over 15T tokens); `compare --tokens` defaults to the same. */
+/**
+ * Tokens a comparison's time to train counts where none is given (`compare --tokens`, the web app's
+ * Compare): a frontier pretraining run, Llama 3's "over 15T tokens" (Llama Team, The Llama 3 Herd of
+ * Models, https://arxiv.org/abs/2407.21783, sec. 3.1).
+ */
 export const DEFAULT_TRAINING_TOKENS = 15e12;
 
 /** The system ratios are taken against: Trn3's UltraServer where it is among them, else the first. */

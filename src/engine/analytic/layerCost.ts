@@ -185,6 +185,40 @@ function unfusedAttention(ctx: StepContext, tokens: number): AttentionCost {
   return { attentionFlops: 2 * batch * queries * keys * (a.qkHeadDim + a.vHeadDim), attentionForward, attentionBackward };
 }
 
+/**
+ * HBM bytes per layer forward that PyTorch run eagerly moves beyond the fused kernels counted in
+ * `layerCost` (each op its own kernel, every intermediate written and read back), as torchtitan's
+ * Llama code does without torch.compile (torchtitan/models/norms.py `RMSNorm`,
+ * torchtitan/models/llama/model.py; its train configs default to `compile = false`):
+ * - RMSNorm `(x.float() * rsqrt(x.pow(2).mean(-1) + eps)).type_as(x) * weight`: the float copy (2 read,
+ *   4 written), pow (4, 4), mean (4), the product (4, 4), type_as (4, 2) and the weight (2, 2): 36
+ *   bytes per element against a fused kernel's 4, for each of the two norms;
+ * - rotary embedding through complex numbers, `view_as_complex(x.float()) * freqs_cis`, then
+ *   `type_as`: 20 bytes per element of q and k against 4;
+ * - `repeat_kv` (expand, then reshape) copies K and V to every query head where there are fewer
+ *   key-value heads: each reads its kv width and writes the query width, 2 bytes each;
+ * - the attention output's `transpose(1, 2).contiguous()`: one copy of the query width (2 + 2);
+ * - SwiGLU `silu(w1 x) * w3 x`: silu (2, 2) then the product (4, 2), 10 bytes per element of the
+ *   hidden width against a fused kernel's 6.
+ * MLA's rotary part is a slice of its heads: only the norms and the activation are counted there.
+ */
+export function eagerElementwiseBytes(
+  model: ModelSpec,
+  normTokens: number,
+  tokens: number,
+  qLocal: number,
+  kvLocal: number,
+  swigluLocal: number,
+): number {
+  const norms = normTokens * 2 * (36 - 4) * model.hidden;
+  const activation = tokens * (10 - 6) * swigluLocal;
+  if (model.mla) return norms + activation;
+  const rotary = tokens * (20 - 4) * (qLocal + kvLocal);
+  const repeatKv = model.kvHeads < model.heads ? tokens * 2 * (2 * kvLocal + 2 * qLocal) : 0;
+  const outputCopy = tokens * 4 * qLocal;
+  return norms + activation + rotary + repeatKv + outputCopy;
+}
+
 export function layerCost(ctx: StepContext, layer: number): LayerCost {
   const { model, hw, layout, seqLen } = ctx;
   const h = model.hidden;
@@ -210,7 +244,11 @@ export function layerCost(ctx: StepContext, layer: number): LayerCost {
   const elementwiseBytes =
     ACTIVATION_BYTES *
     (normTokens * 10 * h + (tokens * (2 * (a.qDim + a.kvDim))) / t + tokens * activationReads * ffnLocal + 4 * permutedTokens * h);
-  const elementwiseForward = memorySeconds(hw, elementwiseBytes);
+  const eagerBytes =
+    hw.software.elementwiseKernels === "eager"
+      ? eagerElementwiseBytes(model, normTokens, tokens, a.qDim / t, a.kvDim / t, activationReads === 3 ? ffnLocal : 0)
+      : 0;
+  const elementwiseForward = memorySeconds(hw, elementwiseBytes + eagerBytes);
 
   const overhead = (hw.efficiency.layerOverheadUs * 1e-6) / 3;
   const computeForward = gemms.seconds + attentionForward + elementwiseForward + overhead;

@@ -138,6 +138,13 @@ export const FrameworkSpec = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /**
+     * The memory-bound kernels between the GEMMs (norms, rotary embedding, activation, copies): fused
+     * (Transformer Engine, Apex and Megatron's fused kernels; XLA and the Neuron compiler, which fuse a
+     * traced graph; torch.compile), or eager PyTorch, one kernel per op (analytic/layerCost.ts
+     * `eagerElementwiseBytes`).
+     */
+    elementwiseKernels: sourced(Type.Union([Type.Literal("fused"), Type.Literal("eager")])),
   },
   { additionalProperties: false },
 );
@@ -180,6 +187,7 @@ export interface SoftwareFeatures {
   zeroStages: readonly ZeroStage[];
   selectiveRecompute: "core-attention" | "op-level";
   attentionKernel: "flash" | "unfused";
+  elementwiseKernels: "fused" | "eager";
 }
 
 /** A framework that overlaps nothing but the gradient reduction: what a bare Hardware assumes (tests, tools). */
@@ -199,6 +207,7 @@ export const PLAIN_SOFTWARE: SoftwareFeatures = {
   zeroStages: [0, 1, 2, 3],
   selectiveRecompute: "core-attention",
   attentionKernel: "flash",
+  elementwiseKernels: "fused",
 };
 
 export function softwareFeatures(f: FrameworkSpec): SoftwareFeatures {
@@ -218,6 +227,7 @@ export function softwareFeatures(f: FrameworkSpec): SoftwareFeatures {
     zeroStages: f.zeroStages.value,
     selectiveRecompute: f.selectiveRecompute.value,
     attentionKernel: f.attentionKernel.value,
+    elementwiseKernels: f.elementwiseKernels.value,
   };
 }
 

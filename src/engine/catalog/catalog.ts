@@ -58,6 +58,7 @@ const NO_FRAMEWORKS: FrameworkCatalog = {
       zeroStages: { value: [0, 1, 2, 3], source: "none given" },
       selectiveRecompute: { value: "core-attention", source: "none given" },
       attentionKernel: { value: "flash", source: "none given" },
+      elementwiseKernels: { value: "fused", source: "none given" },
     },
   ],
 };

@@ -84,4 +84,10 @@ describe("eager PyTorch's elementwise traffic (torchtitan without torch.compile)
     expect(speedUp / (6667 / 5762)).toBeGreaterThan(0.95);
     expect(speedUp / (6667 / 5762)).toBeLessThan(1.05);
   });
+
+  it("says so in the prediction's assumptions, where a user reads what the step rests on", () => {
+    const assumptions = (hw: typeof eager) => predictTraining({ model, hw, chips: 8, run, parallelism: parallelism(1) }).assumptions;
+    expect(assumptions(eager).some((a) => a.startsWith("torchtitan runs PyTorch eagerly"))).toBe(true);
+    expect(assumptions(compiled).some((a) => a.includes("eagerly"))).toBe(false);
+  });
 });

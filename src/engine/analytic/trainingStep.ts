@@ -822,7 +822,14 @@ function evaluateLayout(input: TrainingInput, resolved: ResolvedLayout): Trainin
 
   return {
     layout,
-    assumptions: [...resolved.assumptions],
+    assumptions: [
+      ...resolved.assumptions,
+      ...(hw.software.elementwiseKernels === "eager"
+        ? [
+            `${hw.software.framework} runs PyTorch eagerly: each norm, rotary embedding and activation op is its own kernel through HBM (torch.compile fuses them; \`ultrasim catalog frameworks\` lists a compiled variant)`,
+          ]
+        : []),
+    ],
     stepSeconds,
     tokensPerStep,
     tokensPerSecond: tokensPerStep / stepSeconds,

@@ -122,6 +122,7 @@ export function renderFrameworks(frameworks: FrameworkSpec[], defaultFor: Record
       "trains in",
       "allocator",
       "optimizer B/param",
+      "loss B/logit",
     ],
     style: { head: [], border: [] },
   });
@@ -146,6 +147,7 @@ export function renderFrameworks(frameworks: FrameworkSpec[], defaultFor: Record
       f.trainingPrecisions.value.join(", ") + est(f.trainingPrecisions),
       `${(f.allocatorOverheadFraction.value * 100).toFixed(0)}%${est(f.allocatorOverheadFraction)}`,
       `${f.optimizerBytesPerParam.value}${est(f.optimizerBytesPerParam)}`,
+      `${f.lossBytesPerLogit.value}${est(f.lossBytesPerLogit)}`,
     ]);
   const defaults = Object.entries(defaultFor).map(([id, chips]) => `  ${id}: ${chips.join(", ")}`);
   return [

@@ -154,7 +154,13 @@ export interface StateBytes {
  * buffer is the one the framework reduces (framework.ts gradientReduceBytes): 2 bytes in an fp16
  * Megatron-LM run, whose optimizer makes its fp32 copies only during the step.
  */
-export function stateBytes(params: StageParams, layout: Layout, fsdpShardsFp32Params = false, gradientBytesPerParam = 4): StateBytes {
+export function stateBytes(
+  params: StageParams,
+  layout: Layout,
+  fsdpShardsFp32Params = false,
+  gradientBytesPerParam = 4,
+  fsdpUnshardedUnderPipeline = false,
+): StateBytes {
   const d = layout.dp * layout.cp;
   const e = layout.edp;
   const shard = (stage: number, dense: number, expert: number) => (layout.zero >= stage ? dense / d + expert / e : dense + expert);
@@ -162,9 +168,14 @@ export function stateBytes(params: StageParams, layout: Layout, fsdpShardsFp32Pa
   // PyTorch FSDP2 keeps only the fp32 shard (counted with the optimizer states) and gathers a bf16 copy
   // layer by layer: 16 bytes per parameter over d, not 18.
   const fsdp = layout.zero === 3 && fsdpShardsFp32Params;
+  // Under pipeline parallelism a framework that does not reshard after forward (torchtitan) keeps its
+  // stage's bf16 weights gathered from a micro-batch's forward to its backward, and the pipeline
+  // schedule skips the reduce-scatter until the last micro-batch, so FSDP2 accumulates the stage's
+  // unsharded gradients in the reduce dtype (fp32): 2 + 4 bytes per parameter of the stage, unsharded.
+  const unsharded = fsdp && fsdpUnshardedUnderPipeline && layout.pp > 1 ? dense + expert : 0;
   return {
-    weights: fsdp ? 0 : 2 * shard(3, dense, expert),
-    gradients: gradientBytesPerParam * shard(2, dense, expert),
+    weights: fsdp ? 2 * unsharded : 2 * shard(3, dense, expert),
+    gradients: gradientBytesPerParam * shard(2, dense, expert) + 4 * unsharded,
     optimizerStates: 12 * shard(1, dense, expert),
   };
 }

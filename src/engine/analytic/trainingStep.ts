@@ -44,6 +44,7 @@ import {
   MODERN_ACTIVATIONS,
   stageParams,
   stateBytes,
+  type StateBytes,
   type LayerCounts,
   type LayerParamsByKind,
   type StageParams,
@@ -591,7 +592,9 @@ function stageActivationBytes(costs: LayoutCosts, s: number, peakInFlight: numbe
       shape.kinds[k]!.dense * perLayer.denseActivations + shape.kinds[k]!.moe * perLayer.moeActivations,
     );
   let activations = peakInFlight * largestChunk + perLayer.recomputeBuffer;
-  if (s === layout.pp - 1) activations += (costs.tokensPerRank * input.model.vocab * 4) / layout.tp; // fp32 logits for the loss
+  // The loss on the last stage: its logits in 16 and 32 bits, the saved softmax and the gradients, as
+  // many bytes per logit as the framework's loss holds at once (lossBytesPerLogit).
+  if (s === layout.pp - 1) activations += (costs.tokensPerRank * input.model.vocab * input.hw.software.lossBytesPerLogit) / layout.tp;
   return activations;
 }
 
@@ -604,10 +607,21 @@ function allocatorOverheadBytes(costs: LayoutCosts, activations: number): number
   return costs.input.hw.software.allocatorOverheadFraction * (activations + costs.communicationBuffers);
 }
 
+/** Weights, gradients and optimizer states one chip of a stage holds, as its framework keeps them. */
+function stageStateBytes(costs: LayoutCosts, params: StageParams): StateBytes {
+  const { software } = costs.input.hw;
+  return stateBytes(
+    params,
+    costs.layout,
+    software.fsdpShardsFp32Params,
+    gradientReduceBytes(software, costs.input.run.precision),
+    software.fsdpUnshardedUnderPipeline,
+  );
+}
+
 /** Bytes one chip of a stage needs: weights, gradients and optimizer states, activations, buffers, allocator overhead, the runtime's reserve. */
 function stageMemoryBytes(costs: LayoutCosts, params: StageParams, activations: number): number {
-  const { software } = costs.input.hw;
-  const states = stateBytes(params, costs.layout, software.fsdpShardsFp32Params, gradientReduceBytes(software, costs.input.run.precision));
+  const states = stageStateBytes(costs, params);
   return (
     states.weights +
     states.gradients +
@@ -779,12 +793,7 @@ function evaluateLayout(input: TrainingInput, resolved: ResolvedLayout): Trainin
     optimizer: tail.optimizer,
   };
 
-  const states = stateBytes(
-    paramsOf[worst.stage]!,
-    layout,
-    hw.software.fsdpShardsFp32Params,
-    gradientReduceBytes(hw.software, run.precision),
-  );
+  const states = stageStateBytes(costs, paramsOf[worst.stage]!);
   const memory: MemoryBreakdown = {
     weights: states.weights,
     gradients: states.gradients,

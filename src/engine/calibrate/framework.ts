@@ -29,6 +29,9 @@ const SourcedBytes = sourced(Type.Number({ exclusiveMinimum: 0, maximum: 1000 })
  */
 export const FUSED_ADAM_BYTES_PER_PARAM = 34;
 
+/** One fp32 copy of the logits: what a framework that names no loss of its own holds for it. */
+export const FP32_LOGITS_BYTES = 4;
+
 export const FrameworkSpec = Type.Object(
   {
     id: Type.String({ pattern: "^[a-z0-9][a-z0-9._-]*$" }),
@@ -90,6 +93,12 @@ export const FrameworkSpec = Type.Object(
     /** ZeRO-3 as PyTorch FSDP2 does it: the sharded parameter is the fp32 master; no bf16 copy persists. */
     fsdpShardsFp32Params: SourcedFlag,
     /**
+     * With pipeline parallelism, FSDP keeps each stage's 16-bit weights gathered between a micro-batch's
+     * forward and backward (no reshard after forward) and accumulates its unsharded gradients in fp32
+     * until the last micro-batch's reduce-scatter (the pipeline schedule's no-sync).
+     */
+    fsdpUnshardedUnderPipeline: SourcedFlag,
+    /**
      * The ZeRO stages (Rajbhandari et al. 2020) the framework offers: 0 is plain data parallelism, 1
      * shards optimizer states (Megatron's distributed optimizer, NxD's ZeRO-1), 2 gradients too, 3
      * parameters too (FSDP). A layout asking for another is not one this software can run.
@@ -145,6 +154,12 @@ export const FrameworkSpec = Type.Object(
      * `eagerElementwiseBytes`).
      */
     elementwiseKernels: sourced(Type.Union([Type.Literal("fused"), Type.Literal("eager")])),
+    /**
+     * Bytes per logit the loss holds at its peak on the last pipeline stage (per micro-batch, over the
+     * rank's vocabulary slice): the 16-bit logits, their fp32 copy, the softmax it saves for the
+     * backward and the gradients the backward makes, as many as are alive at once.
+     */
+    lossBytesPerLogit: sourced(Type.Number({ exclusiveMinimum: 0, maximum: 64 })),
   },
   { additionalProperties: false },
 );
@@ -184,10 +199,12 @@ export interface SoftwareFeatures {
   allocatorOverheadFraction: number;
   optimizerBytesPerParam: number;
   fsdpShardsFp32Params: boolean;
+  fsdpUnshardedUnderPipeline: boolean;
   zeroStages: readonly ZeroStage[];
   selectiveRecompute: "core-attention" | "op-level";
   attentionKernel: "flash" | "unfused";
   elementwiseKernels: "fused" | "eager";
+  lossBytesPerLogit: number;
 }
 
 /** A framework that overlaps nothing but the gradient reduction: what a bare Hardware assumes (tests, tools). */
@@ -204,10 +221,12 @@ export const PLAIN_SOFTWARE: SoftwareFeatures = {
   allocatorOverheadFraction: 0,
   optimizerBytesPerParam: FUSED_ADAM_BYTES_PER_PARAM,
   fsdpShardsFp32Params: false,
+  fsdpUnshardedUnderPipeline: false,
   zeroStages: [0, 1, 2, 3],
   selectiveRecompute: "core-attention",
   attentionKernel: "flash",
   elementwiseKernels: "fused",
+  lossBytesPerLogit: FP32_LOGITS_BYTES,
 };
 
 export function softwareFeatures(f: FrameworkSpec): SoftwareFeatures {
@@ -224,10 +243,12 @@ export function softwareFeatures(f: FrameworkSpec): SoftwareFeatures {
     allocatorOverheadFraction: f.allocatorOverheadFraction.value,
     optimizerBytesPerParam: f.optimizerBytesPerParam.value,
     fsdpShardsFp32Params: f.fsdpShardsFp32Params.value,
+    fsdpUnshardedUnderPipeline: f.fsdpUnshardedUnderPipeline.value,
     zeroStages: f.zeroStages.value,
     selectiveRecompute: f.selectiveRecompute.value,
     attentionKernel: f.attentionKernel.value,
     elementwiseKernels: f.elementwiseKernels.value,
+    lossBytesPerLogit: f.lossBytesPerLogit.value,
   };
 }
 

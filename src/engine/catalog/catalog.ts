@@ -13,6 +13,7 @@ import {
 } from "../calibrate/calibration.js";
 import {
   checkFrameworkLinks,
+  FP32_LOGITS_BYTES,
   FUSED_ADAM_BYTES_PER_PARAM,
   resolveFramework,
   softwareFeatures,
@@ -55,10 +56,12 @@ const NO_FRAMEWORKS: FrameworkCatalog = {
       allocatorOverheadFraction: { value: 0, source: "none given" },
       optimizerBytesPerParam: { value: FUSED_ADAM_BYTES_PER_PARAM, source: "none given: a fused Adam step over fp32 master weights" },
       fsdpShardsFp32Params: { value: false, source: "none given" },
+      fsdpUnshardedUnderPipeline: { value: false, source: "none given" },
       zeroStages: { value: [0, 1, 2, 3], source: "none given" },
       selectiveRecompute: { value: "core-attention", source: "none given" },
       attentionKernel: { value: "flash", source: "none given" },
       elementwiseKernels: { value: "fused", source: "none given" },
+      lossBytesPerLogit: { value: FP32_LOGITS_BYTES, source: "none given: one fp32 copy of the logits" },
     },
   ],
 };

@@ -48,7 +48,24 @@ export function renderValidation(r: ValidationReport, label?: string): string {
       c.fits === false ? "predicted not to fit in memory" : "",
     ]);
   }
-  return `${cases.toString()}\n\nstep-time error per group${label ? `, ${label}` : ""}\n${groupTable(r.groups, r.summary)}`;
+  const text = `${cases.toString()}\n\nstep-time error per group${label ? `, ${label}` : ""}\n${groupTable(r.groups, r.summary)}`;
+  return r.memory ? `${text}\n\n${renderMemoryValidation(r)}` : text;
+}
+
+/** Peak memory per chip against what the cases publish, where they do. */
+function renderMemoryValidation(r: ValidationReport): string {
+  const rows = new Table({ head: ["case", "measured", "predicted", "error"], style: { head: [], border: [] } });
+  for (const c of r.cases)
+    if (c.memory)
+      rows.push([
+        c.id,
+        `${c.memory.measuredGiB.toFixed(1)} GiB`,
+        `${c.memory.predictedGiB.toFixed(1)} GiB`,
+        formatSignedPercent(c.memory.errorPct),
+      ]);
+  const s = r.memory!;
+  const pctOf = (x: number | null) => (x === null ? "n/a" : `${x.toFixed(1)}%`);
+  return `peak memory per chip, where the case publishes it\n${rows.toString()}\nmemory: ${s.count} cases, median |error| ${pctOf(s.medianAbsErrorPct)}, p90 ${pctOf(s.p90AbsErrorPct)}, mean ${s.meanSignedErrorPct === null ? "n/a" : formatSignedPercent(s.meanSignedErrorPct)}`;
 }
 
 const metricValue = (metric: string, x: number) =>

@@ -48,7 +48,14 @@ export const TrainingCase = Type.Object(
     parallelism: ParallelismSpec,
     /** The framework the run used, where the case says; else its group's (groups.json beside the file). */
     framework: Type.Optional(Type.String()),
-    measured: Type.Object({ stepSeconds: Type.Number({ exclusiveMinimum: 0 }) }, { additionalProperties: true }),
+    measured: Type.Object(
+      {
+        stepSeconds: Type.Number({ exclusiveMinimum: 0 }),
+        /** Peak memory per chip, where the source publishes it (GiB, the largest over the chips). */
+        peakMemoryGiB: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+      },
+      { additionalProperties: true },
+    ),
     assumptions: Type.Optional(Type.Array(Type.String())),
   },
   { additionalProperties: true },

@@ -20,6 +20,8 @@ export interface CaseResult {
   /** Out-of-memory predictions are still compared, and flagged. */
   fits?: boolean;
   mfu?: number;
+  /** Where the case publishes its peak memory per chip: predicted against measured, GiB. */
+  memory?: { measuredGiB: number; predictedGiB: number; errorPct: number };
 }
 
 export interface ErrorSummary {
@@ -34,7 +36,11 @@ export interface ValidationReport {
   cases: CaseResult[];
   groups: Record<string, ErrorSummary>;
   summary: ErrorSummary;
+  /** Peak-memory error over the cases that publish it (absent where none does). */
+  memory?: ErrorSummary;
 }
+
+const GIB = 2 ** 30;
 
 /** Percentile with linear interpolation between closest ranks (numpy's default). */
 export function percentile(values: number[], q: number): number {
@@ -69,12 +75,15 @@ export function predictCase(c: TrainingCase, catalog: Catalog, framework?: strin
   try {
     const hw = catalog.hardware(c.system.id, {}, c.system.scaleOutGbpsPerChip, framework);
     const p = predictTraining({ model: c.model, hw, chips: c.system.chips, run: c.run, parallelism: c.parallelism });
+    const measuredGiB = c.measured.peakMemoryGiB;
+    const predictedGiB = p.memory.total / GIB;
     return {
       ...base,
       predicted: { stepSeconds: p.stepSeconds },
       errorPct: (100 * (p.stepSeconds - c.measured.stepSeconds)) / c.measured.stepSeconds,
       fits: p.memory.fits,
       mfu: p.mfu,
+      ...(measuredGiB ? { memory: { measuredGiB, predictedGiB, errorPct: (100 * (predictedGiB - measuredGiB)) / measuredGiB } } : {}),
     };
   } catch (e) {
     if (!(e instanceof UltrasimError)) throw e;
@@ -95,5 +104,11 @@ export function validateCases(
   });
   const groups: Record<string, ErrorSummary> = {};
   for (const g of [...new Set(results.map((r) => r.group))]) groups[g] = summarize(results.filter((r) => r.group === g));
-  return { cases: results, groups, summary: summarize(results) };
+  return { cases: results, groups, summary: summarize(results), ...memorySummary(results) };
+}
+
+/** The peak-memory error of the cases that publish it, summarised as the step time is. */
+export function memorySummary(results: CaseResult[]): { memory?: ErrorSummary } {
+  const withMemory = results.filter((r) => r.memory);
+  return withMemory.length ? { memory: summarize(withMemory.map((r) => ({ ...r, errorPct: r.memory!.errorPct }))) } : {};
 }

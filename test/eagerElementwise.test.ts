@@ -30,7 +30,7 @@ const parallelism = (tp: number): ParallelismSpec => ({
 const ctxFor = (hw: typeof eager, tp = 1): StepContext => ({
   model,
   hw,
-  layout: resolveLayout(model, { ...run, globalBatch: 16 }, parallelism(tp), 8).layout,
+  layout: resolveLayout(model, run, parallelism(tp), 8).layout,
   seqLen: run.seqLen,
   precision: run.precision,
 });

@@ -64,8 +64,8 @@ function renderMemoryValidation(r: ValidationReport): string {
         formatSignedPercent(c.memory.errorPct),
       ]);
   const s = r.memory!;
-  const pctOf = (x: number | null) => (x === null ? "n/a" : `${x.toFixed(1)}%`);
-  return `peak memory per chip, where the case publishes it\n${rows.toString()}\nmemory: ${s.count} cases, median |error| ${pctOf(s.medianAbsErrorPct)}, p90 ${pctOf(s.p90AbsErrorPct)}, mean ${s.meanSignedErrorPct === null ? "n/a" : formatSignedPercent(s.meanSignedErrorPct)}`;
+  const mean = s.meanSignedErrorPct === null ? "-" : formatSignedPercent(s.meanSignedErrorPct);
+  return `peak memory per chip, where the case publishes it\n${rows.toString()}\nmemory: ${s.count} cases, median |error| ${pct(s.medianAbsErrorPct)}, p90 ${pct(s.p90AbsErrorPct)}, mean ${mean}`;
 }
 
 const metricValue = (metric: string, x: number) =>

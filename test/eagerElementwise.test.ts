@@ -11,8 +11,8 @@ import { resolveLayout } from "../src/engine/plan/layout.js";
 
 const catalog = builtinCatalog();
 const model = catalog.model("llama3.1-8b");
-const eager = catalog.hardware("hgx-h100-96gb", {}, undefined, "torchtitan");
-const compiled = catalog.hardware("hgx-h100-96gb", {}, undefined, "torchtitan-compile");
+const eager = catalog.hardware("hgx-h100-96gb", {}, undefined, "torchtitan-2024");
+const compiled = catalog.hardware("hgx-h100-96gb", {}, undefined, "torchtitan-compile-2024");
 // torchtitan's Table 1: Llama 3.1 8B on 8 H100s, FSDP, local batch 2 of 8,192 tokens, selective (op) recompute.
 const run = { seqLen: 8192, globalBatch: 16, microBatch: 2, precision: "bf16" as const };
 const parallelism = (tp: number): ParallelismSpec => ({
@@ -87,7 +87,7 @@ describe("eager PyTorch's elementwise traffic (torchtitan without torch.compile)
 
   it("says so in the prediction's assumptions, where a user reads what the step rests on", () => {
     const assumptions = (hw: typeof eager) => predictTraining({ model, hw, chips: 8, run, parallelism: parallelism(1) }).assumptions;
-    expect(assumptions(eager).some((a) => a.startsWith("torchtitan runs PyTorch eagerly"))).toBe(true);
+    expect(assumptions(eager).some((a) => a.startsWith("torchtitan-2024 runs PyTorch eagerly"))).toBe(true);
     expect(assumptions(compiled).some((a) => a.includes("eagerly"))).toBe(false);
   });
 });

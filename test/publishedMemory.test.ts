@@ -39,7 +39,7 @@ describe("peak memory against torchtitan's published runs", () => {
       const p = c.parallelism;
       expect(p.tp * p.pp * p.dp * p.cp).toBe(c.system.chips);
       expect((c.source as { url: string }).url).toMatch(/torchtitan.*performance\.md/);
-      expect(["torchtitan", "torchtitan-compile"]).toContain(c.framework);
+      expect(["torchtitan-2024", "torchtitan-compile-2024"]).toContain(c.framework);
       expect(c.measured.peakMemoryGiB).toBeGreaterThan(0);
     }
   });

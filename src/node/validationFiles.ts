@@ -2,6 +2,9 @@
 // its schema (a bad case is a failed result naming its file and line, not the end of the run), and
 // the software each group ran on from the groups.json beside the file, where there is one.
 import { existsSync } from "node:fs";
+import { Type, type Static } from "@sinclair/typebox";
+import caseFrameworksFile from "../../data/validation/case-frameworks.json" with { type: "json" };
+import { checkEntry } from "../engine/catalog/catalog.js";
 import { dirname, join } from "node:path";
 import { builtinCatalog } from "../engine/catalog/builtin.js";
 import { TrainingCase } from "../engine/catalog/scenario.js";
@@ -18,12 +21,39 @@ export interface ValidationInput {
   /** Cases that failed their schema check, as failed results. */
   invalid: CaseResult[];
   inference: InferenceCase[];
-  /** The training framework of a case: its own `framework`, else its group's in groups.json. */
+  /**
+   * The training framework of a case: its own `framework`, else the release data/validation/
+   * case-frameworks.json reads from what the case states, else its group's in groups.json.
+   */
   frameworkOf: (c: TrainingCase) => string | undefined;
   /** The serving engine of an inference case where it names none (v1): its group's in groups.json. */
   engineOf: (c: InferenceCase) => string | undefined;
   /** Where a training case is, for messages: "file:line". */
   placeOf: (c: TrainingCase) => string;
+}
+
+const CaseFrameworks = Type.Object(
+  {
+    note: Type.Optional(Type.String()),
+    cases: Type.Array(
+      Type.Object(
+        {
+          case: Type.String({ minLength: 1 }),
+          framework: Type.String({ minLength: 1 }),
+          source: Type.String({ minLength: 1 }),
+          reason: Type.String({ minLength: 1 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** The framework release each listed shared case ran (data/validation/case-frameworks.json). */
+export function caseFrameworks(): Map<string, string> {
+  const file = checkEntry<Static<typeof CaseFrameworks>>(CaseFrameworks, caseFrameworksFile, "data/validation/case-frameworks.json");
+  return new Map(file.cases.map((e) => [e.case, e.framework]));
 }
 
 /**
@@ -58,6 +88,7 @@ export function readValidationFiles(
   const groupSoftware = new Map<string, string>();
   const groupEngine = new Map<string, string>();
   const places = new Map<TrainingCase, string>();
+  const caseFramework = caseFrameworks();
   for (const file of files) {
     const { loaded, cases } = readCasesFile(file);
     checkCaseShapes(loaded, cases);
@@ -70,7 +101,7 @@ export function readValidationFiles(
     training,
     invalid,
     inference,
-    frameworkOf: (c) => c.framework ?? groupSoftware.get(c.group),
+    frameworkOf: (c) => c.framework ?? caseFramework.get(c.id) ?? groupSoftware.get(c.group),
     engineOf: (c) => groupEngine.get(c.group),
     placeOf: (c) => places.get(c) ?? "",
   };

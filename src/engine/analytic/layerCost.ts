@@ -7,6 +7,7 @@ import type { Hardware } from "../system/hardware.js";
 import { headSharding, ranksPerChip } from "../workload/headSharding.js";
 import { attentionDims, busiestExpertRankLoad, isMoeLayer, layerParams, meanAttendedKeys, mlpMatrices } from "../workload/transformer.js";
 import { attentionSeconds, bytesPerElement, gemmSeconds, memorySeconds } from "./roofline.js";
+import { attentionKernelRate } from "./attentionKernels.js";
 
 /** Seconds by what they are spent on. */
 export interface TimeParts {
@@ -156,7 +157,9 @@ function flashAttention(ctx: StepContext, tokens: number): AttentionCost {
   const attentionForward = attentionSeconds(hw, attentionFlops, attentionKeysPerBlock, a.qkHeadDim);
   // Flash attention's backward recomputes the scores: 2.5x the forward FLOPs (Dao 2023, FlashAttention-2).
   const attentionBackward = attentionSeconds(hw, 2.5 * attentionFlops, attentionKeysPerBlock, a.qkHeadDim, "backward");
-  return { attentionFlops, attentionForward, attentionBackward };
+  // An older kernel generation (FlashAttention-2 on Hopper) runs at a sourced fraction of the die's best.
+  const kernel = attentionKernelRate(hw).fraction;
+  return { attentionFlops, attentionForward: attentionForward / kernel, attentionBackward: attentionBackward / kernel };
 }
 
 /**

@@ -50,6 +50,7 @@ import {
   type StageParams,
 } from "./memory.js";
 import { bytesPerElement, memorySeconds } from "./roofline.js";
+import { attentionKernelRate } from "./attentionKernels.js";
 
 export interface TrainingInput {
   model: ModelSpec;
@@ -720,6 +721,18 @@ function tailSlices(s: number, pipelineEnd: number, tail: StageTail): TimelineSl
   ];
 }
 
+/** What a prediction says where its framework runs FlashAttention-2 rather than the die's best attention kernel. */
+function attentionKernelAssumption(hw: Hardware): string[] {
+  if (hw.software.attentionKernel !== "flash2") return [];
+  const rate = attentionKernelRate(hw);
+  const die = hw.chip.silicon ?? hw.chip.id;
+  return [
+    rate.source === null
+      ? `${hw.software.framework} runs FlashAttention-2; data/attention-kernels.json has no figure for it on ${die}, so attention runs at the die's own flash-attention efficiency`
+      : `${hw.software.framework} runs FlashAttention-2, ${rate.fraction} of the rate of ${die}'s best attention kernel (${rate.estimate ? "an estimate" : "sourced"}: data/attention-kernels.json)`,
+  ];
+}
+
 /** The full prediction of one layout: the schedule simulated (or in closed form), every stage's tail, memory and the report. */
 function evaluateLayout(input: TrainingInput, resolved: ResolvedLayout): TrainingPrediction {
   const { hw, chips, run } = input;
@@ -838,6 +851,7 @@ function evaluateLayout(input: TrainingInput, resolved: ResolvedLayout): Trainin
             `${hw.software.framework} runs PyTorch eagerly: each norm, rotary embedding and activation op is its own kernel through HBM (torch.compile fuses them; \`ultrasim catalog frameworks\` lists a compiled variant)`,
           ]
         : []),
+      ...attentionKernelAssumption(hw),
     ],
     stepSeconds,
     tokensPerStep,

@@ -134,13 +134,15 @@ export const FrameworkSpec = Type.Object(
      */
     optimizerBytesPerParam: SourcedBytes,
     /**
-     * The core-attention kernels: flash attention (no s x s scores in memory, Dao et al. 2022), or the
+     * The core-attention kernels: flash attention (no s x s scores in memory, Dao et al. 2022) as the
+     * die's best kernel ("flash": cuDNN or FlashAttention-3 on Hopper) or as FlashAttention-2
+     * ("flash2", at the fraction of that rate data/attention-kernels.json gives per die), or the
      * unfused kernels of Megatron-LM 2021-22 (QK^T and AV as batched GEMMs around a fused
      * scale-mask-softmax and attention dropout, each reading and writing the s x s scores through HBM).
      */
     attentionKernel: Type.Object(
       {
-        value: Type.Union([Type.Literal("flash"), Type.Literal("unfused")]),
+        value: Type.Union([Type.Literal("flash"), Type.Literal("flash2"), Type.Literal("unfused")]),
         source: Type.String({ minLength: 1 }),
         estimate: Type.Optional(Type.Boolean()),
         note: Type.Optional(Type.String()),
@@ -202,7 +204,7 @@ export interface SoftwareFeatures {
   fsdpUnshardedUnderPipeline: boolean;
   zeroStages: readonly ZeroStage[];
   selectiveRecompute: "core-attention" | "op-level";
-  attentionKernel: "flash" | "unfused";
+  attentionKernel: "flash" | "flash2" | "unfused";
   elementwiseKernels: "fused" | "eager";
   lossBytesPerLogit: number;
 }

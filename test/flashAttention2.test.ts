@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import kernels from "../data/attention-kernels.json" with { type: "json" };
 import caseFrameworks from "../data/validation/case-frameworks.json" with { type: "json" };
+import { attentionKernelRate } from "../src/engine/analytic/attentionKernels.js";
 import { coreAttentionCost, layerCost, type StepContext } from "../src/engine/analytic/layerCost.js";
 import { predictTraining } from "../src/engine/analytic/trainingStep.js";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
@@ -86,6 +87,14 @@ describe("FlashAttention-2 as a framework release's attention kernel", () => {
       predictTraining({ model, hw: hardware("hgx-h100-96gb", framework), chips: 8, run, parallelism }).assumptions;
     expect(assumptions("torchtitan-2024").some((a) => a.includes("runs FlashAttention-2, 0.57 of the rate of gh100's best"))).toBe(true);
     expect(assumptions("torchtitan").some((a) => a.includes("FlashAttention-2"))).toBe(false);
+  });
+
+  it("on a die with no figure (a user's chip) attention keeps the die's own rate, and the prediction says that instead", () => {
+    const known = hardware("hgx-h100-96gb", "torchtitan-2024");
+    const hw = { ...known, chip: { ...known.chip, silicon: "user-die" } };
+    expect(attentionKernelRate(hw)).toEqual({ fraction: 1, source: null, estimate: false });
+    const { assumptions } = predictTraining({ model, hw, chips: 8, run, parallelism });
+    expect(assumptions.some((a) => a.includes("has no figure for it on user-die"))).toBe(true);
   });
 });
 

@@ -60,7 +60,14 @@ export function attentionKernelRate(hw: Hardware): AttentionKernelRate {
   return figure ? { fraction: figure.fraction, source: figure.source, estimate: figure.estimate === true } : BEST;
 }
 
-/** The dies with a figure for FlashAttention-2 (tests check every NVIDIA die has one). */
-export function flash2Silicon(): string[] {
-  return Object.keys(kernelTable().kernels.flash2.bySilicon);
+/** What a prediction says where its framework runs FlashAttention-2 rather than the die's best attention kernel. */
+export function attentionKernelAssumption(hw: Hardware): string[] {
+  if (hw.software.attentionKernel !== "flash2") return [];
+  const rate = attentionKernelRate(hw);
+  const die = hw.chip.silicon ?? hw.chip.id;
+  return [
+    rate.source === null
+      ? `${hw.software.framework} runs FlashAttention-2; data/attention-kernels.json has no figure for it on ${die}, so attention runs at the die's own flash-attention efficiency`
+      : `${hw.software.framework} runs FlashAttention-2, ${rate.fraction} of the rate of ${die}'s best attention kernel (${rate.estimate ? "an estimate" : "sourced"}: data/attention-kernels.json)`,
+  ];
 }

@@ -50,7 +50,7 @@ import {
   type StageParams,
 } from "./memory.js";
 import { bytesPerElement, memorySeconds } from "./roofline.js";
-import { attentionKernelRate } from "./attentionKernels.js";
+import { attentionKernelAssumption } from "./attentionKernels.js";
 
 export interface TrainingInput {
   model: ModelSpec;
@@ -718,18 +718,6 @@ function tailSlices(s: number, pipelineEnd: number, tail: StageTail): TimelineSl
     ...(gatherExposed > 0
       ? [{ stage: s, name: "parameter all-gather (exposed)", category: "data-parallel" as const, start: commEnd + optimizer, end }]
       : []),
-  ];
-}
-
-/** What a prediction says where its framework runs FlashAttention-2 rather than the die's best attention kernel. */
-function attentionKernelAssumption(hw: Hardware): string[] {
-  if (hw.software.attentionKernel !== "flash2") return [];
-  const rate = attentionKernelRate(hw);
-  const die = hw.chip.silicon ?? hw.chip.id;
-  return [
-    rate.source === null
-      ? `${hw.software.framework} runs FlashAttention-2; data/attention-kernels.json has no figure for it on ${die}, so attention runs at the die's own flash-attention efficiency`
-      : `${hw.software.framework} runs FlashAttention-2, ${rate.fraction} of the rate of ${die}'s best attention kernel (${rate.estimate ? "an estimate" : "sourced"}: data/attention-kernels.json)`,
   ];
 }
 

@@ -214,6 +214,22 @@ describe("a damaged log or record", () => {
     expect(run(out, 0, "csv").code).toBe(0);
     expect(sweepStatus(out).shards[0]!.state).toBe("done");
   });
+
+  it("removes what a run killed between writing a file and renaming it left behind, and only that", () => {
+    const out = join(dir, "temporaries");
+    expect(run(out, 0, "csv").code).toBe(0);
+    const shard = shardFile(readManifest(out), 0);
+    // As a killed writer leaves them: `.<name>.<pid>.<random>.tmp` beside the shard and its record.
+    const stale = [`.${shard}.4242.abc123.tmp`, `.${shard}.sha256.json.4242.def456.tmp`];
+    const other = `.${shardFile(readManifest(out), 1)}.4242.ghi789.tmp`; // shard 1's, not this run's to touch
+    for (const name of [...stale, other]) writeFileSync(join(out, name), "half a file");
+    rmSync(join(out, shard)); // the kill landed before the rename: the shard runs again
+    expect(run(out, 0, "csv").code).toBe(0);
+    const names = readdirSync(out);
+    for (const name of stale) expect(names).not.toContain(name);
+    expect(names).toContain(other);
+    expect(sweepStatus(out).shards[0]!.state).toBe("done");
+  });
 });
 
 describe("a damaged sweep.json", () => {

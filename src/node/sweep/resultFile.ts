@@ -2,7 +2,19 @@
 // CSV or JSONL. Every file is written to a temporary name (whole, or a block of rows at a time for
 // results too big to hold), flushed, then renamed into place, so a reader (or a rerun after a kill)
 // sees the finished file or none, never half of one.
-import { closeSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { dirname, basename, join } from "node:path";
 import { parquetMetadata, parquetMetadataAsync, parquetReadObjects, type AsyncBuffer, type FileMetaData } from "hyparquet";
 import { fileWriter, ParquetWriter, schemaFromColumnData } from "hyparquet-writer";
@@ -14,6 +26,17 @@ export type ResultFormat = (typeof RESULT_FORMATS)[number];
 
 /** A temporary name beside `path`, for writing a file that is renamed into place once complete. */
 const temporaryPath = (path: string) => join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+
+/**
+ * Remove the temporary files of `path` that a killed writer left (killed between writing and
+ * renaming). Only for a file whose writer holds a lock on it, as a shard's run does: then any
+ * temporary of it is a dead writer's.
+ */
+export function removeTemporaries(path: string): void {
+  const prefix = `.${basename(path)}.`;
+  for (const name of readdirSync(dirname(path)))
+    if (name.startsWith(prefix) && name.endsWith(".tmp")) rmSync(join(dirname(path), name), { force: true });
+}
 
 /** Flush a finished temporary file to disk and rename it over `path`. */
 function commitFile(temporary: string, path: string): void {

@@ -11,13 +11,14 @@ import { UltrasimError } from "../../engine/errors.js";
 import { acquireLock } from "./directoryLock.js";
 import type { LoadedSweep } from "./loadSweep.js";
 import type { ResultFormat } from "./resultFile.js";
-import { openRowWriter } from "./resultFile.js";
+import { openRowWriter, removeTemporaries } from "./resultFile.js";
 import { ResultLog } from "./resultLog.js";
 import { checkShard, recordPath, writeShardRecord } from "./shardRecord.js";
 import type { Shard } from "./shardFromEnvironment.js";
 import {
   claimDirectory,
   manifestFor,
+  mergedFile,
   mergeShards,
   parquetMetadata,
   removeFile,
@@ -90,6 +91,8 @@ async function runLockedShard(loaded: LoadedSweep, manifest: SweepManifest, opti
   const ids = shardPoints(manifest.points, index, count);
   const elapsed = () => (performance.now() - started) / 1000;
   const merge = async () => (count === 1 ? (await mergeShards(options.out, undefined, warn)).path : null);
+  // A run killed while writing leaves its temporary files; this run holds the shard's lock, so they are stale.
+  for (const file of [path, recordPath(path), ...(count === 1 ? [join(options.out, mergedFile(manifest))] : [])]) removeTemporaries(file);
   const check = checkShard(path, ids.length);
   if (check.state === "good") {
     // Finished before; a log left by a kill between the rename and its deletion is stale.

@@ -2,6 +2,7 @@
 import { PLAIN_SOFTWARE } from "../src/engine/calibrate/framework.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import type { ChipSpec, SystemSpec } from "../src/engine/catalog/schema.js";
 import {
   allGatherSeconds,
@@ -245,5 +246,29 @@ describe("in-network all-reduce (NVLink SHARP), where the switch reduces", () =>
     }
     expect(catalog.system("dgx-a100-80gb").scaleUp[0]!.inNetworkReduction).toBeUndefined();
     expect(catalog.system("trn2-ultraserver").scaleUp[0]!.inNetworkReduction).toBeUndefined();
+  });
+});
+
+describe("what NCCL reaches on each NVLink generation (relativeCollectiveEfficiency in data/systems.json)", () => {
+  const catalog = builtinCatalog();
+  it("the A100's NVLink 3 carries 0.932 of what NVLink 4 does, from its maintainers' figures: (230 / 300) / (370 / 450)", () => {
+    const figure = catalog.system("dgx-a100-80gb").scaleUp[0]!.relativeCollectiveEfficiency!;
+    expect(figure.value).toBeCloseTo(230 / 300 / (370 / 450), 3);
+    expect(figure.source).toMatch(/nccl-tests\/issues\/149/);
+    // The fabric the fitted NCCL efficiency rests on carries no multiplier.
+    expect(catalog.system("dgx-h100").scaleUp[0]!.relativeCollectiveEfficiency).toBeUndefined();
+  });
+
+  it("scales the level's bandwidth and nothing else: line rate x fitted efficiency x the multiplier", () => {
+    const a100 = catalog.hardware("dgx-a100-80gb", {});
+    const h100 = catalog.hardware("dgx-h100", {});
+    expect(a100.levels[0]!.bytesPerSecond).toBeCloseTo(300e9 * a100.efficiency.scaleUp * 0.932, -3);
+    expect(h100.levels[0]!.bytesPerSecond).toBeCloseTo(450e9 * h100.efficiency.scaleUp, -3);
+    // An 8-GPU ring all-reduce of 100 MB on the A100 moves 2 x 7/8 of it at that rate, plus latency.
+    const group = { size: 8, stride: 1 };
+    const seconds = allReduceSeconds(a100, group, 100e6);
+    const bandwidthPart = (2 * (7 / 8) * 100e6) / a100.levels[0]!.bytesPerSecond;
+    expect(seconds).toBeGreaterThan(bandwidthPart);
+    expect(seconds).toBeLessThan(bandwidthPart * 1.1);
   });
 });

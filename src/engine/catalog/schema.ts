@@ -165,6 +165,12 @@ export const ScaleUpLevel = Type.Object(
     /** Bandwidth one chip has to the other chips of this level, one direction, in GB/s. */
     bandwidthGBps: PositiveSourced,
     latencyUs: PositiveSourced,
+    /**
+     * What the collective library reaches on this fabric against the fabric its fitted efficiency rests
+     * on (NVLink 4, where most NVIDIA cases ran), where the library's authors publish both: a multiplier
+     * on the fitted scale-up efficiency. Absent, the fitted efficiency applies as it is.
+     */
+    relativeCollectiveEfficiency: Type.Optional(sourcedFigure(Type.Number({ exclusiveMinimum: 0, maximum: 2 }))),
     /** The level's switches reduce in the network (NVLink SHARP): all-reduce runs there (network/algorithms/inNetworkReduction.ts). */
     inNetworkReduction: Type.Optional(
       Type.Object(

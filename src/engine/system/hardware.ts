@@ -65,7 +65,7 @@ export function buildHardware(
     name: level.name,
     domainChips: level.chips,
     topology: level.topology,
-    bytesPerSecond: level.bandwidthGBps.value * GBPS_TO_BYTES_PER_SECOND * efficiency.scaleUp,
+    bytesPerSecond: level.bandwidthGBps.value * GBPS_TO_BYTES_PER_SECOND * efficiency.scaleUp * (level.relativeCollectiveEfficiency?.value ?? 1),
     latencySeconds: level.latencyUs.value * US,
     inNetworkReduction: level.inNetworkReduction !== undefined,
   }));

@@ -166,11 +166,11 @@ export const ScaleUpLevel = Type.Object(
     bandwidthGBps: PositiveSourced,
     latencyUs: PositiveSourced,
     /**
-     * What the collective library reaches on this fabric against the fabric its fitted efficiency rests
-     * on (NVLink 4, where most NVIDIA cases ran), where the library's authors publish both: a multiplier
-     * on the fitted scale-up efficiency. Absent, the fitted efficiency applies as it is.
+     * The bus bandwidth the collective library was measured to reach on this level, one direction, at the
+     * message sizes training sends (tens of MB), where such a measurement is published: used in place of
+     * the line rate times the fitted collective efficiency. Absent, line rate times the fitted efficiency.
      */
-    relativeCollectiveEfficiency: Type.Optional(sourcedFigure(Type.Number({ exclusiveMinimum: 0, maximum: 2 }))),
+    measuredBusBandwidthGBps: Type.Optional(PositiveSourced),
     /** The level's switches reduce in the network (NVLink SHARP): all-reduce runs there (network/algorithms/inNetworkReduction.ts). */
     inNetworkReduction: Type.Optional(
       Type.Object(

@@ -65,7 +65,8 @@ export function buildHardware(
     name: level.name,
     domainChips: level.chips,
     topology: level.topology,
-    bytesPerSecond: level.bandwidthGBps.value * GBPS_TO_BYTES_PER_SECOND * efficiency.scaleUp * (level.relativeCollectiveEfficiency?.value ?? 1),
+    // A measured bus bandwidth (data/systems.json) stands in for the line rate times the fitted efficiency.
+    bytesPerSecond: (level.measuredBusBandwidthGBps?.value ?? level.bandwidthGBps.value * efficiency.scaleUp) * GBPS_TO_BYTES_PER_SECOND,
     latencySeconds: level.latencyUs.value * US,
     inNetworkReduction: level.inNetworkReduction !== undefined,
   }));

@@ -188,6 +188,19 @@ describe("ultrasim catalog", () => {
       expect(cells[8]).toBe(e.hostOverlap.value ? "yes" : "no");
     }
   });
+  it("systems: a level whose collectives were measured says so beside its line rate, as the data says", () => {
+    const systems = JSON.parse(ultrasim("catalog", "systems", "--json").stdout) as {
+      id: string;
+      scaleUp: { measuredBusBandwidthGBps?: { value: number } }[];
+    }[];
+    const measured = systems.filter((s) => s.scaleUp.some((l) => l.measuredBusBandwidthGBps));
+    expect(measured.map((s) => s.id)).toContain("dgx-a100-80gb");
+    const rows = ultrasim("catalog", "systems").stdout.split("\n");
+    for (const s of measured) {
+      const value = s.scaleUp.find((l) => l.measuredBusBandwidthGBps)!.measuredBusBandwidthGBps!.value;
+      expect(rows.find((r) => r.startsWith(`│ ${s.id} `))).toContain(`(collectives measured at ${value})`);
+    }
+  });
   it("contains the entries the other tests use", () => {
     expect(ultrasim("catalog", "systems").stdout).toContain("dgx-h100");
     expect(ultrasim("catalog", "models").stdout).toContain("llama3-8b");

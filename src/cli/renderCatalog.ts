@@ -72,7 +72,12 @@ export function renderSystems(systems: SystemSpec[]): string {
   });
   for (const s of systems) {
     const levels = s.scaleUp
-      .map((l) => `${l.name}: ${l.chips} @ ${mark(l.bandwidthGBps)}${l.inNetworkReduction ? " (NVLS all-reduce)" : ""}`)
+      .map(
+        (l) =>
+          `${l.name}: ${l.chips} @ ${mark(l.bandwidthGBps)}${l.inNetworkReduction ? " (NVLS all-reduce)" : ""}${
+            l.measuredBusBandwidthGBps ? ` (collectives measured at ${mark(l.measuredBusBandwidthGBps)})` : ""
+          }`,
+      )
       .join("; ");
     t.push([s.id, s.chip, String(s.chipsPerSystem), levels, `${mark(s.scaleOut.gbpsPerChip)} ${s.scaleOut.name}`]);
   }

@@ -54,9 +54,12 @@ export interface AttentionKernelRate {
 
 const BEST: AttentionKernelRate = { fraction: 1, source: null, estimate: false };
 
+/** The die a chip's kernel figures belong to: its `silicon`, else the chip itself. */
+const dieOf = (hw: Hardware): string => hw.chip.silicon ?? hw.chip.id;
+
 export function attentionKernelRate(hw: Hardware): AttentionKernelRate {
   if (hw.software.attentionKernel !== "flash2") return BEST;
-  const figure = kernelTable().kernels.flash2.bySilicon[hw.chip.silicon ?? hw.chip.id];
+  const figure = kernelTable().kernels.flash2.bySilicon[dieOf(hw)];
   return figure ? { fraction: figure.fraction, source: figure.source, estimate: figure.estimate === true } : BEST;
 }
 
@@ -64,7 +67,7 @@ export function attentionKernelRate(hw: Hardware): AttentionKernelRate {
 export function attentionKernelAssumption(hw: Hardware): string[] {
   if (hw.software.attentionKernel !== "flash2") return [];
   const rate = attentionKernelRate(hw);
-  const die = hw.chip.silicon ?? hw.chip.id;
+  const die = dieOf(hw);
   return [
     rate.source === null
       ? `${hw.software.framework} runs FlashAttention-2; data/attention-kernels.json has no figure for it on ${die}, so attention runs at the die's own flash-attention efficiency`

@@ -93,8 +93,11 @@ export function outputDirectory(path: string, flag: string): void {
       try {
         mkdirSync(p);
       } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        // Another process made it since it was found missing (sweep shards start at once): a folder is fine.
+        if (code === "EEXIST" && statSync(p).isDirectory()) continue;
         // The parent exists (it was found above), so ENOENT means it takes no new folders.
-        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+        if (code !== "ENOENT") throw e;
         throw new UltrasimError("FILE_ERROR", `cannot write into the folder: ${dirname(p)} does not take new folders`, {
           file: path,
           field: flag,

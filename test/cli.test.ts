@@ -201,6 +201,23 @@ describe("ultrasim catalog", () => {
       expect(rows.find((r) => r.startsWith(`│ ${s.id} `))).toContain(`(collectives measured at ${value})`);
     }
   });
+  it("systems: an NVLS level shows its all-reduce rate, measured or marked an estimate, as the data says", () => {
+    type Rate = { value: number; estimate?: boolean };
+    const systems = JSON.parse(ultrasim("catalog", "systems", "--json").stdout) as {
+      id: string;
+      scaleUp: { inNetworkReduction?: { algorithmBandwidthGBps?: Rate } }[];
+    }[];
+    const rows = ultrasim("catalog", "systems").stdout.split("\n");
+    const shown = systems.flatMap((s) => {
+      const rate = s.scaleUp.find((l) => l.inNetworkReduction?.algorithmBandwidthGBps)?.inNetworkReduction!.algorithmBandwidthGBps;
+      return rate ? [{ id: s.id, rate }] : [];
+    });
+    expect(shown.map((s) => s.id)).toEqual(expect.arrayContaining(["dgx-h100", "dgx-b200"]));
+    for (const { id, rate } of shown)
+      expect(rows.find((r) => r.startsWith(`│ ${id} `))).toContain(
+        rate.estimate ? `(NVLS all-reduce at ${rate.value} (est.))` : `(NVLS all-reduce measured at ${rate.value})`,
+      );
+  });
   it("contains the entries the other tests use", () => {
     expect(ultrasim("catalog", "systems").stdout).toContain("dgx-h100");
     expect(ultrasim("catalog", "models").stdout).toContain("llama3-8b");

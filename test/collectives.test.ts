@@ -249,6 +249,44 @@ describe("in-network all-reduce (NVLink SHARP), where the switch reduces", () =>
   });
 });
 
+describe("in-network all-reduce at its measured rate (inNetworkReduction.algorithmBandwidthGBps)", () => {
+  const S = 4e9;
+  /** The hand-made node with its switch reducing at `algGBps` of algorithm bandwidth on 100 GB/s links. */
+  const measured = (algGBps: number) => {
+    const sys = system(100, 400, 2, 5, true);
+    sys.scaleUp[0]!.inNetworkReduction = { value: "nvls", source: "test", algorithmBandwidthGBps: src(algGBps) };
+    return buildHardware(chip, sys, { ...PRIOR_EFFICIENCY, scaleUp: 1, scaleOut: 1 }, "test", PLAIN_SOFTWARE);
+  };
+  const ring = hardware(100, 400, 2, 5, false);
+
+  it("moves the buffer at the measured algorithm bandwidth, not the line rate", () => {
+    expect(allReduceSeconds(measured(60), { size: 8, stride: 1 }, S)).toBeCloseTo(S / 60e9 + 2 * 2e-6, 12);
+  });
+  it("runs as a ring where the ring is faster (2 ranks: S / 100 GB/s against S / 60 GB/s), as NCCL's tuner picks", () => {
+    // A ring over 2 ranks moves 2 x 1/2 of the buffer: S / bw; over 8 ranks 2 x 7/8: S / 57 GB/s, slower than 60.
+    expect(allReduceSeconds(measured(60), { size: 2, stride: 1 }, S)).toBe(allReduceSeconds(ring, { size: 2, stride: 1 }, S));
+    expect(allReduceSeconds(measured(60), { size: 8, stride: 1 }, S)).toBeLessThan(allReduceSeconds(ring, { size: 8, stride: 1 }, S));
+  });
+  it("8 H100s reach NCCL's measured NVLS figures: 275 GB/s of algorithm bandwidth, 480 of bus bandwidth (NVIDIA/nccl#2140)", () => {
+    const h100 = builtinCatalog().hardware("dgx-h100", {});
+    const seconds = allReduceSeconds(h100, { size: 8, stride: 1 }, S);
+    expect(S / seconds / 1e9).toBeCloseTo(275, -1);
+    expect(((S / seconds) * (2 * 7)) / 8 / 1e9).toBeGreaterThan(470);
+    expect(((S / seconds) * (2 * 7)) / 8 / 1e9).toBeLessThan(490);
+  });
+  it("every NVLS level in the catalog carries a measured rate, with its source, below its line rate", () => {
+    const catalog = builtinCatalog();
+    const levels = catalog.entries().systems.flatMap((s) => s.scaleUp.filter((l) => l.inNetworkReduction).map((l) => [s.id, l] as const));
+    expect(levels.length).toBeGreaterThanOrEqual(10);
+    for (const [id, l] of levels) {
+      const figure = l.inNetworkReduction!.algorithmBandwidthGBps;
+      expect(figure, id).toBeDefined();
+      expect(figure!.source, id).toMatch(/nccl/);
+      expect(figure!.value, id).toBeLessThan(l.bandwidthGBps.value);
+    }
+  });
+});
+
 describe("a measured bus bandwidth in place of line rate x the fitted efficiency (measuredBusBandwidthGBps)", () => {
   const catalog = builtinCatalog();
   // Vidur's profile of 8 A100s in a DGX A100 (microsoft/vidur, data/profiling/network/a100_dgx/all_reduce.csv):

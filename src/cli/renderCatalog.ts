@@ -65,6 +65,9 @@ function neuronCoreLine(chip: ChipSpec, nc: NeuronCoreSpec): string {
   ].join("; ");
 }
 
+/** An NVLS rate as `catalog systems` shows it: measured, or an estimate borrowed from a like fabric. */
+const nvlsRate = (rate: Sourced | undefined): string => (!rate ? "" : rate.estimate ? ` at ${mark(rate)}` : ` measured at ${mark(rate)}`);
+
 export function renderSystems(systems: SystemSpec[]): string {
   const t = new Table({
     head: ["id", "chip", "chips", "scale-up levels (chips @ GB/s per chip, one way)", "scale-out Gb/s per chip"],
@@ -74,7 +77,11 @@ export function renderSystems(systems: SystemSpec[]): string {
     const levels = s.scaleUp
       .map(
         (l) =>
-          `${l.name}: ${l.chips} @ ${mark(l.bandwidthGBps)}${l.inNetworkReduction ? " (NVLS all-reduce)" : ""}${
+          `${l.name}: ${l.chips} @ ${mark(l.bandwidthGBps)}${
+            l.inNetworkReduction
+              ? ` (NVLS all-reduce${nvlsRate(l.inNetworkReduction.algorithmBandwidthGBps)})`
+              : ""
+          }${
             l.measuredBusBandwidthGBps ? ` (collectives measured at ${mark(l.measuredBusBandwidthGBps)})` : ""
           }`,
       )

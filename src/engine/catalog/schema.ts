@@ -174,7 +174,16 @@ export const ScaleUpLevel = Type.Object(
     /** The level's switches reduce in the network (NVLink SHARP): all-reduce runs there (network/algorithms/inNetworkReduction.ts). */
     inNetworkReduction: Type.Optional(
       Type.Object(
-        { value: Type.Literal("nvls"), source: Type.String({ minLength: 1 }), note: Type.Optional(Type.String()) },
+        {
+          value: Type.Literal("nvls"),
+          source: Type.String({ minLength: 1 }),
+          note: Type.Optional(Type.String()),
+          /**
+           * The algorithm bandwidth (bytes per rank over time) the collective library's in-network
+           * all-reduce was measured to reach on this level, in GB/s. Absent, the level's bus bandwidth.
+           */
+          algorithmBandwidthGBps: Type.Optional(PositiveSourced),
+        },
         { additionalProperties: false },
       ),
     ),

@@ -37,13 +37,14 @@ export function reduceScatterSeconds(hw: Hardware, group: GroupPlacement, bytes:
 export const allGatherSeconds = reduceScatterSeconds;
 
 /**
- * All-reduce. Where the group's innermost level reduces in its switches (NVLink SHARP), that level
- * runs in-network over the whole buffer (NCCL's NVLS; across nodes its NVLS-tree: the levels above
- * all-reduce the 1/g share each rank holds) ; else a reduce-scatter then an all-gather, 2(n-1)/n of
- * the data per rank in total.
+ * All-reduce: a reduce-scatter then an all-gather, 2(n-1)/n of the data per rank in total; or, where
+ * the group's innermost level reduces in its switches (NVLink SHARP), that level in-network over the
+ * whole buffer (NCCL's NVLS; across nodes its NVLS-tree: the levels above all-reduce the 1/g share
+ * each rank holds), whichever is faster, as NCCL's tuner picks.
  */
 export function allReduceSeconds(hw: Hardware, group: GroupPlacement, bytes: number): number {
   if (group.size <= 1 || bytes <= 0) return 0;
+  const rings = 2 * reduceScatterSeconds(hw, group, bytes);
   // The innermost level the group spans (more than one member in a domain of it).
   for (const level of collectiveLevels(hw)) {
     const g = membersInDomain(level, group);
@@ -51,11 +52,12 @@ export function allReduceSeconds(hw: Hardware, group: GroupPlacement, bytes: num
     if (!level.inNetworkReduction) break;
     // It reduces in-network over the whole buffer; the levels above all-reduce the 1/g each rank holds.
     const inNetwork = inNetworkAllReduceLevelSeconds(level, bytes);
-    return g >= group.size
-      ? inNetwork
-      : inNetwork + 2 * reduceScatterSeconds(hw, { size: group.size / g, stride: group.stride * g }, bytes / g);
+    return Math.min(
+      rings,
+      g >= group.size ? inNetwork : inNetwork + 2 * reduceScatterSeconds(hw, { size: group.size / g, stride: group.stride * g }, bytes / g),
+    );
   }
-  return 2 * reduceScatterSeconds(hw, group, bytes);
+  return rings;
 }
 
 /** Point-to-point send of `bytes` between ranks `stride` apart (pipeline stages). */

@@ -14,8 +14,10 @@ export interface NetworkLevel {
   /** Achievable bandwidth per chip, one direction, bytes/s (line rate times efficiency). */
   bytesPerSecond: number;
   latencySeconds: number;
-  /** The level's switches reduce (NVLink SHARP): all-reduce runs in-network (network/algorithms/). */
+  /** The level's switches reduce (NVLink SHARP): all-reduce may run in-network (network/algorithms/). */
   inNetworkReduction: boolean;
+  /** Algorithm bandwidth of the in-network all-reduce, bytes/s; 0 where the level has none. */
+  inNetworkBytesPerSecond: number;
 }
 
 /**
@@ -61,15 +63,26 @@ export function buildHardware(
   scaleOutGbpsPerChip?: number,
   scaleOutTiers?: ScaleOutTier[],
 ): Hardware {
-  const levels: NetworkLevel[] = system.scaleUp.map((level) => ({
-    name: level.name,
-    domainChips: level.chips,
-    topology: level.topology,
+  const levels: NetworkLevel[] = system.scaleUp.map((level) => {
     // A measured bus bandwidth (data/systems.json) stands in for the line rate times the fitted efficiency.
-    bytesPerSecond: (level.measuredBusBandwidthGBps?.value ?? level.bandwidthGBps.value * efficiency.scaleUp) * GBPS_TO_BYTES_PER_SECOND,
-    latencySeconds: level.latencyUs.value * US,
-    inNetworkReduction: level.inNetworkReduction !== undefined,
-  }));
+    const bytesPerSecond =
+      (level.measuredBusBandwidthGBps?.value ?? level.bandwidthGBps.value * efficiency.scaleUp) * GBPS_TO_BYTES_PER_SECOND;
+    const inNetwork = level.inNetworkReduction;
+    return {
+      name: level.name,
+      domainChips: level.chips,
+      topology: level.topology,
+      bytesPerSecond,
+      latencySeconds: level.latencyUs.value * US,
+      inNetworkReduction: inNetwork !== undefined,
+      // The in-network all-reduce at its measured algorithm bandwidth, else at the level's bus bandwidth.
+      inNetworkBytesPerSecond: inNetwork
+        ? inNetwork.algorithmBandwidthGBps
+          ? inNetwork.algorithmBandwidthGBps.value * GBPS_TO_BYTES_PER_SECOND
+          : bytesPerSecond
+        : 0,
+    };
+  });
   levels.push({
     name: system.scaleOut.name,
     domainChips: Infinity,
@@ -77,6 +90,7 @@ export function buildHardware(
     bytesPerSecond: (scaleOutGbpsPerChip ?? system.scaleOut.gbpsPerChip.value) * GBIT_TO_BYTES * efficiency.scaleOut,
     latencySeconds: system.scaleOut.latencyUs.value * US,
     inNetworkReduction: false,
+    inNetworkBytesPerSecond: 0,
   });
   return {
     chip,
@@ -119,6 +133,7 @@ export function collectiveLevels(hw: Hardware): NetworkLevel[] {
       bytesPerSecond: scaleOut.bytesPerSecond / tier.oversubscription,
       latencySeconds: tier.latencySeconds,
       inNetworkReduction: false,
+      inNetworkBytesPerSecond: 0,
     });
   });
   expandedLevels.set(hw, levels);

@@ -49,7 +49,7 @@ export function allReduceSeconds(hw: Hardware, group: GroupPlacement, bytes: num
   for (const level of collectiveLevels(hw)) {
     const g = membersInDomain(level, group);
     if (g <= 1) continue;
-    if (!level.inNetworkReduction) break;
+    if (level.inNetworkBytesPerSecond <= 0) break;
     // It reduces in-network over the whole buffer; the levels above all-reduce the 1/g each rank holds.
     const inNetwork = inNetworkAllReduceLevelSeconds(level, bytes);
     return Math.min(

@@ -14,9 +14,10 @@ export interface NetworkLevel {
   /** Achievable bandwidth per chip, one direction, bytes/s (line rate times efficiency). */
   bytesPerSecond: number;
   latencySeconds: number;
-  /** The level's switches reduce (NVLink SHARP): all-reduce may run in-network (network/algorithms/). */
-  inNetworkReduction: boolean;
-  /** Algorithm bandwidth of the in-network all-reduce, bytes/s; 0 where the level has none. */
+  /**
+   * Where the level's switches reduce (NVLink SHARP), the algorithm bandwidth of its in-network
+   * all-reduce, bytes/s (network/algorithms/inNetworkReduction.ts); 0 where they do not.
+   */
   inNetworkBytesPerSecond: number;
 }
 
@@ -74,7 +75,6 @@ export function buildHardware(
       topology: level.topology,
       bytesPerSecond,
       latencySeconds: level.latencyUs.value * US,
-      inNetworkReduction: inNetwork !== undefined,
       // The in-network all-reduce at its measured algorithm bandwidth, else at the level's bus bandwidth.
       inNetworkBytesPerSecond: inNetwork
         ? inNetwork.algorithmBandwidthGBps
@@ -89,7 +89,6 @@ export function buildHardware(
     topology: "switch",
     bytesPerSecond: (scaleOutGbpsPerChip ?? system.scaleOut.gbpsPerChip.value) * GBIT_TO_BYTES * efficiency.scaleOut,
     latencySeconds: system.scaleOut.latencyUs.value * US,
-    inNetworkReduction: false,
     inNetworkBytesPerSecond: 0,
   });
   return {
@@ -132,8 +131,7 @@ export function collectiveLevels(hw: Hardware): NetworkLevel[] {
       topology: "switch",
       bytesPerSecond: scaleOut.bytesPerSecond / tier.oversubscription,
       latencySeconds: tier.latencySeconds,
-      inNetworkReduction: false,
-      inNetworkBytesPerSecond: 0,
+        inNetworkBytesPerSecond: 0,
     });
   });
   expandedLevels.set(hw, levels);

@@ -65,8 +65,19 @@ function neuronCoreLine(chip: ChipSpec, nc: NeuronCoreSpec): string {
   ].join("; ");
 }
 
-/** An NVLS rate as `catalog systems` shows it: measured, or an estimate borrowed from a like fabric. */
-const nvlsRate = (rate: Sourced | undefined): string => (!rate ? "" : rate.estimate ? ` at ${mark(rate)}` : ` measured at ${mark(rate)}`);
+/**
+ * What `catalog systems` adds after a level's line rate: its NVLS all-reduce and that rate (measured, or
+ * an estimate borrowed from a like fabric), and a measured collective bandwidth.
+ */
+function levelNotes(l: SystemSpec["scaleUp"][number]): string {
+  const notes: string[] = [];
+  if (l.inNetworkReduction) {
+    const rate = l.inNetworkReduction.algorithmBandwidthGBps;
+    notes.push(`NVLS all-reduce${!rate ? "" : rate.estimate ? ` at ${mark(rate)}` : ` measured at ${mark(rate)}`}`);
+  }
+  if (l.measuredBusBandwidthGBps) notes.push(`collectives measured at ${mark(l.measuredBusBandwidthGBps)}`);
+  return notes.map((n) => ` (${n})`).join("");
+}
 
 export function renderSystems(systems: SystemSpec[]): string {
   const t = new Table({
@@ -74,18 +85,7 @@ export function renderSystems(systems: SystemSpec[]): string {
     style: { head: [], border: [] },
   });
   for (const s of systems) {
-    const levels = s.scaleUp
-      .map(
-        (l) =>
-          `${l.name}: ${l.chips} @ ${mark(l.bandwidthGBps)}${
-            l.inNetworkReduction
-              ? ` (NVLS all-reduce${nvlsRate(l.inNetworkReduction.algorithmBandwidthGBps)})`
-              : ""
-          }${
-            l.measuredBusBandwidthGBps ? ` (collectives measured at ${mark(l.measuredBusBandwidthGBps)})` : ""
-          }`,
-      )
-      .join("; ");
+    const levels = s.scaleUp.map((l) => `${l.name}: ${l.chips} @ ${mark(l.bandwidthGBps)}${levelNotes(l)}`).join("; ");
     t.push([s.id, s.chip, String(s.chipsPerSystem), levels, `${mark(s.scaleOut.gbpsPerChip)} ${s.scaleOut.name}`]);
   }
   return t.toString();

@@ -68,19 +68,18 @@ export function buildHardware(
     // A measured bus bandwidth (data/systems.json) stands in for the line rate times the fitted efficiency.
     const bytesPerSecond =
       (level.measuredBusBandwidthGBps?.value ?? level.bandwidthGBps.value * efficiency.scaleUp) * GBPS_TO_BYTES_PER_SECOND;
-    const inNetwork = level.inNetworkReduction;
+    // The in-network all-reduce at its measured algorithm bandwidth, else at the level's bus bandwidth.
+    const measuredInNetwork = level.inNetworkReduction?.algorithmBandwidthGBps;
+    let inNetworkBytesPerSecond = 0;
+    if (level.inNetworkReduction)
+      inNetworkBytesPerSecond = measuredInNetwork ? measuredInNetwork.value * GBPS_TO_BYTES_PER_SECOND : bytesPerSecond;
     return {
       name: level.name,
       domainChips: level.chips,
       topology: level.topology,
       bytesPerSecond,
       latencySeconds: level.latencyUs.value * US,
-      // The in-network all-reduce at its measured algorithm bandwidth, else at the level's bus bandwidth.
-      inNetworkBytesPerSecond: inNetwork
-        ? inNetwork.algorithmBandwidthGBps
-          ? inNetwork.algorithmBandwidthGBps.value * GBPS_TO_BYTES_PER_SECOND
-          : bytesPerSecond
-        : 0,
+      inNetworkBytesPerSecond,
     };
   });
   levels.push({
@@ -131,7 +130,7 @@ export function collectiveLevels(hw: Hardware): NetworkLevel[] {
       topology: "switch",
       bytesPerSecond: scaleOut.bytesPerSecond / tier.oversubscription,
       latencySeconds: tier.latencySeconds,
-        inNetworkBytesPerSecond: 0,
+      inNetworkBytesPerSecond: 0,
     });
   });
   expandedLevels.set(hw, levels);

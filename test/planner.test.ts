@@ -11,7 +11,7 @@ import {
   type TrainingInput,
 } from "../src/engine/analytic/trainingStep.js";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
-import type { TrainingCase } from "../src/engine/catalog/scenario.js";
+import { DEFAULT_TRAINING_SCENARIO, type TrainingCase } from "../src/engine/catalog/scenario.js";
 import type { ParallelismSpec, Placement, Recompute } from "../src/engine/catalog/schema.js";
 import { resolveLayout } from "../src/engine/plan/layout.js";
 import { parseChipCounts } from "../src/engine/plan/chipCounts.js";
@@ -233,6 +233,25 @@ describe("the best plan against each published layout", () => {
       if (best) expect(best.prediction.memory.fits).toBe(true);
     },
   );
+});
+
+describe("the built-in default", () => {
+  it("is laid out as the planner ranks first for its model, cluster and run (within 1% of the best step)", () => {
+    const d = DEFAULT_TRAINING_SCENARIO;
+    const best = plan({
+      model: catalog.model(d.model as string),
+      hw: catalog.hardwareFor(d),
+      chips: [d.system.chips],
+      globalBatch: d.run.globalBatch,
+      seqLen: d.run.seqLen,
+      precision: d.run.precision,
+      topK: 1,
+    }).plans[0]!;
+    const own = predictScenario(d, catalog).prediction;
+    expect(own.memory.fits).toBe(true);
+    // A default slower than the planner's own answer would show a new user a layout ultrasim itself advises against.
+    expect(own.stepSeconds).toBeLessThanOrEqual(best.prediction.stepSeconds * 1.01);
+  });
 });
 
 describe("progress", () => {

@@ -13,6 +13,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONTENT_SECURITY_POLICY, serveStatic, type StaticServer } from "../../src/node/staticServer.js";
 import { TRAINING_FLAGS } from "../../src/node/trainingScenario.js";
+import { DEFAULT_TRAINING_SCENARIO } from "../../src/engine/catalog/scenario.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const CHROMIUM = [process.env.CHROMIUM_PATH, "/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p): p is string =>
@@ -225,8 +226,8 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     const afterBatch = await stepSeconds(page, before);
     expect(afterBatch).not.toBe(before);
     await page.getByLabel("Model").selectOption("llama3.1-70b");
-    await page.getByLabel("TP", { exact: true }).fill("4");
-    await page.getByLabel("DP", { exact: true }).fill("32");
+    await page.getByLabel("TP", { exact: true }).fill("8");
+    await page.getByLabel("DP", { exact: true }).fill("144");
     await stepSeconds(page, afterBatch);
     expect(new URL(page.url()).searchParams.get("global-batch")).toBe("2304");
     expect(new URL(page.url()).searchParams.get("model")).toBe("llama3.1-70b");
@@ -250,7 +251,7 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     const before = await stepSeconds(page);
     await page.getByLabel("DP", { exact: true }).fill("3");
     await textMatching(page, "error", /chips|dp|equal|product/i);
-    await page.getByLabel("DP", { exact: true }).fill("16");
+    await page.getByLabel("DP", { exact: true }).fill(String(DEFAULT_TRAINING_SCENARIO.parallelism.dp));
     expect(await stepSeconds(page)).toBe(before);
     expect(errors.get(page)).toEqual([]);
     await page.context().close();
@@ -269,9 +270,10 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     const offered = await framework.locator("option").evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
     expect(offered).toContain("neuronx-distributed");
     expect(offered).not.toContain("megatron-core");
-    // NxD has ZeRO-1 but no ZeRO-2: the default's stage is refused with the engine's message.
+    // NxD has ZeRO-1 but no ZeRO-3: the default's stage is refused with the engine's message.
+    expect(DEFAULT_TRAINING_SCENARIO.parallelism.zero).toBe(3);
     await framework.selectOption("neuronx-distributed");
-    await textMatching(page, "error", /ZeRO-2 is not offered by neuronx-distributed/);
+    await textMatching(page, "error", /ZeRO-3 is not offered by neuronx-distributed/);
     expect(await zeroOption(1).isDisabled()).toBe(false);
     expect(await zeroOption(3).isDisabled()).toBe(true);
     // At ZeRO-1 it runs, at bf16 (NxD has no MXFP8 recipe), with the CLI's numbers.
@@ -281,7 +283,7 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     expect(await shownNumbers(page)).toEqual(cliNumbers(cliFor(page.url())));
     await framework.selectOption("");
     await textMatching(page, "error", /ZeRO-1 is not offered by torchtitan-neuron/);
-    await page.locator("select[name=zero]").selectOption("2");
+    await page.locator("select[name=zero]").selectOption("3");
     expect(await stepSeconds(page, after)).toBe(before);
     expect(new URL(page.url()).searchParams.has("framework")).toBe(false);
     expect(errors.get(page)).toEqual([]);

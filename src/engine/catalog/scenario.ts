@@ -64,8 +64,10 @@ export type TrainingCase = Static<typeof TrainingCase>;
 
 /**
  * The built-in default: Llama 3.1 405B pretraining on eight Trn3 UltraServers, in MXFP8 under
- * Trainium3's default framework, TorchTitan Neuron (data/frameworks.json), whose FSDP keeps the
- * parameters gathered from forward to backward under pipeline parallelism: ZeRO-2.
+ * Trainium3's default framework, TorchTitan Neuron (data/frameworks.json), laid out as `ultrasim plan`
+ * ranks first for it: FSDP (ZeRO-3) over 288 replicas of tensor parallelism 4 inside an UltraServer, no
+ * pipeline, no recomputation. TorchTitan Neuron does not overlap tensor-parallel communication, so the
+ * planner keeps tp small.
  */
 export const DEFAULT_TRAINING_SCENARIO: TrainingScenario = {
   schemaVersion: 1,
@@ -73,5 +75,5 @@ export const DEFAULT_TRAINING_SCENARIO: TrainingScenario = {
   model: "llama3.1-405b",
   system: { id: "trn3-ultraserver", chips: 1152 },
   run: { seqLen: 8192, globalBatch: 1152, microBatch: 1, precision: "mxfp8" },
-  parallelism: { tp: 8, pp: 9, dp: 16, cp: 1, ep: 1, etp: null, vpp: 7, sequenceParallel: true, zero: 2, recompute: "selective" },
+  parallelism: { tp: 4, pp: 1, dp: 288, cp: 1, ep: 1, etp: null, vpp: 1, sequenceParallel: true, zero: 3, recompute: "none" },
 };

@@ -325,3 +325,31 @@ describe("a word that is not one of the choices", () => {
     expect(recompute.stderr).toBe('ultrasim: --recompute: must be one of none | selective | full, got "some"\n');
   });
 });
+
+describe("serve without a scenario", () => {
+  // Run from a temporary folder: the default is the package's example, found from any directory.
+  const example = fileURLToPath(new URL("../examples/serve-llama3.3-70b-trn3.yaml", import.meta.url));
+
+  it("simulates the built-in default, the package's example, and says so", () => {
+    const r = ultrasim("serve");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Llama 3\.3 70B on one Trn3 UltraServer: .*144 chips/m);
+    expect(r.stdout).toContain(
+      "assumed: no scenario given: the built-in default, Llama 3.3 70B on one Trn3 UltraServer (examples/serve-llama3.3-70b-trn3.yaml)",
+    );
+    // The same numbers as naming the example: the default is that file, not a copy of it.
+    const json = JSON.parse(ultrasim("serve", "--json").stdout) as { assumptions: string[]; latency: unknown; throughput: unknown };
+    const named = JSON.parse(ultrasim("serve", example, "--json").stdout) as typeof json;
+    expect(json.assumptions.some((a) => a.startsWith("no scenario given: the built-in default"))).toBe(true);
+    expect(named.assumptions.some((a) => a.startsWith("no scenario given"))).toBe(false);
+    expect(json.latency).toEqual(named.latency);
+    expect(json.throughput).toEqual(named.throughput);
+  });
+
+  it("`serve plan` plans for the default, and says so", () => {
+    const r = ultrasim("serve", "plan", "--requests", "300", "--max-chips", "16");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^best \(most output tokens\/s per chip\): trn3-ultraserver/m);
+    expect(r.stdout).toContain("note: no scenario given: the built-in default");
+  });
+});

@@ -168,6 +168,14 @@ const EXPECT: { match: RegExp; check: (o: Outcome, cwd: string) => void }[] = [
         expect(o.stdout).toMatch(label);
     },
   },
+  {
+    match: /^serve$/,
+    check: (o) => {
+      // "the built-in default: Llama 3.3 70B on one Trn3 UltraServer"
+      expect(o.stdout).toMatch(/^Llama 3\.3 70B on one Trn3 UltraServer: .*144 chips/m);
+      expect(o.stdout).toMatch(/^assumed: no scenario given: the built-in default/m);
+    },
+  },
   { match: /--tp 4 --pp 9 --dp 32 --vpp 7 --global-batch/, check: (o) => expect(o.stdout).toMatch(/^fits: [\d.]+ GB free of [\d.]+ GB/m) },
   { match: /^train .*--json$/, check: (o) => expect((JSON.parse(o.stdout) as { stepSeconds: number }).stepSeconds).toBeGreaterThan(0) },
   {

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 // `ultrasim serve`: simulate an inference deployment request by request; `ultrasim serve plan`:
 // search layouts and hardware for the best one that meets an SLO.
 import type { Command } from "commander";
@@ -112,13 +113,19 @@ function nonNegativeNumber(text: string, flag: string): number {
   return checkPrice(value, flag);
 }
 
+// dist/src/cli/commands/serve.js -> the package's examples/, so the default works from any directory.
+const DEFAULT_SERVING_SCENARIO = fileURLToPath(new URL("../../../../examples/serve-llama3.3-70b-trn3.yaml", import.meta.url));
+
 export function registerServe(program: Command): void {
   program
     .command("serve")
     .description(
       "simulate an inference deployment: latency (TTFT, TPOT, end to end), throughput and goodput; `serve plan <scenario>` searches layouts",
     )
-    .argument("<scenario>", "serving scenario file, YAML or JSON (schema: schema/serving-scenario.json), or `plan`")
+    .argument(
+      "[scenario]",
+      "serving scenario file, YAML or JSON (schema: schema/serving-scenario.json), or `plan`; default: the package's examples/serve-llama3.3-70b-trn3.yaml",
+    )
     .argument("[planScenario]", "with `plan`: the scenario to plan for")
     .option("--json", "print the result as JSON")
     .option("--trace <file>", "write the iterations of every replica as a Chrome trace (open in Perfetto; not with plan)")
@@ -171,7 +178,7 @@ export function registerServe(program: Command): void {
     )
     .option("--catalog <files...>", "extra chips, systems and models (YAML/JSON)")
     .option(FORCE_OPTION, FORCE_HELP)
-    .action((first: string, second: string | undefined, opts: ServeOptions) => {
+    .action((first: string | undefined, second: string | undefined, opts: ServeOptions) => {
       const planning = first === "plan";
       if (!planning && second !== undefined)
         throw new UltrasimError(
@@ -183,11 +190,8 @@ export function registerServe(program: Command): void {
         );
       checkModeFlags(opts, planning);
       checkEmitFlags(opts, planning);
-      const file = planning ? second : first;
-      if (!file)
-        throw new UltrasimError("INVALID_INPUT", "give the scenario to plan for: ultrasim serve plan <scenario.yaml>", {
-          field: "scenario",
-        });
+      const given = planning ? second : first;
+      const file = given ?? DEFAULT_SERVING_SCENARIO;
       const catalog = catalogFrom(opts.catalog);
       const { scenario, loaded, requests } = loadServingScenario(file, {
         slo: opts.slo,
@@ -204,6 +208,11 @@ export function registerServe(program: Command): void {
         trace: opts.requestTrace,
         force: opts.force,
       });
+      // Said where the answer could be mistaken for the user's own scenario.
+      const defaultNote =
+        given === undefined
+          ? [`no scenario given: the built-in default, ${scenario.name ?? "unnamed"} (examples/serve-llama3.3-70b-trn3.yaml)`]
+          : [];
       try {
         if (opts.priceKind !== undefined && !(PRICE_KINDS as readonly string[]).includes(opts.priceKind))
           throw new UltrasimError("INVALID_INPUT", `must be one of ${PRICE_KINDS.join(", ")}, got '${opts.priceKind}'`, {
@@ -234,7 +243,7 @@ export function registerServe(program: Command): void {
           for (const system of systems) catalog.system(system, opts.systems ? "--systems" : "deployment.system");
           if (opts.emit !== undefined && isLaunchEngine(opts.emit)) checkLaunchEngine(opts.emit, systems, catalog);
           const progress = progressReporter("planning", true);
-          const notes: string[] = [];
+          const notes: string[] = [...defaultNote];
           const candidates = planServing(scenario, catalog, {
             onNote: (note) => notes.push(note),
             systems,
@@ -278,6 +287,7 @@ export function registerServe(program: Command): void {
         const result = predictServing(scenario, catalog, { requests, recordIterations: Boolean(opts.trace), cost, capacity: true });
         if (opts.trace)
           writeOutputFile(opts.trace, JSON.stringify(servingTrace(result.records, result.report.pools, result.model.name)), "--trace");
+        result.report.assumptions.push(...defaultNote);
         const assumptions = result.report.assumptions;
         if (opts.json) printJson(result.report);
         else

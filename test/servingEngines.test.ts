@@ -143,6 +143,38 @@ describe("closed loop", () => {
     expect((requestsPerSecond * latency) / clients).toBeLessThan(1.03);
   });
 
+  it("measures its steady state without the first and last rounds, or the whole run with every request", () => {
+    const clients = 16;
+    const run = (measure: "steady-state" | "whole-run") =>
+      predictServing(
+        {
+          schemaVersion: 1,
+          model: "llama3.1-8b",
+          deployment: { system: "dgx-h100", precision: "bf16", tp: 1, replicas: 1, batching: { policy: "continuous", maxBatch: 256 } },
+          traffic: {
+            requests: 10 * clients,
+            arrival: { kind: "closed-loop", concurrency: clients, measure },
+            inputTokens: { distribution: "lognormal", mean: 512, sigma: 0.6, max: 4096 },
+            outputTokens: { distribution: "lognormal", mean: 128, sigma: 0.6, max: 1024 },
+          },
+        },
+        catalog,
+      ).report;
+    const [steady, whole] = [run("steady-state"), run("whole-run")];
+    // The same simulation, measured over different requests: the first N sent and the last N left out.
+    expect(whole.requests.completed).toBe(10 * clients);
+    expect(whole.latency.measuredRequests).toBe(10 * clients);
+    expect(steady.latency.measuredRequests).toBe(10 * clients - 2 * clients);
+    expect(whole.throughput).toEqual(steady.throughput);
+    // Each client's requests run back to back from time 0, so over the whole run the latencies sum to
+    // the clients' busy spans: at most clients x the run's duration.
+    const sum = whole.latency.e2eSeconds!.mean * whole.latency.measuredRequests;
+    expect(sum).toBeLessThanOrEqual(clients * whole.durationSeconds * (1 + 1e-9));
+    expect(sum).toBeGreaterThan(0.8 * clients * whole.durationSeconds);
+    // The first round sends every prompt at once: its queue shows in the whole run's tail.
+    expect(whole.latency.ttftSeconds!.p99).toBeGreaterThan(steady.latency.ttftSeconds!.p99);
+  });
+
   it("more clients never lower the throughput, and raise the latency", () => {
     const run = (clients: number) =>
       predictServing(
@@ -223,7 +255,7 @@ describe("serve flags for engines and closed loops", () => {
   });
 
   it(
-    "an unknown --engine or --arrivals, --rate with --concurrency, or --arrivals with it, is one line naming the flag, exit 2",
+    "an unknown --engine or --arrivals, --rate with --concurrency, --arrivals with it, or --measure without it, is one line naming the flag, exit 2",
     { timeout: 60_000 },
     () => {
       for (const [args, flag] of [
@@ -233,6 +265,8 @@ describe("serve flags for engines and closed loops", () => {
         [["--arrivals", "constant", "--concurrency", "4"], "--arrivals"],
         [["--host-overlap", "maybe"], "--host-overlap"],
         [["--engine-version", " "], "--engine-version"],
+        [["--measure", "whole-run"], "--measure"],
+        [["--concurrency", "4", "--measure", "all"], "--measure"],
       ] as const) {
         const r = run(...args);
         expect(r.status).toBe(2);

@@ -55,6 +55,11 @@ export function renderServing(r: ServingReport): string {
   row("time per output token", r.latency.tpotSeconds);
   row("end to end", r.latency.e2eSeconds);
   out.push(lat.toString());
+  // A closed loop's steady state leaves out its first and last rounds: say over how many requests.
+  if (r.latency.measuredRequests < r.requests.completed)
+    out.push(
+      `latencies of the steady state: ${r.latency.measuredRequests} of ${r.requests.completed} requests, the first and last rounds of the closed loop left out (--measure whole-run keeps them)`,
+    );
   const likely = [
     r.likely.ttftSeconds ? `mean TTFT ${formatRange(r.likely.ttftSeconds, formatSeconds)}` : "",
     r.likely.tpotSeconds ? `mean TPOT ${formatRange(r.likely.tpotSeconds, formatSeconds)}` : "",

@@ -31,6 +31,8 @@ export interface ServingFlags {
   /** With a rate: how requests are spaced, "poisson" (default) or "constant". */
   arrivals?: string;
   concurrency?: string;
+  /** Closed loop: which requests the latencies cover (steady-state or whole-run). */
+  measure?: string;
   engine?: string;
   /** The engine's release, for every pool. */
   engineVersion?: string;
@@ -94,6 +96,20 @@ export function loadServingScenario(file: string, flags: ServingFlags = {}): Loa
     });
   if (flags.concurrency !== undefined)
     scenario.traffic.arrival = { kind: "closed-loop", concurrency: integer(flags.concurrency, "--concurrency", 1) };
+  if (flags.measure !== undefined) {
+    const arrival = scenario.traffic.arrival;
+    if (arrival?.kind !== "closed-loop")
+      throw new UltrasimError(
+        "INVALID_INPUT",
+        "chooses what a closed loop's latencies cover: give --concurrency, or a closed-loop traffic.arrival",
+        {
+          field: "--measure",
+        },
+      );
+    if (flags.measure !== "steady-state" && flags.measure !== "whole-run")
+      throw new UltrasimError("INVALID_INPUT", `must be steady-state or whole-run, got '${flags.measure}'`, { field: "--measure" });
+    scenario.traffic.arrival = { ...arrival, measure: flags.measure };
+  }
   // A serving engine or compiled batch set on the command line applies to every pool.
   const pools = [scenario.deployment, scenario.disaggregated?.prefill, scenario.disaggregated?.decode].filter((p) => p !== undefined);
   if (flags.engine !== undefined) {

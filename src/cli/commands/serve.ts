@@ -34,6 +34,7 @@ interface ServeOptions {
   rate?: string;
   arrivals?: string;
   concurrency?: string;
+  measure?: string;
   pps?: string;
   attentionDps?: string;
   engine?: string;
@@ -139,6 +140,10 @@ export function registerServe(program: Command): void {
     )
     .option("--concurrency <clients>", "a closed loop of this many clients, each sending its next request when its last completes")
     .option(
+      "--measure <span>",
+      "closed loop: the latencies of the steady state (default: the first and last rounds left out) or of the whole run (every request, as vLLM's benchmark_serving --max-concurrency reports): steady-state | whole-run",
+    )
+    .option(
       "--engine <id>",
       "the serving engine of every pool: vllm | trtllm | sglang | vllm-neuron | nxd-inference | transformers-neuronx | tgi-neuron (default: vllm on GPUs, vllm-neuron on Trainium and Inferentia)",
     )
@@ -200,6 +205,7 @@ export function registerServe(program: Command): void {
         rate: opts.rate,
         arrivals: opts.arrivals,
         concurrency: opts.concurrency,
+        measure: opts.measure,
         engine: opts.engine,
         engineVersion: opts.engineVersion,
         hostOverlap: opts.hostOverlap,

@@ -170,6 +170,12 @@ export const ArrivalSpec = Type.Union([
     {
       kind: Type.Literal("closed-loop"),
       concurrency: Type.Integer({ minimum: 1, description: "clients, each sending its next request when its last one completes" }),
+      measure: Type.Optional(
+        Type.Union([Type.Literal("steady-state"), Type.Literal("whole-run")], {
+          description:
+            "which requests the latencies cover: steady-state (default) leaves out the first round (every client sending at time 0) and the last (clients draining away); whole-run keeps every request, as vLLM's benchmark_serving --max-concurrency reports",
+        }),
+      ),
     },
     {
       additionalProperties: false,

@@ -124,14 +124,16 @@ export function predictServing(scenario: ServingScenario, catalog: Catalog, opti
           options.engines,
         ),
       ];
+  const arrival = scenario.traffic.arrival;
+  const clients = arrival?.kind === "closed-loop" && !options.requests ? arrival.concurrency : undefined;
   const context = {
     scenario: scenario.name ?? null,
     model: { id: model.id ?? null, name: model.name },
     seed: scenario.seed ?? DEFAULT_SEED,
     pools: pools.map((p) => p.summary),
     slo: scenario.slo ?? null,
-    closedLoopClients:
-      scenario.traffic.arrival?.kind === "closed-loop" && !options.requests ? scenario.traffic.arrival.concurrency : undefined,
+    // The report leaves the first and last rounds out only where the scenario measures the steady state.
+    closedLoopClients: arrival?.kind === "closed-loop" && arrival.measure !== "whole-run" ? clients : undefined,
   };
   const infeasible = pools.find((p) => p.infeasible);
   const kvTransferSeconds = pools.length > 1 ? kvTransfer(pools[0]!, pools[1]!, scenario.disaggregated!.kvLink ?? "scale-out") : undefined;
@@ -143,7 +145,7 @@ export function predictServing(scenario: ServingScenario, catalog: Catalog, opti
       kvTransferSeconds,
       recordIterations,
       seriesPoints,
-      closedLoopClients: context.closedLoopClients,
+      closedLoopClients: clients,
       seed: context.seed,
     });
   const sim = simulate(infeasible ? [] : requests, options.recordIterations, options.seriesPoints);

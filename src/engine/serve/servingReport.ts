@@ -39,7 +39,16 @@ export interface ServingReport {
      */
     sustainedOutputTokensPerSecond: number;
   };
-  latency: { ttftSeconds: LatencyStats | null; tpotSeconds: LatencyStats | null; e2eSeconds: LatencyStats | null };
+  latency: {
+    ttftSeconds: LatencyStats | null;
+    tpotSeconds: LatencyStats | null;
+    e2eSeconds: LatencyStats | null;
+    /**
+     * The served requests the latencies cover: all of them, except in a closed loop measured in its
+     * steady state, which leaves out the first round and the last (ReportContext.closedLoopClients).
+     */
+    measuredRequests: number;
+  };
   slo: SloSpec | null;
   goodput: { requestsPerSecond: number; outputTokensPerSecond: number; fractionMeetingSlo: number } | null;
   occupancy: { meanRunningRequests: number; meanKvCacheFraction: number; meanRequestsInSystem: number; series: OccupancyPoint[][] };
@@ -212,7 +221,12 @@ export function servingReport(sim: SimulationResult, ctx: ReportContext): Servin
       outputTokensPerSecondPerChip: rate(outputTokens) / Math.max(1, chips),
       sustainedOutputTokensPerSecond: sustainedRate(sim, start) ?? rate(outputTokens),
     },
-    latency: { ttftSeconds: latencyStats(ttft), tpotSeconds: latencyStats(tpot), e2eSeconds: latencyStats(e2e) },
+    latency: {
+      ttftSeconds: latencyStats(ttft),
+      tpotSeconds: latencyStats(tpot),
+      e2eSeconds: latencyStats(e2e),
+      measuredRequests: e2e.length,
+    },
     slo,
     goodput: slo
       ? { requestsPerSecond: rate(good), outputTokensPerSecond: rate(goodTokens), fractionMeetingSlo: completed ? good / completed : 0 }

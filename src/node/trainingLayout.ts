@@ -82,7 +82,10 @@ export async function completeLayout(
   catalogFiles: string[] | undefined,
 ): Promise<string[]> {
   if (source === "file") return [];
-  if (source === "default") return [`no scenario or flags given: the built-in default, ${DEFAULT_TRAINING_SCENARIO.name}, with its layout`];
+  if (source === "default")
+    return [
+      `no scenario or flags given: the built-in default, ${DEFAULT_TRAINING_SCENARIO.name}, laid out as the planner ranks first for it (ultrasim plan)`,
+    ];
   const assumptions = defaultsKept(flags);
   if (source === "flags") return [...assumptions, ...plainLayout(scenario, flags, catalogFiles)];
   if (source === "plain") {

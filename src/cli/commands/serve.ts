@@ -1,7 +1,7 @@
-import { fileURLToPath } from "node:url";
 // `ultrasim serve`: simulate an inference deployment request by request; `ultrasim serve plan`:
 // search layouts and hardware for the best one that meets an SLO.
 import type { Command } from "commander";
+import { fileURLToPath } from "node:url";
 import { PRICE_KINDS, checkPrice, type PriceKind } from "../../engine/analytic/cost.js";
 import { checkBound } from "../../engine/bounds.js";
 import { UltrasimError } from "../../engine/errors.js";

@@ -353,3 +353,31 @@ describe("serve without a scenario", () => {
     expect(r.stdout).toContain("note: no scenario given: the built-in default");
   });
 });
+
+describe("serve over several client counts", () => {
+  const example = fileURLToPath(new URL("../examples/serve-llama3-70b-p5.yaml", import.meta.url));
+
+  it("prints the throughput-latency curve, one row per count, and its JSON has each closed loop's report", () => {
+    const r = ultrasim("serve", example, "--concurrency", "8,1", "--requests", "100");
+    expect(r.code).toBe(0);
+    const rows = r.stdout.split("\n").filter((l) => /^│ \d+ +│/.test(l));
+    // Sorted, one row each, with the requests each level ran (8 per client at least).
+    expect(rows.map((l) => l.split("│")[1]!.trim())).toEqual(["1", "8"]);
+    expect(rows.map((l) => l.split("│")[2]!.trim())).toEqual(["100", "100"]);
+    expect(r.stdout).toContain("tok/s per user");
+    const json = JSON.parse(ultrasim("serve", example, "--concurrency", "1,8", "--requests", "100", "--json").stdout) as {
+      points: { concurrency: number; requests: number; report: { throughput: { sustainedOutputTokensPerSecond: number } } }[];
+    };
+    expect(json.points.map((p) => p.concurrency)).toEqual([1, 8]);
+    // One client's throughput against eight: more clients, more tokens per second.
+    expect(json.points[1]!.report.throughput.sustainedOutputTokensPerSecond).toBeGreaterThan(
+      json.points[0]!.report.throughput.sustainedOutputTokensPerSecond,
+    );
+  });
+
+  it("is one load at a time for serve plan, which says so", () => {
+    const r = ultrasim("serve", "plan", example, "--concurrency", "1,8");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("ultrasim: --concurrency: serve plan searches at one load: give one client count\n");
+  });
+});

@@ -18,6 +18,7 @@ import {
 import type { ServingScenario } from "../src/engine/serve/scenario.js";
 import { SCHEDULERS } from "../src/engine/serve/schedulers/index.js";
 import { predictServing } from "../src/engine/serve/serve.js";
+import { concurrencyCurve } from "../src/engine/serve/concurrencyCurve.js";
 import { Value } from "@sinclair/typebox/value";
 import { UltrasimError } from "../src/engine/errors.js";
 import { loadServingScenario } from "../src/node/servingScenario.js";
@@ -175,6 +176,35 @@ describe("closed loop", () => {
     expect(whole.latency.ttftSeconds!.p99).toBeGreaterThan(steady.latency.ttftSeconds!.p99);
   });
 
+  it("over several client counts is the curve of those closed loops: throughput up, tokens/s per user down", () => {
+    const s: ServingScenario = {
+      schemaVersion: 1,
+      model: "llama3.1-8b",
+      deployment: { system: "dgx-h100", precision: "bf16", tp: 1, replicas: 1, batching: { policy: "continuous", maxBatch: 256 } },
+      traffic: { requests: 200, inputTokens: 512, outputTokens: 128 },
+    };
+    const points = concurrencyCurve(s, catalog, [1, 8, 64]);
+    expect(points.map((p) => p.concurrency)).toEqual([1, 8, 64]);
+    // At least eight rounds per client, so the steady state keeps six.
+    expect(points.map((p) => p.requests)).toEqual([200, 200, 512]);
+    // Each point is the closed loop itself, simulated alone.
+    const alone = predictServing(
+      { ...s, traffic: { ...s.traffic, requests: 512, arrival: { kind: "closed-loop", concurrency: 64 } } },
+      catalog,
+      { seriesPoints: 1 },
+    ).report;
+    expect(points[2]!.report.latency).toEqual(alone.latency);
+    const rate = points.map((p) => p.report.throughput.sustainedOutputTokensPerSecond);
+    const perUser = points.map((p) => 1 / p.report.latency.tpotSeconds!.mean);
+    for (let i = 1; i < points.length; i++) {
+      expect(rate[i]).toBeGreaterThan(rate[i - 1]!);
+      expect(perUser[i]).toBeLessThanOrEqual(perUser[i - 1]! * (1 + 1e-9));
+    }
+    // One client at a time: a request's output tokens over its decode time is the tokens/s it sees.
+    expect(rate[0]! / perUser[0]!).toBeGreaterThan(0.9);
+    expect(rate[0]! / perUser[0]!).toBeLessThan(1.0);
+  });
+
   it("more clients never lower the throughput, and raise the latency", () => {
     const run = (clients: number) =>
       predictServing(
@@ -255,7 +285,7 @@ describe("serve flags for engines and closed loops", () => {
   });
 
   it(
-    "an unknown --engine or --arrivals, --rate with --concurrency, --arrivals with it, or --measure without it, is one line naming the flag, exit 2",
+    "an unknown --engine or --arrivals, --rate with --concurrency, --arrivals with it, --measure without it, or a bad list of client counts, is one line naming the flag, exit 2",
     { timeout: 60_000 },
     () => {
       for (const [args, flag] of [
@@ -267,6 +297,9 @@ describe("serve flags for engines and closed loops", () => {
         [["--engine-version", " "], "--engine-version"],
         [["--measure", "whole-run"], "--measure"],
         [["--concurrency", "4", "--measure", "all"], "--measure"],
+        [["--concurrency", "4,x"], "--concurrency"],
+        [["--concurrency", "4,0"], "--concurrency"],
+        [["--concurrency", "4,8", "--trace", "t.json"], "--concurrency"],
       ] as const) {
         const r = run(...args);
         expect(r.status).toBe(2);

@@ -1,5 +1,6 @@
 // `ultrasim serve` for people: the deployment, latency percentiles, throughput, goodput, occupancy.
 import Table from "./fittedTable.js";
+import type { ConcurrencyPoint } from "../engine/serve/concurrencyCurve.js";
 import type { PlanCandidate, ServingPlanObjective } from "../engine/serve/plan.js";
 import type { LatencyStats, ServingReport } from "../engine/serve/servingReport.js";
 import type { ServingOperations } from "../engine/serve/servingOperations.js";
@@ -198,4 +199,52 @@ export function renderPlan(candidates: PlanCandidate[], objective: ServingPlanOb
     `${t.toString()}\n${best ? `best (${by}): ${best.pool.system} (${best.engine}), ${best.pool.replicas} × tp${best.pool.tp}${(best.pool.pp ?? 1) > 1 ? ` pp${best.pool.pp}` : ""}${(best.pool.attentionDp ?? 1) > 1 ? ` dp-attention${best.pool.attentionDp}` : ""}, max batch ${best.pool.batching.maxBatch}` : "no candidate meets the SLO"} (${candidates.length} simulated)` +
     (noPrice ? `\nranked last for want of a price: ${noPrice.pool.system} (${noPrice.costReason ?? "no price"})` : "")
   );
+}
+
+/**
+ * The throughput-latency curve over client counts: what serving benchmarks plot, output tokens/s per
+ * chip against tokens/s per user (one over the mean TPOT), with TTFT beside it.
+ */
+export function renderConcurrencyCurve(points: ConcurrencyPoint[]): string {
+  const first = points[0]!.report;
+  const slo = first.slo;
+  const t = new Table({
+    head: [
+      "clients",
+      "requests",
+      "output tok/s",
+      "per chip",
+      "tok/s per user",
+      "TTFT p50",
+      "TTFT p99",
+      "TPOT p50",
+      "TPOT p99",
+      "end to end (mean)",
+      ...(slo ? ["meeting the SLO"] : []),
+    ],
+    style,
+  });
+  for (const { concurrency, requests, report: r } of points) {
+    const tpot = r.latency.tpotSeconds;
+    const ttft = r.latency.ttftSeconds;
+    const show = (x: number | undefined) => (x === undefined ? "-" : formatSeconds(x));
+    t.push([
+      String(concurrency),
+      String(requests),
+      formatCount(r.throughput.sustainedOutputTokensPerSecond),
+      formatCount(r.throughput.sustainedOutputTokensPerSecond / Math.max(1, r.chips)),
+      tpot && tpot.mean > 0 ? formatCount(1 / tpot.mean) : "-",
+      show(ttft?.p50),
+      show(ttft?.p99),
+      show(tpot?.p50),
+      show(tpot?.p99),
+      show(r.latency.e2eSeconds?.mean),
+      ...(slo ? [r.goodput ? formatPercent(r.goodput.fractionMeetingSlo) : "-"] : []),
+    ]);
+  }
+  const measure = first.latency.measuredRequests < first.requests.completed ? "steady state" : "whole run";
+  return [
+    `${first.scenario ?? "serving"}: ${first.model.name}, ${plural(first.chips, "chip")}, a closed loop at each client count (${measure}; output tok/s sustained)`,
+    t.toString(),
+  ].join("\n");
 }

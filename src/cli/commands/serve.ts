@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import { fileURLToPath } from "node:url";
 import { PRICE_KINDS, checkPrice, type PriceKind } from "../../engine/analytic/cost.js";
-import { checkBound } from "../../engine/bounds.js";
+import { checkBound, checkWork } from "../../engine/bounds.js";
 import { UltrasimError } from "../../engine/errors.js";
 import { parseNumber } from "../../engine/flagSyntax.js";
 import { FORCE_HELP, FORCE_OPTION, positiveNumber, wholeNumber } from "../numberOption.js";
@@ -15,6 +15,7 @@ import {
   type ServingPlanObjective,
 } from "../../engine/serve/plan.js";
 import { predictServing } from "../../engine/serve/serve.js";
+import { concurrencyCurve, CURVE_REQUESTS_PER_CLIENT } from "../../engine/serve/concurrencyCurve.js";
 import { servingTrace } from "../../engine/serve/servingTrace.js";
 import { locate } from "../../node/loadInput.js";
 import { writeLaunchFiles } from "../../node/launchFiles.js";
@@ -23,7 +24,7 @@ import { loadServingScenario } from "../../node/servingScenario.js";
 import { catalogFrom, print, printJson } from "../output.js";
 import { progressReporter } from "../progress.js";
 import { renderLaunch } from "../renderLaunch.js";
-import { renderPlan, renderServing } from "../renderServing.js";
+import { renderConcurrencyCurve, renderPlan, renderServing } from "../renderServing.js";
 
 interface ServeOptions {
   json?: boolean;
@@ -107,6 +108,14 @@ function countList(text: string, flag: string): number[] {
   return [...new Set(values)];
 }
 
+/** --concurrency's list: whole numbers ≥ 1, ascending, each once (the curve's client counts). */
+function clientCounts(text: string): number[] {
+  const values = text.split(",").map((x) => parseNumber(x.trim()));
+  if (values.some((v) => !Number.isInteger(v) || v < 1 || v > Number.MAX_SAFE_INTEGER))
+    throw new UltrasimError("INVALID_INPUT", `must be whole numbers ≥ 1, comma-separated, got '${text}'`, { field: "--concurrency" });
+  return [...new Set(values)].sort((a, b) => a - b);
+}
+
 function nonNegativeNumber(text: string, flag: string): number {
   const value = parseNumber(text);
   if (!Number.isFinite(value))
@@ -138,7 +147,10 @@ export function registerServe(program: Command): void {
       "--arrivals <process>",
       "how requests sent at a rate are spaced: poisson (default) | constant (evenly, as guidellm's constant rate)",
     )
-    .option("--concurrency <clients>", "a closed loop of this many clients, each sending its next request when its last completes")
+    .option(
+      "--concurrency <clients>",
+      "a closed loop of this many clients, each sending its next request when its last completes; several, comma-separated (1,4,16,64), give the throughput-latency curve",
+    )
     .option(
       "--measure <span>",
       "closed loop: the latencies of the steady state (default: the first and last rounds left out) or of the whole run (every request, as vLLM's benchmark_serving --max-concurrency reports): steady-state | whole-run",
@@ -197,6 +209,11 @@ export function registerServe(program: Command): void {
       checkEmitFlags(opts, planning);
       const given = planning ? second : first;
       const file = given ?? DEFAULT_SERVING_SCENARIO;
+      const levels = opts.concurrency?.includes(",") ? clientCounts(opts.concurrency) : null;
+      if (levels && planning)
+        throw new UltrasimError("INVALID_INPUT", "serve plan searches at one load: give one client count", { field: "--concurrency" });
+      if (levels && opts.trace)
+        throw new UltrasimError("INVALID_INPUT", "traces one run: give one client count with --trace", { field: "--concurrency" });
       const catalog = catalogFrom(opts.catalog);
       const { scenario, loaded, requests } = loadServingScenario(file, {
         slo: opts.slo,
@@ -204,7 +221,7 @@ export function registerServe(program: Command): void {
         requests: opts.requests,
         rate: opts.rate,
         arrivals: opts.arrivals,
-        concurrency: opts.concurrency,
+        concurrency: levels ? String(levels[0]) : opts.concurrency,
         measure: opts.measure,
         engine: opts.engine,
         engineVersion: opts.engineVersion,
@@ -288,6 +305,27 @@ export function registerServe(program: Command): void {
                   : []),
               ].join("\n"),
             );
+          return;
+        }
+        if (levels) {
+          const perLevel = levels.map((c) =>
+            checkBound("requests", Math.max(scenario.traffic.requests ?? 0, CURVE_REQUESTS_PER_CLIENT * c), "--concurrency"),
+          );
+          checkWork(
+            "requestsWork",
+            perLevel.reduce((a, b) => a + b, 0),
+            "--concurrency",
+            opts.force ?? false,
+            " over the curve's levels",
+          );
+          const progress = progressReporter("clients", true);
+          const points = concurrencyCurve(scenario, catalog, levels, {
+            cost,
+            onProgress: (done, total) => progress.update(done / total, `${done}/${total} client counts`),
+          });
+          progress.done();
+          if (opts.json) printJson({ scenario: scenario.name ?? null, notes: defaultNote, points });
+          else print([renderConcurrencyCurve(points), ...defaultNote.map((n) => `assumed: ${n}`)].join("\n"));
           return;
         }
         const result = predictServing(scenario, catalog, { requests, recordIterations: Boolean(opts.trace), cost, capacity: true });

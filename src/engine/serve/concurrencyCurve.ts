@@ -1,0 +1,50 @@
+// One deployment under closed loops of more and more clients: the throughput-interactivity curve that
+// serving benchmarks plot (InferenceX's tokens/s per GPU against tokens/s per user, vLLM's
+// benchmark_serving swept over --max-concurrency). Each level is its own simulation of the scenario.
+import type { Catalog } from "../catalog/catalog.js";
+import { UltrasimError } from "../errors.js";
+import type { ServingScenario } from "./scenario.js";
+import { predictServing, type ServingOptions } from "./serve.js";
+import type { ServingReport } from "./servingReport.js";
+
+/**
+ * Requests per client at each level, at least: the steady state leaves the first round and the last
+ * out, so eight rounds leave six measured (as the validation of closed-loop cases runs them).
+ */
+export const CURVE_REQUESTS_PER_CLIENT = 8;
+/** The most levels one curve simulates. */
+export const MAX_CURVE_LEVELS = 64;
+
+export interface ConcurrencyPoint {
+  concurrency: number;
+  /** Requests simulated at this level: the scenario's, or CURVE_REQUESTS_PER_CLIENT per client if more. */
+  requests: number;
+  report: ServingReport;
+}
+
+export function concurrencyCurve(
+  scenario: ServingScenario,
+  catalog: Catalog,
+  levels: number[],
+  options: Pick<ServingOptions, "cost"> & { onProgress?: (done: number, total: number) => void } = {},
+): ConcurrencyPoint[] {
+  if (levels.length === 0 || levels.length > MAX_CURVE_LEVELS)
+    throw new UltrasimError("INVALID_INPUT", `give 1 to ${MAX_CURVE_LEVELS} client counts, got ${levels.length}`, { field: "concurrency" });
+  const measure = scenario.traffic.arrival?.kind === "closed-loop" ? scenario.traffic.arrival.measure : undefined;
+  return levels.map((clients, i) => {
+    if (!Number.isInteger(clients) || clients < 1)
+      throw new UltrasimError("INVALID_INPUT", `client counts are whole numbers ≥ 1, got ${clients}`, { field: "concurrency" });
+    const requests = Math.max(scenario.traffic.requests ?? 0, CURVE_REQUESTS_PER_CLIENT * clients);
+    const level: ServingScenario = {
+      ...scenario,
+      traffic: {
+        ...scenario.traffic,
+        requests,
+        arrival: { kind: "closed-loop", concurrency: clients, ...(measure ? { measure } : {}) },
+      },
+    };
+    const { report } = predictServing(level, catalog, { seriesPoints: 1, cost: options.cost });
+    options.onProgress?.(i + 1, levels.length);
+    return { concurrency: clients, requests, report };
+  });
+}

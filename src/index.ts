@@ -105,7 +105,7 @@ export {
 export { parseChipCounts } from "./engine/plan/chipCounts.js";
 export { estimateStep, estimateLayout, type StepEstimate } from "./engine/analytic/trainingStep.js";
 export { predictServing, scenarioRequests, type ServingOptions, type ServingResult } from "./engine/serve/serve.js";
-export { concurrencyCurve, type ConcurrencyPoint } from "./engine/serve/concurrencyCurve.js";
+export { concurrencyCurve, parseClientCounts, type ConcurrencyPoint } from "./engine/serve/concurrencyCurve.js";
 export {
   DEFAULT_SERVING_PLAN_MAX_CHIPS,
   planServing,

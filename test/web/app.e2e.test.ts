@@ -690,6 +690,37 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     await page.context().close();
   });
 
+  it("Serve: the closed-loop curve in the browser is `ultrasim serve FILE --concurrency` on the exported scenario", async () => {
+    const page = await open("?page=serve&model=llama3.1-8b&system=dgx-h100&tp=1&rates=4&rate=4&requests=100&clients=8,1");
+    await sweepDone(page);
+    await expect(page.getByLabel("Clients").inputValue()).resolves.toBe("8,1");
+    await page.getByRole("button", { name: "Simulate the curve" }).click();
+    await page.waitForSelector("[data-testid=serve-curve-table] tbody tr", { timeout: 120_000 });
+    await expect(page.getByTestId("serve-curve-chart").locator("svg[aria-label]").count()).resolves.toBe(1);
+    await page.getByTestId("serve-curve-chart").screenshot({ path: join(SCREENSHOTS, "serve-curve.png") });
+    const dir = mkdtempSync(join(tmpdir(), "ultrasim-web-serve-curve-"));
+    try {
+      const file = join(dir, "scenario.yaml");
+      writeFileSync(file, await downloadText(page, "Export scenario"));
+      const cli = cliJson(["serve", file, "--concurrency", "8,1"]) as {
+        points: { concurrency: number; report: { throughput: { sustainedOutputTokensPerSecond: number } } }[];
+      };
+      expect(cli.points.map((p) => p.concurrency)).toEqual([1, 8]);
+      const rows = page.locator("[data-testid=serve-curve-table] tbody tr");
+      expect(await rows.locator("th").allTextContents()).toEqual(["1", "8"]);
+      const shown = await rows
+        .locator("[data-testid=serve-curve-output-tokens]")
+        .evaluateAll((cells) => cells.map((c) => Number(c.getAttribute("data-value"))));
+      shown.forEach((v, i) => expectSameNumbers(v, cli.points[i]!.report.throughput.sustainedOutputTokensPerSecond));
+      // The counts travel in the address bar; changing them does not rerun the load sweep.
+      expect(new URL(page.url()).searchParams.get("clients")).toBe("8,1");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(errors.get(page)).toEqual([]);
+    await page.context().close();
+  });
+
   it("Serve: the deployment search over several systems by cost is `serve plan --systems --objective cost`, from the URL", async () => {
     const page = await open(
       "?page=serve&model=llama3.1-8b&system=dgx-h100&tp=1&rates=4&rate=4&requests=100&slo=ttft%3D1s%2Ctpot%3D30ms" +

@@ -4,6 +4,7 @@ import type {
   chromeTrace,
   ClaimsReport,
   Comparison,
+  ConcurrencyPoint,
   PlanCandidate,
   ScaleScan,
   ServingPlanObjective,
@@ -85,6 +86,7 @@ export type EngineRequest =
   | { kind: "reliability"; query: ReliabilityQuery }
   | { kind: "serveSweep"; query: ServeQuery }
   | { kind: "servePlan"; query: ServeQuery }
+  | { kind: "serveCurve"; query: ServeQuery }
   | { kind: "claims" };
 
 /** What `ultrasim claims --json` prints. */
@@ -122,6 +124,11 @@ export interface ServePlanAnswer {
   notes: string[];
 }
 
+/** What `ultrasim serve FILE --concurrency 1,4,16 --json` prints for the Serve page's scenario. */
+export interface ServeCurveAnswer {
+  points: ConcurrencyPoint[];
+}
+
 /** What `ultrasim compare --json` prints: each system at its best layout (the planner), against the first. */
 export type CompareBestAnswer = Comparison;
 
@@ -135,6 +142,7 @@ export type EngineAnswer =
   | ReliabilityAnswer
   | ServeSweep
   | ServePlanAnswer
+  | ServeCurveAnswer
   | ClaimsAnswer;
 
 export type WorkerMessage =

@@ -28,6 +28,8 @@ export const SERVE_PARAMS = [
   // The deployment search's own (`serve plan --systems`, `--objective`): empty systems is the page's system.
   "plan-systems",
   "objective",
+  // The closed-loop curve's client counts (`serve --concurrency 1,4,16,64`).
+  "clients",
 ] as const;
 export type ServeParam = (typeof SERVE_PARAMS)[number];
 export type ServeQuery = Record<ServeParam, string>;
@@ -56,6 +58,7 @@ export const DEFAULT_SERVE: ServeQuery = {
   slo: "ttft=1s,tpot=20ms",
   "plan-systems": "",
   objective: "throughput",
+  clients: "1,4,16,64",
 };
 
 export function serveFromParams(params: URLSearchParams): ServeQuery {

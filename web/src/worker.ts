@@ -19,6 +19,7 @@ import type {
   ReliabilityAnswer,
   ScalingPoint,
   ServePlanAnswer,
+  ServeCurveAnswer,
   ServeSweep,
   WorkerMessage,
 } from "./protocol.ts";
@@ -204,6 +205,17 @@ function servePlan(id: number, query: ServeQuery): ServePlanAnswer {
   return { objective, best: candidates.find((c) => c.meetsSlo) ?? null, candidates, notes };
 }
 
+/** `ultrasim serve FILE --concurrency C1,C2,... --json`: one closed loop per client count, with progress. */
+function serveCurve(id: number, query: ServeQuery): ServeCurveAnswer {
+  const levels = engine.parseClientCounts(query.clients, "clients");
+  sweepRates(query); // checks the rate, naming it
+  const scenario = checkServingScenario(servingScenarioOf(query, Number(query.rate)));
+  const points = engine.concurrencyCurve(scenario, catalog, levels, {
+    onProgress: (done, total) => post({ id, type: "progress", done: done / total }),
+  });
+  return { points };
+}
+
 function describeLayout(p: Plan): string {
   const par = p.parallelism;
   return [
@@ -318,6 +330,8 @@ function answer(id: number, request: EngineRequest): EngineAnswer {
       return serveSweep(id, request.query);
     case "servePlan":
       return servePlan(id, request.query);
+    case "serveCurve":
+      return serveCurve(id, request.query);
     case "claims":
       if (!optional.checkClaims) throw new UltrasimError("INVALID_INPUT", "the claims report is not in this build");
       return optional.checkClaims(catalog);

@@ -15,7 +15,7 @@ import {
   type ServingPlanObjective,
 } from "../../engine/serve/plan.js";
 import { predictServing } from "../../engine/serve/serve.js";
-import { concurrencyCurve, CURVE_REQUESTS_PER_CLIENT } from "../../engine/serve/concurrencyCurve.js";
+import { concurrencyCurve, CURVE_REQUESTS_PER_CLIENT, parseClientCounts } from "../../engine/serve/concurrencyCurve.js";
 import { servingTrace } from "../../engine/serve/servingTrace.js";
 import { locate } from "../../node/loadInput.js";
 import { writeLaunchFiles } from "../../node/launchFiles.js";
@@ -106,14 +106,6 @@ function countList(text: string, flag: string): number[] {
   if (values.length === 0 || values.some((v) => !Number.isInteger(v) || v < 1 || v > 1024))
     throw new UltrasimError("INVALID_INPUT", `must be whole numbers from 1 to 1024, comma-separated, got '${text}'`, { field: flag });
   return [...new Set(values)];
-}
-
-/** --concurrency's list: whole numbers ≥ 1, ascending, each once (the curve's client counts). */
-function clientCounts(text: string): number[] {
-  const values = text.split(",").map((x) => parseNumber(x.trim()));
-  if (values.some((v) => !Number.isInteger(v) || v < 1 || v > Number.MAX_SAFE_INTEGER))
-    throw new UltrasimError("INVALID_INPUT", `must be whole numbers ≥ 1, comma-separated, got '${text}'`, { field: "--concurrency" });
-  return [...new Set(values)].sort((a, b) => a - b);
 }
 
 function nonNegativeNumber(text: string, flag: string): number {
@@ -209,7 +201,7 @@ export function registerServe(program: Command): void {
       checkEmitFlags(opts, planning);
       const given = planning ? second : first;
       const file = given ?? DEFAULT_SERVING_SCENARIO;
-      const levels = opts.concurrency?.includes(",") ? clientCounts(opts.concurrency) : null;
+      const levels = opts.concurrency?.includes(",") ? parseClientCounts(opts.concurrency, "--concurrency") : null;
       if (levels && planning)
         throw new UltrasimError("INVALID_INPUT", "serve plan searches at one load: give one client count", { field: "--concurrency" });
       if (levels && opts.trace)

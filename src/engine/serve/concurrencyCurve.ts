@@ -3,6 +3,7 @@
 // benchmark_serving swept over --max-concurrency). Each level is its own simulation of the scenario.
 import type { Catalog } from "../catalog/catalog.js";
 import { UltrasimError } from "../errors.js";
+import { parseNumber } from "../flagSyntax.js";
 import type { ServingScenario } from "./scenario.js";
 import { predictServing, type ServingOptions } from "./serve.js";
 import type { ServingReport } from "./servingReport.js";
@@ -14,6 +15,14 @@ import type { ServingReport } from "./servingReport.js";
 export const CURVE_REQUESTS_PER_CLIENT = 8;
 /** The most levels one curve simulates. */
 export const MAX_CURVE_LEVELS = 64;
+
+/** A list of client counts as people type it ("1,4,16,64"): whole numbers ≥ 1, returned ascending, each once. */
+export function parseClientCounts(text: string, field: string): number[] {
+  const values = text.split(",").map((x) => parseNumber(x.trim()));
+  if (values.some((v) => !Number.isInteger(v) || v < 1 || v > Number.MAX_SAFE_INTEGER))
+    throw new UltrasimError("INVALID_INPUT", `must be whole numbers ≥ 1, comma-separated, got '${text}'`, { field });
+  return [...new Set(values)].sort((a, b) => a - b);
+}
 
 export interface ConcurrencyPoint {
   concurrency: number;

@@ -7,6 +7,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { SelectField, systemOptions, type SelectOption } from "../components/SelectField.tsx";
 import { ErrorAlert } from "../components/Status.tsx";
 import { ServePlanPanel } from "../components/ServePlanPanel.tsx";
+import { ServeCurvePanel } from "../components/ServeCurvePanel.tsx";
 import { PlotFigure } from "../components/PlotFigure.tsx";
 import { download, flatten, toCsv } from "../download.ts";
 import { engine } from "../engine.ts";
@@ -95,7 +96,7 @@ export function ServePage({ query, catalog, onChange }: { query: ServeQuery; cat
   useEffect(() => {
     const timer = setTimeout(start, 250);
     return () => clearTimeout(timer);
-  }, [JSON.stringify({ ...query, "plan-systems": "", objective: "" })]); // the deployment search's own inputs do not change the sweep
+  }, [JSON.stringify({ ...query, "plan-systems": "", objective: "", clients: "" })]); // the deployment search's and the curve's own inputs do not change the sweep
 
   const set = (name: ServeParam, value: string) => {
     const next = { ...query, [name]: value };
@@ -188,6 +189,7 @@ export function ServePage({ query, catalog, onChange }: { query: ServeQuery; cat
         <ErrorAlert error={error} />
         {sweep && <ServeResults sweep={sweep} query={query} />}
         <ServePlanPanel query={query} catalog={catalog} onChange={onChange} />
+        <ServeCurvePanel query={query} onChange={onChange} />
       </section>
     </div>
   );

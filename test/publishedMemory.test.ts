@@ -44,7 +44,7 @@ describe("peak memory against torchtitan's published runs", () => {
     }
   });
 
-  it("validate reports each case's memory error: within 10% at the median and 20% on every case (25-58% low before the loss and FSDP2-under-PP terms)", () => {
+  it("validate reports each case's memory error: within 10% at the median and 20% on every case (25-58% low before the loss and FSDP2-under-PP terms; mean -7.6% before ZeRO-3's gathered units, -5.7% with them)", () => {
     const withMemory = report.cases.filter((r) => r.memory);
     expect(withMemory.length).toBe(17);
     for (const r of withMemory) {
@@ -54,6 +54,8 @@ describe("peak memory against torchtitan's published runs", () => {
     }
     expect(report.memory!.count).toBe(17);
     expect(report.memory!.medianAbsErrorPct!).toBeLessThanOrEqual(10);
+    // Still low on average (the eager runs, the 70B and 405B runs), but no longer by 7.6%.
+    expect(report.memory!.meanSignedErrorPct!).toBeGreaterThan(-6.5);
   });
 
   it("the CLI prints the memory table and puts it in --json", () => {
@@ -94,8 +96,30 @@ describe("peak memory against torchtitan's published runs", () => {
     // Gradients: the unsharded fp32 accumulation (twice the bf16 weights' bytes) plus FSDP's own fp32
     // shard, 4 bytes per parameter over dp.
     expect((withPp.gradients - 2 * withPp.weights) / withPp.weights).toBeCloseTo(2 / c.parallelism.dp, 6);
-    // Without pipeline parallelism FSDP2 reshards after each forward: no weights stay gathered.
+    // Without pipeline parallelism FSDP2 reshards after each unit: only the units in flight are gathered,
+    // two blocks at most (the running one and the prefetched next), in 16 bits, and none stays.
     const flat = predictTraining({ ...run, parallelism: { ...run.parallelism, pp: 1, dp: 64, vpp: 1 } }).memory;
-    expect(flat.weights).toBe(0);
+    const block = layerParams / 8;
+    const output = (128256 * 16384) / 8;
+    expect(block).toBeGreaterThan(output);
+    expect(flat.weights).toBeCloseTo(2 * (block + block), 0);
+  });
+
+  it("FSDP2 without a pipeline holds its largest unit gathered, the next, and the largest's 16-bit gradient before its reduce-scatter", () => {
+    // Table 1's Llama 3.1 8B on 8 GPUs, FSDP only: the output layer (128,256 x 4,096 = 525 M parameters)
+    // is the largest unit, a block (4,096 x (4,096 + 2 x 1,024 + 4,096) + 3 x 4,096 x 14,336 + 2 x 4,096
+    // = 218 M) the next. Weights: 2 bytes x (525 M + 218 M); gradients: the output's, 2 bytes as autograd
+    // makes them (the fp32 reduce buffer takes their place, not counted), beside FSDP2's own fp32 shard
+    // (4 bytes over dp).
+    const c = cases.find((x) => x.id === "torchtitan-table1-llama3.1-8b-fsdp-torchcompile")!;
+    const run = inputOf(c);
+    expect(run.parallelism.pp).toBe(1);
+    const memory = predictTraining(run).memory;
+    const output = 128256 * 4096;
+    const block = 4096 * (4096 + 2 * 1024 + 4096) + 3 * 4096 * 14336 + 2 * 4096;
+    expect(memory.weights).toBeCloseTo(2 * (output + block), 0);
+    const totalParams = 32 * block + 2 * output + 4096;
+    // (The shard's parameter count by hand is within a final norm of the model's.)
+    expect(memory.gradients / (2 * output + (4 * totalParams) / run.parallelism.dp)).toBeCloseTo(1, 6);
   });
 });

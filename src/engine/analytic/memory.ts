@@ -141,6 +141,24 @@ export function stageParams(model: ModelSpec, layout: Layout, counts: LayerCount
   return { dense, expert };
 }
 
+/**
+ * The unsharded units ZeRO-3 holds at once beside its shards. Every unit (a transformer block, the
+ * embedding, the output layer: fully_shard's modules) is gathered before it runs and freed after; the
+ * next unit's all-gather is issued while the current one computes (PyTorch's FSDP notes: implicit
+ * prefetching, "layer 1 all-gather can overlap with layer 0 forward compute"), so two are gathered at
+ * once, in 16 bits. In the backward the running unit's gradient is whole, in 16 bits as autograd makes
+ * it, until it is copied into the reduce-scatter's buffer and freed. That buffer (fp32 where the
+ * framework reduces in fp32) is not counted: it replaces the 16-bit gradient for the collective's
+ * duration. The largest unit (the output layer or the embedding, at a large vocabulary) is taken for
+ * every stage, an upper bound where a pipeline leaves them to the first and last stages.
+ */
+export function zeroThreeWorkingSet(model: ModelSpec, layout: Layout, byKind: LayerParamsByKind): { weights: number; gradients: number } {
+  const perRank = (p: LayerParams) => (p.attention + p.denseMlp + p.norms) / layout.tp + p.experts / (layout.ep * layout.etp);
+  const block = Math.max(perRank(byKind.dense), model.moe ? perRank(byKind.moe) : 0);
+  const largest = Math.max(block, (model.vocab * model.hidden) / layout.tp);
+  return { weights: 2 * (largest + block), gradients: 2 * largest };
+}
+
 export interface StateBytes {
   weights: number;
   gradients: number;

@@ -44,6 +44,7 @@ import {
   MODERN_ACTIVATIONS,
   stageParams,
   stateBytes,
+  zeroThreeWorkingSet,
   type StateBytes,
   type LayerCounts,
   type LayerParamsByKind,
@@ -611,13 +612,14 @@ function allocatorOverheadBytes(costs: LayoutCosts, activations: number): number
 /** Weights, gradients and optimizer states one chip of a stage holds, as its framework keeps them. */
 function stageStateBytes(costs: LayoutCosts, params: StageParams): StateBytes {
   const { software } = costs.input.hw;
-  return stateBytes(
-    params,
-    costs.layout,
-    software.fsdpShardsFp32Params,
-    gradientReduceBytes(software, costs.input.run.precision),
-    software.fsdpUnshardedUnderPipeline,
-  );
+  const { layout } = costs;
+  const reduceBytes = gradientReduceBytes(software, costs.input.run.precision);
+  const states = stateBytes(params, layout, software.fsdpShardsFp32Params, reduceBytes, software.fsdpUnshardedUnderPipeline);
+  // ZeRO-3 gathers unit by unit, unless the stage's weights stay gathered (FSDP2 under a pipeline).
+  const keptGathered = software.fsdpShardsFp32Params && software.fsdpUnshardedUnderPipeline && layout.pp > 1;
+  if (layout.zero !== 3 || keptGathered) return states;
+  const working = zeroThreeWorkingSet(costs.input.model, layout, costs.perLayer.params);
+  return { ...states, weights: states.weights + working.weights, gradients: states.gradients + working.gradients };
 }
 
 /** Bytes one chip of a stage needs: weights, gradients and optimizer states, activations, buffers, allocator overhead, the runtime's reserve. */

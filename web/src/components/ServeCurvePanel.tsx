@@ -3,31 +3,18 @@
 // tokens/s per user (one over the mean TPOT), each point a client count, with the table beside it.
 // Run on request (each count is a simulation of its own), with progress; it can be cancelled.
 import * as Plot from "@observablehq/plot";
-import { useMemo, useState } from "preact/hooks";
+import { useMemo } from "preact/hooks";
 import { download } from "../download.ts";
-import { engine } from "../engine.ts";
-import { EngineError } from "../engineClient.ts";
+import { useOnDemand } from "../useOnDemand.ts";
+import { RunProgress } from "./RunProgress.tsx";
 import { formatCount, formatPercent, formatSeconds } from "../format.ts";
 import type { ServeCurveAnswer } from "../protocol.ts";
 import type { ServeQuery } from "../serveQuery.ts";
 import { PlotFigure } from "./PlotFigure.tsx";
 
 export function ServeCurvePanel({ query, onChange }: { query: ServeQuery; onChange: (q: ServeQuery) => void }) {
-  const [done, setDone] = useState<number | null>(null);
-  const [curve, setCurve] = useState<ServeCurveAnswer | null>(null);
-  const [message, setMessage] = useState<string | null>(null);
-
-  const simulate = async () => {
-    setDone(0);
-    setMessage(null);
-    try {
-      setCurve(await engine().request<ServeCurveAnswer>({ kind: "serveCurve", query }, setDone).result);
-    } catch (e) {
-      const err = e instanceof EngineError ? e : new EngineError(String(e), "INTERNAL");
-      setMessage(err.code === "CANCELLED" ? "Curve cancelled." : err.message);
-    }
-    setDone(null);
-  };
+  const { done, answer: curve, message, run } = useOnDemand<ServeCurveAnswer>("Curve cancelled.");
+  const simulate = () => run({ kind: "serveCurve", query });
 
   const rows = (curve?.points ?? []).map((p) => {
     const r = p.report;
@@ -96,15 +83,7 @@ export function ServeCurvePanel({ query, onChange }: { query: ServeQuery; onChan
         <button type="button" disabled={done !== null} onClick={() => void simulate()}>
           Simulate the curve
         </button>
-        {done !== null && (
-          <>
-            <progress max={1} value={done} aria-label="closed-loop curve progress" data-testid="serve-curve-progress" />
-            <span>{formatPercent(done)}</span>
-            <button type="button" onClick={() => engine().cancelAll()}>
-              Cancel
-            </button>
-          </>
-        )}
+        {done !== null && <RunProgress done={done} label="closed-loop curve progress" testId="serve-curve-progress" />}
         {curve && (
           <button
             type="button"

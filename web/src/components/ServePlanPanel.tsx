@@ -3,12 +3,11 @@
 // limit) under the default chip budget, each simulated on the page's traffic at its detail rate, those
 // meeting the SLO first, by output tokens/s per chip or by dollars per token. A long search: it reports
 // progress and can be cancelled.
-import { useState } from "preact/hooks";
 import { DEFAULT_SERVING_PLAN_MAX_CHIPS, type PlanCandidate } from "../../../src/index.ts";
 import { download } from "../download.ts";
-import { engine } from "../engine.ts";
-import { EngineError } from "../engineClient.ts";
-import { formatCount, formatPercent, formatSeconds } from "../format.ts";
+import { useOnDemand } from "../useOnDemand.ts";
+import { RunProgress } from "./RunProgress.tsx";
+import { formatCount, formatSeconds } from "../format.ts";
 import type { CatalogSummary, ServePlanAnswer } from "../protocol.ts";
 import type { ServeQuery } from "../serveQuery.ts";
 
@@ -24,21 +23,8 @@ export function ServePlanPanel({
   catalog: CatalogSummary;
   onChange: (q: ServeQuery) => void;
 }) {
-  const [done, setDone] = useState<number | null>(null);
-  const [plan, setPlan] = useState<ServePlanAnswer | null>(null);
-  const [message, setMessage] = useState<string | null>(null);
-
-  const search = async () => {
-    setDone(0);
-    setMessage(null);
-    try {
-      setPlan(await engine().request<ServePlanAnswer>({ kind: "servePlan", query }, setDone).result);
-    } catch (e) {
-      const err = e instanceof EngineError ? e : new EngineError(String(e), "INTERNAL");
-      setMessage(err.code === "CANCELLED" ? "Search cancelled." : err.message);
-    }
-    setDone(null);
-  };
+  const { done, answer: plan, message, run } = useOnDemand<ServePlanAnswer>("Search cancelled.");
+  const search = () => run({ kind: "servePlan", query });
 
   const systems = query["plan-systems"]
     .split(",")
@@ -71,15 +57,7 @@ export function ServePlanPanel({
         <button type="button" disabled={done !== null} onClick={() => void search()}>
           Find the best deployment
         </button>
-        {done !== null && (
-          <>
-            <progress max={1} value={done} aria-label="deployment search progress" data-testid="serve-plan-progress" />
-            <span>{formatPercent(done)}</span>
-            <button type="button" onClick={() => engine().cancelAll()}>
-              Cancel
-            </button>
-          </>
-        )}
+        {done !== null && <RunProgress done={done} label="deployment search progress" testId="serve-plan-progress" />}
         {plan && (
           <button
             type="button"

@@ -11,7 +11,7 @@ import { EventQueue } from "../src/engine/des/eventQueue.js";
 import { weightBytesPerChip } from "../src/engine/serve/kvCache.js";
 import type { ServingScenario } from "../src/engine/serve/scenario.js";
 import { planServing } from "../src/engine/serve/plan.js";
-import { predictServing } from "../src/engine/serve/serve.js";
+import { predictServing, scenarioRequests } from "../src/engine/serve/serve.js";
 import { servingEngine } from "../src/engine/serve/engines.js";
 import { servingEfficiency } from "../src/engine/serve/servingEfficiency.js";
 import { readRequestTrace } from "../src/node/requestTrace.js";
@@ -91,6 +91,36 @@ describe("Little's law", () => {
     const W = report.latency.e2eSeconds!.mean;
     expect(report.requests.completed).toBe(3000);
     expect(Math.abs(L - rate * W) / (rate * W)).toBeLessThan(0.1);
+  });
+});
+
+describe("the report's traffic", () => {
+  it("is the arrival process and the requests simulated, with their mean lengths", () => {
+    const s = base({
+      traffic: {
+        requests: 400,
+        arrival: { kind: "poisson", ratePerSecond: 5 },
+        inputTokens: { distribution: "uniform", min: 100, max: 300 },
+        outputTokens: 64,
+      },
+    });
+    const { report } = predictServing(s, catalog);
+    const requests = scenarioRequests(s);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    expect(report.traffic).toEqual({
+      arrival: { kind: "poisson", ratePerSecond: 5 },
+      requests: 400,
+      meanInputTokens: mean(requests.map((r) => r.inputTokens)),
+      meanOutputTokens: 64,
+    });
+    // Uniform from 100 to 300: about 200 on average.
+    expect(report.traffic.meanInputTokens).toBeGreaterThan(190);
+    expect(report.traffic.meanInputTokens).toBeLessThan(210);
+    // No arrival given: offline, every request queued at once; requests replayed: a trace.
+    const offline = base({ traffic: { requests: 10, inputTokens: 128, outputTokens: 16 } });
+    expect(predictServing(offline, catalog).report.traffic.arrival).toEqual({ kind: "offline" });
+    const traced = predictServing(offline, catalog, { requests: [{ arrivalSeconds: 0, inputTokens: 32, outputTokens: 8 }] }).report;
+    expect(traced.traffic).toEqual({ arrival: { kind: "trace" }, requests: 1, meanInputTokens: 32, meanOutputTokens: 8 });
   });
 });
 

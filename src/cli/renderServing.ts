@@ -16,6 +16,7 @@ const NEAR_SATURATION = 0.9;
 export function renderServing(r: ServingReport): string {
   const out: string[] = [];
   out.push(`${r.scenario ?? "serving"}: ${r.model.name}, ${plural(r.chips, "chip")}, seed ${r.seed}`);
+  out.push(`traffic: ${describeTraffic(r.traffic)}`);
   const pools = new Table({ head: ["pool", "system", "layout", "batching", "weights/chip", "KV cache/replica"], style });
   for (const p of r.pools)
     pools.push([
@@ -247,4 +248,22 @@ export function renderConcurrencyCurve(points: ConcurrencyPoint[]): string {
     `${first.scenario ?? "serving"}: ${first.model.name}, ${plural(first.chips, "chip")}, a closed loop at each client count (${measure}; output tok/s sustained)`,
     t.toString(),
   ].join("\n");
+}
+
+/** The simulated traffic in words: how requests arrived, how many, how long on average. */
+export function describeTraffic(t: ServingReport["traffic"]): string {
+  const a = t.arrival;
+  const how =
+    a.kind === "offline"
+      ? "offline (all queued at time 0)"
+      : a.kind === "trace"
+        ? "replayed from a trace"
+        : a.kind === "closed-loop"
+          ? `a closed loop of ${plural(a.concurrency, "client")}`
+          : a.kind === "poisson"
+            ? `Poisson arrivals at ${a.ratePerSecond} requests/s`
+            : a.kind === "constant"
+              ? `evenly spaced arrivals at ${a.ratePerSecond} requests/s`
+              : `bursty arrivals at ${a.ratePerSecond} requests/s (gap variance ${a.burstiness}x Poisson's)`;
+  return `${plural(t.requests, "request")}, ${how}; prompts ${formatCount(t.meanInputTokens)} and answers ${formatCount(t.meanOutputTokens)} tokens on average`;
 }

@@ -132,6 +132,7 @@ export function predictServing(scenario: ServingScenario, catalog: Catalog, opti
     seed: scenario.seed ?? DEFAULT_SEED,
     pools: pools.map((p) => p.summary),
     slo: scenario.slo ?? null,
+    arrival: options.requests ? { kind: "trace" as const } : (arrival ?? { kind: "offline" as const }),
     // The report leaves the first and last rounds out only where the scenario measures the steady state.
     closedLoopClients: arrival?.kind === "closed-loop" && arrival.measure !== "whole-run" ? clients : undefined,
   };
@@ -156,6 +157,15 @@ export function predictServing(scenario: ServingScenario, catalog: Catalog, opti
     report.feasible = false;
     report.infeasibleReason = `${infeasible.summary.role} pool: ${infeasible.infeasible}`;
     report.requests.total = requests.length;
+    // Nothing was simulated: the traffic is the scenario's requests, unserved.
+    let input = 0;
+    let output = 0;
+    for (const r of requests) {
+      input += r.inputTokens;
+      output += r.outputTokens;
+    }
+    const n = Math.max(1, requests.length);
+    report.traffic = { ...report.traffic, requests: requests.length, meanInputTokens: input / n, meanOutputTokens: output / n };
   }
   if (report.feasible && report.requests.completed > 0) {
     const operations = servingOperations(

@@ -2,7 +2,7 @@
 // under an SLO, occupancy over time. What --json prints and the table shows.
 import type { Interval } from "../validate/intervals.js";
 import type { PoolSummary } from "./deployment.js";
-import type { SloSpec } from "./scenario.js";
+import type { ArrivalSpec, SloSpec } from "./scenario.js";
 import type { ServingOperations } from "./servingOperations.js";
 import type { OccupancyPoint, SimulationResult } from "./simulate.js";
 
@@ -22,6 +22,11 @@ export interface ServingReport {
   infeasibleReason: string | null;
   pools: PoolSummary[];
   chips: number;
+  /**
+   * The traffic that was simulated: how requests arrived (the scenario's arrival process, offline where
+   * it gives none, or a replayed trace) and how many, with their mean prompt and answer lengths.
+   */
+  traffic: { arrival: ArrivalSpec | { kind: "trace" }; requests: number; meanInputTokens: number; meanOutputTokens: number };
   requests: { total: number; completed: number; rejected: number; preempted: number; preemptions: number };
   /** The first few rejected requests and why (context too long for the model or the cache). */
   rejectedRequests: { index: number; reason: string }[];
@@ -135,6 +140,8 @@ export interface ReportContext {
   seed: number;
   pools: PoolSummary[];
   slo: SloSpec | null;
+  /** How the requests arrived (ServingReport.traffic). */
+  arrival: ArrivalSpec | { kind: "trace" };
   /**
    * Closed loop: the clients. Latencies are then those of the steady state: the first round (all
    * clients sending at once at time 0) and the last (concurrency draining away) are left out.
@@ -143,6 +150,12 @@ export interface ReportContext {
 }
 
 const REJECTED_LISTED = 20;
+
+function sum(values: Int32Array): number {
+  let total = 0;
+  for (const v of values) total += v;
+  return total;
+}
 
 export function servingReport(sim: SimulationResult, ctx: ReportContext): ServingReport {
   const n = sim.arrivalSeconds.length;
@@ -210,6 +223,12 @@ export function servingReport(sim: SimulationResult, ctx: ReportContext): Servin
     infeasibleReason: null,
     pools: ctx.pools,
     chips,
+    traffic: {
+      arrival: ctx.arrival,
+      requests: n,
+      meanInputTokens: n ? sum(sim.inputTokens) / n : 0,
+      meanOutputTokens: n ? sum(sim.outputTokens) / n : 0,
+    },
     requests: { total: n, completed, rejected: sim.rejected.size, preempted, preemptions },
     rejectedRequests: [...sim.rejected.entries()].slice(0, REJECTED_LISTED).map(([index, reason]) => ({ index, reason })),
     durationSeconds: duration,

@@ -94,9 +94,9 @@ export function ServeCurvePanel({ query, onChange }: { query: ServeQuery; onChan
         )}
       </div>
       <p class="note">
-        As <code>ultrasim serve scenario.yaml --concurrency {query.clients.replace(/\s+/g, "")}</code>: a closed loop of each many clients,
-        each sending its next request when its last completes, measured in its steady state; each count runs this page&apos;s requests, or
-        eight per client where that is more.
+        As <code>ultrasim serve scenario.yaml --concurrency {query.clients.replace(/\s+/g, "")}</code>: one closed loop per client count,
+        each client sending its next request when its last completes, measured in its steady state; each count runs this page&apos;s
+        requests, or eight per client where that is more.
       </p>
       {message && (
         <p class="note" role="status">

@@ -15,7 +15,7 @@ import {
   type ServingPlanObjective,
 } from "../../engine/serve/plan.js";
 import { predictServing } from "../../engine/serve/serve.js";
-import { concurrencyCurve, CURVE_REQUESTS_PER_CLIENT, parseClientCounts } from "../../engine/serve/concurrencyCurve.js";
+import { concurrencyCurve, curveLevelRequests, parseClientCounts } from "../../engine/serve/concurrencyCurve.js";
 import { servingTrace } from "../../engine/serve/servingTrace.js";
 import { locate } from "../../node/loadInput.js";
 import { writeLaunchFiles } from "../../node/launchFiles.js";
@@ -300,9 +300,7 @@ export function registerServe(program: Command): void {
           return;
         }
         if (levels) {
-          const perLevel = levels.map((c) =>
-            checkBound("requests", Math.max(scenario.traffic.requests ?? 0, CURVE_REQUESTS_PER_CLIENT * c), "--concurrency"),
-          );
+          const perLevel = levels.map((c) => checkBound("requests", curveLevelRequests(scenario, c), "--concurrency"));
           checkWork(
             "requestsWork",
             perLevel.reduce((a, b) => a + b, 0),

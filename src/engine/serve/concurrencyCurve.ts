@@ -9,10 +9,16 @@ import { predictServing, type ServingOptions } from "./serve.js";
 import type { ServingReport } from "./servingReport.js";
 
 /**
- * Requests per client at each level, at least: the steady state leaves the first round and the last
- * out, so eight rounds leave six measured (as the validation of closed-loop cases runs them).
+ * Requests per client a closed loop runs, at least: the steady state leaves the first round and the
+ * last out, so eight rounds leave six measured. The curve's levels and the validation of closed-loop
+ * cases both run this many.
  */
-export const CURVE_REQUESTS_PER_CLIENT = 8;
+export const CLOSED_LOOP_REQUESTS_PER_CLIENT = 8;
+
+/** Requests one level of the curve simulates: the scenario's, or CLOSED_LOOP_REQUESTS_PER_CLIENT per client if more. */
+export function curveLevelRequests(scenario: ServingScenario, clients: number): number {
+  return Math.max(scenario.traffic.requests ?? 0, CLOSED_LOOP_REQUESTS_PER_CLIENT * clients);
+}
 /** The most levels one curve simulates. */
 export const MAX_CURVE_LEVELS = 64;
 
@@ -26,7 +32,7 @@ export function parseClientCounts(text: string, field: string): number[] {
 
 export interface ConcurrencyPoint {
   concurrency: number;
-  /** Requests simulated at this level: the scenario's, or CURVE_REQUESTS_PER_CLIENT per client if more. */
+  /** Requests simulated at this level (curveLevelRequests). */
   requests: number;
   report: ServingReport;
 }
@@ -43,7 +49,7 @@ export function concurrencyCurve(
   return levels.map((clients, i) => {
     if (!Number.isInteger(clients) || clients < 1)
       throw new UltrasimError("INVALID_INPUT", `client counts are whole numbers ≥ 1, got ${clients}`, { field: "concurrency" });
-    const requests = Math.max(scenario.traffic.requests ?? 0, CURVE_REQUESTS_PER_CLIENT * clients);
+    const requests = curveLevelRequests(scenario, clients);
     const level: ServingScenario = {
       ...scenario,
       traffic: {

@@ -10,6 +10,7 @@ import { UltrasimError } from "../errors.js";
 import type { LengthSpec, PoolSpec, ServingScenario } from "../serve/scenario.js";
 type ServingPrecision = NonNullable<ServingScenario["deployment"]>["precision"];
 import { predictServing } from "../serve/serve.js";
+import { CLOSED_LOOP_REQUESTS_PER_CLIENT } from "../serve/concurrencyCurve.js";
 import { BUILTIN_SERVING_ENGINES, type ServingEngine } from "../serve/engines.js";
 import type { ServingEfficiencyEntry } from "../serve/servingEfficiency.js";
 import type { LatencyStats } from "../serve/servingReport.js";
@@ -126,7 +127,7 @@ export const INFERENCE_DEFAULTS = {
   /** Offline runs without a published count: requests per replica per batch slot. */
   offlineBatchesPerReplica: 3,
   /** Closed-loop runs: requests per client (the first and last round are warm-up and drain). */
-  requestsPerClient: 8,
+  requestsPerClient: CLOSED_LOOP_REQUESTS_PER_CLIENT,
   maxRequests: 100_000,
   /**
    * The engine when neither the case (v2 `backend`) nor its group (groups.json) names one: vLLM, as

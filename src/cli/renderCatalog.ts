@@ -181,6 +181,7 @@ export function renderEngines(engines: ServingEngine[]): string {
       "host µs / step",
       "host overlapped",
       "by release",
+      "prefix caching",
     ],
     style: { head: [], border: [] },
   });
@@ -195,9 +196,10 @@ export function renderEngines(engines: ServingEngine[]): string {
       `${e.iterationOverheadUs.value}${e.iterationOverheadUs.provenance.startsWith("prior") ? " (prior)" : ""}`,
       e.hostOverlap.value ? "yes" : "no",
       e.hostOverlap.sinceVersion !== undefined ? `on from ${e.hostOverlap.sinceVersion}` : "-",
+      e.prefixCaching.value ? "on" : "off",
     ]);
   return `${t.toString()}
-Host µs per step: fitted per engine or a prior (provenance and sources: ultrasim catalog engines --json). "host overlapped" is the engine's mode where its release is not known; "by release", the release from which it is on, which a pool's engineVersion picks.`;
+Host µs per step: fitted per engine or a prior (provenance and sources: ultrasim catalog engines --json). "host overlapped" is the engine's mode where its release is not known; "by release", the release from which it is on, which a pool's engineVersion picks. "prefix caching": the engine's default (a pool's prefixCaching, or --prefix-caching, sets it).`;
 }
 
 export function renderCalibration(c: Calibration): string {

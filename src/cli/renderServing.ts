@@ -16,7 +16,7 @@ const NEAR_SATURATION = 0.9;
 export function renderServing(r: ServingReport): string {
   const out: string[] = [];
   out.push(`${r.scenario ?? "serving"}: ${r.model.name}, ${plural(r.chips, "chip")}, seed ${r.seed}`);
-  out.push(`traffic: ${describeTraffic(r.traffic)}`);
+  out.push(`traffic: ${describeTraffic(r.traffic, r.prefixCache)}`);
   const pools = new Table({ head: ["pool", "system", "layout", "batching", "weights/chip", "KV cache/replica"], style });
   for (const p of r.pools)
     pools.push([
@@ -109,6 +109,15 @@ export function renderServing(r: ServingReport): string {
     },
     { "mean KV cache in use": formatPercent(r.occupancy.meanKvCacheFraction) },
   );
+  if (r.prefixCache) {
+    const caching = r.pools.filter((p) => p.prefixCaching.value && p.role !== "decode");
+    t.push({
+      "prefix cache":
+        caching.length > 0
+          ? `${formatPercent(r.prefixCache.hitRate)} of prompt tokens found cached, not computed (${formatCount(r.prefixCache.cachedTokens)} of ${formatCount(r.prefixCache.promptTokens)})`
+          : `off (${r.pools.map((p) => p.engine).join(", ")}: ${r.pools[0]!.prefixCaching.provenance.startsWith("the scenario") ? "the scenario's prefixCaching" : "the engine's default"}): every prompt computed whole`,
+    });
+  }
   out.push(t.toString());
   if (r.capacity && r.capacity.utilization >= NEAR_SATURATION)
     out.push(
@@ -251,7 +260,7 @@ export function renderConcurrencyCurve(points: ConcurrencyPoint[]): string {
 }
 
 /** The simulated traffic in words: how requests arrived, how many, how long on average. */
-export function describeTraffic(t: ServingReport["traffic"]): string {
+export function describeTraffic(t: ServingReport["traffic"], shared?: ServingReport["prefixCache"]): string {
   const a = t.arrival;
   const how =
     a.kind === "offline"
@@ -265,5 +274,8 @@ export function describeTraffic(t: ServingReport["traffic"]): string {
             : a.kind === "constant"
               ? `evenly spaced arrivals at ${a.ratePerSecond} requests/s`
               : `bursty arrivals at ${a.ratePerSecond} requests/s (gap variance ${a.burstiness}x Poisson's)`;
-  return `${plural(t.requests, "request")}, ${how}; prompts ${formatCount(t.meanInputTokens)} and answers ${formatCount(t.meanOutputTokens)} tokens on average`;
+  const prefix = shared
+    ? `; each prompt starts with ${shared.prefixes === 1 ? "a shared prefix" : `one of ${shared.prefixes} shared prefixes`} of ${formatCount(shared.sharedPrefixTokens)} tokens`
+    : "";
+  return `${plural(t.requests, "request")}, ${how}; prompts ${formatCount(t.meanInputTokens)} and answers ${formatCount(t.meanOutputTokens)} tokens on average${prefix}`;
 }

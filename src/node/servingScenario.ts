@@ -38,6 +38,10 @@ export interface ServingFlags {
   engineVersion?: string;
   /** "on" or "off": whether the engine overlaps host and device work, for every pool. */
   hostOverlap?: string;
+  /** "on" or "off": whether the engine caches shared prompt prefixes, for every pool. */
+  prefixCaching?: string;
+  /** TOKENS or TOKENS:PREFIXES: every prompt starts with one of PREFIXES shared prefixes of TOKENS tokens. */
+  sharedPrefix?: string;
   compiledBatch?: string;
   /** MoE: the busiest expert-parallel rank's routed tokens over the mean, for every pool. */
   expertImbalance?: string;
@@ -128,6 +132,22 @@ export function loadServingScenario(file: string, flags: ServingFlags = {}): Loa
     if (flags.hostOverlap !== "on" && flags.hostOverlap !== "off")
       throw new UltrasimError("INVALID_INPUT", `must be on or off, got '${flags.hostOverlap}'`, { field: "--host-overlap" });
     for (const p of pools) p.hostOverlap = flags.hostOverlap === "on";
+  }
+  if (flags.prefixCaching !== undefined) {
+    if (flags.prefixCaching !== "on" && flags.prefixCaching !== "off")
+      throw new UltrasimError("INVALID_INPUT", `must be on or off, got '${flags.prefixCaching}'`, { field: "--prefix-caching" });
+    for (const p of pools) p.prefixCaching = flags.prefixCaching === "on";
+  }
+  if (flags.sharedPrefix !== undefined) {
+    const [tokens, prefixes, extra] = flags.sharedPrefix.split(":");
+    if (extra !== undefined || !tokens)
+      throw new UltrasimError("INVALID_INPUT", `must be TOKENS or TOKENS:PREFIXES (e.g. 2000 or 2000:8), got '${flags.sharedPrefix}'`, {
+        field: "--shared-prefix",
+      });
+    scenario.traffic.sharedPrefix = {
+      tokens: integer(tokens, "--shared-prefix", 1),
+      ...(prefixes !== undefined ? { prefixes: integer(prefixes, "--shared-prefix", 1) } : {}),
+    };
   }
   if (flags.compiledBatch !== undefined) {
     const compiledBatch = integer(flags.compiledBatch, "--compiled-batch", 1);

@@ -820,6 +820,32 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     await page.context().close();
   });
 
+  it("Serve: prompts sharing a prefix are served from the prefix cache as the CLI serves its exported scenario", async () => {
+    const page = await open("?page=serve&input-tokens=3000&output-tokens=100&shared-prefix=2000:4&rates=2,8&rate=8&requests=200");
+    const shared = await sweepDone(page);
+    const hits = Number(await page.locator("[data-testid=prefix-cache-hit-rate]").getAttribute("data-value"));
+    const dir = mkdtempSync(join(tmpdir(), "ultrasim-web-serve-prefix-"));
+    try {
+      const file = join(dir, "scenario.yaml");
+      const yaml = await downloadText(page, "Export scenario");
+      expect(yaml).toMatch(/sharedPrefix:\s*\n\s*tokens: 2000\s*\n\s*prefixes: 4/);
+      writeFileSync(file, yaml);
+      const cli = cliJson(["serve", file]);
+      expectSameNumbers(JSON.parse(await downloadText(page, "Download JSON")), cli);
+      expect(hits).toBeCloseTo((cli.prefixCache as { hitRate: number }).hitRate, 6);
+      expect(hits).toBeGreaterThan(0.3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // No shared prefix: the field emptied, the parameter leaves the URL and the metric goes.
+    await page.getByLabel("Shared prefix").fill("");
+    expect(await sweepDone(page, shared)).not.toBe(shared);
+    await expect.poll(() => new URL(page.url()).searchParams.has("shared-prefix")).toBe(false);
+    await expect(page.locator("[data-testid=prefix-cache-hit-rate]").count()).resolves.toBe(0);
+    expect(errors.get(page)).toEqual([]);
+    await page.context().close();
+  });
+
   it("Serve: a long sweep shows progress and can be cancelled; the page keeps working", async () => {
     const page = await open("?page=serve&rates=1,2,3,4,6,8,12,16,20,24,28,32&requests=4000");
     await page.waitForSelector("[data-testid=sweep-progress]");

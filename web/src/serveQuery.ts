@@ -20,6 +20,7 @@ export const SERVE_PARAMS = [
   "max-batch",
   "input-tokens",
   "output-tokens",
+  "shared-prefix",
   "requests",
   "rates",
   "rate",
@@ -51,6 +52,8 @@ export const DEFAULT_SERVE: ServeQuery = {
   "max-batch": "64",
   "input-tokens": "1024",
   "output-tokens": "256",
+  // Empty: no shared prompt prefix (the scenario leaves the field out).
+  "shared-prefix": "",
   requests: "500",
   rates: "1,2,4,8,12,16,24,32",
   rate: "8",
@@ -75,7 +78,7 @@ export function paramsFromServe(query: ServeQuery): URLSearchParams {
   // No engine is the system's default, no imbalance is balanced routing and no plan systems is the page's
   // system: the URL leaves them out.
   for (const name of SERVE_PARAMS)
-    if ((name !== "engine" && name !== "expert-imbalance" && name !== "plan-systems") || query[name].trim())
+    if ((name !== "engine" && name !== "expert-imbalance" && name !== "shared-prefix" && name !== "plan-systems") || query[name].trim())
       params.set(name, query[name].trim());
   return params;
 }
@@ -91,6 +94,12 @@ function lengthOf(text: string): unknown {
   const parts = text.split("..");
   if (parts.length === 2) return { distribution: "uniform", min: numberOrText(parts[0]!), max: numberOrText(parts[1]!) };
   return numberOrText(text);
+}
+
+/** "2000" is a shared prefix of 2,000 tokens; "2000:8" one of eight (the CLI's --shared-prefix). */
+function sharedPrefixOf(text: string): unknown {
+  const [tokens, prefixes] = text.trim().split(":");
+  return { tokens: numberOrText(tokens ?? ""), ...(prefixes !== undefined ? { prefixes: numberOrText(prefixes) } : {}) };
 }
 
 /** The load sweep's arrival rates (requests/s), sorted, with the detail rate among them. */
@@ -131,6 +140,7 @@ export function servingScenarioOf(query: ServeQuery, ratePerSecond: number): Rec
       arrival: { kind: "poisson", ratePerSecond },
       inputTokens: lengthOf(query["input-tokens"]),
       outputTokens: lengthOf(query["output-tokens"]),
+      ...(query["shared-prefix"].trim() ? { sharedPrefix: sharedPrefixOf(query["shared-prefix"]) } : {}),
     },
     ...(Object.keys(slo).length ? { slo } : {}),
     seed: numberOrText(query.seed),

@@ -41,6 +41,8 @@ interface ServeOptions {
   engine?: string;
   engineVersion?: string;
   hostOverlap?: string;
+  prefixCaching?: string;
+  sharedPrefix?: string;
   compiledBatch?: string;
   expertImbalance?: string;
   requestTrace?: string;
@@ -159,6 +161,14 @@ export function registerServe(program: Command): void {
       "--host-overlap <on|off>",
       "whether the engine schedules the next step while this one runs (vLLM's async scheduling, SGLang's overlap scheduler); default: the engine's, by its version",
     )
+    .option(
+      "--prefix-caching <on|off>",
+      "whether the engine keeps shared prompt prefixes' KV cache for later requests (vLLM's automatic prefix caching, SGLang's radix cache, TensorRT-LLM's block reuse); default: the engine's (on for vllm, sglang, trtllm; off on Neuron)",
+    )
+    .option(
+      "--shared-prefix <tokens[:prefixes]>",
+      "every prompt starts with one of PREFIXES (default 1) shared prefixes of TOKENS tokens, e.g. a 2000-token system prompt: 2000, or 8 of them: 2000:8",
+    )
     .option("--compiled-batch <n>", "static-shape engines (Neuron): the batch the decode graph executes")
     .option(
       "--expert-imbalance <x>",
@@ -218,6 +228,8 @@ export function registerServe(program: Command): void {
         engine: opts.engine,
         engineVersion: opts.engineVersion,
         hostOverlap: opts.hostOverlap,
+        prefixCaching: opts.prefixCaching,
+        sharedPrefix: opts.sharedPrefix,
         compiledBatch: opts.compiledBatch,
         expertImbalance: opts.expertImbalance,
         trace: opts.requestTrace,

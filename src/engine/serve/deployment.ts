@@ -67,6 +67,8 @@ export interface PoolSummary {
   iterationOverhead: { us: number; provenance: string };
   /** Whether that host time runs beside the accelerator's (an overlap or async scheduler), and why. */
   hostOverlap: { value: boolean; provenance: string };
+  /** Whether shared prompt prefixes keep their KV blocks for later requests (prefixCache.ts), and why. */
+  prefixCaching: { value: boolean; provenance: string };
   efficiencyProvenance: string;
   /** Speculative decoding or MTP (speculative.ts); null where every step decodes one token. */
   speculative: SpeculativeSummary | null;
@@ -191,6 +193,7 @@ export function resolvePool(
       ? { us: spec.iterationOverheadUs, provenance: "the scenario's iterationOverheadUs" }
       : { us: engine.iterationOverheadUs.value, provenance: `${engine.id}: ${engine.iterationOverheadUs.provenance}` };
   const hostOverlap = hostOverlapOf(engine, spec);
+  const prefixCaching = prefixCachingOf(engine, spec, field, staticShapes !== null);
   const blockTokens = spec.kvBlockTokens ?? DEFAULT_KV_BLOCK_TOKENS;
   const logicalCoresPerChip = ranksPerChip(chip);
   if (spec.speculative && role === "prefill")
@@ -261,6 +264,8 @@ export function resolvePool(
     chunkedPrefill: spec.batching.chunkedPrefill ?? engine.chunkedPrefill,
     kvAdmission: spec.batching.kvAdmission ?? engine.kvAdmission,
     staticShapes,
+    // A static batch runs fixed batches to their end, as a benchmark does, with nothing carried over.
+    prefixCaching: prefixCaching.value && spec.batching.policy !== "static" && shape.fullLayers > 0,
     blockTokens,
     capacityBlocks: blocksPerEngine,
     kvShape: shape,
@@ -322,10 +327,33 @@ export function resolvePool(
       staticShapes,
       iterationOverhead,
       hostOverlap,
+      prefixCaching,
       efficiencyProvenance: `${hw.efficiencyProvenance}; ${serving.provenance}`,
       speculative: speculative?.summary ?? null,
     },
   };
+}
+
+/**
+ * Whether a pool caches shared prefixes: the scenario's prefixCaching, else its engine's default.
+ * Static-shape runtimes (Neuron) compile prefix caching into their graphs (NxD Inference's block KV
+ * layout and kernels), which this simulator does not model: asking for it there is refused.
+ */
+function prefixCachingOf(
+  engine: ServingEngine,
+  spec: PoolSpec,
+  field: string,
+  staticShapes: boolean,
+): { value: boolean; provenance: string } {
+  if (spec.prefixCaching === undefined)
+    return { value: engine.prefixCaching.value, provenance: `${engine.id}'s default: ${engine.prefixCaching.source}` };
+  if (spec.prefixCaching && staticShapes)
+    throw new UltrasimError(
+      "INVALID_INPUT",
+      `prefix caching on ${engine.id} is not modelled: its static-shape graphs compile it in (NxD Inference's block KV layout), unlike the dynamic-shape engines (vllm, sglang, trtllm)`,
+      { field: `${field}.prefixCaching` },
+    );
+  return { value: spec.prefixCaching, provenance: "the scenario's prefixCaching" };
 }
 
 /**

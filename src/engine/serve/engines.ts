@@ -44,6 +44,11 @@ export const ServingEngineSpec = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /**
+     * Whether the engine keeps shared prompt prefixes' KV blocks for later requests by default (prefix
+     * caching), with its source. A pool's prefixCaching overrides it.
+     */
+    prefixCaching: Type.Object({ value: Type.Boolean(), source: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
     /** Static-shape engines: host time per context-encoding graph call (input preparation, the call, sampling the first token). */
     prefillCallOverheadUs: Type.Optional(
       Type.Object({ value: Type.Number({ minimum: 0 }), provenance: Type.String({ minLength: 1 }) }, { additionalProperties: false }),

@@ -125,6 +125,12 @@ export const PoolSpec = Type.Object(
       }),
     ),
     speculative: Type.Optional(SpeculativeSpec),
+    prefixCaching: Type.Optional(
+      Type.Boolean({
+        description:
+          "keep the KV blocks of shared prompt prefixes for later requests (vLLM's automatic prefix caching, SGLang's RadixAttention, TensorRT-LLM's KV block reuse); replaces the engine's default (on for vllm, sglang and trtllm, off on Neuron, whose static-shape engines are not modelled with it)",
+      }),
+    ),
     expertLoadImbalance: Type.Optional(
       Type.Number({
         minimum: 1,
@@ -203,6 +209,27 @@ export const TrafficSpec = Type.Object(
     outputTokens: Type.Optional(LengthSpec),
     /** A CSV or JSONL file of requests (arrival time in seconds, input tokens, output tokens), relative to the scenario. */
     trace: Type.Optional(Type.String()),
+    sharedPrefix: Type.Optional(
+      Type.Object(
+        {
+          tokens: Type.Integer({
+            minimum: 1,
+            description:
+              "tokens at the start of each prompt that other requests share (a system prompt, few-shot examples, a document asked about): part of the prompt's length, at most all but its last token",
+          }),
+          prefixes: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              description: "how many distinct shared prefixes; each request draws one, uniformly (seeded). Default 1",
+            }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description: "prompts that start alike, which an engine with prefix caching computes once per replica",
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -254,6 +281,9 @@ export interface RequestSpec {
   arrivalSeconds: number;
   inputTokens: number;
   outputTokens: number;
+  /** The shared prefix the prompt starts with (traffic.sharedPrefix), and its length in tokens. */
+  prefixGroup?: number;
+  prefixTokens?: number;
 }
 
 export const DEFAULT_MAX_TOKENS_PER_ITERATION = 8192;

@@ -13,7 +13,7 @@ import { servingOperations, type ServingCostOptions } from "./servingOperations.
 import { servingReport, type ServingCapacity, type ServingReport } from "./servingReport.js";
 import { simulateServing, type IterationRecord } from "./simulate.js";
 import { NGRAM_PROPOSE_US } from "./speculative.js";
-import { generateRequests } from "./traffic.js";
+import { generateRequests, withSharedPrefixes } from "./traffic.js";
 
 export interface ServingOptions {
   /** Requests to replay (a trace file, read by the caller); otherwise generated from traffic. */
@@ -56,6 +56,19 @@ export function scenarioRequests(scenario: ServingScenario): RequestSpec[] {
   );
 }
 
+/** Prompts no longer than the shared prefix are all prefix but their last token: say how many, where any are. */
+function sharedPrefixAssumptions(requests: RequestSpec[], prefixTokens: number | undefined): string[] {
+  if (prefixTokens === undefined || requests.length === 0) return [];
+  let short = 0;
+  for (const r of requests) if (r.inputTokens <= prefixTokens) short++;
+  if (short === 0) return [];
+  const share = short / requests.length;
+  const who = short === requests.length ? "every prompt is" : `${(100 * share).toFixed(share < 0.1 ? 1 : 0)}% of the prompts are`;
+  return [
+    `${who} no longer than the shared prefix of ${prefixTokens.toLocaleString("en-US")} tokens: such a prompt is all prefix but its last token`,
+  ];
+}
+
 /**
  * The deployment's capacity for this request mix: the same requests all queued at once run at the
  * sustained rate the deployment cannot exceed; offered load over it is the utilization. Null where
@@ -83,7 +96,11 @@ export function predictServing(scenario: ServingScenario, catalog: Catalog, opti
       { field: scenario.deployment ? "disaggregated" : "deployment" },
     );
   const override = scenario.efficiency ?? {};
-  const requests = options.requests ?? scenarioRequests(scenario);
+  const requests = withSharedPrefixes(
+    options.requests ?? scenarioRequests(scenario),
+    scenario.traffic.sharedPrefix,
+    scenario.seed ?? DEFAULT_SEED,
+  );
   let longestContext = 0;
   for (const r of requests) longestContext = Math.max(longestContext, r.inputTokens + r.outputTokens);
   const pools: ResolvedPool[] = scenario.deployment
@@ -133,6 +150,7 @@ export function predictServing(scenario: ServingScenario, catalog: Catalog, opti
     pools: pools.map((p) => p.summary),
     slo: scenario.slo ?? null,
     arrival: options.requests ? { kind: "trace" as const } : (arrival ?? { kind: "offline" as const }),
+    sharedPrefix: scenario.traffic.sharedPrefix,
     // The report leaves the first and last rounds out only where the scenario measures the steady state.
     closedLoopClients: arrival?.kind === "closed-loop" && arrival.measure !== "whole-run" ? clients : undefined,
   };
@@ -203,6 +221,7 @@ export function predictServing(scenario: ServingScenario, catalog: Catalog, opti
       ...(options.requests === undefined && scenario.traffic.arrival === undefined
         ? ["traffic.arrival not given: offline, every request queued at once"]
         : []),
+      ...sharedPrefixAssumptions(requests, scenario.traffic.sharedPrefix?.tokens),
       ...pools
         .filter((p) => p.summary.speculative?.method === "ngram")
         .map(() => `n-gram drafting takes an assumed ${NGRAM_PROPOSE_US} µs of host time per iteration (no measured figure)`),

@@ -2,7 +2,7 @@
 // under an SLO, occupancy over time. What --json prints and the table shows.
 import type { Interval } from "../validate/intervals.js";
 import type { PoolSummary } from "./deployment.js";
-import type { ArrivalSpec, SloSpec } from "./scenario.js";
+import type { ArrivalSpec, SloSpec, TrafficSpec } from "./scenario.js";
 import type { ServingOperations } from "./servingOperations.js";
 import type { OccupancyPoint, SimulationResult } from "./simulate.js";
 
@@ -28,6 +28,12 @@ export interface ServingReport {
    */
   traffic: { arrival: ArrivalSpec | { kind: "trace" }; requests: number; meanInputTokens: number; meanOutputTokens: number };
   requests: { total: number; completed: number; rejected: number; preempted: number; preemptions: number };
+  /**
+   * Where prompts share prefixes (traffic.sharedPrefix): the prompt tokens of the completed requests,
+   * those found in a replica's prefix cache instead of computed, and their share; null without shared
+   * prefixes. Zero hits where the pools do not cache prefixes (pools[].prefixCaching).
+   */
+  prefixCache: { sharedPrefixTokens: number; prefixes: number; promptTokens: number; cachedTokens: number; hitRate: number } | null;
   /** The first few rejected requests and why (context too long for the model or the cache). */
   rejectedRequests: { index: number; reason: string }[];
   durationSeconds: number;
@@ -142,6 +148,8 @@ export interface ReportContext {
   slo: SloSpec | null;
   /** How the requests arrived (ServingReport.traffic). */
   arrival: ArrivalSpec | { kind: "trace" };
+  /** The prompts' shared prefixes, where the traffic has them (ServingReport.prefixCache). */
+  sharedPrefix?: TrafficSpec["sharedPrefix"];
   /**
    * Closed loop: the clients. Latencies are then those of the steady state: the first round (all
    * clients sending at once at time 0) and the last (concurrency draining away) are left out.
@@ -171,6 +179,8 @@ export function servingReport(sim: SimulationResult, ctx: ReportContext): Servin
   let goodTokens = 0;
   let preempted = 0;
   let preemptions = 0;
+  let promptTokens = 0;
+  let cachedTokens = 0;
   const slo = ctx.slo;
   const clients = ctx.closedLoopClients ?? 0;
   // Too few requests for a steady state: keep them all.
@@ -186,6 +196,8 @@ export function servingReport(sim: SimulationResult, ctx: ReportContext): Servin
     completed++;
     const out = sim.outputTokens[i]!;
     outputTokens += out;
+    promptTokens += sim.inputTokens[i]!;
+    cachedTokens += sim.cachedTokens[i]!;
     totalTokens += out + sim.inputTokens[i]!;
     const t1 = first - arrival;
     const e = finish - arrival;
@@ -230,6 +242,15 @@ export function servingReport(sim: SimulationResult, ctx: ReportContext): Servin
       meanOutputTokens: n ? sum(sim.outputTokens) / n : 0,
     },
     requests: { total: n, completed, rejected: sim.rejected.size, preempted, preemptions },
+    prefixCache: ctx.sharedPrefix
+      ? {
+          sharedPrefixTokens: ctx.sharedPrefix.tokens,
+          prefixes: ctx.sharedPrefix.prefixes ?? 1,
+          promptTokens,
+          cachedTokens,
+          hitRate: promptTokens > 0 ? cachedTokens / promptTokens : 0,
+        }
+      : null,
     rejectedRequests: [...sim.rejected.entries()].slice(0, REJECTED_LISTED).map(([index, reason]) => ({ index, reason })),
     durationSeconds: duration,
     iterations: sim.iterations,

@@ -4,7 +4,7 @@
 // request generator).
 import { UltrasimError } from "../errors.js";
 import { seededRandom, type Random as Rng } from "../random.js";
-import type { ArrivalSpec, LengthSpec, RequestSpec } from "./scenario.js";
+import type { ArrivalSpec, LengthSpec, RequestSpec, TrafficSpec } from "./scenario.js";
 
 function standardNormal(rng: Rng): number {
   // Box-Muller; 1 - u keeps the logarithm finite.
@@ -79,4 +79,20 @@ export function generateRequests(traffic: GeneratedTraffic, seed: number): Reque
     };
   }
   return out;
+}
+
+/**
+ * Each request's prompt starts with one of `prefixes` shared prefixes of `tokens` tokens, drawn
+ * uniformly from its own seeded stream (so the lengths and arrivals drawn before are unchanged).
+ */
+export function withSharedPrefixes(requests: RequestSpec[], shared: TrafficSpec["sharedPrefix"], seed: number): RequestSpec[] {
+  if (!shared) return requests;
+  const prefixes = shared.prefixes ?? 1;
+  // A stream apart from the traffic's: the same seed with its bits turned (any fixed change would do).
+  const rng = seededRandom((seed ^ 0x5bd1e995) >>> 0);
+  return requests.map((r) => ({
+    ...r,
+    prefixGroup: prefixes === 1 ? 0 : Math.min(prefixes - 1, Math.floor(rng.next() * prefixes)),
+    prefixTokens: shared.tokens,
+  }));
 }

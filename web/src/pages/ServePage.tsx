@@ -38,6 +38,11 @@ const NUMBER_FIELDS: { name: ServeParam; label: string; help: string; wide?: boo
   { name: "max-batch", label: "Max batch", help: "the most requests running at once per replica" },
   { name: "input-tokens", label: "Input tokens", help: "prompt length: one number, or A..B for uniform" },
   { name: "output-tokens", label: "Output tokens", help: "answer length: one number, or A..B for uniform" },
+  {
+    name: "shared-prefix",
+    label: "Shared prefix",
+    help: "prompts start with a shared prefix of TOKENS tokens (a system prompt), or one of N: TOKENS:N; empty: none",
+  },
   { name: "requests", label: "Requests", help: "requests simulated at each load point" },
   { name: "seed", label: "Seed", help: "seed of the traffic generator" },
   { name: "rate", label: "Detail rate (req/s)", help: "the load point shown in detail (the CLI's --rate)" },
@@ -201,7 +206,7 @@ export function ServePage({ query, catalog, onChange }: { query: ServeQuery; cat
         <input
           name={f.name}
           type="text"
-          inputMode={f.wide || f.name.endsWith("tokens") ? "text" : "decimal"}
+          inputMode={f.wide || f.name.endsWith("tokens") || f.name === "shared-prefix" ? "text" : "decimal"}
           autoComplete="off"
           title={f.help}
           value={query[f.name]}
@@ -420,6 +425,14 @@ function ServeResults({ sweep, query }: { sweep: ServeSweep; query: ServeQuery }
           text={formatPercent(report.occupancy.meanKvCacheFraction)}
           testId="kv-cache-mean"
         />
+        {report.prefixCache && (
+          <Metric
+            label="Prompt tokens from prefix cache"
+            value={report.prefixCache.hitRate}
+            text={formatPercent(report.prefixCache.hitRate)}
+            testId="prefix-cache-hit-rate"
+          />
+        )}
       </dl>
       {(report.likely.ttftSeconds || report.likely.tpotSeconds || report.likely.outputTokensPerSecond) && (
         <p class="note" data-testid="serve-likely" title={report.likely.ttftSeconds?.basis ?? report.likely.outputTokensPerSecond?.basis}>

@@ -1,7 +1,7 @@
 // SGLang on NVIDIA GPUs: `python -m sglang.launch_server` with the plan's parallelism, batch limits and
 // memory. Flags as documented at https://docs.sglang.io/advanced_features/server_arguments.html
 // (--tp-size, --pp-size, --dp-size, --enable-dp-attention, --ep-size, --max-running-requests, --chunked-prefill-size,
-// --max-prefill-tokens, --mem-fraction-static, --page-size, --context-length, --disable-overlap-schedule, --kv-cache-dtype,
+// --max-prefill-tokens, --mem-fraction-static, --page-size, --context-length, --disable-radix-cache, --disable-overlap-schedule, --kv-cache-dtype,
 // --quantization); the KV cache formats at https://docs.sglang.io/advanced_features/quantized_kv_cache.html
 import { commandLine } from "./shellWord.js";
 import {
@@ -47,6 +47,8 @@ export function emitSglang(input: LaunchInput): EmittedLaunch {
     ["--page-size", String(input.kvBlockTokens)],
     ["--context-length", String(context.maxContextTokens)],
   );
+  // The radix (prefix) cache is on unless turned off, as the plan simulated it.
+  if (!summary.prefixCaching.value) flags.push(["--disable-radix-cache"]);
   // The overlap scheduler: written where the plan's mode is not the one SGLang's release runs by default.
   const overlap = overlapToWrite(input, "sglang");
   if (overlap === false) flags.push(["--disable-overlap-schedule"]);

@@ -2,7 +2,8 @@
 // limits on the command line, and the scheduler and KV cache in an extra_llm_api_options YAML file.
 // Flags as documented at https://nvidia.github.io/TensorRT-LLM/commands/trtllm-serve/trtllm-serve.html
 // (--tp_size, --pp_size, --ep_size, --max_batch_size, --max_num_tokens, --max_seq_len,
-// --kv_cache_free_gpu_memory_fraction, --extra_llm_api_options; enable_attention_dp in the options file); the scheduler policies
+// --kv_cache_free_gpu_memory_fraction, --extra_llm_api_options; enable_attention_dp and kv_cache_config's
+// enable_block_reuse in the options file); the scheduler policies
 // (GUARANTEED_NO_EVICT, MAX_UTILIZATION) at
 // https://nvidia.github.io/TensorRT-LLM/performance/performance-tuning-guide/useful-runtime-flags.html
 import { commandLine } from "./shellWord.js";
@@ -48,6 +49,8 @@ export function emitTrtllm(input: LaunchInput): EmittedLaunch {
     "kv_cache_config:",
     `  dtype: ${kvDtype}`,
     `  tokens_per_block: ${input.kvBlockTokens}`,
+    // KV block reuse across requests sharing a prefix, as the plan simulated it (on by default).
+    `  enable_block_reuse: ${summary.prefixCaching.value}`,
     ...speculativeYaml(input, notes),
     "",
   ].join("\n");

@@ -2,7 +2,7 @@
 // Flags as documented in vLLM's engine arguments, https://docs.vllm.ai/en/latest/configuration/engine_args/
 // (--tensor-parallel-size, --pipeline-parallel-size, --enable-expert-parallel, --max-num-seqs,
 // --max-num-batched-tokens, --enable-chunked-prefill, --gpu-memory-utilization, --block-size,
-// --max-model-len, --async-scheduling, --dtype, --quantization, --kv-cache-dtype); data parallelism as in
+// --max-model-len, --enable-prefix-caching, --async-scheduling, --dtype, --quantization, --kv-cache-dtype); data parallelism as in
 // https://docs.vllm.ai/en/latest/serving/data_parallel_deployment/ (--data-parallel-size: attention
 // data parallelism for MoE models, replicas for dense ones).
 import { commandLine } from "./shellWord.js";
@@ -44,6 +44,8 @@ export function emitVllm(input: LaunchInput): EmittedLaunch {
     ["--gpu-memory-utilization", String(input.memoryUtilization)],
     ["--block-size", String(input.kvBlockTokens)],
     ["--max-model-len", String(context.maxContextTokens)],
+    // Prefix caching as the plan simulated it (CacheConfig.enable_prefix_caching; on by default since the V1 engine).
+    [summary.prefixCaching.value ? "--enable-prefix-caching" : "--no-enable-prefix-caching"],
   );
   // Async scheduling: written where the plan's mode is not the one vLLM's release runs by default.
   const overlap = overlapToWrite(input, "vllm");

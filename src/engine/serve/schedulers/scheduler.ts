@@ -4,6 +4,7 @@
 // (one file per engine in this folder, registered in index.ts) owns the choice.
 import type { IterationModel } from "../iterationTime.js";
 import type { KvShape } from "../kvCache.js";
+import type { PrefixCache } from "../prefixCache.js";
 import type { SpeculativeRuntime } from "../speculative.js";
 
 export type PoolRole = "colocated" | "prefill" | "decode";
@@ -36,6 +37,8 @@ export interface PoolRuntime {
   iteration: IterationModel;
   /** Static shapes (Neuron); null where kernels run the batch and lengths they are given. */
   staticShapes: StaticShapes | null;
+  /** Shared prompt prefixes keep their KV blocks for later requests (prefixCache.ts). */
+  prefixCaching: boolean;
   /** Speculative decoding: each decode step verifies draftTokens + 1 tokens per request; null: one token. */
   speculative: SpeculativeRuntime | null;
   /**
@@ -53,12 +56,17 @@ export class Req {
   kvTokens = 0;
   blocks = 0;
   chunk = 0;
+  /** Blocks of a cached prefix this request holds with others (prefixCache.ts); not its own to free. */
+  sharedBlocks = 0;
   /** Finished, or handed to the decode pool: leaves the replica's running list. */
   left = false;
   constructor(
     readonly index: number,
     readonly input: number,
     readonly output: number,
+    /** The shared prefix its prompt starts with (-1: none) and that prefix's length in tokens. */
+    readonly prefixGroup = -1,
+    readonly prefixTokens = 0,
   ) {
     this.target = input;
   }
@@ -109,6 +117,8 @@ export interface Replica {
   prefills: Req[];
   /** Disaggregated decode replicas: when the incoming KV link is next free. */
   linkFreeSeconds: number;
+  /** Prefixes cached on this replica; null where the pool does not cache them. */
+  prefixCache: PrefixCache | null;
   /** Occupancy accumulation: iteration starts, durations, requests, blocks used. */
   log: number[];
 }
@@ -121,6 +131,8 @@ export interface SchedulingContext {
   admit(r: Req): void;
   /** Counts a preemption (the request's KV cache is dropped, to be recomputed). */
   preempted(r: Req): void;
+  /** Records the prompt tokens a request found in the prefix cache when admitted. */
+  cachedPrefix(r: Req, tokens: number): void;
 }
 
 export interface SchedulerPolicy {
@@ -146,9 +158,65 @@ export function blocksHeld(pool: PoolRuntime, r: Req, tokens: number): number {
   );
 }
 
+/** Blocks a request may still take: the free ones and those of cached prefixes no one holds. */
+export function availableBlocks(replica: Replica): number {
+  return replica.freeBlocks + (replica.prefixCache?.evictableBlocks ?? 0);
+}
+
+/** Takes `n` blocks, evicting unheld cached prefixes (least recently used first) where the free ones fall short. */
+export function takeBlocks(replica: Replica, n: number): void {
+  if (n > replica.freeBlocks && replica.prefixCache) replica.freeBlocks += replica.prefixCache.evict(n - replica.freeBlocks);
+  replica.freeBlocks -= n;
+}
+
+/** Blocks a request's context occupies: its own and those of a cached prefix it shares. */
+function heldBlocks(r: Req): number {
+  return r.blocks + r.sharedBlocks;
+}
+
 export function releaseBlocks(replica: Replica, r: Req): void {
   replica.freeBlocks += r.blocks;
   r.blocks = 0;
+  r.kvTokens = 0;
+  if (r.sharedBlocks > 0) {
+    replica.prefixCache!.release(r.prefixGroup);
+    r.sharedBlocks = 0;
+  }
+}
+
+/**
+ * Tokens of a prompt's shared prefix that can be cached: its whole blocks, leaving the prompt's last
+ * token to compute (its position samples the first output token).
+ */
+export function cacheablePrefixTokens(pool: PoolRuntime, r: Req): number {
+  if (r.prefixGroup < 0) return 0;
+  return Math.floor(Math.min(r.prefixTokens, r.input - 1) / pool.blockTokens) * pool.blockTokens;
+}
+
+/**
+ * A request about to be admitted takes its prefix from the replica's cache, if there: its context
+ * starts with the cached tokens, held with the other requests sharing them. Returns the tokens taken.
+ */
+function takeCachedPrefix(pool: PoolRuntime, replica: Replica, r: Req): number {
+  const cache = replica.prefixCache;
+  if (!cache || r.prefilled > 0 || r.sharedBlocks > 0 || r.prefixGroup < 0) return 0;
+  const hit = cache.lookup(r.prefixGroup);
+  if (!hit) return 0;
+  const tokens = Math.min(hit.tokens, cacheablePrefixTokens(pool, r));
+  if (tokens <= 0) return 0;
+  cache.acquire(r.prefixGroup);
+  r.sharedBlocks = hit.blocks;
+  r.prefilled = tokens;
+  r.kvTokens = tokens;
+  return tokens;
+}
+
+/** Undoes takeCachedPrefix for a request that was not admitted after all. */
+function returnCachedPrefix(replica: Replica, r: Req): void {
+  if (r.sharedBlocks === 0) return;
+  replica.prefixCache!.release(r.prefixGroup);
+  r.sharedBlocks = 0;
+  r.prefilled = 0;
   r.kvTokens = 0;
 }
 
@@ -158,10 +226,10 @@ export function joinTransferred(ctx: SchedulingContext): void {
   while (replica.waiting.length > 0 && replica.running.length < pool.maxBatch) {
     const r = replica.waiting.peek()!;
     if (r.prefilled < r.target) break;
-    const need = blocksHeld(pool, r, r.kvTokens) - r.blocks;
-    if (need > replica.freeBlocks) break;
+    const need = blocksHeld(pool, r, r.kvTokens) - heldBlocks(r);
+    if (need > availableBlocks(replica)) break;
     replica.waiting.shift();
-    replica.freeBlocks -= need;
+    takeBlocks(replica, need);
     r.blocks += need;
     r.left = false;
     replica.running.push(r);
@@ -182,9 +250,9 @@ export function scheduleDecodes(ctx: SchedulingContext, budget: number): { budge
   for (let i = 0; i < replica.running.length && budget > 0; i++) {
     const r = replica.running[i]!;
     if (r.prefilled < r.target) continue;
-    const need = Math.max(0, blocksFor(pool, Math.min(r.kvTokens + stepTokens, r.input + r.output)) - r.blocks);
+    const need = Math.max(0, blocksFor(pool, Math.min(r.kvTokens + stepTokens, r.input + r.output)) - heldBlocks(r));
     let self = false;
-    while (need > replica.freeBlocks) {
+    while (need > availableBlocks(replica)) {
       const victim = replica.running.pop()!;
       preempted = true;
       releaseBlocks(replica, victim);
@@ -198,7 +266,7 @@ export function scheduleDecodes(ctx: SchedulingContext, budget: number): { budge
       }
     }
     if (self) break;
-    replica.freeBlocks -= need;
+    takeBlocks(replica, need);
     r.blocks += need;
     replica.decodes.push(r);
     budget -= stepTokens;
@@ -222,14 +290,15 @@ export function schedulePrefills(ctx: SchedulingContext, budget: number, admitNe
         ? remaining
         : 0;
     if (chunk <= 0) return 0;
-    if (pool.kvAdmission === "reserve") return blocksHeld(pool, r, r.kvTokens + chunk) - r.blocks > replica.freeBlocks ? 0 : chunk;
-    const available = (r.blocks + replica.freeBlocks) * pool.blockTokens - r.kvTokens;
-    if (blocksFor(pool, r.kvTokens + chunk) - r.blocks > replica.freeBlocks) chunk = pool.chunkedPrefill ? Math.max(0, available) : 0;
+    const free = availableBlocks(replica);
+    if (pool.kvAdmission === "reserve") return blocksHeld(pool, r, r.kvTokens + chunk) - heldBlocks(r) > free ? 0 : chunk;
+    const available = (heldBlocks(r) + free) * pool.blockTokens - r.kvTokens;
+    if (blocksFor(pool, r.kvTokens + chunk) - heldBlocks(r) > free) chunk = pool.chunkedPrefill ? Math.max(0, available) : 0;
     return chunk;
   };
   const take = (r: Req, chunk: number) => {
-    const need = Math.max(0, blocksHeld(pool, r, r.kvTokens + chunk) - r.blocks);
-    replica.freeBlocks -= need;
+    const need = Math.max(0, blocksHeld(pool, r, r.kvTokens + chunk) - heldBlocks(r));
+    takeBlocks(replica, need);
     r.blocks += need;
     r.chunk = chunk;
     prefills.push(r);
@@ -245,12 +314,17 @@ export function schedulePrefills(ctx: SchedulingContext, budget: number, admitNe
     const r = replica.waiting.peek()!;
     if (r.prefilled >= r.target) break; // arrived with its KV cache while the cache was full: waits for the next iteration
     if (budget <= 0) break;
+    const cached = takeCachedPrefix(pool, replica, r);
     const chunk = prefillChunk(r);
-    if (chunk <= 0) break;
+    if (chunk <= 0) {
+      returnCachedPrefix(replica, r);
+      break;
+    }
     replica.waiting.shift();
     replica.running.push(r);
     take(r, chunk);
     ctx.admit(r);
+    ctx.cachedPrefix(r, cached);
   }
   return budget;
 }

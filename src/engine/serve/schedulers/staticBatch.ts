@@ -1,7 +1,7 @@
 // Static batching, as a fixed-batch benchmark runs (Neuron's "Real Time" tables, MLPerf-style batch
 // runs): a batch of as many waiting requests as fit, each with blocks for its whole context, is
 // prefilled together and decodes until its longest request ends; only then does the next batch start.
-import { blocksFor, type SchedulerPolicy } from "./scheduler.js";
+import { availableBlocks, blocksFor, takeBlocks, type SchedulerPolicy } from "./scheduler.js";
 
 export const staticBatch: SchedulerPolicy = {
   schedule(ctx) {
@@ -10,9 +10,9 @@ export const staticBatch: SchedulerPolicy = {
       while (replica.waiting.length > 0 && replica.running.length < pool.maxBatch) {
         const r = replica.waiting.peek()!;
         const need = blocksFor(pool, r.input + r.output);
-        if (need > replica.freeBlocks) break;
+        if (need > availableBlocks(replica)) break;
         replica.waiting.shift();
-        replica.freeBlocks -= need;
+        takeBlocks(replica, need);
         r.blocks = need;
         r.chunk = r.target - r.prefilled;
         replica.running.push(r);

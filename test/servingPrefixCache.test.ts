@@ -178,6 +178,16 @@ describe("prefix caching", () => {
     }
     expect(error).toBeInstanceOf(UltrasimError);
     expect((error as UltrasimError).where.field).toBe("deployment.prefixCaching");
+    // A static batch carries nothing from one fixed batch to the next: off, and the summary says why.
+    const staticBatch = resolvePool(
+      { system: "dgx-h100", precision: "bf16", tp: 1, replicas: 1, batching: { policy: "static", maxBatch: 8 }, engine: "vllm" },
+      "colocated",
+      model,
+      catalog,
+      "deployment",
+    );
+    expect(staticBatch.runtime.prefixCaching).toBe(false);
+    expect(staticBatch.summary.prefixCaching.provenance).toMatch(/static batch/);
   });
 
   it("reports the share of prompt tokens found cached, and draws each request's prefix from the seed", () => {

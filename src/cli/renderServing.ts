@@ -115,7 +115,7 @@ export function renderServing(r: ServingReport): string {
       "prefix cache":
         caching.length > 0
           ? `${formatPercent(r.prefixCache.hitRate)} of prompt tokens found cached, not computed (${formatCount(r.prefixCache.cachedTokens)} of ${formatCount(r.prefixCache.promptTokens)})`
-          : `off (${r.pools.map((p) => p.engine).join(", ")}: ${r.pools[0]!.prefixCaching.provenance.startsWith("the scenario") ? "the scenario's prefixCaching" : "the engine's default"}): every prompt computed whole`,
+          : `off (${offReason(r.pools[0]!)}): every prompt computed whole`,
     });
   }
   out.push(t.toString());
@@ -257,6 +257,11 @@ export function renderConcurrencyCurve(points: ConcurrencyPoint[]): string {
     `${first.scenario ?? "serving"}: ${first.model.name}, ${plural(first.chips, "chip")}, a closed loop at each client count (${measure}; output tok/s sustained)`,
     t.toString(),
   ].join("\n");
+}
+
+/** Why a pool does not cache prefixes, briefly: its engine's default (whose source --json gives) or the reason given. */
+function offReason(p: ServingReport["pools"][number]): string {
+  return p.prefixCaching.provenance.startsWith(`${p.engine}'s default`) ? `${p.engine}'s default` : p.prefixCaching.provenance;
 }
 
 /** The simulated traffic in words: how requests arrived, how many, how long on average. */

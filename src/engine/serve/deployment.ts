@@ -193,7 +193,6 @@ export function resolvePool(
       ? { us: spec.iterationOverheadUs, provenance: "the scenario's iterationOverheadUs" }
       : { us: engine.iterationOverheadUs.value, provenance: `${engine.id}: ${engine.iterationOverheadUs.provenance}` };
   const hostOverlap = hostOverlapOf(engine, spec);
-  const prefixCaching = prefixCachingOf(engine, spec, field, staticShapes !== null);
   const blockTokens = spec.kvBlockTokens ?? DEFAULT_KV_BLOCK_TOKENS;
   const logicalCoresPerChip = ranksPerChip(chip);
   if (spec.speculative && role === "prefill")
@@ -235,6 +234,14 @@ export function resolvePool(
       : undefined,
   });
   const shape = kvShape(model, kvPrecision, spec.tp, pp, logicalCoresPerChip);
+  const prefixCaching = prefixCachingOf(
+    engine,
+    spec,
+    field,
+    staticShapes !== null,
+    spec.batching.policy === "static",
+    shape.fullLayers > 0,
+  );
   const virtualEngines = spec.replicas * attentionDp * pp;
   const blocksPerEngine = Math.floor(memory.blocks / pp);
   const targetIteration = createIterationModel({
@@ -265,7 +272,7 @@ export function resolvePool(
     kvAdmission: spec.batching.kvAdmission ?? engine.kvAdmission,
     staticShapes,
     // A static batch runs fixed batches to their end, as a benchmark does, with nothing carried over.
-    prefixCaching: prefixCaching.value && spec.batching.policy !== "static" && shape.fullLayers > 0,
+    prefixCaching: prefixCaching.value,
     blockTokens,
     capacityBlocks: blocksPerEngine,
     kvShape: shape,
@@ -337,14 +344,22 @@ export function resolvePool(
 /**
  * Whether a pool caches shared prefixes: the scenario's prefixCaching, else its engine's default.
  * Static-shape runtimes (Neuron) compile prefix caching into their graphs (NxD Inference's block KV
- * layout and kernels), which this simulator does not model: asking for it there is refused.
+ * layout and kernels), which this simulator does not model: asking for it there is refused. A static
+ * batch (a benchmark's fixed batches) carries nothing over, and a model whose every layer is windowed
+ * keeps only the window: neither caches.
  */
 function prefixCachingOf(
   engine: ServingEngine,
   spec: PoolSpec,
   field: string,
   staticShapes: boolean,
+  staticBatch: boolean,
+  fullAttention: boolean,
 ): { value: boolean; provenance: string } {
+  if (spec.prefixCaching !== false && staticBatch)
+    return { value: false, provenance: "a static batch (batching.policy: static) runs fixed batches and carries nothing over" };
+  if (spec.prefixCaching !== false && !fullAttention)
+    return { value: false, provenance: "every layer of the model attends a sliding window: the cache keeps no whole prefix" };
   if (spec.prefixCaching === undefined)
     return { value: engine.prefixCaching.value, provenance: `${engine.id}'s default: ${engine.prefixCaching.source}` };
   if (spec.prefixCaching && staticShapes)

@@ -436,3 +436,20 @@ describe("host overlap in the launch: each engine runs its host work as the plan
     expect(has(emit("neuron", { ...trn2, hostOverlap: true }).command, "--async-scheduling")).toBe(true);
   });
 });
+
+describe("prefix caching and routing in the launch", () => {
+  it("writes the prefix cache as simulated for each engine, and a cache-aware plan's router", () => {
+    expect(has(emit("vllm", h100).command, "--enable-prefix-caching")).toBe(true);
+    const off = { ...h100, prefixCaching: false };
+    expect(has(emit("vllm", off).command, "--no-enable-prefix-caching")).toBe(true);
+    expect(has(emit("sglang", h100).command, "--disable-radix-cache")).toBe(false);
+    expect(has(emit("sglang", off).command, "--disable-radix-cache")).toBe(true);
+    const yaml = (launch: EmittedLaunch) => launch.files.map((f) => f.contents).join("\n");
+    expect(yaml(emit("trtllm", h100))).toMatch(/enable_block_reuse: true/);
+    expect(yaml(emit("trtllm", off))).toMatch(/enable_block_reuse: false/);
+    // Two replicas routed cache-aware: start them behind SGLang's router with that policy.
+    const aware = emit("vllm", { ...h100, routing: "cache-aware" }).notes.join("\n");
+    expect(aware).toMatch(/sglang_router\.launch_router --policy cache_aware/);
+    expect(emit("vllm", h100).notes.join("\n")).not.toMatch(/cache_aware/);
+  });
+});

@@ -232,6 +232,78 @@ describe("prefix caching", () => {
   });
 });
 
+describe("cache-aware routing (SGLang's router)", () => {
+  const routed = (routing: "least-loaded" | "cache-aware", extra: Partial<PoolSpec> = {}) =>
+    pool(true, 64, { replicas: 4, routing, ...extra });
+
+  it("sends each prefix back to the replica it went to, so every replica's cache holds its own", () => {
+    // Eight prefixes of 1,536 tokens (96 blocks) in turn, three rounds, each request done before the
+    // next arrives; a replica holds a running request (129 blocks) and three cached prefixes, not more.
+    const rs = Array.from({ length: 24 }, (_, i) => ({
+      arrivalSeconds: i,
+      inputTokens: 2048,
+      outputTokens: 4,
+      prefixGroup: i % 8,
+      prefixTokens: 1536,
+    }));
+    const capacityBlocks = 129 + 2 * 96;
+    const aware = simulate({ ...routed("cache-aware"), capacityBlocks }, rs);
+    // An unmatched prompt goes to the replica whose record is smallest: prefixes 0..7 to replicas 0..3,
+    // 0..3; then each matches (1,536 of 2,048 tokens, over the router's 0.5) where it went.
+    expect([...aware.replicaOf]).toEqual(rs.map((_, i) => i % 4));
+    expect([...aware.cachedTokens]).toEqual(rs.map((_, i) => (i < 8 ? 0 : 1536)));
+    // Least-loaded: every request finds all replicas idle and goes to the first, whose cache cycles
+    // through eight prefixes with room for three: never a hit.
+    const plain = simulate({ ...routed("least-loaded"), capacityBlocks }, rs);
+    expect([...plain.replicaOf]).toEqual(rs.map(() => 0));
+    expect([...plain.cachedTokens]).toEqual(rs.map(() => 0));
+  });
+
+  it("routes to the idlest replica once the load is out of balance (more than 32 requests apart)", () => {
+    // 100 requests of one prefix at once: 33 to the replica the prefix went to first, then, the load
+    // out of balance, one to each idle replica, after which the three share the rest as holders of the
+    // prefix (the least loaded first): 23, 22, 22.
+    const sim = simulate(
+      routed("cache-aware"),
+      requests(
+        Array.from({ length: 100 }, () => 2048),
+        Array.from({ length: 100 }, () => 0),
+        1536,
+      ),
+    );
+    const counts = [0, 0, 0, 0];
+    for (const r of sim.replicaOf) counts[r]!++;
+    expect(counts).toEqual([33, 23, 22, 22]);
+  });
+
+  it("is least-loaded routing where prompts share no prefix", () => {
+    const rs = Array.from({ length: 60 }, (_, i) => ({ arrivalSeconds: i * 0.02, inputTokens: 1000 + 37 * i, outputTokens: 50 }));
+    const a = simulate(routed("cache-aware"), rs);
+    const b = simulate(routed("least-loaded"), rs);
+    expect([...a.replicaOf]).toEqual([...b.replicaOf]);
+    expect([...a.finishSeconds]).toEqual([...b.finishSeconds]);
+  });
+
+  it("is refused on a decode pool, which takes its requests from the prefill pool", () => {
+    expect(() =>
+      resolvePool(
+        {
+          system: "dgx-h100",
+          precision: "bf16",
+          tp: 1,
+          replicas: 2,
+          batching: { policy: "continuous", maxBatch: 8 },
+          routing: "cache-aware",
+        },
+        "decode",
+        model,
+        catalog,
+        "disaggregated.decode",
+      ),
+    ).toThrow(/prefill pool/);
+  });
+});
+
 describe("ultrasim serve --shared-prefix and --prefix-caching", () => {
   it("prints the share found cached and gives it in --json; bad values exit 2 naming the flag", () => {
     const args = ["serve", "examples/serve-llama3-70b-p5.yaml", "--requests", "300", "--shared-prefix", "800:2"];
@@ -245,7 +317,10 @@ describe("ultrasim serve --shared-prefix and --prefix-caching", () => {
     expect(json.pools[0].prefixCaching.value).toBe(true);
     const off = JSON.parse(ultrasim(...args, "--prefix-caching", "off", "--json").stdout);
     expect(off.prefixCache.cachedTokens).toBe(0);
+    const aware = JSON.parse(ultrasim(...args, "--routing", "cache-aware", "--json").stdout);
+    expect(aware.pools[0].routing).toBe("cache-aware");
     for (const [flag, value] of [
+      ["--routing", "random"],
       ["--shared-prefix", "800:2:3"],
       ["--shared-prefix", "0"],
       ["--prefix-caching", "maybe"],

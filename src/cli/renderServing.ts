@@ -28,7 +28,8 @@ export function renderServing(r: ServingReport): string {
           ? `, compiled batch ${p.staticShapes.compiledBatch}, buckets ${p.staticShapes.buckets.join("/")}`
           : p.policy === "continuous"
             ? `, ${p.maxTokensPerIteration} tok/iter${p.chunkedPrefill ? ", chunked" : ""}`
-            : ""),
+            : "") +
+        (p.routing === "cache-aware" ? ", cache-aware routing" : ""),
       formatBytes(p.memory.weightBytesPerChip),
       `${formatCount(p.memory.tokens * p.attentionDp)} tokens (${formatBytes(Math.max(0, p.memory.kvBytesPerChip))}/chip)` +
         (p.virtualEngines > p.replicas

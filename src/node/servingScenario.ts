@@ -42,6 +42,8 @@ export interface ServingFlags {
   prefixCaching?: string;
   /** TOKENS or TOKENS:PREFIXES: every prompt starts with one of PREFIXES shared prefixes of TOKENS tokens. */
   sharedPrefix?: string;
+  /** least-loaded or cache-aware: how arriving requests pick a replica. */
+  routing?: string;
   compiledBatch?: string;
   /** MoE: the busiest expert-parallel rank's routed tokens over the mean, for every pool. */
   expertImbalance?: string;
@@ -137,6 +139,13 @@ export function loadServingScenario(file: string, flags: ServingFlags = {}): Loa
     if (flags.prefixCaching !== "on" && flags.prefixCaching !== "off")
       throw new UltrasimError("INVALID_INPUT", `must be on or off, got '${flags.prefixCaching}'`, { field: "--prefix-caching" });
     for (const p of pools) p.prefixCaching = flags.prefixCaching === "on";
+  }
+  if (flags.routing !== undefined) {
+    if (flags.routing !== "least-loaded" && flags.routing !== "cache-aware")
+      throw new UltrasimError("INVALID_INPUT", `must be least-loaded or cache-aware, got '${flags.routing}'`, { field: "--routing" });
+    // Requests arrive at the colocated pool, or at the prefill pool, which hands them to the decode pool.
+    const arriving = scenario.deployment ?? scenario.disaggregated?.prefill;
+    if (arriving) arriving.routing = flags.routing;
   }
   if (flags.sharedPrefix !== undefined) {
     const [tokens, prefixes, extra] = flags.sharedPrefix.split(":");

@@ -43,6 +43,7 @@ interface ServeOptions {
   hostOverlap?: string;
   prefixCaching?: string;
   sharedPrefix?: string;
+  routing?: string;
   compiledBatch?: string;
   expertImbalance?: string;
   requestTrace?: string;
@@ -169,6 +170,10 @@ export function registerServe(program: Command): void {
       "--shared-prefix <tokens[:prefixes]>",
       "every prompt starts with one of PREFIXES (default 1) shared prefixes of TOKENS tokens, e.g. a 2000-token system prompt: 2000, or 8 of them: 2000:8",
     )
+    .option(
+      "--routing <policy>",
+      "how arriving requests pick a replica: least-loaded (default) | cache-aware (SGLang's router: to the replica their prefix went to, unless the load is out of balance)",
+    )
     .option("--compiled-batch <n>", "static-shape engines (Neuron): the batch the decode graph executes")
     .option(
       "--expert-imbalance <x>",
@@ -230,6 +235,7 @@ export function registerServe(program: Command): void {
         hostOverlap: opts.hostOverlap,
         prefixCaching: opts.prefixCaching,
         sharedPrefix: opts.sharedPrefix,
+        routing: opts.routing,
         compiledBatch: opts.compiledBatch,
         expertImbalance: opts.expertImbalance,
         trace: opts.requestTrace,

@@ -13,6 +13,7 @@ import { UltrasimError } from "../errors.js";
 import { widthClass, type Hardware } from "../system/hardware.js";
 import type { Efficiency } from "../system/efficiency.js";
 import { createIterationModel } from "./iterationTime.js";
+import type { Routing } from "./routing.js";
 import { resolveSpeculative, speculativeIterationModel, type SpeculativeSummary } from "./speculative.js";
 import { kvBytesPerToken, kvCapacity, kvShape, type KvCapacity } from "./kvCache.js";
 import { DEFAULT_KV_BLOCK_TOKENS, DEFAULT_MAX_TOKENS_PER_ITERATION, DEFAULT_MEMORY_UTILIZATION, type PoolSpec } from "./scenario.js";
@@ -69,6 +70,8 @@ export interface PoolSummary {
   hostOverlap: { value: boolean; provenance: string };
   /** Whether shared prompt prefixes keep their KV blocks for later requests (prefixCache.ts), and why. */
   prefixCaching: { value: boolean; provenance: string };
+  /** How arriving requests pick a replica (routing.ts). */
+  routing: Routing;
   efficiencyProvenance: string;
   /** Speculative decoding or MTP (speculative.ts); null where every step decodes one token. */
   speculative: SpeculativeSummary | null;
@@ -193,6 +196,14 @@ export function resolvePool(
       ? { us: spec.iterationOverheadUs, provenance: "the scenario's iterationOverheadUs" }
       : { us: engine.iterationOverheadUs.value, provenance: `${engine.id}: ${engine.iterationOverheadUs.provenance}` };
   const hostOverlap = hostOverlapOf(engine, spec);
+  if (role === "decode" && spec.routing !== undefined)
+    throw new UltrasimError(
+      "INVALID_INPUT",
+      "the decode pool takes each request from the prefill pool, which routes it: give routing on the prefill pool",
+      {
+        field: `${field}.routing`,
+      },
+    );
   const blockTokens = spec.kvBlockTokens ?? DEFAULT_KV_BLOCK_TOKENS;
   const logicalCoresPerChip = ranksPerChip(chip);
   if (spec.speculative && role === "prefill")
@@ -273,6 +284,7 @@ export function resolvePool(
     staticShapes,
     // A static batch runs fixed batches to their end, as a benchmark does, with nothing carried over.
     prefixCaching: prefixCaching.value,
+    routing: spec.routing ?? "least-loaded",
     blockTokens,
     capacityBlocks: blocksPerEngine,
     kvShape: shape,
@@ -335,6 +347,7 @@ export function resolvePool(
       iterationOverhead,
       hostOverlap,
       prefixCaching,
+      routing: spec.routing ?? "least-loaded",
       efficiencyProvenance: `${hw.efficiencyProvenance}; ${serving.provenance}`,
       speculative: speculative?.summary ?? null,
     },

@@ -125,6 +125,12 @@ export const PoolSpec = Type.Object(
       }),
     ),
     speculative: Type.Optional(SpeculativeSpec),
+    routing: Type.Optional(
+      Type.Union([Type.Literal("least-loaded"), Type.Literal("cache-aware")], {
+        description:
+          "how an arriving request picks a replica: least-loaded (default), or cache-aware as SGLang's router does (--policy cache_aware): to the replica its prefix was sent to before unless the load is out of balance",
+      }),
+    ),
     prefixCaching: Type.Optional(
       Type.Boolean({
         description:

@@ -9,6 +9,7 @@
 import { EventQueue } from "../des/eventQueue.js";
 import type { IterationWork } from "./iterationTime.js";
 import { PrefixCache } from "./prefixCache.js";
+import { CacheAwareRouter } from "./routing.js";
 import type { RequestSpec } from "./scenario.js";
 import { AcceptanceDraws } from "./speculative.js";
 import {
@@ -76,6 +77,8 @@ export interface SimulationResult {
   preemptions: Int32Array;
   /** Prompt tokens each request found in the prefix cache when last admitted (0: none). */
   cachedTokens: Int32Array;
+  /** The replica of the first pool each request was routed to (-1: rejected). */
+  replicaOf: Int32Array;
   /** When each request first joined a running batch (NaN where it never did). */
   admittedSeconds: Float64Array;
   /** Why a request was not served, by its index; absent where it was. */
@@ -108,6 +111,7 @@ export function simulateServing(input: SimulationInput): SimulationResult {
   const generatedTokens = new Int32Array(n);
   const preemptions = new Int32Array(n);
   const cachedTokens = new Int32Array(n);
+  const replicaOf = new Int32Array(n).fill(-1);
   const admittedSeconds = new Float64Array(n).fill(NaN);
   const rejected = new Map<number, string>();
   const records: IterationRecord[] = [];
@@ -183,6 +187,12 @@ export function simulateServing(input: SimulationInput): SimulationResult {
     let best = pools[p]![0]!;
     for (const r of pools[p]!) if (load(r) < load(best)) best = r;
     return best;
+  };
+  // An arriving request's replica: the first pool's router, where it routes by cache (routing.ts).
+  const router = input.pools[0]!.routing === "cache-aware" ? new CacheAwareRouter(pools[0]!.length) : null;
+  const routeArrival = (r: Req): Replica => {
+    if (!router) return route(0);
+    return pools[0]![router.pick(pools[0]!.map(load), r.prefixGroup, r.prefixTokens, r.input)]!;
   };
   const kick = (replica: Replica, now: number) => {
     if (replica.busy || replica.kicked) return;
@@ -315,7 +325,9 @@ export function simulateServing(input: SimulationInput): SimulationResult {
         sendNext(now); // the client moves on to its next request
         continue;
       }
-      enqueue(route(0), r, now);
+      const replica = routeArrival(r);
+      replicaOf[r.index] = replica.index;
+      enqueue(replica, r, now);
     } else if (ev.kind === 1) {
       ev.replica.kicked = false;
       if (!ev.replica.busy) startIteration(ev.replica, now);
@@ -336,6 +348,7 @@ export function simulateServing(input: SimulationInput): SimulationResult {
     generatedTokens,
     preemptions,
     cachedTokens,
+    replicaOf,
     admittedSeconds,
     rejected,
     iterations,

@@ -163,7 +163,9 @@ export function sharedNotes(input: LaunchInput, options: { oneLaunchForAllReplic
     notes.push("the plan simulated static batching; the engine batches continuously (requests join and leave every iteration)");
   if (summary.replicas > 1 && !options.oneLaunchForAllReplicas)
     notes.push(
-      `start ${summary.replicas} servers, one per replica, each on its own ${perServer} chip${perServer > 1 ? "s" : ""}, behind a load balancer`,
+      summary.routing === "cache-aware"
+        ? `start ${summary.replicas} servers, one per replica, each on its own ${perServer} chip${perServer > 1 ? "s" : ""}, behind SGLang's router as the plan routed them: python -m sglang_router.launch_router --policy cache_aware --worker-urls URL... (its default thresholds are the ones simulated)`
+        : `start ${summary.replicas} servers, one per replica, each on its own ${perServer} chip${perServer > 1 ? "s" : ""}, behind a load balancer`,
     );
   return notes;
 }

@@ -5,6 +5,7 @@
 import type { IterationModel } from "../iterationTime.js";
 import type { KvShape } from "../kvCache.js";
 import type { PrefixCache } from "../prefixCache.js";
+import type { Routing } from "../routing.js";
 import type { SpeculativeRuntime } from "../speculative.js";
 
 export type PoolRole = "colocated" | "prefill" | "decode";
@@ -39,6 +40,8 @@ export interface PoolRuntime {
   staticShapes: StaticShapes | null;
   /** Shared prompt prefixes keep their KV blocks for later requests (prefixCache.ts). */
   prefixCaching: boolean;
+  /** How an arriving request picks a replica (routing.ts); default least-loaded. */
+  routing?: Routing;
   /** Speculative decoding: each decode step verifies draftTokens + 1 tokens per request; null: one token. */
   speculative: SpeculativeRuntime | null;
   /**

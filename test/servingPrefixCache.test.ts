@@ -8,8 +8,9 @@ import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { UltrasimError } from "../src/engine/errors.js";
 import { resolvePool } from "../src/engine/serve/deployment.js";
 import { BUILTIN_SERVING_ENGINES } from "../src/engine/serve/engines.js";
-import type { PoolSpec, RequestSpec } from "../src/engine/serve/scenario.js";
+import type { PoolSpec, RequestSpec, ServingScenario } from "../src/engine/serve/scenario.js";
 import { predictServing } from "../src/engine/serve/serve.js";
+import { conversationRequests } from "../src/engine/serve/traffic.js";
 import { simulateServing, type SimulationResult } from "../src/engine/serve/simulate.js";
 import { STACK, ultrasim } from "./cliHelpers.js";
 
@@ -46,6 +47,14 @@ function simulate(runtime: ReturnType<typeof pool>, rs: RequestSpec[]): Simulati
 }
 
 const ten = (x: number) => Array.from({ length: 10 }, () => x);
+
+/** Llama 3.1 8B on two H100 replicas under vLLM, with this traffic. */
+const onTwoH100s = (traffic: ServingScenario["traffic"]): ServingScenario & { deployment: PoolSpec } => ({
+  schemaVersion: 1,
+  model: "llama3.1-8b",
+  deployment: { system: "dgx-h100", precision: "bf16", tp: 1, replicas: 2, batching: { policy: "continuous", maxBatch: 64 } },
+  traffic,
+});
 
 describe("prefix caching", () => {
   it("computes a shared prefix once: ten 2,048-token prompts sharing 1,024 tokens prefill 2,048 + 9 x 1,024 tokens", () => {
@@ -191,24 +200,13 @@ describe("prefix caching", () => {
   });
 
   it("reports the share of prompt tokens found cached, and draws each request's prefix from the seed", () => {
-    const scenario = {
-      schemaVersion: 1 as const,
-      model: "llama3.1-8b",
-      deployment: {
-        system: "dgx-h100",
-        precision: "bf16" as const,
-        tp: 1,
-        replicas: 2,
-        batching: { policy: "continuous" as const, maxBatch: 64 },
-      },
-      traffic: {
-        requests: 400,
-        arrival: { kind: "poisson" as const, ratePerSecond: 10 },
-        inputTokens: 3000,
-        outputTokens: 100,
-        sharedPrefix: { tokens: 2000, prefixes: 4 },
-      },
-    };
+    const scenario = onTwoH100s({
+      requests: 400,
+      arrival: { kind: "poisson", ratePerSecond: 10 },
+      inputTokens: 3000,
+      outputTokens: 100,
+      sharedPrefix: { tokens: 2000, prefixes: 4 },
+    });
     const r = predictServing(scenario, catalog).report;
     const pc = r.prefixCache!;
     expect(pc.promptTokens).toBe(r.requests.completed * 3000);
@@ -304,6 +302,96 @@ describe("cache-aware routing (SGLang's router)", () => {
   });
 });
 
+describe("multi-turn conversations", () => {
+  /** One conversation of three turns: new messages of 1,000 tokens, answers of 100, a second between. */
+  const turns = (): RequestSpec[] =>
+    conversationRequests(
+      { requests: 1, arrival: { kind: "offline" }, inputTokens: 1000, outputTokens: 100 },
+      { turns: 3, thinkSeconds: 1 },
+      1,
+    );
+
+  it("sends each turn the conversation so far plus a new message, a think time after the last answer", () => {
+    const rs = turns();
+    expect(rs.map((r) => [r.inputTokens, r.outputTokens, r.prefixTokens, r.follows])).toEqual([
+      [1000, 100, 0, undefined],
+      [2100, 100, 1100, 0],
+      [3200, 100, 2200, 1],
+    ]);
+    const sim = simulate(pool(true, 8), rs);
+    expect(sim.arrivalSeconds[1]).toBeCloseTo(sim.finishSeconds[0]! + 1, 12);
+    expect(sim.arrivalSeconds[2]).toBeCloseTo(sim.finishSeconds[1]! + 1, 12);
+  });
+
+  it("keeps a finished turn's context cached for the next: its whole blocks of computed keys and values", () => {
+    // Turn 1 ends with 1,000 + 99 tokens in the cache (the last answer token is sampled, not yet
+    // attended): 1,088 in whole blocks, all of turn 2's prefix of 1,100 that whole blocks can hold.
+    // Turn 2 ends with 2,100 + 99: 2,192, turn 3's prefix of 2,200 in whole blocks.
+    const on = simulate(pool(true, 8), turns());
+    expect([...on.cachedTokens]).toEqual([0, 1088, 2192]);
+    const prefill = (s: SimulationResult) => s.records.reduce((a, r) => a + r.prefillTokens, 0);
+    expect(prefill(on)).toBe(1000 + (2100 - 1088) + (3200 - 2192));
+    expect(prefill(simulate(pool(false, 8), turns()))).toBe(1000 + 2100 + 3200);
+  });
+
+  it("on a prefill pool keeps only the prompt: the answer was decoded on the decode pool", () => {
+    const spec = (role: "prefill" | "decode") =>
+      resolvePool(
+        { system: "dgx-h100", precision: "bf16", tp: 1, replicas: 1, batching: { policy: "continuous", maxBatch: 8 }, engine: "vllm" },
+        role,
+        model,
+        catalog,
+        `disaggregated.${role}`,
+      ).runtime;
+    const sim = simulateServing({
+      pools: [spec("prefill"), spec("decode")],
+      requests: turns(),
+      maxContextTokens: Infinity,
+      kvTransferSeconds: () => 0.001,
+      seed: 1,
+    });
+    // Turn 2 finds turn 1's 1,000-token prompt (992 in whole blocks); turn 3 turn 2's 2,100 (2,096).
+    expect([...sim.cachedTokens]).toEqual([0, 992, 2096]);
+  });
+
+  it("goes on past a turn that cannot be served: the next is sent (and, longer still, refused too)", () => {
+    const sim = simulateServing({ pools: [pool(true, 8)], requests: turns(), maxContextTokens: 2500, seed: 1 });
+    expect(sim.rejected.has(0)).toBe(false);
+    expect(sim.rejected.has(1)).toBe(false);
+    expect(sim.rejected.has(2)).toBe(true);
+    const once = simulateServing({ pools: [pool(true, 8)], requests: turns(), maxContextTokens: 2000, seed: 1 });
+    expect([...once.rejected.keys()].sort()).toEqual([1, 2]);
+    expect(Number.isFinite(once.finishSeconds[0]!)).toBe(true);
+  });
+
+  it("are reported as conversations, and refused beside a closed loop or a shared prefix, naming the field", () => {
+    const scenario = onTwoH100s({
+      requests: 40,
+      arrival: { kind: "poisson", ratePerSecond: 2 },
+      inputTokens: 500,
+      outputTokens: 50,
+      conversation: { turns: 3, thinkSeconds: 2 },
+    });
+    const r = predictServing(scenario, catalog).report;
+    expect(r.traffic.conversations).toEqual({ conversations: 40, meanTurns: 3, thinkSeconds: 2 });
+    expect(r.requests.total).toBe(120);
+    expect(r.prefixCache!.hitRate).toBeGreaterThan(0);
+    expect(r.capacity).toBeNull();
+    for (const traffic of [
+      { ...scenario.traffic, arrival: { kind: "closed-loop" as const, concurrency: 4 } },
+      { ...scenario.traffic, sharedPrefix: { tokens: 100 } },
+    ]) {
+      let error: unknown;
+      try {
+        predictServing({ ...scenario, traffic }, catalog);
+      } catch (e) {
+        error = e;
+      }
+      expect((error as UltrasimError).where.field).toBe("traffic.conversation");
+    }
+  });
+});
+
 describe("ultrasim serve --shared-prefix and --prefix-caching", () => {
   it("prints the share found cached and gives it in --json; bad values exit 2 naming the flag", () => {
     const args = ["serve", "examples/serve-llama3-70b-p5.yaml", "--requests", "300", "--shared-prefix", "800:2"];
@@ -312,15 +400,22 @@ describe("ultrasim serve --shared-prefix and --prefix-caching", () => {
     expect(table.stdout).toMatch(/each prompt starts with one of 2 shared prefixes of 800 tokens/);
     expect(table.stdout).toMatch(/prefix cache\s*│\s*[\d.]+% of prompt tokens found cached/);
     const json = JSON.parse(ultrasim(...args, "--json").stdout);
-    expect(json.prefixCache.prefixes).toBe(2);
+    expect(json.traffic.sharedPrefix).toEqual({ tokens: 800, prefixes: 2 });
     expect(json.prefixCache.hitRate).toBeGreaterThan(0);
     expect(json.pools[0].prefixCaching.value).toBe(true);
     const off = JSON.parse(ultrasim(...args, "--prefix-caching", "off", "--json").stdout);
     expect(off.prefixCache.cachedTokens).toBe(0);
+    const talk = JSON.parse(
+      ultrasim("serve", "examples/serve-llama3-70b-p5.yaml", "--requests", "40", "--rate", "2", "--conversation", "3:4", "--json").stdout,
+    );
+    expect(talk.traffic.conversations).toEqual({ conversations: 40, meanTurns: 3, thinkSeconds: 4 });
+    expect(talk.prefixCache.hitRate).toBeGreaterThan(0);
     const aware = JSON.parse(ultrasim(...args, "--routing", "cache-aware", "--json").stdout);
     expect(aware.pools[0].routing).toBe("cache-aware");
     for (const [flag, value] of [
       ["--routing", "random"],
+      ["--conversation", "4:-1"],
+      ["--conversation", "0"],
       ["--shared-prefix", "800:2:3"],
       ["--shared-prefix", "0"],
       ["--prefix-caching", "maybe"],

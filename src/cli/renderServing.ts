@@ -16,7 +16,7 @@ const NEAR_SATURATION = 0.9;
 export function renderServing(r: ServingReport): string {
   const out: string[] = [];
   out.push(`${r.scenario ?? "serving"}: ${r.model.name}, ${plural(r.chips, "chip")}, seed ${r.seed}`);
-  out.push(`traffic: ${describeTraffic(r.traffic, r.prefixCache)}`);
+  out.push(`traffic: ${describeTraffic(r.traffic)}`);
   const pools = new Table({ head: ["pool", "system", "layout", "batching", "weights/chip", "KV cache/replica"], style });
   for (const p of r.pools)
     pools.push([
@@ -266,8 +266,11 @@ function offReason(p: ServingReport["pools"][number]): string {
 }
 
 /** The simulated traffic in words: how requests arrived, how many, how long on average. */
-export function describeTraffic(t: ServingReport["traffic"], shared?: ServingReport["prefixCache"]): string {
+export function describeTraffic(t: ServingReport["traffic"]): string {
   const a = t.arrival;
+  const c = t.conversations;
+  // Conversations arrive at the rate given; their later turns follow the answers.
+  const unit = c ? "conversations" : "requests";
   const how =
     a.kind === "offline"
       ? "offline (all queued at time 0)"
@@ -276,12 +279,16 @@ export function describeTraffic(t: ServingReport["traffic"], shared?: ServingRep
         : a.kind === "closed-loop"
           ? `a closed loop of ${plural(a.concurrency, "client")}`
           : a.kind === "poisson"
-            ? `Poisson arrivals at ${a.ratePerSecond} requests/s`
+            ? `Poisson arrivals at ${a.ratePerSecond} ${unit}/s`
             : a.kind === "constant"
-              ? `evenly spaced arrivals at ${a.ratePerSecond} requests/s`
-              : `bursty arrivals at ${a.ratePerSecond} requests/s (gap variance ${a.burstiness}x Poisson's)`;
+              ? `evenly spaced arrivals at ${a.ratePerSecond} ${unit}/s`
+              : `bursty arrivals at ${a.ratePerSecond} ${unit}/s (gap variance ${a.burstiness}x Poisson's)`;
+  const shared = t.sharedPrefix;
   const prefix = shared
-    ? `; each prompt starts with ${shared.prefixes === 1 ? "a shared prefix" : `one of ${shared.prefixes} shared prefixes`} of ${formatCount(shared.sharedPrefixTokens)} tokens`
+    ? `; each prompt starts with ${shared.prefixes === 1 ? "a shared prefix" : `one of ${shared.prefixes} shared prefixes`} of ${formatCount(shared.tokens)} tokens`
     : "";
-  return `${plural(t.requests, "request")}, ${how}; prompts ${formatCount(t.meanInputTokens)} and answers ${formatCount(t.meanOutputTokens)} tokens on average${prefix}`;
+  const count = c
+    ? `${plural(t.requests, "request")} in ${plural(c.conversations, "conversation")} of ${c.meanTurns.toFixed(1)} turns on average, each next question ${formatSeconds(c.thinkSeconds)} after the last answer and sending the conversation so far;`
+    : `${plural(t.requests, "request")},`;
+  return `${count} ${how}; prompts ${formatCount(t.meanInputTokens)} and answers ${formatCount(t.meanOutputTokens)} tokens on average${prefix}`;
 }

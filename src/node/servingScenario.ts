@@ -44,6 +44,8 @@ export interface ServingFlags {
   sharedPrefix?: string;
   /** least-loaded or cache-aware: how arriving requests pick a replica. */
   routing?: string;
+  /** TURNS or TURNS:THINK_SECONDS: each request starts a conversation of TURNS turns. */
+  conversation?: string;
   compiledBatch?: string;
   /** MoE: the busiest expert-parallel rank's routed tokens over the mean, for every pool. */
   expertImbalance?: string;
@@ -146,6 +148,20 @@ export function loadServingScenario(file: string, flags: ServingFlags = {}): Loa
     // Requests arrive at the colocated pool, or at the prefill pool, which hands them to the decode pool.
     const arriving = scenario.deployment ?? scenario.disaggregated?.prefill;
     if (arriving) arriving.routing = flags.routing;
+  }
+  if (flags.conversation !== undefined) {
+    const [turns, think, extra] = flags.conversation.split(":");
+    if (extra !== undefined || !turns)
+      throw new UltrasimError("INVALID_INPUT", `must be TURNS or TURNS:THINK_SECONDS (e.g. 4 or 4:5), got '${flags.conversation}'`, {
+        field: "--conversation",
+      });
+    let thinkSeconds: number | undefined;
+    if (think !== undefined) {
+      thinkSeconds = parseNumber(think);
+      if (!(thinkSeconds >= 0 && Number.isFinite(thinkSeconds)))
+        throw new UltrasimError("INVALID_INPUT", `the think time must be seconds ≥ 0, got '${think}'`, { field: "--conversation" });
+    }
+    scenario.traffic.conversation = { turns: integer(turns, "--conversation", 1), ...(thinkSeconds !== undefined ? { thinkSeconds } : {}) };
   }
   if (flags.sharedPrefix !== undefined) {
     const [tokens, prefixes, extra] = flags.sharedPrefix.split(":");

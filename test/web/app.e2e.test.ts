@@ -7,7 +7,7 @@
 import { execFile, execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -839,9 +839,20 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     }
     // No shared prefix: the field emptied, the parameter leaves the URL and the metric goes.
     await page.getByLabel("Shared prefix").fill("");
-    expect(await sweepDone(page, shared)).not.toBe(shared);
+    const single = await sweepDone(page, shared);
+    expect(single).not.toBe(shared);
     await expect.poll(() => new URL(page.url()).searchParams.has("shared-prefix")).toBe(false);
     await expect(page.locator("[data-testid=prefix-cache-hit-rate]").count()).resolves.toBe(0);
+    // Conversations of three turns: each resends its history, which the cache holds; the CLI agrees.
+    await page.getByLabel("Conversation turns").fill("3:2");
+    await sweepDone(page, single);
+    const talk = Number(await page.locator("[data-testid=prefix-cache-hit-rate]").getAttribute("data-value"));
+    const yaml = await downloadText(page, "Export scenario");
+    expect(yaml).toMatch(/conversation:\s*\n\s*turns: 3\s*\n\s*thinkSeconds: 2/);
+    const file = join(mkdtempSync(join(tmpdir(), "ultrasim-web-serve-talk-")), "scenario.yaml");
+    writeFileSync(file, yaml);
+    expect(talk).toBeCloseTo((cliJson(["serve", file]).prefixCache as { hitRate: number }).hitRate, 6);
+    rmSync(dirname(file), { recursive: true, force: true });
     expect(errors.get(page)).toEqual([]);
     await page.context().close();
   });

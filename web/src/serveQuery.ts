@@ -21,6 +21,7 @@ export const SERVE_PARAMS = [
   "input-tokens",
   "output-tokens",
   "shared-prefix",
+  "conversation",
   "requests",
   "rates",
   "rate",
@@ -54,6 +55,8 @@ export const DEFAULT_SERVE: ServeQuery = {
   "output-tokens": "256",
   // Empty: no shared prompt prefix (the scenario leaves the field out).
   "shared-prefix": "",
+  // Empty: single requests, not conversations.
+  conversation: "",
   requests: "500",
   rates: "1,2,4,8,12,16,24,32",
   rate: "8",
@@ -78,7 +81,14 @@ export function paramsFromServe(query: ServeQuery): URLSearchParams {
   // No engine is the system's default, no imbalance is balanced routing and no plan systems is the page's
   // system: the URL leaves them out.
   for (const name of SERVE_PARAMS)
-    if ((name !== "engine" && name !== "expert-imbalance" && name !== "shared-prefix" && name !== "plan-systems") || query[name].trim())
+    if (
+      (name !== "engine" &&
+        name !== "expert-imbalance" &&
+        name !== "shared-prefix" &&
+        name !== "conversation" &&
+        name !== "plan-systems") ||
+      query[name].trim()
+    )
       params.set(name, query[name].trim());
   return params;
 }
@@ -100,6 +110,12 @@ function lengthOf(text: string): unknown {
 function sharedPrefixOf(text: string): unknown {
   const [tokens, prefixes] = text.trim().split(":");
   return { tokens: numberOrText(tokens ?? ""), ...(prefixes !== undefined ? { prefixes: numberOrText(prefixes) } : {}) };
+}
+
+/** "4" is conversations of four turns; "4:5" with 5 s of thinking between (the CLI's --conversation). */
+function conversationOf(text: string): unknown {
+  const [turns, think] = text.trim().split(":");
+  return { turns: numberOrText(turns ?? ""), ...(think !== undefined ? { thinkSeconds: numberOrText(think) } : {}) };
 }
 
 /** The load sweep's arrival rates (requests/s), sorted, with the detail rate among them. */
@@ -141,6 +157,7 @@ export function servingScenarioOf(query: ServeQuery, ratePerSecond: number): Rec
       inputTokens: lengthOf(query["input-tokens"]),
       outputTokens: lengthOf(query["output-tokens"]),
       ...(query["shared-prefix"].trim() ? { sharedPrefix: sharedPrefixOf(query["shared-prefix"]) } : {}),
+      ...(query.conversation.trim() ? { conversation: conversationOf(query.conversation) } : {}),
     },
     ...(Object.keys(slo).length ? { slo } : {}),
     seed: numberOrText(query.seed),

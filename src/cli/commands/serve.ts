@@ -44,6 +44,7 @@ interface ServeOptions {
   prefixCaching?: string;
   sharedPrefix?: string;
   routing?: string;
+  conversation?: string;
   compiledBatch?: string;
   expertImbalance?: string;
   requestTrace?: string;
@@ -171,6 +172,10 @@ export function registerServe(program: Command): void {
       "every prompt starts with one of PREFIXES (default 1) shared prefixes of TOKENS tokens, e.g. a 2000-token system prompt: 2000, or 8 of them: 2000:8",
     )
     .option(
+      "--conversation <turns[:think]>",
+      "each request starts a conversation of TURNS turns, each next question THINK seconds (default 0) after the last answer and sending the conversation so far, e.g. 4:5",
+    )
+    .option(
       "--routing <policy>",
       "how arriving requests pick a replica: least-loaded (default) | cache-aware (SGLang's router: to the replica their prefix went to, unless the load is out of balance)",
     )
@@ -236,6 +241,7 @@ export function registerServe(program: Command): void {
         prefixCaching: opts.prefixCaching,
         sharedPrefix: opts.sharedPrefix,
         routing: opts.routing,
+        conversation: opts.conversation,
         compiledBatch: opts.compiledBatch,
         expertImbalance: opts.expertImbalance,
         trace: opts.requestTrace,

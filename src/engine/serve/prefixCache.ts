@@ -46,6 +46,23 @@ export class PrefixCache {
     this.entries.set(group, { blocks, tokens, refs: 1 });
   }
 
+  /** A request holding `group`'s prefix adds `blocks` of its own to it, which now covers `tokens`. */
+  grow(group: number, blocks: number, tokens: number): void {
+    const e = this.entries.get(group)!;
+    e.blocks += blocks;
+    e.tokens = tokens;
+  }
+
+  /** Drops `group`'s prefix if no request holds it, returning its blocks; null if one does. */
+  remove(group: number): number | null {
+    const e = this.entries.get(group);
+    if (!e) return 0;
+    if (e.refs > 0) return null;
+    this.entries.delete(group);
+    this.evictableBlocks -= e.blocks;
+    return e.blocks;
+  }
+
   /** Evicts unheld prefixes, least recently used first, until at least `blocks` are freed; returns the blocks freed. */
   evict(blocks: number): number {
     let freed = 0;

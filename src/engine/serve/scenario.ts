@@ -236,6 +236,25 @@ export const TrafficSpec = Type.Object(
         },
       ),
     ),
+    conversation: Type.Optional(
+      Type.Object(
+        {
+          /** Requests per conversation: a number, or a distribution drawn per conversation. */
+          turns: LengthSpec,
+          thinkSeconds: Type.Optional(
+            Type.Number({
+              minimum: 0,
+              description: "seconds between an answer and the next question of the same conversation; default 0",
+            }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "multi-turn conversations of `turns` requests (a number, or a distribution drawn per conversation): requests counts conversations, arriving as arrival says; each next turn's prompt is the conversation so far (every prompt and answer) plus a new message of inputTokens, sent thinkSeconds after the last answer",
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -287,9 +306,12 @@ export interface RequestSpec {
   arrivalSeconds: number;
   inputTokens: number;
   outputTokens: number;
-  /** The shared prefix the prompt starts with (traffic.sharedPrefix), and its length in tokens. */
+  /** The shared prefix the prompt starts with (traffic.sharedPrefix, or its conversation so far), and its length in tokens. */
   prefixGroup?: number;
   prefixTokens?: number;
+  /** A conversation's next turn: the request it follows, sent `thinkSeconds` after that one ends (its arrivalSeconds unused). */
+  follows?: number;
+  thinkSeconds?: number;
 }
 
 export const DEFAULT_MAX_TOKENS_PER_ITERATION = 8192;

@@ -13,7 +13,7 @@ import { servingOperations, type ServingCostOptions } from "./servingOperations.
 import { servingReport, type ServingCapacity, type ServingReport } from "./servingReport.js";
 import { simulateServing, type IterationRecord } from "./simulate.js";
 import { NGRAM_PROPOSE_US } from "./speculative.js";
-import { generateRequests, withSharedPrefixes } from "./traffic.js";
+import { conversationRequests, generateRequests, withSharedPrefixes } from "./traffic.js";
 
 export interface ServingOptions {
   /** Requests to replay (a trace file, read by the caller); otherwise generated from traffic. */
@@ -45,15 +45,32 @@ export function scenarioRequests(scenario: ServingScenario): RequestSpec[] {
     throw new UltrasimError("INVALID_INPUT", "traffic needs inputTokens (or a trace)", { field: "traffic.inputTokens" });
   if (t.outputTokens === undefined)
     throw new UltrasimError("INVALID_INPUT", "traffic needs outputTokens (or a trace)", { field: "traffic.outputTokens" });
-  return generateRequests(
-    {
-      requests: t.requests ?? DEFAULT_REQUESTS,
-      arrival: t.arrival ?? { kind: "offline" },
-      inputTokens: t.inputTokens,
-      outputTokens: t.outputTokens,
-    },
-    scenario.seed ?? DEFAULT_SEED,
-  );
+  const traffic = {
+    requests: t.requests ?? DEFAULT_REQUESTS,
+    arrival: t.arrival ?? { kind: "offline" as const },
+    inputTokens: t.inputTokens,
+    outputTokens: t.outputTokens,
+  };
+  if (t.conversation) return conversationRequests(traffic, t.conversation, scenario.seed ?? DEFAULT_SEED);
+  return generateRequests(traffic, scenario.seed ?? DEFAULT_SEED);
+}
+
+/**
+ * Multi-turn conversations pace themselves (each turn after the last answer): not with a closed loop
+ * of clients, a replayed trace, or shared prefixes (a conversation's prefix is its own history).
+ */
+function checkConversation(scenario: ServingScenario, replayed: boolean): void {
+  const t = scenario.traffic;
+  if (!t.conversation) return;
+  const conflict =
+    t.arrival?.kind === "closed-loop"
+      ? "a closed loop's clients send one request after another: give conversations an arrival rate (or offline), not both"
+      : replayed || t.trace
+        ? "a trace replays its own requests: conversations are generated, not with a trace"
+        : t.sharedPrefix
+          ? "a conversation's prefix is its own history: give sharedPrefix or conversation, not both"
+          : null;
+  if (conflict) throw new UltrasimError("INVALID_INPUT", conflict, { field: "traffic.conversation" });
 }
 
 /** Prompts no longer than the shared prefix are all prefix but their last token: say how many, where any are. */
@@ -96,6 +113,7 @@ export function predictServing(scenario: ServingScenario, catalog: Catalog, opti
       { field: scenario.deployment ? "disaggregated" : "deployment" },
     );
   const override = scenario.efficiency ?? {};
+  checkConversation(scenario, options.requests !== undefined);
   const requests = withSharedPrefixes(
     options.requests ?? scenarioRequests(scenario),
     scenario.traffic.sharedPrefix,
@@ -151,6 +169,7 @@ export function predictServing(scenario: ServingScenario, catalog: Catalog, opti
     slo: scenario.slo ?? null,
     arrival: options.requests ? { kind: "trace" as const } : (arrival ?? { kind: "offline" as const }),
     sharedPrefix: scenario.traffic.sharedPrefix,
+    conversation: scenario.traffic.conversation,
     // The report leaves the first and last rounds out only where the scenario measures the steady state.
     closedLoopClients: arrival?.kind === "closed-loop" && arrival.measure !== "whole-run" ? clients : undefined,
   };
@@ -169,7 +188,8 @@ export function predictServing(scenario: ServingScenario, catalog: Catalog, opti
     });
   const sim = simulate(infeasible ? [] : requests, options.recordIterations, options.seriesPoints);
   const report = servingReport(sim, context);
-  if (options.capacity && !infeasible && report.requests.completed > 0)
+  // Conversations pace themselves on the deployment's answers: queuing their turns at once has no meaning.
+  if (options.capacity && !infeasible && report.requests.completed > 0 && !scenario.traffic.conversation)
     report.capacity = capacityOf(requests, (queued) => servingReport(simulate(queued, false, 1), context));
   if (infeasible) {
     report.feasible = false;

@@ -26,14 +26,24 @@ export interface ServingReport {
    * The traffic that was simulated: how requests arrived (the scenario's arrival process, offline where
    * it gives none, or a replayed trace) and how many, with their mean prompt and answer lengths.
    */
-  traffic: { arrival: ArrivalSpec | { kind: "trace" }; requests: number; meanInputTokens: number; meanOutputTokens: number };
+  traffic: {
+    arrival: ArrivalSpec | { kind: "trace" };
+    requests: number;
+    meanInputTokens: number;
+    meanOutputTokens: number;
+    /** Prompts opening with one of `prefixes` shared prefixes of `tokens` tokens (traffic.sharedPrefix); null: none. */
+    sharedPrefix: { tokens: number; prefixes: number } | null;
+    /** Multi-turn conversations (traffic.conversation): how many, their mean turns, the think time; null: single requests. */
+    conversations: { conversations: number; meanTurns: number; thinkSeconds: number } | null;
+  };
   requests: { total: number; completed: number; rejected: number; preempted: number; preemptions: number };
   /**
-   * Where prompts share prefixes (traffic.sharedPrefix): the prompt tokens of the completed requests,
-   * those found in a replica's prefix cache instead of computed, and their share; null without shared
-   * prefixes. Zero hits where the pools do not cache prefixes (pools[].prefixCaching).
+   * Where prompts share prefixes (a shared prefix, or a conversation's history): the prompt tokens of
+   * the completed requests, those found in a replica's prefix cache instead of computed, and their
+   * share; null where prompts share nothing. No hits where the pools do not cache prefixes
+   * (pools[].prefixCaching).
    */
-  prefixCache: { sharedPrefixTokens: number; prefixes: number; promptTokens: number; cachedTokens: number; hitRate: number } | null;
+  prefixCache: { promptTokens: number; cachedTokens: number; hitRate: number } | null;
   /** The first few rejected requests and why (context too long for the model or the cache). */
   rejectedRequests: { index: number; reason: string }[];
   durationSeconds: number;
@@ -148,8 +158,9 @@ export interface ReportContext {
   slo: SloSpec | null;
   /** How the requests arrived (ServingReport.traffic). */
   arrival: ArrivalSpec | { kind: "trace" };
-  /** The prompts' shared prefixes, where the traffic has them (ServingReport.prefixCache). */
+  /** The prompts' shared prefixes, or multi-turn conversations, where the traffic has them (ServingReport.prefixCache). */
   sharedPrefix?: TrafficSpec["sharedPrefix"];
+  conversation?: TrafficSpec["conversation"];
   /**
    * Closed loop: the clients. Latencies are then those of the steady state: the first round (all
    * clients sending at once at time 0) and the last (concurrency draining away) are left out.
@@ -163,6 +174,13 @@ function sum(values: Int32Array): number {
   let total = 0;
   for (const v of values) total += v;
   return total;
+}
+
+/** The conversations a run simulated: each turn after the first has a shared prefix of its history, and they follow one another. */
+function conversationsOf(sim: SimulationResult, thinkSeconds: number): { conversations: number; meanTurns: number; thinkSeconds: number } {
+  const n = sim.arrivalSeconds.length;
+  const conversations = n - sim.followUps;
+  return { conversations, meanTurns: conversations > 0 ? n / conversations : 0, thinkSeconds };
 }
 
 export function servingReport(sim: SimulationResult, ctx: ReportContext): ServingReport {
@@ -240,17 +258,14 @@ export function servingReport(sim: SimulationResult, ctx: ReportContext): Servin
       requests: n,
       meanInputTokens: n ? sum(sim.inputTokens) / n : 0,
       meanOutputTokens: n ? sum(sim.outputTokens) / n : 0,
+      sharedPrefix: ctx.sharedPrefix ? { tokens: ctx.sharedPrefix.tokens, prefixes: ctx.sharedPrefix.prefixes ?? 1 } : null,
+      conversations: ctx.conversation ? conversationsOf(sim, ctx.conversation.thinkSeconds ?? 0) : null,
     },
     requests: { total: n, completed, rejected: sim.rejected.size, preempted, preemptions },
-    prefixCache: ctx.sharedPrefix
-      ? {
-          sharedPrefixTokens: ctx.sharedPrefix.tokens,
-          prefixes: ctx.sharedPrefix.prefixes ?? 1,
-          promptTokens,
-          cachedTokens,
-          hitRate: promptTokens > 0 ? cachedTokens / promptTokens : 0,
-        }
-      : null,
+    prefixCache:
+      ctx.sharedPrefix || ctx.conversation
+        ? { promptTokens, cachedTokens, hitRate: promptTokens > 0 ? cachedTokens / promptTokens : 0 }
+        : null,
     rejectedRequests: [...sim.rejected.entries()].slice(0, REJECTED_LISTED).map(([index, reason]) => ({ index, reason })),
     durationSeconds: duration,
     iterations: sim.iterations,

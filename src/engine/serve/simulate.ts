@@ -79,6 +79,8 @@ export interface SimulationResult {
   cachedTokens: Int32Array;
   /** The replica of the first pool each request was routed to (-1: rejected). */
   replicaOf: Int32Array;
+  /** Requests that were a conversation's later turn (RequestSpec.follows). */
+  followUps: number;
   /** When each request first joined a running batch (NaN where it never did). */
   admittedSeconds: Float64Array;
   /** Why a request was not served, by its index; absent where it was. */
@@ -142,15 +144,31 @@ export function simulateServing(input: SimulationInput): SimulationResult {
   const queue = new EventQueue<Event>();
   let previous = -Infinity;
   const clients = input.closedLoopClients;
+  // A conversation's next turn (RequestSpec.follows) is sent when the turn before it ends.
+  const followerOf = new Int32Array(n).fill(-1);
   input.requests.forEach((r, i) => {
-    if (clients === undefined && r.arrivalSeconds < previous) throw new Error("requests must be sorted by arrival time");
-    previous = r.arrivalSeconds;
-    arrivalSeconds[i] = clients === undefined ? r.arrivalSeconds : NaN;
     inputTokens[i] = r.inputTokens;
     outputTokens[i] = r.outputTokens;
     reqs[i] = new Req(i, r.inputTokens, r.outputTokens, r.prefixGroup ?? -1, r.prefixTokens ?? 0);
+    if (r.follows !== undefined) {
+      if (clients !== undefined || !(r.follows >= 0 && r.follows < i))
+        throw new Error("a request follows an earlier one, and not in a closed loop");
+      followerOf[r.follows] = i;
+      arrivalSeconds[i] = NaN;
+      return;
+    }
+    if (clients === undefined && r.arrivalSeconds < previous) throw new Error("requests must be sorted by arrival time");
+    previous = r.arrivalSeconds;
+    arrivalSeconds[i] = clients === undefined ? r.arrivalSeconds : NaN;
     if (clients === undefined) queue.schedule(r.arrivalSeconds, { kind: 0, request: i });
   });
+  /** A request is over (served or rejected): the conversation's next turn comes after the user's think time. */
+  const sendFollower = (i: number, now: number) => {
+    const f = followerOf[i]!;
+    if (f < 0) return;
+    arrivalSeconds[f] = now + (input.requests[f]!.thinkSeconds ?? 0);
+    queue.schedule(arrivalSeconds[f]!, { kind: 0, request: f });
+  };
   // Closed loop: each client's first request at time 0, its next when that one completes.
   let nextToSend = 0;
   const sendNext = (now: number) => {
@@ -274,10 +292,13 @@ export function simulateServing(input: SimulationInput): SimulationResult {
     const done = (r: Req) => {
       finishSeconds[r.index] = now;
       generatedTokens[r.index] = r.generated;
+      // The conversation goes on: its context so far stays cached for the next turn's prefill here.
+      if (replica.prefixCache && pool.role === "colocated" && followerOf[r.index]! >= 0) keepContext(pool, replica, r);
       releaseBlocks(replica, r);
       r.left = true;
       finished = true;
       sendNext(now);
+      sendFollower(r.index, now);
     };
     for (const r of replica.decodes) {
       // With speculation a step keeps the accepted drafts and one token of the target's, never past the output length.
@@ -298,6 +319,8 @@ export function simulateServing(input: SimulationInput): SimulationResult {
       else if (pool.role === "prefill") {
         // Hand the KV cache to a decode replica over the link, one transfer at a time per link.
         const tokens = r.kvTokens;
+        // The conversation's next turn is prefilled here again: its prompt so far stays cached.
+        if (replica.prefixCache && followerOf[r.index]! >= 0) keepContext(pool, replica, r);
         releaseBlocks(replica, r);
         r.kvTokens = tokens;
         r.left = true;
@@ -323,6 +346,7 @@ export function simulateServing(input: SimulationInput): SimulationResult {
       if (reason !== null) {
         rejected.set(r.index, reason);
         sendNext(now); // the client moves on to its next request
+        sendFollower(r.index, now); // and the user of a conversation to the next question
         continue;
       }
       const replica = routeArrival(r);
@@ -349,6 +373,7 @@ export function simulateServing(input: SimulationInput): SimulationResult {
     preemptions,
     cachedTokens,
     replicaOf,
+    followUps: input.requests.reduce((a, r) => a + (r.follows !== undefined ? 1 : 0), 0),
     admittedSeconds,
     rejected,
     iterations,
@@ -372,6 +397,30 @@ function cachePrefix(pool: PoolRuntime, cache: PrefixCache, r: Req): void {
   r.blocks -= blocks;
   r.sharedBlocks = blocks;
   cache.insert(r.prefixGroup, blocks, tokens);
+}
+
+/**
+ * A conversation's turn leaves the replica: the whole blocks of its context (prompts and answers so
+ * far, whose keys and values are computed) become the conversation's cached prefix, grown from the
+ * one it held or replacing one it could not use (a copy no request holds).
+ */
+function keepContext(pool: PoolRuntime, replica: Replica, r: Req): void {
+  const cache = replica.prefixCache!;
+  const tokens = Math.floor(r.kvTokens / pool.blockTokens) * pool.blockTokens;
+  const blocks = tokens / pool.blockTokens;
+  if (blocks <= r.sharedBlocks) return;
+  if (r.sharedBlocks > 0) {
+    cache.grow(r.prefixGroup, blocks - r.sharedBlocks, tokens);
+  } else {
+    if (cache.lookup(r.prefixGroup)) {
+      const freed = cache.remove(r.prefixGroup);
+      if (freed === null) return; // another request holds the old copy: this one's blocks go back free
+      replica.freeBlocks += freed;
+    }
+    cache.insert(r.prefixGroup, blocks, tokens);
+  }
+  r.blocks -= blocks - r.sharedBlocks;
+  r.sharedBlocks = blocks;
 }
 
 /** The smallest compiled sequence length holding `tokens` (the longest where none does). */

@@ -82,6 +82,41 @@ export function generateRequests(traffic: GeneratedTraffic, seed: number): Reque
 }
 
 /**
+ * Multi-turn conversations: the traffic's requests start them (arrivals and the first message and
+ * answer as drawn for single requests); each of the `turns` that follow sends the conversation so far
+ * (every prompt and answer) plus a new message, `thinkSeconds` after the last answer ends. A turn's
+ * prefix is its conversation so far, which a replica with prefix caching may still hold.
+ */
+export function conversationRequests(
+  traffic: GeneratedTraffic,
+  conversation: NonNullable<TrafficSpec["conversation"]>,
+  seed: number,
+): RequestSpec[] {
+  const first = generateRequests(traffic, seed);
+  // A stream apart from the first turns': the same seed with its bits turned (any fixed change would do).
+  const rng = seededRandom((seed ^ 0x2545f491) >>> 0);
+  const out: RequestSpec[] = [];
+  first.forEach((start, c) => {
+    const turns = sampleLength(rng, conversation.turns);
+    let context = 0;
+    for (let k = 0; k < turns; k++) {
+      const message = k === 0 ? start.inputTokens : sampleLength(rng, traffic.inputTokens);
+      const answer = k === 0 ? start.outputTokens : sampleLength(rng, traffic.outputTokens);
+      out.push({
+        arrivalSeconds: k === 0 ? start.arrivalSeconds : NaN,
+        inputTokens: context + message,
+        outputTokens: answer,
+        prefixGroup: c,
+        prefixTokens: context,
+        ...(k > 0 ? { follows: out.length - 1, thinkSeconds: conversation.thinkSeconds ?? 0 } : {}),
+      });
+      context += message + answer;
+    }
+  });
+  return out;
+}
+
+/**
  * Each request's prompt starts with one of `prefixes` shared prefixes of `tokens` tokens, drawn
  * uniformly from its own seeded stream (so the lengths and arrivals drawn before are unchanged).
  */

@@ -43,6 +43,11 @@ const NUMBER_FIELDS: { name: ServeParam; label: string; help: string; wide?: boo
     label: "Shared prefix",
     help: "prompts start with a shared prefix of TOKENS tokens (a system prompt), or one of N: TOKENS:N; empty: none",
   },
+  {
+    name: "conversation",
+    label: "Conversation turns",
+    help: "each request starts a conversation of TURNS turns, each resending its history THINK seconds after the answer: TURNS:THINK; empty: single requests",
+  },
   { name: "requests", label: "Requests", help: "requests simulated at each load point" },
   { name: "seed", label: "Seed", help: "seed of the traffic generator" },
   { name: "rate", label: "Detail rate (req/s)", help: "the load point shown in detail (the CLI's --rate)" },
@@ -206,7 +211,7 @@ export function ServePage({ query, catalog, onChange }: { query: ServeQuery; cat
         <input
           name={f.name}
           type="text"
-          inputMode={f.wide || f.name.endsWith("tokens") || f.name === "shared-prefix" ? "text" : "decimal"}
+          inputMode={f.wide || f.name.endsWith("tokens") || f.name === "shared-prefix" || f.name === "conversation" ? "text" : "decimal"}
           autoComplete="off"
           title={f.help}
           value={query[f.name]}

@@ -380,6 +380,8 @@ describe("multi-turn conversations", () => {
     for (const traffic of [
       { ...scenario.traffic, arrival: { kind: "closed-loop" as const, concurrency: 4 } },
       { ...scenario.traffic, sharedPrefix: { tokens: 100 } },
+      // Turns without a bound: refused, as the requests would be.
+      { ...scenario.traffic, conversation: { turns: { distribution: "lognormal" as const, mean: 4, sigma: 1 } } },
     ]) {
       let error: unknown;
       try {
@@ -387,7 +389,7 @@ describe("multi-turn conversations", () => {
       } catch (e) {
         error = e;
       }
-      expect((error as UltrasimError).where.field).toBe("traffic.conversation");
+      expect((error as UltrasimError).where.field).toMatch(/^traffic\.conversation/);
     }
   });
 });
@@ -410,6 +412,10 @@ describe("ultrasim serve --shared-prefix and --prefix-caching", () => {
     );
     expect(talk.traffic.conversations).toEqual({ conversations: 40, meanTurns: 3, thinkSeconds: 4 });
     expect(talk.prefixCache.hitRate).toBeGreaterThan(0);
+    // Each conversation brings its turns: 3,000 of up to 40 turns is over the work limit (100,000).
+    const long = ultrasim("serve", "examples/serve-llama3-70b-p5.yaml", "--requests", "3000", "--conversation", "40");
+    expect(long.code).toBe(2);
+    expect(long.stderr).toContain("120,000 requests to simulate (3,000 conversations of up to 40 turns)");
     const aware = JSON.parse(ultrasim(...args, "--routing", "cache-aware", "--json").stdout);
     expect(aware.pools[0].routing).toBe("cache-aware");
     for (const [flag, value] of [

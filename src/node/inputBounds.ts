@@ -4,6 +4,7 @@
 import { bound, boundMessage, checkWork, type BoundName } from "../engine/bounds.js";
 import { UltrasimError } from "../engine/errors.js";
 import type { ServingScenario } from "../engine/serve/scenario.js";
+import { longestLength } from "../engine/serve/traffic.js";
 import { locate, type LoadedDocument } from "./loadInput.js";
 
 const POOL_FIELDS: [string, BoundName][] = [
@@ -52,6 +53,7 @@ export function checkServingBounds(loaded: LoadedDocument, prefix = ""): void {
   }
   check("traffic.requests", "requests");
   for (const length of ["traffic.inputTokens", "traffic.outputTokens"]) for (const f of LENGTH_FIELDS) check(length + f, "seqLen");
+  for (const f of LENGTH_FIELDS) check("traffic.conversation.turns" + f, "requests");
 }
 
 /**
@@ -59,10 +61,15 @@ export function checkServingBounds(loaded: LoadedDocument, prefix = ""): void {
  * requests within the memory the simulation has. `fields` names where each came from (a flag or a
  * file's field), for the message.
  */
-export function checkServingWork(scenario: ServingScenario, requestCount: number, force: boolean, fields: { requests: string }): void {
+export function checkServingWork(scenario: ServingScenario, started: number, force: boolean, fields: { requests: string }): void {
+  // Conversations: each request started brings up to its most turns.
+  const turns = scenario.traffic.conversation;
+  const most = turns ? Math.min(longestLength(turns.turns), bound("requests").max + 1) : 1;
+  const requestCount = started * most;
+  const of = turns ? ` (${started.toLocaleString("en-US")} conversations of up to ${most.toLocaleString("en-US")} turns)` : "";
   if (requestCount > bound("requests").max)
-    throw new UltrasimError("INVALID_INPUT", boundMessage(bound("requests"), requestCount), { field: fields.requests });
-  checkWork("requestsWork", requestCount, fields.requests, force, " to simulate");
+    throw new UltrasimError("INVALID_INPUT", boundMessage(bound("requests"), requestCount) + of, { field: fields.requests });
+  checkWork("requestsWork", requestCount, fields.requests, force, ` to simulate${of}`);
   const pools = scenario.deployment
     ? [["deployment", scenario.deployment] as const]
     : scenario.disaggregated

@@ -13,7 +13,7 @@ import { servingOperations, type ServingCostOptions } from "./servingOperations.
 import { servingReport, type ServingCapacity, type ServingReport } from "./servingReport.js";
 import { simulateServing, type IterationRecord } from "./simulate.js";
 import { NGRAM_PROPOSE_US } from "./speculative.js";
-import { conversationRequests, generateRequests, withSharedPrefixes } from "./traffic.js";
+import { conversationRequests, generateRequests, longestLength, withSharedPrefixes } from "./traffic.js";
 
 export interface ServingOptions {
   /** Requests to replay (a trace file, read by the caller); otherwise generated from traffic. */
@@ -71,6 +71,10 @@ function checkConversation(scenario: ServingScenario, replayed: boolean): void {
           ? "a conversation's prefix is its own history: give sharedPrefix or conversation, not both"
           : null;
   if (conflict) throw new UltrasimError("INVALID_INPUT", conflict, { field: "traffic.conversation" });
+  if (longestLength(t.conversation.turns) === Infinity)
+    throw new UltrasimError("INVALID_INPUT", "turns drawn from a lognormal need a max, so that the requests simulated are bounded", {
+      field: "traffic.conversation.turns.max",
+    });
 }
 
 /** Prompts no longer than the shared prefix are all prefix but their last token: say how many, where any are. */

@@ -40,6 +40,12 @@ export function sampleLength(rng: Rng, spec: LengthSpec): number {
   return spec.max ? Math.min(spec.max, value) : value;
 }
 
+/** The longest a length can be drawn: Infinity for a lognormal without a max. */
+export function longestLength(spec: LengthSpec): number {
+  if (typeof spec === "number") return spec;
+  return spec.distribution === "uniform" ? spec.max : (spec.max ?? Infinity);
+}
+
 export function meanLength(spec: LengthSpec): number {
   if (typeof spec === "number") return spec;
   return spec.distribution === "uniform" ? (spec.min + spec.max) / 2 : spec.mean;

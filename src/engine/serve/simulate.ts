@@ -4,8 +4,11 @@
 // engine's scheduler's choice (schedulers/), and its time comes from the iteration model, on the
 // shapes the hardware really executes (a static-shape runtime pads rows and sequence lengths).
 // Requests arrive at their own times (open loop), or from a fixed number of clients, each sending
-// its next request when its last one completes (closed loop, as benchmark clients run). Events are
-// ordered by (time, sequence), so a run is a pure function of its input.
+// its next request when its last one completes (closed loop, as benchmark clients run); a
+// conversation's next turn arrives a think time after its last answer. Replicas that cache prefixes
+// (prefixCache.ts) keep shared prompt prefixes and conversations' histories; a router (routing.ts)
+// picks each arrival's replica. Events are ordered by (time, sequence), so a run is a pure function
+// of its input.
 import { EventQueue } from "../des/eventQueue.js";
 import type { IterationWork } from "./iterationTime.js";
 import { PrefixCache } from "./prefixCache.js";

@@ -112,6 +112,9 @@ describe("the report's traffic", () => {
       requests: 400,
       meanInputTokens: mean(requests.map((r) => r.inputTokens)),
       meanOutputTokens: 64,
+      // Single requests sharing no prefix.
+      sharedPrefix: null,
+      conversations: null,
     });
     // Uniform from 100 to 300: about 200 on average.
     expect(report.traffic.meanInputTokens).toBeGreaterThan(190);
@@ -120,7 +123,14 @@ describe("the report's traffic", () => {
     const offline = base({ traffic: { requests: 10, inputTokens: 128, outputTokens: 16 } });
     expect(predictServing(offline, catalog).report.traffic.arrival).toEqual({ kind: "offline" });
     const traced = predictServing(offline, catalog, { requests: [{ arrivalSeconds: 0, inputTokens: 32, outputTokens: 8 }] }).report;
-    expect(traced.traffic).toEqual({ arrival: { kind: "trace" }, requests: 1, meanInputTokens: 32, meanOutputTokens: 8 });
+    expect(traced.traffic).toEqual({
+      arrival: { kind: "trace" },
+      requests: 1,
+      meanInputTokens: 32,
+      meanOutputTokens: 8,
+      sharedPrefix: null,
+      conversations: null,
+    });
   });
 });
 

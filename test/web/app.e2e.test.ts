@@ -821,7 +821,9 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
   });
 
   it("Serve: prompts sharing a prefix are served from the prefix cache as the CLI serves its exported scenario", async () => {
-    const page = await open("?page=serve&input-tokens=3000&output-tokens=100&shared-prefix=2000:4&rates=2,8&rate=8&requests=200");
+    const page = await open(
+      "?page=serve&replicas=2&input-tokens=3000&output-tokens=100&shared-prefix=2000:4&rates=2,8&rate=8&requests=200",
+    );
     const shared = await sweepDone(page);
     const hits = Number(await page.locator("[data-testid=prefix-cache-hit-rate]").getAttribute("data-value"));
     const dir = mkdtempSync(join(tmpdir(), "ultrasim-web-serve-prefix-"));
@@ -845,10 +847,14 @@ describe.skipIf(!CHROMIUM)("web app in headless Chromium", () => {
     await expect(page.locator("[data-testid=prefix-cache-hit-rate]").count()).resolves.toBe(0);
     // Conversations of three turns: each resends its history, which the cache holds; the CLI agrees.
     await page.getByLabel("Conversation turns").fill("3:2");
-    await sweepDone(page, single);
+    const talking = await sweepDone(page, single);
+    // Routed cache-aware, as SGLang's router routes: the exported scenario says so and the CLI agrees.
+    await page.locator("select[name=routing]").selectOption("cache-aware");
+    await sweepDone(page, talking);
     const talk = Number(await page.locator("[data-testid=prefix-cache-hit-rate]").getAttribute("data-value"));
     const yaml = await downloadText(page, "Export scenario");
     expect(yaml).toMatch(/conversation:\s*\n\s*turns: 3\s*\n\s*thinkSeconds: 2/);
+    expect(yaml).toMatch(/routing: cache-aware/);
     const file = join(mkdtempSync(join(tmpdir(), "ultrasim-web-serve-talk-")), "scenario.yaml");
     writeFileSync(file, yaml);
     expect(talk).toBeCloseTo((cliJson(["serve", file]).prefixCache as { hitRate: number }).hitRate, 6);

@@ -17,6 +17,7 @@ export const SERVE_PARAMS = [
   "ep",
   "expert-imbalance",
   "batching",
+  "routing",
   "max-batch",
   "input-tokens",
   "output-tokens",
@@ -50,6 +51,7 @@ export const DEFAULT_SERVE: ServeQuery = {
   // Empty: balanced routing (the scenario leaves the field out).
   "expert-imbalance": "",
   batching: "continuous",
+  routing: "least-loaded",
   "max-batch": "64",
   "input-tokens": "1024",
   "output-tokens": "256",
@@ -150,6 +152,7 @@ export function servingScenarioOf(query: ServeQuery, ratePerSecond: number): Rec
       ep: numberOrText(query.ep),
       ...(query["expert-imbalance"].trim() ? { expertLoadImbalance: numberOrText(query["expert-imbalance"]) } : {}),
       batching: { policy: query.batching, maxBatch: numberOrText(query["max-batch"]) },
+      ...(query.routing !== "least-loaded" ? { routing: query.routing } : {}),
     },
     traffic: {
       requests: numberOrText(query.requests),

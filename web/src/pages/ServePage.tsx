@@ -166,7 +166,6 @@ export function ServePage({ query, catalog, onChange }: { query: ServeQuery; cat
                 { value: "least-loaded", text: "least-loaded" },
                 { value: "cache-aware", text: "cache-aware (SGLang's router)" },
               ],
-              false,
             )}
             {NUMBER_FIELDS.slice(0, 7).map((f) => numberField(f))}
           </fieldset>

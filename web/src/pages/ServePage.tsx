@@ -159,14 +159,10 @@ export function ServePage({ query, catalog, onChange }: { query: ServeQuery; cat
               ],
               false,
             )}
-            {select(
-              "routing",
-              "Routing",
-              [
-                { value: "least-loaded", text: "least-loaded" },
-                { value: "cache-aware", text: "cache-aware (SGLang's router)" },
-              ],
-            )}
+            {select("routing", "Routing", [
+              { value: "least-loaded", text: "least-loaded" },
+              { value: "cache-aware", text: "cache-aware (SGLang's router)" },
+            ])}
             {NUMBER_FIELDS.slice(0, 7).map((f) => numberField(f))}
           </fieldset>
           <fieldset>

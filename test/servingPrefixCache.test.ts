@@ -77,6 +77,18 @@ describe("prefix caching", () => {
     expect([...whole.cachedTokens]).toEqual([0, 496]);
   });
 
+  it("counts a shorter prompt's own blocks past the part of the prefix it uses", () => {
+    // The first request leaves a 1,024-token prefix cached (64 blocks). The second, a 512-token prompt
+    // that is all prefix, uses 496 tokens of it (31 blocks) and needs its own blocks for tokens 496 to
+    // 515 (2 blocks): 64 + 2 in use while it decodes alone, the prefix held whole.
+    const sim = simulate(pool(true), [
+      { arrivalSeconds: 0, inputTokens: 2048, outputTokens: 4, prefixGroup: 0, prefixTokens: 1024 },
+      { arrivalSeconds: 10, inputTokens: 512, outputTokens: 4, prefixGroup: 0, prefixTokens: 1024 },
+    ]);
+    expect(sim.cachedTokens[1]).toBe(496);
+    expect(sim.records.at(-1)!.kvBlocksUsed).toBe(64 + 2);
+  });
+
   it("prefills only the uncached suffix, attending the cached context: TTFT is that iteration's time", () => {
     const runtime = pool(true);
     const first = simulate(runtime, requests([2048], [0], 1024));

@@ -411,18 +411,22 @@ function keepContext(pool: PoolRuntime, replica: Replica, r: Req): void {
   const cache = replica.prefixCache!;
   const tokens = Math.floor(r.kvTokens / pool.blockTokens) * pool.blockTokens;
   const blocks = tokens / pool.blockTokens;
-  if (blocks <= r.sharedBlocks) return;
   if (r.sharedBlocks > 0) {
-    cache.grow(r.prefixGroup, blocks - r.sharedBlocks, tokens);
+    // It holds the conversation's prefix: its own blocks past the prefix's end join it.
+    const held = cache.lookup(r.prefixGroup)!.blocks;
+    if (blocks <= held) return;
+    cache.grow(r.prefixGroup, blocks - held, tokens);
+    r.blocks -= blocks - held;
   } else {
+    if (blocks === 0) return;
     if (cache.lookup(r.prefixGroup)) {
       const freed = cache.remove(r.prefixGroup);
       if (freed === null) return; // another request holds the old copy: this one's blocks go back free
       replica.freeBlocks += freed;
     }
     cache.insert(r.prefixGroup, blocks, tokens);
+    r.blocks -= blocks;
   }
-  r.blocks -= blocks - r.sharedBlocks;
   r.sharedBlocks = blocks;
 }
 

@@ -59,7 +59,7 @@ export class Req {
   kvTokens = 0;
   blocks = 0;
   chunk = 0;
-  /** Blocks of a cached prefix this request holds with others (prefixCache.ts); not its own to free. */
+  /** Blocks of a cached prefix this request's context uses, held with others (prefixCache.ts); not its own to free. */
   sharedBlocks = 0;
   /** Finished, or handed to the decode pool: leaves the replica's running list. */
   left = false;
@@ -208,7 +208,8 @@ function takeCachedPrefix(pool: PoolRuntime, replica: Replica, r: Req): number {
   const tokens = Math.min(hit.tokens, cacheablePrefixTokens(pool, r));
   if (tokens <= 0) return 0;
   cache.acquire(r.prefixGroup);
-  r.sharedBlocks = hit.blocks;
+  // The blocks its own context takes from the prefix (a shorter prompt uses the prefix's first ones only).
+  r.sharedBlocks = tokens / pool.blockTokens;
   r.prefilled = tokens;
   r.kvTokens = tokens;
   return tokens;

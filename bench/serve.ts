@@ -45,10 +45,14 @@ if (report.requests.completed !== scenario.traffic.requests || !(report.throughp
 const model = catalog.model(scenario.model as string);
 const requests = scenarioRequests(scenario);
 const pool = resolvePool(scenario.deployment!, "colocated", model, catalog, "deployment").runtime;
-const timed = (run: () => { finishSeconds: Float64Array }) => {
+const timed = (run: () => { finishSeconds: Float64Array; iterations?: number }) => {
   const t0 = performance.now();
   const result = run();
-  return { seconds: (performance.now() - t0) / 1000, finished: result.finishSeconds.filter((x) => !Number.isNaN(x)).length };
+  return {
+    seconds: (performance.now() - t0) / 1000,
+    finished: result.finishSeconds.filter((x) => !Number.isNaN(x)).length,
+    iterations: result.iterations ?? 0,
+  };
 };
 const now = timed(() => simulateServing({ pools: [pool], requests, maxContextTokens: model.maxContext ?? Infinity, seriesPoints: 1 }));
 const before = timed(() =>
@@ -65,5 +69,32 @@ console.log(
 );
 if (now.finished !== before.finished) {
   console.error("serve bench: the two event loops finished different numbers of requests");
+  process.exitCode = 1;
+}
+
+// Prefix caching: the same requests, each opening with one of 16 shared prefixes of 256 tokens, with
+// the cache and without it, in this run. The ratio is the cache's bookkeeping together with the work
+// it saves the simulated deployment (fewer prompt tokens, shorter iterations, fewer of them queued).
+const shared = requests.map((r, i) => ({ ...r, prefixGroup: i % 16, prefixTokens: 256 }));
+const cachedPool = { ...pool, prefixCaching: true };
+const cached = timed(() =>
+  simulateServing({ pools: [cachedPool], requests: shared, maxContextTokens: model.maxContext ?? Infinity, seriesPoints: 1 }),
+);
+const uncached = timed(() =>
+  simulateServing({
+    pools: [{ ...cachedPool, prefixCaching: false }],
+    requests: shared,
+    maxContextTokens: model.maxContext ?? Infinity,
+    seriesPoints: 1,
+  }),
+);
+console.log(
+  `serve with shared prefixes: ${cached.seconds.toFixed(2)} s with the prefix cache (${cached.iterations} iterations), ` +
+    `${uncached.seconds.toFixed(2)} s without (${uncached.iterations}): ${(cached.seconds / uncached.seconds).toFixed(2)}x, ` +
+    `${(cached.seconds / cached.iterations / (uncached.seconds / uncached.iterations)).toFixed(2)}x per iteration; ` +
+    `${cached.finished} and ${uncached.finished} requests finished`,
+);
+if (cached.finished !== shared.length || uncached.finished !== shared.length) {
+  console.error("serve bench: a shared-prefix run lost requests");
   process.exitCode = 1;
 }

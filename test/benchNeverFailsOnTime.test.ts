@@ -22,5 +22,9 @@ describe("the serving bench", () => {
     expect(r.stdout).toMatch(
       /serve event loop: [\d.]+ s now, [\d.]+ s before the scheduler policies \([\d.]+x\); 100000 and 100000 requests finished/,
     );
+    // The same requests with shared prefixes, with the prefix cache and without, in the same run.
+    expect(r.stdout).toMatch(
+      /serve with shared prefixes: [\d.]+ s with the prefix cache \(\d+ iterations\), [\d.]+ s without \(\d+\): [\d.]+x, [\d.]+x per iteration; 100000 and 100000 requests finished/,
+    );
   });
 });

@@ -61,10 +61,12 @@ export class CacheAwareRouter {
         chosen = leastLoaded(loads, (i) => this.tokens[i] === smallest);
       }
     }
+    // Its record grows with the prefix (a conversation's history lengthens turn by turn).
     const routed = this.routed[chosen]!;
-    if (group >= 0 && !routed.has(group)) {
+    const before = routed.get(group);
+    if (group >= 0 && (before === undefined || prefixTokens > before)) {
       routed.set(group, prefixTokens);
-      this.tokens[chosen]! += prefixTokens;
+      this.tokens[chosen]! += prefixTokens - (before ?? 0);
     }
     return chosen;
   }

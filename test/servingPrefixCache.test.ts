@@ -286,6 +286,20 @@ describe("cache-aware routing (SGLang's router)", () => {
     expect(counts).toEqual([33, 23, 22, 22]);
   });
 
+  it("sends a new conversation away from the replica whose record has grown with another's history", () => {
+    // Conversation 0 (two turns) goes to replica 0, its record there growing to the 1,100 tokens of its
+    // history; conversation 1 starts later, matching nothing, and goes to the replica whose record is
+    // smallest: replica 1, although both are idle (least-loaded would pick replica 0).
+    const rs: RequestSpec[] = [
+      { arrivalSeconds: 0, inputTokens: 1000, outputTokens: 100, prefixGroup: 0, prefixTokens: 0 },
+      { arrivalSeconds: NaN, inputTokens: 2100, outputTokens: 100, prefixGroup: 0, prefixTokens: 1100, follows: 0, thinkSeconds: 1 },
+      { arrivalSeconds: 100, inputTokens: 1000, outputTokens: 100, prefixGroup: 1, prefixTokens: 0 },
+    ];
+    const two = (routing: "least-loaded" | "cache-aware") => pool(true, 8, { replicas: 2, routing });
+    expect([...simulate(two("cache-aware"), rs).replicaOf]).toEqual([0, 0, 1]);
+    expect([...simulate(two("least-loaded"), rs).replicaOf]).toEqual([0, 0, 0]);
+  });
+
   it("is least-loaded routing where prompts share no prefix", () => {
     const rs = Array.from({ length: 60 }, (_, i) => ({ arrivalSeconds: i * 0.02, inputTokens: 1000 + 37 * i, outputTokens: 50 }));
     const a = simulate(routed("cache-aware"), rs);

@@ -149,12 +149,14 @@ export function loadServingScenario(file: string, flags: ServingFlags = {}): Loa
     const arriving = scenario.deployment ?? scenario.disaggregated?.prefill;
     if (arriving) arriving.routing = flags.routing;
   }
+  /** "A" or "A:B", as `--shared-prefix` and `--conversation` take them; anything else is refused with `usage`. */
+  const pair = (text: string, flag: string, usage: string): [string, string | undefined] => {
+    const [first, second, extra] = text.split(":");
+    if (extra !== undefined || !first) throw new UltrasimError("INVALID_INPUT", `must be ${usage}, got '${text}'`, { field: flag });
+    return [first, second];
+  };
   if (flags.conversation !== undefined) {
-    const [turns, think, extra] = flags.conversation.split(":");
-    if (extra !== undefined || !turns)
-      throw new UltrasimError("INVALID_INPUT", `must be TURNS or TURNS:THINK_SECONDS (e.g. 4 or 4:5), got '${flags.conversation}'`, {
-        field: "--conversation",
-      });
+    const [turns, think] = pair(flags.conversation, "--conversation", "TURNS or TURNS:THINK_SECONDS (e.g. 4 or 4:5)");
     let thinkSeconds: number | undefined;
     if (think !== undefined) {
       thinkSeconds = parseNumber(think);
@@ -164,11 +166,7 @@ export function loadServingScenario(file: string, flags: ServingFlags = {}): Loa
     scenario.traffic.conversation = { turns: integer(turns, "--conversation", 1), ...(thinkSeconds !== undefined ? { thinkSeconds } : {}) };
   }
   if (flags.sharedPrefix !== undefined) {
-    const [tokens, prefixes, extra] = flags.sharedPrefix.split(":");
-    if (extra !== undefined || !tokens)
-      throw new UltrasimError("INVALID_INPUT", `must be TOKENS or TOKENS:PREFIXES (e.g. 2000 or 2000:8), got '${flags.sharedPrefix}'`, {
-        field: "--shared-prefix",
-      });
+    const [tokens, prefixes] = pair(flags.sharedPrefix, "--shared-prefix", "TOKENS or TOKENS:PREFIXES (e.g. 2000 or 2000:8)");
     scenario.traffic.sharedPrefix = {
       tokens: integer(tokens, "--shared-prefix", 1),
       ...(prefixes !== undefined ? { prefixes: integer(prefixes, "--shared-prefix", 1) } : {}),

@@ -12,7 +12,7 @@
 import { EventQueue } from "../des/eventQueue.js";
 import type { IterationWork } from "./iterationTime.js";
 import { PrefixCache } from "./prefixCache.js";
-import { CacheAwareRouter } from "./routing.js";
+import { CacheAwareRouter, leastLoaded } from "./routing.js";
 import type { RequestSpec } from "./scenario.js";
 import { AcceptanceDraws } from "./speculative.js";
 import {
@@ -204,11 +204,7 @@ export function simulateServing(input: SimulationInput): SimulationResult {
       kick(replica, now);
     }
   };
-  const route = (p: number): Replica => {
-    let best = pools[p]![0]!;
-    for (const r of pools[p]!) if (load(r) < load(best)) best = r;
-    return best;
-  };
+  const route = (p: number): Replica => pools[p]![leastLoaded(pools[p]!.map(load))]!;
   // An arriving request's replica: the first pool's router, where it routes by cache (routing.ts).
   const router = input.pools[0]!.routing === "cache-aware" ? new CacheAwareRouter(pools[0]!.length) : null;
   const routeArrival = (r: Req): Replica => {

@@ -72,7 +72,7 @@ function layerGemms(
   ctx: StepContext,
   layer: number,
   tokens: number,
-): { seconds: number; flops: number; inputProjections: [number, number] } {
+): { seconds: number; flops: number; inputProjections: [number, number]; mlp: { seconds: number; flops: number } } {
   const { model, hw, layout, precision } = ctx;
   const h = model.hidden;
   const t = layout.tp;
@@ -107,6 +107,8 @@ function layerGemms(
     gemm(tokens, heads.queryHeadsPerChip * a.vHeadDim, h);
   }
   // MLP: dense, or shared experts plus routed experts.
+  const attentionSeconds = seconds;
+  const attentionFlops = flops;
   const k = mlpMatrices(model);
   if (!isMoeLayer(model, layer)) {
     mlpIn = gemm(tokens, h, ((k - 1) * model.ffnHidden) / t);
@@ -131,7 +133,12 @@ function layerGemms(
       hw.efficiency.groupedGemm;
     flops += 2 * routed * h * k * moe.expertFfnHidden;
   }
-  return { seconds, flops, inputProjections: [attentionIn, mlpIn] };
+  return {
+    seconds,
+    flops,
+    inputProjections: [attentionIn, mlpIn],
+    mlp: { seconds: seconds - attentionSeconds, flops: flops - attentionFlops },
+  };
 }
 
 export interface AttentionCost {
@@ -231,6 +238,7 @@ export function layerCost(ctx: StepContext, layer: number): LayerCost {
   const moeLayer = isMoeLayer(model, layer);
 
   const gemms = layerGemms(ctx, layer, tokens);
+  const mlp = gemms.mlp;
   // Core attention: QK^T and AV over the keys each query attends; with context parallelism each rank
   // holds seqLen/cp queries (load-balanced causal chunks) and attends over the whole sequence.
   const { attentionFlops, attentionForward, attentionBackward } = coreAttentionCost(ctx, tokens);
@@ -267,6 +275,12 @@ export function layerCost(ctx: StepContext, layer: number): LayerCost {
     // PyTorch's op-level policy re-runs every other matmul and the memory-bound kernels.
     computeBackward += gemms.seconds / 2 + elementwiseForward;
     hardwareFlops += gemms.flops / 2;
+  } else if (layout.recompute === "selective" && hw.software.selectiveRecompute === "attention-projections") {
+    // Only the attention projections are saved (AXLearn's default remat): the backward re-runs the core
+    // attention, the MLP's GEMMs, and its norm, residual add and activation function.
+    const mlpElementwiseBytes = ACTIVATION_BYTES * (normTokens * 5 * h + tokens * activationReads * ffnLocal);
+    computeBackward += attentionForward + mlp.seconds + memorySeconds(hw, mlpElementwiseBytes);
+    hardwareFlops += attentionFlops + mlp.flops;
   } else if (layout.recompute === "selective") {
     // Selective recompute re-runs the core attention forward (Korthikanti et al. 2022, sec. 5).
     computeBackward += attentionForward;
@@ -301,26 +315,33 @@ export function layerCost(ctx: StepContext, layer: number): LayerCost {
   // Expert parallelism: dispatch and combine of each token to its experts; the backward returns the
   // gradients the same two ways.
   let epOnce = 0;
+  let epDispatch = 0;
   if (moeLayer && layout.ep > 1) {
     // fp8 recipes dispatch in fp8 (DeepEP, Transformer Engine); the combine returns 16-bit outputs.
     const dispatchBytes = h * Math.min(ACTIVATION_BYTES, Math.max(1, bytesPerElement(ctx.precision)));
     const group = expertGroup(layout);
     // The busiest rank receives (dispatch) and sends back (combine) its imbalance times the mean.
-    epOnce =
-      (expertDispatchSeconds(hw, group, tokens / t, model.moe!.topK, dispatchBytes) +
-        expertDispatchSeconds(hw, group, tokens / t, model.moe!.topK, h * ACTIVATION_BYTES)) *
-      busiestExpertRankLoad(ctx.layout.ep, ctx.expertLoadImbalance) *
-      (1 - hw.efficiency.epOverlap);
+    const exposed = busiestExpertRankLoad(ctx.layout.ep, ctx.expertLoadImbalance) * (1 - hw.efficiency.epOverlap);
+    epDispatch = expertDispatchSeconds(hw, group, tokens / t, model.moe!.topK, dispatchBytes) * exposed;
+    epOnce = epDispatch + expertDispatchSeconds(hw, group, tokens / t, model.moe!.topK, h * ACTIVATION_BYTES) * exposed;
   }
+
+  // Re-running the MLP alone (attention-projections recompute) repeats only what feeds it: with sequence
+  // parallelism the all-gather of its input, and the dispatch of its tokens to their experts. Its output's
+  // reduce-scatter or combine is not needed again.
+  const mlpRecompute = layout.recompute === "selective" && hw.software.selectiveRecompute === "attention-projections";
+  const tpMlpRecompute = mlpRecompute && layout.sequenceParallel ? allGatherSeconds(hw, tpGroupPlacement, activationBytes) : 0;
+  const epMlpRecompute = mlpRecompute ? epDispatch : 0;
 
   // The backward pass runs the same collectives as the forward (transposed); full recompute runs the
   // forward's once more first, for tensor and expert parallelism alike (Korthikanti et al. 2022, sec. 5:
   // the recomputed forward repeats its communication).
   const tpBackward =
-    hw.software.tpBackwardOverlap && !hw.software.tpCommOverlap
+    tpMlpRecompute +
+    (hw.software.tpBackwardOverlap && !hw.software.tpCommOverlap
       ? tpOnce * recomputed + asyncBackwardTp(ctx, activationBytes, gemms.inputProjections)
-      : Math.max(0, tpOnce * (1 + recomputed) - tpHidden * (2 + recomputed));
-  const epBackward = epOnce * (1 + recomputed);
+      : Math.max(0, tpOnce * (1 + recomputed) - tpHidden * (2 + recomputed)));
+  const epBackward = epOnce * (1 + recomputed) + epMlpRecompute;
 
   // ZeRO-3 / FSDP: every micro-batch gathers the layer's weights before its forward and again before
   // its backward, and reduce-scatters its gradients, prefetched on their own stream behind the

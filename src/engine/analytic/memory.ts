@@ -2,6 +2,7 @@
 // Rajbhandari et al. 2020), activations (Korthikanti et al. 2022), communication buffers, and what the
 // runtime keeps for itself.
 import type { ModelSpec } from "../catalog/schema.js";
+import type { SelectiveRecompute } from "../calibrate/framework.js";
 import type { Layout } from "../plan/layout.js";
 import { attentionDims, isMoeLayer, layerParams, type LayerParams } from "../workload/transformer.js";
 
@@ -12,8 +13,8 @@ export interface ActivationOptions {
   dropout: boolean;
   /** Bytes per element of the saved inputs of the linear layers: 2, or 1 where fp8 recipes keep fp8 copies (Transformer Engine). */
   gemmInputBytes: number;
-  /** What selective recompute keeps: Megatron's (all but the core attention) or PyTorch's op-level policy. */
-  selectiveRecompute?: "core-attention" | "op-level";
+  /** What selective recompute keeps (framework.ts SELECTIVE_RECOMPUTE_KINDS); Megatron's where not given. */
+  selectiveRecompute?: SelectiveRecompute;
   /** MoE: the busiest expert-parallel rank's routed tokens over the mean (1: balanced); it holds their activations. */
   expertLoadImbalance?: number;
 }
@@ -50,6 +51,8 @@ export function layerActivationBytes(
   }
   if (layout.recompute === "selective" && options.selectiveRecompute === "op-level")
     return opLevelActivationBytes(model, layout, seqLen, layer, options.expertLoadImbalance ?? 1);
+  if (layout.recompute === "selective" && options.selectiveRecompute === "attention-projections")
+    return attentionProjectionActivationBytes(model, layout, seqLen);
   const g = options.gemmInputBytes;
   const a = attentionDims(model);
   const kvLocal = model.mla ? (model.heads * (a.qkHeadDim + a.vHeadDim)) / t : Math.max(1, model.kvHeads / t) * (a.qkHeadDim + a.vHeadDim);
@@ -78,6 +81,27 @@ export function layerActivationBytes(
   if (options.dropout) mlp += shard(tokens * h);
   const norms = shard(2 * 2 * tokens * h);
   return attention + mlp + norms;
+}
+
+/**
+ * A policy that saves only the attention projections (AXLearn's default remat): the layer's input, the
+ * q, k and v projections and the output projection's result (sharded with sequence parallelism, as the
+ * input is), 16-bit each. Everything else, the core attention, the norms and the whole MLP, is re-run
+ * from them in the backward pass, so the MLP keeps nothing (its input is the input plus the output
+ * projection's result).
+ */
+function attentionProjectionActivationBytes(
+  model: ModelSpec,
+  layout: Pick<Layout, "tp" | "cp" | "sequenceParallel" | "microBatch">,
+  seqLen: number,
+): number {
+  const t = layout.tp;
+  const tokens = (layout.microBatch * seqLen) / layout.cp;
+  const a = attentionDims(model);
+  const kvLocal = model.mla ? (model.heads * (a.qkHeadDim + a.vHeadDim)) / t : Math.max(1, model.kvHeads / t) * (a.qkHeadDim + a.vHeadDim);
+  const qLocal = (model.heads * a.qkHeadDim) / t;
+  const residualWidth = layout.sequenceParallel ? model.hidden / t : model.hidden;
+  return 2 * tokens * (residualWidth + qLocal + kvLocal + residualWidth);
 }
 
 /**

@@ -32,6 +32,17 @@ export const FUSED_ADAM_BYTES_PER_PARAM = 34;
 /** One fp32 copy of the logits: what a framework that names no loss of its own holds for it. */
 export const FP32_LOGITS_BYTES = 4;
 
+/**
+ * What `recompute: selective` keeps and re-runs. `core-attention`: Megatron's, all but the core attention
+ * kept (Korthikanti et al. 2022, sec. 5). `op-level`: PyTorch's op-level policy (torchtitan), every other
+ * matmul output kept. `attention-projections`: only the q, k, v and o projections' outputs kept, the
+ * core attention, the MLP and the norms re-run (AXLearn's default remat, `build_remat_spec` in
+ * axlearn/common/attention.py with save pattern NATIVE_ATTENTION; under flash attention the context is
+ * not among the saved names).
+ */
+export const SELECTIVE_RECOMPUTE_KINDS = ["core-attention", "op-level", "attention-projections"] as const;
+export type SelectiveRecompute = (typeof SELECTIVE_RECOMPUTE_KINDS)[number];
+
 export const FrameworkSpec = Type.Object(
   {
     id: Type.String({ pattern: "^[a-z0-9][a-z0-9._-]*$" }),
@@ -115,10 +126,13 @@ export const FrameworkSpec = Type.Object(
       },
       { additionalProperties: false },
     ),
-    /** What `recompute: selective` means: Megatron's core-attention recompute, or PyTorch's op-level policy. */
+    /**
+     * What `recompute: selective` means: Megatron's core-attention recompute, PyTorch's op-level policy,
+     * or a policy that saves only the attention projections (AXLearn's default remat).
+     */
     selectiveRecompute: Type.Object(
       {
-        value: Type.Union([Type.Literal("core-attention"), Type.Literal("op-level")]),
+        value: Type.Union(SELECTIVE_RECOMPUTE_KINDS.map((k) => Type.Literal(k))),
         source: Type.String({ minLength: 1 }),
         estimate: Type.Optional(Type.Boolean()),
         note: Type.Optional(Type.String()),
@@ -203,7 +217,7 @@ export interface SoftwareFeatures {
   fsdpShardsFp32Params: boolean;
   fsdpUnshardedUnderPipeline: boolean;
   zeroStages: readonly ZeroStage[];
-  selectiveRecompute: "core-attention" | "op-level";
+  selectiveRecompute: SelectiveRecompute;
   attentionKernel: "flash" | "flash2" | "unfused";
   elementwiseKernels: "fused" | "eager";
   lossBytesPerLogit: number;

@@ -6,6 +6,7 @@ import { PRIOR_EFFICIENCY, type Efficiency } from "../system/efficiency.js";
 import {
   CALIBRATED_PARAMETERS,
   MEASURED,
+  NARROW_GEMM_RATIO,
   PARAMETERS,
   priorOf,
   setParameter,
@@ -92,6 +93,8 @@ export function assembleEfficiency(index: CalibrationIndex, owners: Owners): Ass
   const provenance = {} as Record<CalibratedParameter, string>;
   let borrowed: string | null = null;
   let kernelsFitted = false;
+  /** Silicon parameters resting on evidence of the chip's own or borrowed silicon, with where from. */
+  const anchored: Partial<Record<CalibratedParameter, string>> = {};
   for (const name of CALIBRATED_PARAMETERS) {
     const def = PARAMETERS[name];
     if (name === "tpOverlap" && !owners.tpCommOverlap) {
@@ -113,12 +116,26 @@ export function assembleEfficiency(index: CalibrationIndex, owners: Owners): Ass
     if (found) {
       setParameter(efficiency, name, found.value);
       provenance[name] = `${found.owner} ${found.id}: ${describe(found)}`;
+      if (def.owner === "silicon") anchored[name] = provenance[name];
     } else {
       const prior = priorOf(name, def.owner === "silicon" ? owners.silicon : null);
       setParameter(efficiency, name, prior.value);
       provenance[name] = prior.source;
+      // A measured or published prior is evidence of the silicon's own; the round figure is not.
+      if (def.owner === "silicon" && prior !== def.prior) anchored[name] = prior.source;
     }
   }
+  // A narrower width no case, measurement or benchmark informs on this silicon follows from its own
+  // 16-bit evidence (NARROW_GEMM_RATIO), not from a round figure of other silicon: Trainium's 16-bit
+  // kernels reach 0.44 of peak (fitted), so its MXFP8 ones are not taken to reach a GPU's 0.62.
+  const b16 = anchored["gemm.b16"];
+  if (b16)
+    for (const name of ["gemm.b8", "gemm.b4"] as const) {
+      if (anchored[name]) continue;
+      const ratio = NARROW_GEMM_RATIO[name];
+      setParameter(efficiency, name, efficiency.gemm.b16 * ratio.value);
+      provenance[name] = `derived: ${b16} x ${ratio.value.toFixed(3)}, ${ratio.source}`;
+    }
   const kernels = borrowed
     ? `kernels borrowed from ${borrowed} (no cases on ${owners.silicon[0]})`
     : kernelsFitted

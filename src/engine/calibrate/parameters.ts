@@ -172,6 +172,24 @@ for (const p of published as { silicon: string; parameter: CalibratedParameter; 
   };
 
 /**
+ * How a narrower GEMM's efficiency relates to the 16-bit one, for silicon with evidence at 16 bits and
+ * none at the narrower width: its 8-bit (4-bit) efficiency is its own 16-bit value times this ratio,
+ * not another silicon's round figure. 8-bit: the ratio measured on an H100 (0.655 / 0.74 = 0.885; the
+ * fitted Hopper and GB300 values give 0.88 too). 4-bit: no 4-bit GEMM is measured here, so the round
+ * figures' ratio (0.5 / 0.72).
+ */
+export const NARROW_GEMM_RATIO: Record<"gemm.b8" | "gemm.b4", { value: number; source: string }> = {
+  "gemm.b8": {
+    value: h100.gemm.b8.efficiency / h100.gemm.b16.efficiency,
+    source: `the 8-bit / 16-bit GEMM efficiency ratio ${H100_SOURCE}`,
+  },
+  "gemm.b4": {
+    value: PARAMETERS["gemm.b4"].prior.value / PARAMETERS["gemm.b16"].prior.value,
+    source: "the round figures' 4-bit / 16-bit ratio (no 4-bit GEMM measured)",
+  },
+};
+
+/**
  * The prior of a parameter for one owner: a device measurement where there is one, else a published
  * benchmark, else the round figure. `silicon` may be a chain (a chip's own silicon, then what it borrows from).
  */

@@ -102,6 +102,17 @@ describe("attention-projections selective recompute (AXLearn's default remat)", 
     expect(projectionsNoSp.backward.tp).toBeCloseTo(coreNoSp.backward.tp, 15);
   });
 
+  it("holds every layer's saved projections, and the one layer being re-run holds what it re-ran for a moment", () => {
+    const memory = (recompute: ParallelismSpec["recompute"]) =>
+      predictTraining({ model: llama7b, hw: axlearn, chips: 16, run, parallelism: parallelism(1, recompute) }).memory.activations;
+    const options = { ...MODERN_ACTIVATIONS, selectiveRecompute: "attention-projections" as const };
+    const kept = layerActivationBytes(llama7b, ctx(axlearn, 1, "selective").layout, 4096, 0, options);
+    const all = layerActivationBytes(llama7b, ctx(axlearn, 1, "none").layout, 4096, 0, options);
+    // One micro-batch in flight (no pipeline): 32 layers keep `kept` and one re-run layer holds the
+    // rest of its activations, where without recompute all 32 keep `all`; the loss is the same.
+    expect(memory("selective") - memory("none")).toBeCloseTo(32 * kept + (all - kept) - 32 * all, 0);
+  });
+
   it("lands between no recompute and full recompute for a whole step", () => {
     const step = (recompute: ParallelismSpec["recompute"]) =>
       predictTraining({ model: llama7b, hw: axlearn, chips: 16, run, parallelism: parallelism(1, recompute) }).stepSeconds;

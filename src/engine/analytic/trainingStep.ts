@@ -390,11 +390,15 @@ function computePerLayer(input: TrainingInput, layout: Layout): PerLayerCosts {
     denseActivations,
     moeActivations: model.moe ? layerActivationBytes(model, layout, run.seqLen, moeLayer, activationOptions) : denseActivations,
     ...modelConstants(input),
-    // The layer being recomputed under full recompute holds its full activations for a moment.
+    // The layer being recomputed under full recompute holds its full activations for a moment; one
+    // re-running all but its attention projections holds what it re-ran.
     recomputeBuffer:
       layout.recompute === "full"
         ? layerActivationBytes(model, { ...layout, recompute: "none" }, run.seqLen, moeLayer, activationOptions)
-        : 0,
+        : layout.recompute === "selective" && activationOptions.selectiveRecompute === "attention-projections"
+          ? layerActivationBytes(model, { ...layout, recompute: "none" }, run.seqLen, moeLayer, activationOptions) -
+            layerActivationBytes(model, layout, run.seqLen, moeLayer, activationOptions)
+          : 0,
   };
 }
 

@@ -71,6 +71,9 @@ export const InferenceCase = Type.Object(
         etp: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
         concurrency: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
         compiledBatch: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+        // Beyond format v2 (the cases kept in this repository, data/validation/): the sequence buckets a
+        // static-shape runtime was compiled for, where the run publishes them; absent, the engine's default.
+        sequenceBuckets: Type.Optional(Type.Union([Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1 }), Type.Null()])),
         disaggregated: Type.Optional(
           Type.Union([Type.Object({ prefill: CasePool, decode: CasePool }, { additionalProperties: true }), Type.Null()]),
         ),
@@ -174,6 +177,10 @@ export function caseScenario(c: InferenceCase, engine?: string, latencies = fals
     // A case's batch is the worker's; each attention data-parallel rank schedules its share of it.
     const maxBatch = Math.ceil((p.batch ?? s.batch ?? INFERENCE_DEFAULTS.maxBatch) / attentionDp);
     const compiledBatch = staticShapes ? (s.compiledBatch ?? maxBatch) : undefined;
+    if (!staticShapes && s.sequenceBuckets)
+      throw new UltrasimError("INVALID_INPUT", `${engineId} runs dynamic shapes: sequenceBuckets are for static-shape engines (Neuron)`, {
+        field: "serving.sequenceBuckets",
+      });
     if (compiledBatch !== undefined && compiledBatch < maxBatch)
       throw new UltrasimError("INVALID_INPUT", `compiledBatch ${compiledBatch} is below the batch ${maxBatch}`, {
         field: `${field}.compiledBatch`,
@@ -190,6 +197,7 @@ export function caseScenario(c: InferenceCase, engine?: string, latencies = fals
       engine: engineId,
       ...(s.backendVersion ? { engineVersion: s.backendVersion } : {}),
       ...(compiledBatch !== undefined ? { compiledBatch } : {}),
+      ...(staticShapes && s.sequenceBuckets ? { sequenceBuckets: s.sequenceBuckets } : {}),
       batching: { policy: s.mode === "static-batch" ? "static" : "continuous", maxBatch },
     };
   };

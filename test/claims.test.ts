@@ -1,9 +1,11 @@
 // The claims report: peak ratios equal the catalog's arithmetic, and every claim has a source and a
 // verdict with its reason. Narrowed planner space and fewer serving requests keep it fast.
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { checkClaims } from "../src/engine/claims/claims.js";
 import { claimsMarkdown } from "../src/engine/claims/claimsMarkdown.js";
+import { ultrasim } from "./cliHelpers.js";
 
 const catalog = builtinCatalog();
 const report = checkClaims(catalog, {
@@ -110,4 +112,14 @@ describe("claims", () => {
       expect(b).toBeGreaterThan(c!);
     }
   });
+});
+
+describe("docs/claims.md", () => {
+  // The report in the repository is what the command it names writes today (its first line says which):
+  // a model change that moves a verdict or a ratio must regenerate it.
+  it("is `ultrasim claims --md` as the model stands", () => {
+    const r = ultrasim("claims", "--md");
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(new URL("../docs/claims.md", import.meta.url), "utf8")).toBe(r.stdout);
+  }, 60_000);
 });

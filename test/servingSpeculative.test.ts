@@ -1,6 +1,9 @@
 // Speculative decoding and MTP against hand derivations: Leviathan et al.'s tokens per step, the
 // memory-bound gain at batch 1 and its loss at a compute-bound batch, alpha 0 never helping, seeded
 // draws, output lengths kept exactly, the drafter's memory and the inputs' checks.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { UltrasimError } from "../src/engine/errors.js";
@@ -9,7 +12,7 @@ import type { PoolSpec, ServingScenario, SpeculativeSpec } from "../src/engine/s
 import { predictServing } from "../src/engine/serve/serve.js";
 import { simulateServing } from "../src/engine/serve/simulate.js";
 import { expectedTokensPerStep, tokensPerStep } from "../src/engine/serve/speculative.js";
-import { ultrasim } from "./cliHelpers.js";
+import { REPO, ultrasim } from "./cliHelpers.js";
 
 const catalog = builtinCatalog();
 const MTP: SpeculativeSpec = { method: "mtp", draftTokens: 3, acceptanceRate: 0.8 };
@@ -183,6 +186,24 @@ describe("the report and the inputs", () => {
     expect(out.stdout).toMatch(
       /speculative decoding \(draft-model, draft llama3\.1-8b\): k 4, acceptance 0\.7, 2\.77 tokens per verify step/,
     );
+  });
+
+  it("the Trainium2 example (NxD Inference's tutorial, a 1B draft of 7 tokens): decode at a fraction of the non-speculative step, the draft's prefill on top", () => {
+    const run = (file: string) => JSON.parse(ultrasim("serve", file, "--json").stdout) as { latency: Record<string, { p50: number }> };
+    const spec = run("examples/serve-llama3.3-70b-trn2-spec.yaml");
+    // The same deployment without speculation.
+    const plainFile = join(mkdtempSync(join(tmpdir(), "ultrasim-spec-")), "plain.yaml");
+    writeFileSync(
+      plainFile,
+      readFileSync(join(REPO, "examples/serve-llama3.3-70b-trn2-spec.yaml"), "utf8").replace(/ {2}speculative:\n( {4}.*\n)+/, ""),
+    );
+    const plain = run(plainFile);
+    // (1 - 0.82^8) / 0.18 = 4.42 tokens per verify step, a verify step of 8 tokens costing about one decode
+    // step of 1 (weights read once) plus 7 draft steps of a 1B model: under half the plain TPOT.
+    expect((1 - 0.82 ** 8) / 0.18).toBeCloseTo(4.42, 2);
+    expect(spec.latency.tpotSeconds!.p50).toBeLessThan(plain.latency.tpotSeconds!.p50 / 2);
+    // The draft model prefills the prompt too.
+    expect(spec.latency.ttftSeconds!.p50).toBeGreaterThan(plain.latency.ttftSeconds!.p50);
   });
 
   const error = (speculative: SpeculativeSpec, role: "colocated" | "prefill" = "colocated"): UltrasimError => {

@@ -175,8 +175,8 @@ for (const p of published as { silicon: string; parameter: CalibratedParameter; 
  * How a narrower GEMM's efficiency relates to the 16-bit one, for silicon with evidence at 16 bits and
  * none at the narrower width: its 8-bit (4-bit) efficiency is its own 16-bit value times this ratio,
  * not another silicon's round figure. 8-bit: the ratio measured on an H100 (0.655 / 0.74 = 0.885; the
- * fitted Hopper and GB300 values give 0.88 too). 4-bit: no 4-bit GEMM is measured here, so the round
- * figures' ratio (0.5 / 0.72).
+ * fitted Hopper and GB300 pairs give 0.88 too, B200's 0.62). 4-bit: no 4-bit GEMM is measured here, so
+ * the round figures' ratio (0.5 / 0.72).
  */
 export const NARROW_GEMM_RATIO: Record<"gemm.b8" | "gemm.b4", { value: number; source: string }> = {
   "gemm.b8": {

@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { crossValidateInference } from "../src/engine/calibrate/fitServingEngines.js";
-import { crossValidate } from "../src/engine/calibrate/fitTraining.js";
+import { caseEvidenceKey, crossValidate } from "../src/engine/calibrate/fitTraining.js";
 import { inferenceResultEvidenceKey } from "../src/engine/validate/inference.js";
 import { predictCase } from "../src/engine/validate/validation.js";
 import {
@@ -16,7 +16,6 @@ import {
   fitIntervalClass,
   inferenceEvidenceKey,
   intervalCoverage,
-  trainingEvidenceKey,
   type IntervalTable,
 } from "../src/engine/validate/intervals.js";
 import { readValidationFiles } from "../src/node/validationFiles.js";
@@ -58,11 +57,10 @@ const UNFITTED_TRAINING = ["data/validation/axlearn-trainium2-2025.json"];
 const unfitted = readValidationFiles(UNFITTED_TRAINING);
 for (const c of unfitted.training) {
   const r = predictCase(c, catalog, unfitted.frameworkOf(c));
-  const chip = catalog.system(c.system.id).chip;
   trainingPairs.push({
     measured: r.measured.stepSeconds,
     predicted: r.predicted?.stepSeconds ?? NaN,
-    key: trainingEvidenceKey(catalog.efficiency(chip, unfitted.frameworkOf(c)).basis, c.model.moe !== null && c.model.moe !== undefined),
+    key: caseEvidenceKey(c, catalog, unfitted.frameworkOf(c)),
   });
 }
 console.log(`training not fitted: ${unfitted.training.length} cases (${UNFITTED_TRAINING.join(", ")})`);

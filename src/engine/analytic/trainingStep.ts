@@ -371,6 +371,16 @@ function computePerLayer(input: TrainingInput, layout: Layout): PerLayerCosts {
   const dense = layerCost(ctx, 0);
   const denseActivations = layerActivationBytes(model, layout, run.seqLen, 0, activationOptions);
   const moeLayer = model.moe?.denseLayers ?? 0;
+  const moeActivations = model.moe ? layerActivationBytes(model, layout, run.seqLen, moeLayer, activationOptions) : denseActivations;
+  // The layer being recomputed holds for a moment what it re-runs: under full recompute all of its
+  // activations, under attention-projections recompute all but the projections it keeps.
+  const recomputedWhole = () => layerActivationBytes(model, { ...layout, recompute: "none" }, run.seqLen, moeLayer, activationOptions);
+  const recomputeBuffer =
+    layout.recompute === "full"
+      ? recomputedWhole()
+      : layout.recompute === "selective" && activationOptions.selectiveRecompute === "attention-projections"
+        ? recomputedWhole() - moeActivations
+        : 0;
   const moeCost = model.moe ? layerCost(ctx, moeLayer) : dense;
   const embedding = embeddingCost(ctx);
   const logits = logitsCost(ctx);
@@ -388,17 +398,9 @@ function computePerLayer(input: TrainingInput, layout: Layout): PerLayerCosts {
     logitsForward: totalSeconds(logits.forward),
     logitsBackward: totalSeconds(logits.backward),
     denseActivations,
-    moeActivations: model.moe ? layerActivationBytes(model, layout, run.seqLen, moeLayer, activationOptions) : denseActivations,
+    moeActivations,
     ...modelConstants(input),
-    // The layer being recomputed under full recompute holds its full activations for a moment; one
-    // re-running all but its attention projections holds what it re-ran.
-    recomputeBuffer:
-      layout.recompute === "full"
-        ? layerActivationBytes(model, { ...layout, recompute: "none" }, run.seqLen, moeLayer, activationOptions)
-        : layout.recompute === "selective" && activationOptions.selectiveRecompute === "attention-projections"
-          ? layerActivationBytes(model, { ...layout, recompute: "none" }, run.seqLen, moeLayer, activationOptions) -
-            layerActivationBytes(model, layout, run.seqLen, moeLayer, activationOptions)
-          : 0,
+    recomputeBuffer,
   };
 }
 

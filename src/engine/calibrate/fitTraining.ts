@@ -183,6 +183,12 @@ export interface CrossValidation {
   evidence: string[];
 }
 
+/** A training case's evidence class (intervals.ts): the basis of its chip's kernels under `catalog`, dense or MoE. */
+export function caseEvidenceKey(c: TrainingCase, catalog: Catalog, framework?: string): string {
+  const chip = catalog.system(c.system.id).chip;
+  return trainingEvidenceKey(catalog.efficiency(chip, framework).basis, c.model.moe !== null && c.model.moe !== undefined);
+}
+
 /** Leave one source group out: fit on the others, predict the group held out (simulated schedule). */
 export function crossValidate(
   cases: TrainingCase[],
@@ -203,10 +209,7 @@ export function crossValidate(
     const groupResults = heldOut.map((c) => predictCase(c, fitted, frameworkOf(c)));
     byGroup[group] = summarize(groupResults);
     results.push(...groupResults);
-    for (const c of heldOut) {
-      const chip = fitted.system(c.system.id).chip;
-      evidence.push(trainingEvidenceKey(fitted.efficiency(chip, frameworkOf(c)).basis, c.model.moe !== null && c.model.moe !== undefined));
-    }
+    for (const c of heldOut) evidence.push(caseEvidenceKey(c, fitted, frameworkOf(c)));
   });
   options.onGroup?.("", groups.length, groups.length);
   return { summary: summarize(results), groups: byGroup, cases: results, evidence };

@@ -34,7 +34,9 @@ for (const c of input.inference.filter((x) => chosen(x.id))) {
   console.log(c.id);
   for (const r of predictInferenceCase(c, catalog, undefined, input.engineOf)) {
     const error = r.errorPct === null ? (r.failure ?? "no prediction") : `${r.errorPct >= 0 ? "+" : ""}${r.errorPct.toFixed(1)}%`;
-    console.log(`  ${r.metric} (${r.statistic}): measured ${r.measured.toPrecision(4)}, predicted ${r.predicted?.toPrecision(4) ?? "-"} (${error})`);
+    console.log(
+      `  ${r.metric} (${r.statistic}): measured ${r.measured.toPrecision(4)}, predicted ${r.predicted?.toPrecision(4) ?? "-"} (${error})`,
+    );
   }
   const scenario = caseScenario(c, input.engineOf(c));
   if (!scenario.deployment) {
@@ -57,7 +59,10 @@ for (const c of input.inference.filter((x) => chosen(x.id))) {
     logitsTokens: 1,
     prefillCalls: shapes ? 1 : 0,
   });
-  const rows = shapes ? shapes.compiledBatch : runtime.maxBatch;
+  // A closed loop decodes about one row per client (each attention data-parallel rank its share).
+  const clients =
+    c.serving.mode === "concurrency" && c.serving.concurrency ? Math.ceil(c.serving.concurrency / (c.serving.attentionDp ?? 1)) : null;
+  const rows = shapes ? shapes.compiledBatch : Math.min(clients ?? runtime.maxBatch, runtime.maxBatch);
   const context = shapes ? bucketOf(shapes.buckets, Math.round(meanIn + meanOut / 2)) : Math.round(meanIn + meanOut / 2);
   const decode = runtime.iteration({
     prefillTokens: 0,

@@ -57,9 +57,10 @@ describe("data/benchmark-clients.json", () => {
     expect(rateArrivalsOf("a group nobody listed")).toBe("poisson");
   });
 
-  it("every listed group is an open inference group, and a server case runs at its client's spacing", () => {
+  it("every listed group is an inference group (open, or kept in data/validation/), and a server case runs at its client's spacing", () => {
     const input = readValidationFiles(["../shared/validation/inference.json", "../shared/validation/neuron-inference.json"]);
-    const groups = new Set(input.inference.map((c) => c.group));
+    const kept = readValidationFiles(["data/validation/inferencex-deepseek-r1-2026.json", "data/validation/nxdi-trainium2-2025.json"]);
+    const groups = new Set([...input.inference, ...kept.inference].map((c) => c.group));
     for (const g of Object.keys((data as { groups: object }).groups)) expect(groups.has(g), g).toBe(true);
     const server = (group: string) => input.inference.find((c: InferenceCase) => c.group === group && c.serving.mode === "server")!;
     const guidellm = server("optimum_neuron_vllm_trn2");

@@ -47,6 +47,8 @@ export interface ServingFlags {
   /** TURNS or TURNS:THINK_SECONDS: each request starts a conversation of TURNS turns. */
   conversation?: string;
   compiledBatch?: string;
+  /** Tokens per streamed chunk, for every pool (the client's first token waits for the first chunk). */
+  streamInterval?: string;
   /** MoE: the busiest expert-parallel rank's routed tokens over the mean, for every pool. */
   expertImbalance?: string;
   trace?: string;
@@ -175,6 +177,10 @@ export function loadServingScenario(file: string, flags: ServingFlags = {}): Loa
   if (flags.compiledBatch !== undefined) {
     const compiledBatch = integer(flags.compiledBatch, "--compiled-batch", 1);
     for (const p of pools) p.compiledBatch = compiledBatch;
+  }
+  if (flags.streamInterval !== undefined) {
+    const streamInterval = integer(flags.streamInterval, "--stream-interval", 1);
+    for (const p of pools) p.streamInterval = streamInterval;
   }
   if (flags.expertImbalance !== undefined) {
     const imbalance = parseNumber(flags.expertImbalance);

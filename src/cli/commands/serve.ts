@@ -46,6 +46,7 @@ interface ServeOptions {
   routing?: string;
   conversation?: string;
   compiledBatch?: string;
+  streamInterval?: string;
   expertImbalance?: string;
   requestTrace?: string;
   catalog?: string[];
@@ -181,6 +182,10 @@ export function registerServe(program: Command): void {
     )
     .option("--compiled-batch <n>", "static-shape engines (Neuron): the batch the decode graph executes")
     .option(
+      "--stream-interval <tokens>",
+      "tokens per streamed chunk (SGLang's --stream-interval, TensorRT-LLM's stream_interval): the first token reaches the client with the first chunk (default 1)",
+    )
+    .option(
       "--expert-imbalance <x>",
       "MoE with expert parallelism: tokens routed to the busiest expert-parallel rank over the mean (default 1: balanced)",
     )
@@ -243,6 +248,7 @@ export function registerServe(program: Command): void {
         routing: opts.routing,
         conversation: opts.conversation,
         compiledBatch: opts.compiledBatch,
+        streamInterval: opts.streamInterval,
         expertImbalance: opts.expertImbalance,
         trace: opts.requestTrace,
         force: opts.force,

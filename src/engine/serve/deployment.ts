@@ -223,6 +223,7 @@ export function resolvePool(
         attentionDp,
         etp,
         logicalCoresPerChip,
+        overheadPerKernel: engine.runtime === "cuda",
         field,
       })
     : null;
@@ -271,6 +272,7 @@ export function resolvePool(
     hostOverlap: hostOverlap.value,
     prefillCallOverheadUs: staticShapes ? (engine.prefillCallOverheadUs?.value ?? 0) : 0,
     moeExperts: engine.moeExperts ?? null,
+    overheadPerKernel: engine.runtime === "cuda",
     expertLoadImbalance: spec.expertLoadImbalance ?? 1,
   });
   const runtime: PoolRuntime = {
@@ -291,6 +293,7 @@ export function resolvePool(
     iteration: speculative ? speculativeIterationModel(targetIteration, speculative, hostOverlap.value) : targetIteration,
     speculative: speculative?.runtime ?? null,
     schedulesAhead: hostOverlap.value,
+    streamInterval: spec.streamInterval ?? 1,
   };
   const capacityBytesPerChip = hw.hbmBytes * (spec.memoryUtilization ?? DEFAULT_MEMORY_UTILIZATION) - hw.runtimeReservedBytes;
   // GPU engines shard whole attention heads over tensor parallelism (vLLM and SGLang refuse a tp that

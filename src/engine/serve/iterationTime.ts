@@ -15,6 +15,7 @@ import { headSharding } from "../workload/headSharding.js";
 import { kvShape, type KvShape } from "./kvCache.js";
 import type { ServingEfficiency } from "./servingEfficiency.js";
 import type { MoeExpertsPolicy } from "./engines.js";
+import { layerOverheadUnits } from "./layerKernels.js";
 
 /** What one iteration processes on one replica (one attention data-parallel rank of it). */
 export interface IterationWork {
@@ -82,6 +83,12 @@ export interface IterationModelOptions {
   prefillCallOverheadUs?: number;
   /** How the engine's runtime runs routed experts (engines.ts); absent: only the chosen experts run. */
   moeExperts?: MoeExpertsPolicy | null;
+  /**
+   * Launched kernels (GPU runtimes): the fitted per-layer overhead is a dense layer's, and a layer
+   * launching more kernels (latent attention, routed experts) pays it in proportion (layerKernels.ts).
+   * False (Neuron's compiled graphs): every layer pays the same. Default false.
+   */
+  overheadPerKernel?: boolean;
   /**
    * MoE: tokens routed to the busiest expert-parallel rank over the mean (1: balanced). Its expert
    * rows and its share of the dispatch and combine set the MoE layers' time.
@@ -206,7 +213,8 @@ export function createIterationModel(o: IterationModelOptions): IterationModel {
     return s;
   };
   // Tensor parallelism (in tokenParts): an all-reduce of the activations after attention and after the MLP.
-  const layerOverheadSeconds = o.serving.layerOverheadUs * layersPerStage * pp * 1e-6;
+  const overheadLayers = o.overheadPerKernel ? layerOverheadUnits(model, denseLayers, moeLayers) : layersPerStage;
+  const layerOverheadSeconds = o.serving.layerOverheadUs * overheadLayers * pp * 1e-6;
   const hostOverlap = o.hostOverlap ?? false;
 
   // The GEMMs and collectives depend only on the iteration's token count: computed once per count.

@@ -125,6 +125,13 @@ export const PoolSpec = Type.Object(
       }),
     ),
     speculative: Type.Optional(SpeculativeSpec),
+    streamInterval: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          "tokens per streamed chunk (SGLang's --stream-interval, TensorRT-LLM's stream_interval): a client sees its first token with the first chunk, so TTFT waits for that many tokens (or the whole answer if shorter); with disaggregated pools the decode pool's applies. Default 1",
+      }),
+    ),
     routing: Type.Optional(
       Type.Union([Type.Literal("least-loaded"), Type.Literal("cache-aware")], {
         description:

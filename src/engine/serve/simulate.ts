@@ -218,6 +218,9 @@ export function simulateServing(input: SimulationInput): SimulationResult {
   };
 
   const decodePoolIndex = input.pools.length > 1 ? 1 : 0;
+  // The client's first token arrives with the first streamed chunk: the decode (or colocated) pool's
+  // stream interval in tokens, or the whole answer if shorter.
+  const firstChunkTokens = (r: Req) => Math.min(input.pools[decodePoolIndex]!.streamInterval ?? 1, r.output);
 
   // One scheduling context per replica, made once: the scheduler's calls record at the time of the
   // iteration being scheduled (scheduleNow), so no closure is built per iteration.
@@ -304,6 +307,7 @@ export function simulateServing(input: SimulationInput): SimulationResult {
       const tokens = pool.speculative ? acceptance.draw(r.index, pool.speculative, r.output - r.generated) : 1;
       r.kvTokens += tokens;
       r.generated += tokens;
+      if (Number.isNaN(firstTokenSeconds[r.index]!) && r.generated >= firstChunkTokens(r)) firstTokenSeconds[r.index] = now;
       if (r.generated >= r.output) done(r);
     }
     for (const r of replica.prefills) {
@@ -313,7 +317,7 @@ export function simulateServing(input: SimulationInput): SimulationResult {
       if (replica.prefixCache) cachePrefix(pool, replica.prefixCache, r);
       if (r.prefilled < r.target) continue;
       r.generated += 1; // the prompt's last position samples the next token
-      if (Number.isNaN(firstTokenSeconds[r.index]!)) firstTokenSeconds[r.index] = now;
+      if (Number.isNaN(firstTokenSeconds[r.index]!) && r.generated >= firstChunkTokens(r)) firstTokenSeconds[r.index] = now;
       if (r.generated >= r.output) done(r);
       else if (pool.role === "prefill") {
         // Hand the KV cache to a decode replica over the link, one transfer at a time per link.

@@ -111,6 +111,8 @@ export interface SpeculativeContext {
   attentionDp: number;
   etp: number;
   logicalCoresPerChip: number;
+  /** The runtime launches kernels (GPUs): each layer's fixed time goes by its kernels (iterationTime.ts). */
+  overheadPerKernel: boolean;
   /** The pool's field, e.g. "deployment", for error messages. */
   field: string;
 }
@@ -208,6 +210,7 @@ export function resolveSpeculative(spec: SpeculativeSpec, ctx: SpeculativeContex
     attentionDp: spec.method === "draft-model" ? 1 : ctx.attentionDp,
     etp: spec.method === "draft-model" || dense ? undefined : ctx.etp,
     logicalCoresPerChip: ctx.logicalCoresPerChip,
+    overheadPerKernel: ctx.overheadPerKernel,
     // The engine's host time is paid once per iteration, by the target's pass.
     iterationOverheadUs: 0,
   });

@@ -14,7 +14,7 @@ import { CLOSED_LOOP_REQUESTS_PER_CLIENT } from "../serve/concurrencyCurve.js";
 import { BUILTIN_SERVING_ENGINES, type ServingEngine } from "../serve/engines.js";
 import type { ServingEfficiencyEntry } from "../serve/servingEfficiency.js";
 import type { LatencyStats } from "../serve/servingReport.js";
-import { rateArrivalsOf } from "./benchmarkClients.js";
+import { closedLoopOf, randomLengthsMinRatioOf, rateArrivalsOf } from "./benchmarkClients.js";
 import { summarize, type ErrorSummary } from "./validation.js";
 import { servingRuntime } from "../serve/deployment.js";
 import { inferenceEvidenceKey } from "./intervals.js";
@@ -74,6 +74,9 @@ export const InferenceCase = Type.Object(
         // Beyond format v2 (the cases kept in this repository, data/validation/): the sequence buckets a
         // static-shape runtime was compiled for, where the run publishes them; absent, the engine's default.
         sequenceBuckets: Type.Optional(Type.Union([Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1 }), Type.Null()])),
+        // Beyond format v2: tokens per streamed chunk where the run's server streamed several at once
+        // (SGLang's --stream-interval, TensorRT-LLM's stream_interval); absent, 1.
+        streamInterval: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
         disaggregated: Type.Optional(
           Type.Union([Type.Object({ prefill: CasePool, decode: CasePool }, { additionalProperties: true }), Type.Null()]),
         ),
@@ -164,8 +167,15 @@ export function caseScenario(c: InferenceCase, engine?: string, latencies = fals
   const meanIn = s.inputTokens ?? ds?.meanInputTokens ?? meanOut;
   if (meanOut === null || meanIn === null)
     throw new UltrasimError("INVALID_INPUT", "needs outputTokens or a dataset meanOutputTokens", { field: "serving.outputTokens" });
+  // A nominal length is every request's, unless the group's client draws lengths below it (vLLM's
+  // benchmark_serving: uniform in [floor(ratio x nominal), nominal]).
+  const minRatio = randomLengthsMinRatioOf(c.group);
   const length = (fixed: number | null, mean: number): LengthSpec =>
-    fixed ?? { distribution: "lognormal", mean, sigma: INFERENCE_DEFAULTS.lengthSigma, max: Math.round(8 * mean) };
+    fixed !== null
+      ? minRatio !== null
+        ? { distribution: "uniform", min: Math.max(1, Math.floor(minRatio * fixed)), max: fixed }
+        : fixed
+      : { distribution: "lognormal", mean, sigma: INFERENCE_DEFAULTS.lengthSigma, max: Math.round(8 * mean) };
   const engineId = engineOfCase(c, () => engine);
   // Static-shape engines run a compiled batch: the published one, else the case's batch.
   const staticShapes = !!BUILTIN_SERVING_ENGINES.find((e) => e.id === engineId)?.staticShapes;
@@ -198,6 +208,7 @@ export function caseScenario(c: InferenceCase, engine?: string, latencies = fals
       ...(s.backendVersion ? { engineVersion: s.backendVersion } : {}),
       ...(compiledBatch !== undefined ? { compiledBatch } : {}),
       ...(staticShapes && s.sequenceBuckets ? { sequenceBuckets: s.sequenceBuckets } : {}),
+      ...(s.streamInterval ? { streamInterval: s.streamInterval } : {}),
       batching: { policy: s.mode === "static-batch" ? "static" : "continuous", maxBatch },
     };
   };
@@ -211,6 +222,9 @@ export function caseScenario(c: InferenceCase, engine?: string, latencies = fals
   const concurrency = s.mode === "concurrency" ? s.concurrency : latencies && offlineLatencies(c) ? slots : null;
   if (s.mode === "concurrency" && !concurrency)
     throw new UltrasimError("INVALID_INPUT", "mode concurrency needs the number of clients", { field: "serving.concurrency" });
+  // How the group's closed-loop client runs: its requests per client and what it reports, else the
+  // steady state of INFERENCE_DEFAULTS.requestsPerClient rounds.
+  const client = s.mode === "concurrency" ? closedLoopOf(c.group) : null;
   // A static batch is what the benchmark holds in the whole deployment, routed over its replicas: one
   // request at a time (guidellm's "synchronous") keeps one replica busy however many there are.
   const requests =
@@ -221,7 +235,7 @@ export function caseScenario(c: InferenceCase, engine?: string, latencies = fals
       : s.mode === "server"
         ? Math.min(INFERENCE_DEFAULTS.maxRequests, Math.ceil(s.arrivalRatePerSecond! * INFERENCE_DEFAULTS.serverSeconds))
         : concurrency
-          ? Math.min(INFERENCE_DEFAULTS.maxRequests, concurrency * INFERENCE_DEFAULTS.requestsPerClient)
+          ? Math.min(INFERENCE_DEFAULTS.maxRequests, concurrency * (client?.requestsPerClient ?? INFERENCE_DEFAULTS.requestsPerClient))
           : Math.min(INFERENCE_DEFAULTS.maxRequests, s.requests ?? slots * INFERENCE_DEFAULTS.offlineBatchesPerReplica);
   return {
     schemaVersion: 1,
@@ -242,7 +256,7 @@ export function caseScenario(c: InferenceCase, engine?: string, latencies = fals
         s.mode === "server"
           ? { kind: rateArrivalsOf(c.group), ratePerSecond: s.arrivalRatePerSecond! }
           : concurrency
-            ? { kind: "closed-loop", concurrency }
+            ? { kind: "closed-loop", concurrency, ...(client ? { measure: client.measure } : {}) }
             : { kind: "offline" },
       inputTokens: length(s.inputTokens, meanIn),
       outputTokens: length(s.outputTokens, meanOut),
@@ -253,11 +267,16 @@ export function caseScenario(c: InferenceCase, engine?: string, latencies = fals
 
 /**
  * Whether a case's throughput is the sustained rate rather than all tokens over the whole run: a
- * server run (MLPerf runs at least 600 s, so its ramp and drain vanish), or an offline run that
+ * server run (MLPerf runs at least 600 s, so its ramp and drain vanish), a closed loop whose client
+ * reports its steady state (benchmark_serving reports the whole run: its output tokens over its
+ * duration, ramp and drain included), or an offline run that
  * publishes no request count (MLPerf Offline, which also runs 600 s); a benchmark that publishes its
  * count (trtllm-bench) is simulated whole, drain included.
  */
-const sustained = (c: InferenceCase) => c.serving.mode === "server" || c.serving.mode === "concurrency" || offlineLatencies(c);
+const sustained = (c: InferenceCase) =>
+  c.serving.mode === "server" ||
+  (c.serving.mode === "concurrency" && closedLoopOf(c.group)?.measure !== "whole-run") ||
+  offlineLatencies(c);
 
 const statisticOf = (stats: LatencyStats | null, statistic: string | null): number | null =>
   stats ? stats[(statistic ?? "mean") as keyof LatencyStats] : null;

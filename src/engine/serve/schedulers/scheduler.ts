@@ -50,6 +50,12 @@ export interface PoolRuntime {
    * can join the step after that. Default false.
    */
   schedulesAhead?: boolean;
+  /**
+   * Tokens per streamed chunk (SGLang's --stream-interval, TensorRT-LLM's stream_interval): a client
+   * sees its first token with the first chunk, once that many are generated (or the whole answer, if
+   * shorter). Default 1: every token as it is sampled.
+   */
+  streamInterval?: number;
 }
 
 export class Req {

@@ -172,6 +172,18 @@ describe("sglang", () => {
   });
 });
 
+describe("streamed chunks in the launch", () => {
+  it("a plan streaming 10 tokens a chunk writes each engine's own setting; streaming every token writes none", () => {
+    const chunked: PoolSpec = { ...h100, streamInterval: 10 };
+    expect(flag(emit("vllm", chunked).command, "--stream-interval")).toBe("10");
+    expect(flag(emit("sglang", chunked).command, "--stream-interval")).toBe("10");
+    expect(emit("trtllm", chunked).files[0]!.contents).toMatch(/^stream_interval: 10$/m);
+    expect(has(emit("vllm", h100).command, "--stream-interval")).toBe(false);
+    expect(has(emit("sglang", h100).command, "--stream-interval")).toBe(false);
+    expect(emit("trtllm", h100).files[0]!.contents).not.toMatch(/stream_interval/);
+  });
+});
+
 describe("neuron", () => {
   const overrideOf = (command: string) => {
     const json = /--additional-config '([^']*)'/.exec(command)?.[1];

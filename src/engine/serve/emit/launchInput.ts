@@ -50,6 +50,8 @@ export interface LaunchInput {
    * (TensorRT-LLM's kv_cache_free_gpu_memory_fraction), so that the cache is the size the plan simulated.
    */
   kvFractionOfFreeMemory: number;
+  /** Tokens per streamed chunk the plan simulated (1: every token as sampled). */
+  streamInterval: number;
 }
 
 /** A length's upper bound where the traffic declares one (a fixed length, uniform max, lognormal max). */
@@ -124,6 +126,7 @@ export function launchInput(
     memoryUtilization,
     kvBlockTokens: pool.kvBlockTokens ?? DEFAULT_KV_BLOCK_TOKENS,
     kvFractionOfFreeMemory: freeAfterWeights > 0 ? Math.min(1, Math.max(0, m.kvBytesPerChip / freeAfterWeights)) : 0,
+    streamInterval: pool.streamInterval ?? 1,
   };
 }
 

@@ -53,6 +53,8 @@ export function emitSglang(input: LaunchInput): EmittedLaunch {
   const overlap = overlapToWrite(input, "sglang");
   if (overlap === false) flags.push(["--disable-overlap-schedule"]);
   else if (overlap === true) notes.push("the plan overlapped host and GPU work; SGLang releases before 0.4 have no overlap scheduler");
+  // Streamed chunks as the plan simulated them (--stream-interval; default 1).
+  if (input.streamInterval > 1) flags.push(["--stream-interval", String(input.streamInterval)]);
   // Speculative decoding: --speculative-algorithm with its steps and draft tokens (docs.sglang.io,
   // advanced_features/speculative_decoding).
   const spec = speculationOf(input);

@@ -44,6 +44,8 @@ export function emitTrtllm(input: LaunchInput): EmittedLaunch {
     // The PyTorch backend overlaps host and GPU work by default; a plan simulated without it turns it off.
     ...(summary.hostOverlap.value ? [] : ["disable_overlap_scheduler: true"]),
     ...(summary.attentionDp > 1 ? ["enable_attention_dp: true"] : []),
+    // Streamed chunks as the plan simulated them (LlmArgs.stream_interval; default 1).
+    ...(input.streamInterval > 1 ? [`stream_interval: ${input.streamInterval}`] : []),
     "scheduler_config:",
     `  capacity_scheduler_policy: ${policy}`,
     "kv_cache_config:",

@@ -50,6 +50,8 @@ export function emitVllm(input: LaunchInput): EmittedLaunch {
   // Async scheduling: written where the plan's mode is not the one vLLM's release runs by default.
   const overlap = overlapToWrite(input, "vllm");
   if (overlap !== null) flags.push([overlap ? "--async-scheduling" : "--no-async-scheduling"]);
+  // Streamed chunks as the plan simulated them (--stream-interval, SchedulerConfig.stream_interval; default 1).
+  if (input.streamInterval > 1) flags.push(["--stream-interval", String(input.streamInterval)]);
   if (!VLLM_BLOCK_SIZES.includes(input.kvBlockTokens))
     notes.push(`vLLM's CUDA attention takes a block size of ${VLLM_BLOCK_SIZES.join(", ")}; the plan simulated ${input.kvBlockTokens}`);
   if (!summary.chunkedPrefill && summary.maxTokensPerIteration < context.maxContextTokens)

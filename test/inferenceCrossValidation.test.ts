@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { crossValidateInference, type InferenceCrossValidation } from "../src/engine/calibrate/fitServingEngines.js";
-import { inferenceResultEvidenceKey, validateInferenceCases } from "../src/engine/validate/inference.js";
+import { inferenceResultEvidenceKey, moeByCase, validateInferenceCases } from "../src/engine/validate/inference.js";
 import { intervalCoverage } from "../src/engine/validate/intervals.js";
 import { readValidationFiles } from "../src/node/validationFiles.js";
 import { renderInferenceCrossValidation } from "../src/cli/renderValidation.js";
@@ -33,7 +33,7 @@ describe("open inference set, v1 and v2", () => {
       held().results.map((r) => ({
         measured: r.measured,
         predicted: r.predicted,
-        key: inferenceResultEvidenceKey(r, catalog),
+        key: inferenceResultEvidenceKey(r, catalog, moeByCase(input.inference)(r.id)),
       })),
     );
     expect(coverage.count).toBeGreaterThanOrEqual(250);

@@ -147,7 +147,7 @@ describe("the built-in table", () => {
     expect(trainingEvidenceKey(null, true)).toBe("training/borrowed/moe");
   });
 
-  it("a serving figure rests on the held-out record of its runtime: GPU throughput on the GPU cases, a thin class on the pooled one", () => {
+  it("a serving figure rests on the record of its kind of model and runtime: dense GPU throughput on the dense GPU cases, MoE GPU figures on InferenceX's DeepSeek runs, a thin class on its kind's pooled one", () => {
     const catalog = builtinCatalog();
     const input = readValidationFiles(
       ["../shared/validation/inference.json", "../shared/validation/neuron-inference.json"].map((f) =>
@@ -155,18 +155,20 @@ describe("the built-in table", () => {
       ),
     );
     const runtimeOf = (system: string) => servingRuntime(catalog, catalog.system(system).chip);
-    const measuredOn = (metric: "outputTokensPerSecond" | "ttftSeconds", runtime: string) =>
-      input.inference.filter((c) => c.measured[metric] != null && runtimeOf(c.system.id) === runtime).length;
-    // Every open GPU case with a measured throughput is in the GPU class, and nothing else.
-    const gpuThroughput = intervalClass(inferenceEvidenceKey("outputTokensPerSecond", "cuda"))!;
-    expect(gpuThroughput.key).toBe("inference/outputTokensPerSecond/cuda");
-    expect(gpuThroughput.count).toBe(measuredOn("outputTokensPerSecond", "cuda"));
-    expect(intervalClass(inferenceEvidenceKey("outputTokensPerSecond", "neuron"))!.count).toBe(
-      measuredOn("outputTokensPerSecond", "neuron"),
-    );
-    // Fewer GPU TTFT cases than a class needs: the metric's pooled class, every runtime.
-    expect(measuredOn("ttftSeconds", "cuda")).toBeLessThan(MIN_CLASS_COUNT);
-    expect(intervalClass(inferenceEvidenceKey("ttftSeconds", "cuda"))!.key).toBe("inference/ttftSeconds/all");
+    const measuredOn = (metric: "outputTokensPerSecond" | "ttftSeconds", runtime: string, moe: boolean) =>
+      input.inference.filter((c) => c.measured[metric] != null && runtimeOf(c.system.id) === runtime && !!c.model.moe === moe).length;
+    // Every open dense GPU case with a measured throughput is in the dense GPU class, and nothing else
+    // (no dense GPU run is kept unfitted in the repository).
+    const gpuThroughput = intervalClass(inferenceEvidenceKey("outputTokensPerSecond", "cuda", false))!;
+    expect(gpuThroughput.key).toBe("inference/outputTokensPerSecond/dense/cuda");
+    expect(gpuThroughput.count).toBe(measuredOn("outputTokensPerSecond", "cuda", false));
+    // MoE on GPUs: the open MoE GPU cases and the InferenceX runs the fit predicts (hundreds).
+    const moeTpot = intervalClass(inferenceEvidenceKey("tpotSeconds", "cuda", true))!;
+    expect(moeTpot.key).toBe("inference/tpotSeconds/moe/cuda");
+    expect(moeTpot.count).toBeGreaterThan(400);
+    // Fewer dense GPU TTFT cases than a class needs: dense models on every runtime.
+    expect(measuredOn("ttftSeconds", "cuda", false)).toBeLessThan(MIN_CLASS_COUNT);
+    expect(intervalClass(inferenceEvidenceKey("ttftSeconds", "cuda", false))!.key).toBe("inference/ttftSeconds/dense/all");
     // And `serve` on a GPU system quotes it.
     const { report } = predictServing(
       {
@@ -177,7 +179,9 @@ describe("the built-in table", () => {
       },
       catalog,
     );
-    expect(report.likely!.outputTokensPerSecond!.basis).toMatch(/served by a CUDA engine on GPUs: the range 80% of \d+ held-out/);
+    expect(report.likely!.outputTokensPerSecond!.basis).toMatch(
+      /dense models served by a CUDA engine on GPUs: the range 80% of \d+ held-out/,
+    );
     expect(report.likely!.outputTokensPerSecond!.high / report.likely!.outputTokensPerSecond!.low).toBeCloseTo(
       Math.exp(gpuThroughput.logHigh - gpuThroughput.logLow),
       6,

@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { crossValidateInference } from "../../engine/calibrate/fitServingEngines.js";
 import { crossValidate } from "../../engine/calibrate/fitTraining.js";
 import { summarize, validateCases } from "../../engine/validate/validation.js";
-import { inferenceResultEvidenceKey, validateInferenceCases } from "../../engine/validate/inference.js";
+import { inferenceResultEvidenceKey, moeByCase, validateInferenceCases } from "../../engine/validate/inference.js";
 import { intervalCoverage } from "../../engine/validate/intervals.js";
 import { readValidationFiles } from "../../node/validationFiles.js";
 import { catalogFrom, print, printJson } from "../output.js";
@@ -71,6 +71,7 @@ export function registerValidate(program: Command): void {
         groups.done();
       }
       // How often the measured value fell inside the 80% range printed beside each prediction (data/intervals.json).
+      const isMoe = moeByCase(input.inference);
       const intervalCoverageOf = {
         ...(crossValidation
           ? {
@@ -89,7 +90,7 @@ export function registerValidate(program: Command): void {
                 inferenceHeldOut.results.map((r) => ({
                   measured: r.measured,
                   predicted: r.predicted,
-                  key: inferenceResultEvidenceKey(r, catalog),
+                  key: inferenceResultEvidenceKey(r, catalog, isMoe(r.id)),
                 })),
               ),
             }

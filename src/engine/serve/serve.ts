@@ -258,13 +258,13 @@ export function predictServing(scenario: ServingScenario, catalog: Catalog, opti
     report.likely = {
       outputTokensPerSecond: intervalOf(
         report.throughput.sustainedOutputTokensPerSecond,
-        inferenceEvidenceKey("outputTokensPerSecond", runtime),
+        inferenceEvidenceKey("outputTokensPerSecond", runtime, !!model.moe),
       ),
       ttftSeconds: report.latency.ttftSeconds
-        ? intervalOf(report.latency.ttftSeconds.mean, inferenceEvidenceKey("ttftSeconds", runtime))
+        ? intervalOf(report.latency.ttftSeconds.mean, inferenceEvidenceKey("ttftSeconds", runtime, !!model.moe))
         : null,
       tpotSeconds: report.latency.tpotSeconds
-        ? intervalOf(report.latency.tpotSeconds.mean, inferenceEvidenceKey("tpotSeconds", runtime))
+        ? intervalOf(report.latency.tpotSeconds.mean, inferenceEvidenceKey("tpotSeconds", runtime, !!model.moe))
         : null,
     };
   return { report, records: sim.records, model };

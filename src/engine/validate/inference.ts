@@ -378,5 +378,11 @@ export function validateInferenceCases(
 }
 
 /** The evidence class of a predicted case metric (intervals.ts): its metric, and its system's serving runtime. */
-export const inferenceResultEvidenceKey = (r: { metric: string; systemId: string }, catalog: Catalog): string =>
-  inferenceEvidenceKey(r.metric, servingRuntime(catalog, catalog.system(r.systemId).chip));
+export const inferenceResultEvidenceKey = (r: { metric: string; systemId: string }, catalog: Catalog, moe: boolean): string =>
+  inferenceEvidenceKey(r.metric, servingRuntime(catalog, catalog.system(r.systemId).chip), moe);
+
+/** Whether each case (by id) serves a mixture-of-experts model: the evidence class of its results. */
+export const moeByCase = (cases: InferenceCase[]): ((id: string) => boolean) => {
+  const moe = new Map(cases.map((c) => [c.id, !!c.model.moe]));
+  return (id) => moe.get(id) ?? false;
+};

@@ -58,23 +58,28 @@ export function trainingEvidenceKey(basis: EfficiencyBasis | null, moe: boolean)
 }
 
 /**
- * Evidence of a serving prediction: the metric, and the runtime it was served on (CUDA engines on GPUs
- * or Neuron's on Trainium and Inferentia, whose held-out errors differ by far); null for a mix, which
- * takes the metric's pooled class. A runtime class with too few cases falls back to the pooled one.
+ * A serving figure's evidence: its metric, whether the model routes experts (MoE serving has a record
+ * of its own: DeepSeek-R1 on GPUs misses in ways a dense Llama does not), and the runtime serving it
+ * (CUDA engines on GPUs, Neuron's). A thin class falls back to the same kind of model on every
+ * runtime, then to the metric's pooled class.
  */
-export const inferenceEvidenceKey = (metric: string, runtime: "cuda" | "neuron" | null): string =>
-  `inference/${metric}/${runtime ?? "all"}`;
+export const inferenceEvidenceKey = (metric: string, runtime: "cuda" | "neuron" | null, moe: boolean | null = null): string =>
+  moe === null ? `inference/${metric}/all` : `inference/${metric}/${moe ? "moe" : "dense"}/${runtime ?? "all"}`;
 
 const RUNTIME_WORDS: Record<string, string> = {
   cuda: "served by a CUDA engine on GPUs",
   neuron: "served by a Neuron engine on Trainium or Inferentia",
-  all: "every runtime",
+  all: "on every runtime",
 };
 
-/** "inference/ttftSeconds/neuron" in words. */
+const MODEL_WORDS: Record<string, string> = { moe: "mixture-of-experts models", dense: "dense models" };
+
+/** "inference/ttftSeconds/dense/neuron" in words. */
 export const describeInferenceKey = (key: string): string => {
-  const [, metric, runtime] = key.split("/");
-  return metric === "all" ? "every held-out inference metric" : `inference ${metric}, ${RUNTIME_WORDS[runtime ?? "all"]}`;
+  const [, metric, kind, runtime] = key.split("/");
+  if (metric === "all") return "every held-out inference metric";
+  if (kind === undefined || kind === "all") return `inference ${metric}, every runtime`;
+  return `inference ${metric}, ${MODEL_WORDS[kind]} ${RUNTIME_WORDS[runtime ?? "all"]}`;
 };
 
 const DESCRIBE: Record<string, string> = {
@@ -159,7 +164,10 @@ export function fitIntervalClass(
 ): IntervalClass {
   const logs = pairs.filter((p) => p.predicted > 0 && p.measured > 0).map((p) => Math.log(p.measured / p.predicted));
   logs.sort((a, b) => a - b);
-  const abs = pairs.map((p) => Math.abs(100 * (p.predicted - p.measured)) / p.measured).sort((a, b) => a - b);
+  const abs = pairs
+    .filter((p) => p.predicted > 0 && p.measured > 0)
+    .map((p) => Math.abs(100 * (p.predicted - p.measured)) / p.measured)
+    .sort((a, b) => a - b);
   const tail = (1 - level) / 2;
   return {
     key,

@@ -4,11 +4,13 @@
 // A DeepSeek layer (multi-head latent attention and a routed MoE with a shared expert) launches
 // about 2.3 times a dense Llama layer's kernels, so at small batch its step is mostly this floor.
 //
-// Counted from the forward passes of SGLang's models (python/sglang/srt/models/llama.py and
-// deepseek_v2.py, with its MLA absorbed for decode) and TensorRT-LLM's PyTorch models
-// (tensorrt_llm/_torch/models/modeling_llama.py, modeling_deepseekv3.py): compute kernels only; the
-// tensor-parallel all-reduces are costed as collectives (iterationTime.ts). Fusions differ by engine
-// and release by a kernel or two a layer; these counts are estimates, not measurements.
+// Counted by the operations of a layer's decode pass as the engines run it (norms, GEMMs, rotary,
+// attention, routing, the expert GEMMs and their combine; the code to check them against is SGLang's
+// python/sglang/srt/models/llama.py and deepseek_v2.py, with MLA absorbed for decode, and
+// TensorRT-LLM's tensorrt_llm/_torch/models/modeling_llama.py and modeling_deepseekv3.py), not from a
+// profile: compute kernels only, the tensor-parallel all-reduces being costed as collectives
+// (iterationTime.ts). Fusions differ by engine and release by a kernel or two a layer; these counts
+// are estimates, not measurements.
 import type { ModelSpec } from "../catalog/schema.js";
 
 /** Attention with separate query and key-value heads: input norm, QKV GEMM, rotary, attention, output GEMM. */

@@ -70,7 +70,7 @@ export function renderServing(r: ServingReport): string {
   ].filter(Boolean);
   if (likely.length)
     out.push(
-      `likely (${Math.round((r.likely.ttftSeconds ?? r.likely.outputTokensPerSecond)!.level * 100)}% ranges from the held-out error of the open inference cases): ${likely.join("; ")}`,
+      `likely (${Math.round((r.likely.ttftSeconds ?? r.likely.outputTokensPerSecond)!.level * 100)}% ranges from the held-out error of published runs on the same evidence): ${likely.join("; ")}`,
     );
   const t = new Table({ style });
   t.push(

@@ -90,7 +90,7 @@ export interface ServingReport {
   assumptions: string[];
   /**
    * 80% ranges (validate/intervals.ts) of the output rate and the mean TTFT and TPOT, from the
-   * held-out error of the open inference cases on each metric; null where there is no record.
+   * held-out error of published inference runs on the same evidence (metric, dense or MoE, runtime); null where there is no record.
    */
   likely: { outputTokensPerSecond: Interval | null; ttftSeconds: Interval | null; tpotSeconds: Interval | null };
 }

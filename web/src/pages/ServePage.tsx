@@ -445,7 +445,7 @@ function ServeResults({ sweep, query }: { sweep: ServeSweep; query: ServeQuery }
       </dl>
       {(report.likely.ttftSeconds || report.likely.tpotSeconds || report.likely.outputTokensPerSecond) && (
         <p class="note" data-testid="serve-likely" title={report.likely.ttftSeconds?.basis ?? report.likely.outputTokensPerSecond?.basis}>
-          Likely (80% ranges, from the held-out error of the open inference cases):{" "}
+          Likely (80% ranges, from the held-out error of published runs on the same evidence):{" "}
           {[
             report.likely.ttftSeconds ? `mean TTFT ${sec(report.likely.ttftSeconds.low)} – ${sec(report.likely.ttftSeconds.high)}` : "",
             report.likely.tpotSeconds ? `mean TPOT ${sec(report.likely.tpotSeconds.low)} – ${sec(report.likely.tpotSeconds.high)}` : "",

@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import { crossValidateInference } from "../src/engine/calibrate/fitServingEngines.js";
 import { caseEvidenceKey, crossValidate } from "../src/engine/calibrate/fitTraining.js";
-import { inferenceResultEvidenceKey, moeByCase, predictInferenceCase } from "../src/engine/validate/inference.js";
+import { inferenceResultEvidenceKey, moeByCase, predictInferenceCase, quickToPredict } from "../src/engine/validate/inference.js";
 import { predictCase } from "../src/engine/validate/validation.js";
 import {
   describeInferenceKey,
@@ -77,11 +77,10 @@ const inferencePairs = icv.results.map((r) => ({
 }));
 
 // Serving runs kept in this repository that no fit uses: InferenceX's DeepSeek-R1 runs are the only
-// evidence of MoE serving on GPUs. As test/inferencexDeepseek.test.ts predicts them: every single-node
-// run and the disaggregated ones up to 256 clients (larger ones take minutes each).
+// evidence of MoE serving on GPUs. As test/inferencexDeepseek.test.ts predicts them (quickToPredict).
 const UNFITTED_INFERENCE = ["data/validation/inferencex-deepseek-r1-2026.json", "data/validation/nxdi-trainium2-2025.json"];
 const unfittedServing = readValidationFiles(UNFITTED_INFERENCE);
-const chosenServing = unfittedServing.inference.filter((c) => !c.serving.disaggregated || (c.serving.concurrency ?? 0) <= 256);
+const chosenServing = unfittedServing.inference.filter(quickToPredict);
 for (const c of chosenServing)
   for (const r of predictInferenceCase(c, catalog, undefined, unfittedServing.engineOf))
     inferencePairs.push({

@@ -6,7 +6,7 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { builtinCatalog } from "../src/engine/catalog/builtin.js";
-import { caseScenario, predictInferenceCase, type InferenceMetricResult } from "../src/engine/validate/inference.js";
+import { caseScenario, predictInferenceCase, quickToPredict, type InferenceMetricResult } from "../src/engine/validate/inference.js";
 import { closedLoopOf, randomLengthsMinRatioOf } from "../src/engine/validate/benchmarkClients.js";
 import { readValidationFiles } from "../src/node/validationFiles.js";
 import { predictServing } from "../src/engine/serve/serve.js";
@@ -96,7 +96,16 @@ describe("a streamed chunk of N tokens delays the client's first token by N - 1 
   it("TTFT grows by the sum of the N - 1 decode steps after the prompt's, the end-to-end time does not move", () => {
     const one = run(1);
     const ten = run(10);
-    const { runtime } = resolvePool(scenario(1).deployment!, "colocated", llama8b(), catalog, "deployment", {}, undefined, 576);
+    const { runtime } = resolvePool(
+      scenario(1).deployment!,
+      "colocated",
+      catalog.model("llama3.1-8b"),
+      catalog,
+      "deployment",
+      {},
+      undefined,
+      576,
+    );
     // Decode steps 1..9 after the prefill: the request's context is 512 + k tokens at step k.
     let steps = 0;
     for (let k = 1; k <= 9; k++)
@@ -120,11 +129,6 @@ describe("a streamed chunk of N tokens delays the client's first token by N - 1 
     expect(r.latency.ttftSeconds!.mean).toBeCloseTo(r.latency.e2eSeconds!.mean, 9);
   });
 });
-
-/** llama3.1-8b from the catalog (the scenario above names it). */
-function llama8b() {
-  return catalog.model("llama3.1-8b");
-}
 
 describe("a layer's fixed device time on a GPU goes by the kernels it launches", () => {
   it("counts DeepSeek-V3's layers by hand: 3 dense (MLA + MLP: 14 kernels), 58 MoE (MLA + routed + shared: 21), against a dense layer's 9", () => {
@@ -155,7 +159,7 @@ describe("a layer's fixed device time on a GPU goes by the kernels it launches",
 describe("InferenceX's DeepSeek-R1 runs, predicted", () => {
   // Every aggregated run, and the disaggregated runs up to 256 clients (larger ones simulate tens of
   // thousands of requests each; `ultrasim validate` on the file runs them all).
-  const chosen = cases.filter((c) => !c.serving.disaggregated || c.serving.concurrency! <= 256);
+  const chosen = cases.filter(quickToPredict);
   let results: InferenceMetricResult[] = [];
   const predict = () => {
     if (results.length === 0) results = chosen.flatMap((c) => predictInferenceCase(c, catalog));

@@ -210,6 +210,8 @@ export function resolvePool(
     throw new UltrasimError("INVALID_INPUT", "a prefill pool decodes no tokens to speculate on: give speculative on the decode pool", {
       field: `${field}.speculative`,
     });
+  // GPU runtimes launch kernels: a layer's fixed time goes by its kernels (layerKernels.ts).
+  const overheadPerKernel = engine.runtime === "cuda";
   const speculative = spec.speculative
     ? resolveSpeculative(spec.speculative, {
         model,
@@ -223,7 +225,7 @@ export function resolvePool(
         attentionDp,
         etp,
         logicalCoresPerChip,
-        overheadPerKernel: engine.runtime === "cuda",
+        overheadPerKernel,
         field,
       })
     : null;
@@ -272,7 +274,7 @@ export function resolvePool(
     hostOverlap: hostOverlap.value,
     prefillCallOverheadUs: staticShapes ? (engine.prefillCallOverheadUs?.value ?? 0) : 0,
     moeExperts: engine.moeExperts ?? null,
-    overheadPerKernel: engine.runtime === "cuda",
+    overheadPerKernel,
     expertLoadImbalance: spec.expertLoadImbalance ?? 1,
   });
   const runtime: PoolRuntime = {

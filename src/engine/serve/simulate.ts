@@ -220,7 +220,8 @@ export function simulateServing(input: SimulationInput): SimulationResult {
   const decodePoolIndex = input.pools.length > 1 ? 1 : 0;
   // The client's first token arrives with the first streamed chunk: the decode (or colocated) pool's
   // stream interval in tokens, or the whole answer if shorter.
-  const firstChunkTokens = (r: Req) => Math.min(input.pools[decodePoolIndex]!.streamInterval ?? 1, r.output);
+  const streamInterval = input.pools[decodePoolIndex]!.streamInterval ?? 1;
+  const firstChunkTokens = (r: Req) => Math.min(streamInterval, r.output);
 
   // One scheduling context per replica, made once: the scheduler's calls record at the time of the
   // iteration being scheduled (scheduleNow), so no closure is built per iteration.

@@ -381,6 +381,13 @@ export function validateInferenceCases(
 export const inferenceResultEvidenceKey = (r: { metric: string; systemId: string }, catalog: Catalog, moe: boolean): string =>
   inferenceEvidenceKey(r.metric, servingRuntime(catalog, catalog.system(r.systemId).chip), moe);
 
+/**
+ * Whether a case is quick to predict: a disaggregated closed loop of more than 256 clients simulates
+ * tens of thousands of requests (minutes each), so the tests and the interval fit leave those to
+ * `ultrasim validate`.
+ */
+export const quickToPredict = (c: InferenceCase): boolean => !c.serving.disaggregated || (c.serving.concurrency ?? 0) <= 256;
+
 /** Whether each case (by id) serves a mixture-of-experts model: the evidence class of its results. */
 export const moeByCase = (cases: InferenceCase[]): ((id: string) => boolean) => {
   const moe = new Map(cases.map((c) => [c.id, !!c.model.moe]));

@@ -6,7 +6,7 @@ import { builtinCatalog } from "../src/engine/catalog/builtin.js";
 import type { ServingScenario } from "../src/engine/serve/scenario.js";
 import { predictServing } from "../src/engine/serve/serve.js";
 import { generateRequests } from "../src/engine/serve/traffic.js";
-import { benchmarkClientsProblems, rateArrivalsOf } from "../src/engine/validate/benchmarkClients.js";
+import { benchmarkClientsProblems, kvAdmissionOf, rateArrivalsOf } from "../src/engine/validate/benchmarkClients.js";
 import { caseScenario, type InferenceCase } from "../src/engine/validate/inference.js";
 import { readValidationFiles } from "../src/node/validationFiles.js";
 
@@ -67,5 +67,29 @@ describe("data/benchmark-clients.json", () => {
     expect(caseScenario(guidellm).traffic.arrival).toEqual({ kind: "constant", ratePerSecond: guidellm.serving.arrivalRatePerSecond });
     const mlperf = server("mlperf_inference");
     expect(caseScenario(mlperf).traffic.arrival).toEqual({ kind: "poisson", ratePerSecond: mlperf.serving.arrivalRatePerSecond });
+  });
+
+  it("MLPerf's Server runs held more requests than reserving each one's longest answer admits, so the group runs on demand", () => {
+    // Little's law on each run's own figures: requests in flight = completed rate x mean latency, the
+    // latency TTFT + (answer - 1) x TPOT. Reserving Llama 2 70B's max_new_tokens of 1,024 (the benchmark's
+    // gen_kwargs) for each, before any prompt, needs more KV tokens than a replica's cache holds.
+    const input = readValidationFiles(["../shared/validation/inference.json"]);
+    const servers = input.inference.filter((c) => c.group === "mlperf_inference" && c.serving.mode === "server" && /llama2/.test(c.id));
+    expect(servers.length).toBe(3);
+    for (const c of servers) {
+      const m = c.measured;
+      const completedPerSecond = Number(/([0-9.]+) samples\/s/.exec((m as unknown as { published: string }).published)![1]);
+      const answer = c.serving.dataset!.meanOutputTokens!;
+      const inFlight = completedPerSecond * (m.ttftSeconds! + (answer - 1) * m.tpotSeconds!);
+      const pool = predictServing({ ...caseScenario(c, "trtllm"), traffic: { ...caseScenario(c, "trtllm").traffic, requests: 8 } }, catalog)
+        .report.pools[0]!;
+      expect((inFlight / c.serving.replicas) * 1024, c.id).toBeGreaterThan(pool.memory.tokens);
+      expect(caseScenario(c, "trtllm").deployment!.batching.kvAdmission, c.id).toBe("on-demand");
+    }
+    expect(kvAdmissionOf("mlperf_inference")).toBe("on-demand");
+    // TensorRT-LLM's own benchmark (trtllm-bench) keeps the engine's default reservation.
+    expect(kvAdmissionOf("trtllm_perf_overview")).toBeNull();
+    const bench = input.inference.find((c) => c.group === "trtllm_perf_overview")!;
+    expect(caseScenario(bench, "trtllm").deployment!.batching.kvAdmission).toBeUndefined();
   });
 });

@@ -51,3 +51,15 @@ describe("serving efficiency lookup", () => {
     }
   });
 });
+
+describe("data/serving-efficiency.json on GPUs", () => {
+  // A GPU step's fixed time per kernel is the engine's kernel boundaries (CUDA graphs), the same
+  // kernels on every die, and H100 and H200 are one die: one value, whatever chip serves.
+  it("every GPU chip, fitted or borrowing, takes one fixed cost per layer's kernels", () => {
+    const gpus = ["h100-sxm", "h200", "b200", "b300", "gb200-gpu", "gb300-gpu"];
+    const overheads = new Set(gpus.map((chip) => servingEfficiency(catalog, chip).efficiency.layerOverheadUs));
+    expect(overheads.size).toBe(1);
+    // ... and the Neuron chips keep their own (a different runtime's per-layer cost).
+    expect(servingEfficiency(catalog, "trainium1").efficiency.layerOverheadUs).not.toBe([...overheads][0]);
+  });
+});

@@ -57,7 +57,27 @@ export const BenchmarkClients = Type.Object(
     /** Which client each open group's runs came from, and how that is known. */
     groups: Type.Record(
       Type.String(),
-      Type.Object({ client: Type.String({ minLength: 1 }), source: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+      Type.Object(
+        {
+          client: Type.String({ minLength: 1 }),
+          source: Type.String({ minLength: 1 }),
+          /**
+           * How the group's server admitted requests to its KV cache, where its own figures show it and
+           * its engine's default did not run (the harness is the group's, not the load generator's).
+           */
+          kvAdmission: Type.Optional(
+            Type.Object(
+              {
+                value: Type.Union([Type.Literal("on-demand"), Type.Literal("reserve")]),
+                source: Type.String({ minLength: 1 }),
+                note: Type.Optional(Type.String()),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
     ),
   },
   { additionalProperties: false },
@@ -82,6 +102,11 @@ export function closedLoopOf(group: string, clients: BenchmarkClients = BUILTIN_
 /** The fraction of a nominal length below which a group's client draws none (uniform up to the nominal), where it draws them. */
 export function randomLengthsMinRatioOf(group: string, clients: BenchmarkClients = BUILTIN_BENCHMARK_CLIENTS): number | null {
   return clientOf(group, clients)?.randomLengths?.minRatio ?? null;
+}
+
+/** How a group's server admitted requests to its KV cache, where the data says; else its engine's default. */
+export function kvAdmissionOf(group: string, clients: BenchmarkClients = BUILTIN_BENCHMARK_CLIENTS): "on-demand" | "reserve" | null {
+  return clients.groups[group]?.kvAdmission?.value ?? null;
 }
 
 /** Whether the data file is well formed and every group names a listed client (the tests check it). */

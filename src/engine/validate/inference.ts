@@ -14,7 +14,7 @@ import { CLOSED_LOOP_REQUESTS_PER_CLIENT } from "../serve/concurrencyCurve.js";
 import { BUILTIN_SERVING_ENGINES, type ServingEngine } from "../serve/engines.js";
 import type { ServingEfficiencyEntry } from "../serve/servingEfficiency.js";
 import type { LatencyStats } from "../serve/servingReport.js";
-import { closedLoopOf, randomLengthsMinRatioOf, rateArrivalsOf } from "./benchmarkClients.js";
+import { closedLoopOf, kvAdmissionOf, randomLengthsMinRatioOf, rateArrivalsOf } from "./benchmarkClients.js";
 import { summarize, type ErrorSummary } from "./validation.js";
 import { servingRuntime } from "../serve/deployment.js";
 import { inferenceEvidenceKey } from "./intervals.js";
@@ -177,6 +177,8 @@ export function caseScenario(c: InferenceCase, engine?: string, latencies = fals
         : fixed
       : { distribution: "lognormal", mean, sigma: INFERENCE_DEFAULTS.lengthSigma, max: Math.round(8 * mean) };
   const engineId = engineOfCase(c, () => engine);
+  // The group's server, where its own figures show how it admitted requests (data/benchmark-clients.json).
+  const kvAdmission = kvAdmissionOf(c.group);
   // Static-shape engines run a compiled batch: the published one, else the case's batch.
   const staticShapes = !!BUILTIN_SERVING_ENGINES.find((e) => e.id === engineId)?.staticShapes;
   const pool = (
@@ -209,7 +211,7 @@ export function caseScenario(c: InferenceCase, engine?: string, latencies = fals
       ...(compiledBatch !== undefined ? { compiledBatch } : {}),
       ...(staticShapes && s.sequenceBuckets ? { sequenceBuckets: s.sequenceBuckets } : {}),
       ...(s.streamInterval ? { streamInterval: s.streamInterval } : {}),
-      batching: { policy: s.mode === "static-batch" ? "static" : "continuous", maxBatch },
+      batching: { policy: s.mode === "static-batch" ? "static" : "continuous", maxBatch, ...(kvAdmission ? { kvAdmission } : {}) },
     };
   };
   const d = s.disaggregated ?? null;

@@ -81,10 +81,10 @@ describe("data/benchmark-clients.json", () => {
       const completedPerSecond = Number(/([0-9.]+) samples\/s/.exec((m as unknown as { published: string }).published)![1]);
       const answer = c.serving.dataset!.meanOutputTokens!;
       const inFlight = completedPerSecond * (m.ttftSeconds! + (answer - 1) * m.tpotSeconds!);
-      const pool = predictServing({ ...caseScenario(c, "trtllm"), traffic: { ...caseScenario(c, "trtllm").traffic, requests: 8 } }, catalog)
-        .report.pools[0]!;
+      const scenario = caseScenario(c, "trtllm");
+      const pool = predictServing({ ...scenario, traffic: { ...scenario.traffic, requests: 8 } }, catalog).report.pools[0]!;
       expect((inFlight / c.serving.replicas) * 1024, c.id).toBeGreaterThan(pool.memory.tokens);
-      expect(caseScenario(c, "trtllm").deployment!.batching.kvAdmission, c.id).toBe("on-demand");
+      expect(scenario.deployment!.batching.kvAdmission, c.id).toBe("on-demand");
     }
     expect(kvAdmissionOf("mlperf_inference")).toBe("on-demand");
     // TensorRT-LLM's own benchmark (trtllm-bench) keeps the engine's default reservation.
